@@ -1,0 +1,421 @@
+/*
+ * carve.h - the whole public surface of libcarve, the carve engine.
+ *
+ * libcarve loads a site plan, runs checks and migration steps, and keeps the
+ * audit log.  It never touches the terminal.  Conventions (after libgit2):
+ *
+ *   - functions return 0 or a negative CARVE_E* code; the detail of the last
+ *     error on this thread is read with carve_error_last();
+ *   - out-parameters come first and are owned by the caller unless the
+ *     comment says "borrowed";
+ *   - heap objects have _new/_free (or _open/_free, _load/_free);
+ *   - option structs have an _INIT macro so new fields do not break callers.
+ */
+#ifndef CARVE_H
+#define CARVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CARVE_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+enum {
+	CARVE_OK = 0,
+	CARVE_ERROR = -1,      /* generic failure */
+	CARVE_ENOMEM = -2,     /* out of memory */
+	CARVE_EINVALID = -3,   /* bad input: the plan, an argument, a file */
+	CARVE_EIO = -4,        /* a file or database could not be read/written */
+	CARVE_ENOTFOUND = -5,  /* a named object does not exist */
+	CARVE_EBUSY = -6,      /* the database stayed locked past the timeout */
+	CARVE_ETAMPERED = -7,  /* the audit log failed verification */
+	CARVE_EUNSUPPORTED = -8, /* e.g. a database on a network filesystem */
+};
+
+typedef struct {
+	int code;            /* one of the CARVE_E* values */
+	const char *message; /* never NULL; "" when there is no detail */
+} carve_error;
+
+/* The last error recorded on this thread.  Borrowed: valid until the next
+ * libcarve call on this thread. */
+const carve_error *carve_error_last(void);
+
+/* ------------------------------------------------------------ diagnostics */
+
+/* One problem found in an input file, 1-based line and column. */
+typedef struct {
+	const char *file;    /* the path as given */
+	unsigned line;
+	unsigned col;
+	const char *message; /* "unknown key 'flor' (did you mean 'floor'?)" */
+} carve_diag;
+
+typedef struct carve_diags carve_diags;
+
+/* Diagnostics are kept sorted by line, then column. */
+size_t carve_diags_count(const carve_diags *d);
+/* Borrowed: valid until carve_diags_free(). */
+const carve_diag *carve_diags_get(const carve_diags *d, size_t i);
+void carve_diags_free(carve_diags *d);
+
+/* ------------------------------------------------------------ the plan */
+
+/* Marks "no such index" in the size_t references below. */
+#define CARVE_NONE ((size_t)-1)
+
+typedef enum {
+	CARVE_OS_XP,
+	CARVE_OS_VISTA,
+	CARVE_OS_7,
+	CARVE_OS_8,
+	CARVE_OS_10,
+	CARVE_OS_11,
+	CARVE_OS__COUNT
+} carve_os;
+
+/* "xp", "vista", "7", "8", "10", "11".  Static string. */
+const char *carve_os_name(carve_os os);
+
+typedef struct {
+	const char *netbios; /* FABRIKAM */
+	const char *dns;     /* fabrikam.local */
+} carve_domain;
+
+typedef struct {
+	const char *name;     /* display name of the site */
+	carve_domain source;
+	carve_domain target;
+	const char *target_ou; /* OU=Workstations,DC=contoso,DC=com */
+	const char *migrator;  /* sAMAccountName in the target domain */
+	const char *database;  /* audit database path (absolute), or NULL */
+} carve_site;
+
+typedef struct {
+	const char *source_namespace;      /* mail.fabrikam.com */
+	const char *target_mailbox_server; /* address the hosts entry points at */
+	const char *target_cas;            /* outlook.contoso.com */
+	unsigned bad_item_limit;           /* default 50 */
+} carve_mail;
+
+typedef struct {
+	uint64_t min_free_disk;   /* bytes, default 1 GiB */
+	uint64_t update_headroom; /* bytes, default 0 */
+	/* Required hotfixes per OS ("KB944043"); XP defaults to the seed's four. */
+	const char *const *hotfixes[CARVE_OS__COUNT];
+	size_t hotfix_count[CARVE_OS__COUNT];
+	bool disable_source_accounts; /* else set the default logon domain */
+} carve_policy;
+
+typedef enum {
+	CARVE_AUTH_AGENT,         /* ssh-agent (default) */
+	CARVE_AUTH_KEY_FILE,      /* an unencrypted private key file */
+	CARVE_AUTH_PASSWORD_ENV,  /* a password from an environment variable */
+	CARVE_AUTH_PASSWORD_FILE, /* a password from a file */
+} carve_auth;
+
+typedef enum {
+	CARVE_HOSTKEYS_STRICT,     /* unknown keys refused (default) */
+	CARVE_HOSTKEYS_ACCEPT_NEW, /* unknown keys recorded, changed refused */
+} carve_hostkeys;
+
+typedef enum {
+	CARVE_PROBE_ICMP, /* ICMP echo from the console (default) */
+	CARVE_PROBE_TCP,  /* TCP connect to the SSH port */
+	CARVE_PROBE_EXEC, /* ping run on a management exec host */
+} carve_probe;
+
+typedef struct {
+	const char *user;          /* SSH user, default "carve" */
+	carve_auth auth;
+	const char *key_file;      /* CARVE_AUTH_KEY_FILE: absolute path */
+	const char *password_env;  /* CARVE_AUTH_PASSWORD_ENV: variable name */
+	const char *password_file; /* CARVE_AUTH_PASSWORD_FILE: absolute path */
+	const char *known_hosts;   /* absolute path, or NULL for the default */
+	carve_hostkeys host_keys;
+	bool use_ssh_config;       /* read ~/.ssh/config (default false) */
+	uint16_t port;             /* default 22 */
+	uint32_t connect_timeout_ms; /* default 5000 */
+	uint32_t auth_timeout_ms;    /* default 10000 */
+	uint32_t command_timeout_ms; /* default 120000 */
+	uint32_t concurrency;        /* default 64 */
+	carve_probe probe;
+} carve_transport;
+
+typedef enum {
+	CARVE_ROLE_ADMT,
+	CARVE_ROLE_MAIL,
+	CARVE_ROLE_MANAGEMENT,
+} carve_exec_role;
+
+const char *carve_exec_role_name(carve_exec_role role);
+
+typedef struct {
+	const char *name;    /* NetBIOS name */
+	carve_exec_role role;
+	const char *address; /* IP address or DNS name */
+	uint16_t port;       /* 0: the transport default */
+	uint32_t concurrency; /* sessions at once to this host, default 4 */
+} carve_exec_host;
+
+typedef struct {
+	const char *name;
+	const char *title;       /* may be NULL */
+	const char *const *rows; /* the drawing, one string per row, no newline */
+	size_t row_count;
+	size_t width;            /* longest row, in columns */
+} carve_floor;
+
+typedef enum {
+	CARVE_REACH_DIRECT, /* SSH to the machine itself */
+	CARVE_REACH_VIA,    /* queried remotely from an exec host */
+} carve_reach;
+
+typedef struct {
+	const char *name;    /* NetBIOS name, as written in the plan */
+	const char *address; /* IP address or DNS name */
+	carve_os os;
+	size_t floor;        /* index into carve_plan_floors() */
+	unsigned x, y;       /* 0-based column and row on the floor drawing */
+	size_t user;         /* index into carve_plan_users(), or CARVE_NONE */
+	size_t chunk;        /* index into carve_plan_chunks() */
+	carve_reach reach;
+	size_t via;          /* exec host index when reach is VIA, else NONE */
+	uint16_t port;       /* 0: the transport default */
+	unsigned outlook;    /* 0 (none), 2003, 2007, 2010, 2013, 2016, 2019 */
+} carve_machine;
+
+typedef struct {
+	const char *name;         /* sAMAccountName */
+	const char *display_name; /* may be NULL */
+	const char *email;        /* primary SMTP address, may be NULL */
+	size_t chunk;             /* index into carve_plan_chunks() */
+	const char *activesync;   /* the device, e.g. "iPhone", or NULL */
+} carve_user;
+
+typedef struct {
+	const char *name;
+	const char *title;   /* may be NULL */
+	time_t cutover;      /* UTC */
+	const char *cutover_text; /* as written in the plan */
+} carve_chunk;
+
+typedef enum {
+	CARVE_AREA_EXCHANGE,
+	CARVE_AREA_AD,
+} carve_teardown_area;
+
+typedef enum {
+	CARVE_VERIFY_NONE,         /* a person signs it off */
+	CARVE_VERIFY_MAILBOXES,    /* no outstanding mailbox (audit log) */
+	CARVE_VERIFY_WORKSTATIONS, /* every workstation migrated (audit log) */
+	CARVE_VERIFY_MX,           /* MX of the namespace points to the target */
+	CARVE_VERIFY_AUTODISCOVER, /* autodiscover record points to the target */
+} carve_teardown_verify;
+
+const char *carve_teardown_verify_name(carve_teardown_verify v);
+
+typedef struct {
+	const char *id;
+	carve_teardown_area area;
+	const char *title;
+	carve_teardown_verify verify;
+} carve_teardown_item;
+
+typedef struct carve_plan carve_plan;
+
+/*
+ * Load and validate a site plan.  On success *out is an immutable plan
+ * (free with carve_plan_free) and returns 0.  On invalid input returns
+ * CARVE_EINVALID with every problem in *diags (free with carve_diags_free);
+ * *diags may be set on success too (NULL when there is nothing to say).
+ * Either out pointer may be NULL-initialised by the caller; both are set.
+ */
+int carve_plan_load(carve_plan **out, carve_diags **diags, const char *path);
+
+/* The same from memory; name is used in diagnostics. */
+int carve_plan_load_buffer(carve_plan **out, carve_diags **diags,
+			   const char *name, const char *buf, size_t len);
+
+void carve_plan_free(carve_plan *plan);
+
+/* Everything below is borrowed from the plan and lives as long as it. */
+const char *carve_plan_path(const carve_plan *plan);
+/* SHA-256 of the plan file's bytes, as 64 lowercase hex digits. */
+const char *carve_plan_hash(const carve_plan *plan);
+const carve_site *carve_plan_site(const carve_plan *plan);
+const carve_mail *carve_plan_mail(const carve_plan *plan);
+const carve_policy *carve_plan_policy(const carve_plan *plan);
+const carve_transport *carve_plan_transport(const carve_plan *plan);
+const carve_exec_host *carve_plan_exec_hosts(const carve_plan *plan, size_t *count);
+const carve_floor *carve_plan_floors(const carve_plan *plan, size_t *count);
+const carve_machine *carve_plan_machines(const carve_plan *plan, size_t *count);
+const carve_user *carve_plan_users(const carve_plan *plan, size_t *count);
+const carve_chunk *carve_plan_chunks(const carve_plan *plan, size_t *count);
+const carve_teardown_item *carve_plan_teardown(const carve_plan *plan, size_t *count);
+
+/* Look-ups by name; CARVE_NONE when absent.  Machine names ignore case. */
+size_t carve_plan_find_machine(const carve_plan *plan, const char *name);
+size_t carve_plan_find_user(const carve_plan *plan, const char *name);
+size_t carve_plan_find_chunk(const carve_plan *plan, const char *name);
+
+/* ------------------------------------------------------------ names */
+
+/* Allow-lists for values that reach remote commands.  Each returns true when
+ * the value is acceptable; on false, *why (if not NULL) gets a static
+ * explanation. */
+bool carve_name_netbios(const char *s, const char **why);
+bool carve_name_sam(const char *s, const char **why);
+bool carve_name_dns(const char *s, const char **why);
+bool carve_name_hotfix(const char *s, const char **why);
+
+/* ------------------------------------------------------------ steps */
+
+typedef enum {
+	CARVE_PHASE_INVENTORY,
+	CARVE_PHASE_PREFLIGHT,
+	CARVE_PHASE_RESTART,
+	CARVE_PHASE_WORKSTATIONS,
+	CARVE_PHASE_MAIL,
+	CARVE_PHASE_CLIENTS,
+	CARVE_PHASE_TEARDOWN,
+	CARVE_PHASE__COUNT
+} carve_phase;
+
+/* Static strings: "inventory", "preflight", ... */
+const char *carve_phase_name(carve_phase p);
+/* Returns 0 and sets *out, or CARVE_ENOTFOUND. */
+int carve_phase_parse(carve_phase *out, const char *name);
+
+typedef enum {
+	CARVE_STATUS_PENDING,
+	CARVE_STATUS_RUNNING,
+	CARVE_STATUS_OK,
+	CARVE_STATUS_WARN,
+	CARVE_STATUS_FAILED,
+	CARVE_STATUS_BLOCKED,
+	CARVE_STATUS_SKIPPED,
+	CARVE_STATUS_INTERRUPTED,
+	CARVE_STATUS__COUNT
+} carve_status;
+
+/* Static strings: "pending", "running", ... */
+const char *carve_status_name(carve_status s);
+int carve_status_parse(carve_status *out, const char *name);
+
+/* ------------------------------------------------------------ audit log */
+
+typedef struct carve_audit carve_audit;
+
+typedef struct {
+	bool read_only;          /* open an existing database for reading */
+	unsigned busy_timeout_ms; /* default 5000 */
+} carve_audit_options;
+
+#define CARVE_AUDIT_OPTIONS_INIT { false, 5000 }
+
+/*
+ * Open (creating if needed, mode 0600) the audit database at path.  Refuses
+ * a path on a network filesystem with CARVE_EUNSUPPORTED.  opts may be NULL.
+ */
+int carve_audit_open(carve_audit **out, const char *path,
+		     const carve_audit_options *opts);
+void carve_audit_free(carve_audit *audit);
+
+/* The database path to use for a plan: the plan's audit.database, else
+ * $XDG_STATE_HOME/carve/<plan file stem>.db (~/.local/state/...).  Owned. */
+char *carve_audit_default_path(const carve_plan *plan);
+
+/* Start a run: who (login name), host and carve version are filled in by
+ * the engine.  command describes what the run does ("check --chunk A"). */
+int carve_audit_run_begin(int64_t *run_id, carve_audit *audit,
+			  const carve_plan *plan, const char *command);
+int carve_audit_run_end(carve_audit *audit, int64_t run_id);
+
+/* An event to append.  All strings may be NULL.  evidence is JSON text. */
+typedef struct {
+	int64_t run;
+	const char *actor;   /* "engine", or the person ("alice") */
+	const char *kind;    /* "step", "note", "signoff", "hostkey", ... */
+	const char *chunk;
+	const char *machine;
+	const char *user;
+	const char *phase;
+	const char *step;
+	carve_status status;
+	const char *evidence;
+	const char *diagnosis;
+} carve_event;
+
+#define CARVE_EVENT_INIT { 0, NULL, "step", NULL, NULL, NULL, NULL, NULL, \
+			   CARVE_STATUS_PENDING, NULL, NULL }
+
+/* Append n events in one BEGIN IMMEDIATE transaction, chaining each to the
+ * previous; updates the current-state table in the same transaction.  When
+ * it returns 0 the events are durable.  *first_seq (may be NULL) gets the
+ * first new sequence number. */
+int carve_audit_append(int64_t *first_seq, carve_audit *audit,
+		       const carve_event *events, size_t n);
+
+/* A stored event, as read back.  Strings are borrowed for the callback. */
+typedef struct {
+	int64_t seq;
+	int64_t run;
+	const char *time; /* RFC 3339 UTC with milliseconds */
+	carve_event ev;
+	const char *status_text;
+} carve_event_row;
+
+typedef struct {
+	const char *chunk;   /* NULL: any */
+	const char *machine; /* case-insensitive; NULL: any */
+	const char *phase;
+	const char *status;
+	const char *since;   /* RFC 3339 prefix compare, NULL: any */
+	int64_t after_seq;   /* only events with seq > after_seq */
+	size_t limit;        /* 0: no limit */
+} carve_log_filter;
+
+#define CARVE_LOG_FILTER_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0 }
+
+/* Calls cb for each matching event in seq order; a non-zero return from cb
+ * stops the walk and is returned. */
+typedef int (*carve_event_cb)(const carve_event_row *row, void *ctx);
+int carve_audit_query(carve_audit *audit, const carve_log_filter *filter,
+		      carve_event_cb cb, void *ctx);
+
+/* The result of walking the chain. */
+typedef struct {
+	bool ok;
+	int64_t events;       /* rows checked */
+	int64_t bad_seq;      /* first bad row's seq (0 when ok) */
+	char reason[256];     /* what is wrong with it */
+	char integrity[256];  /* PRAGMA integrity_check's first line */
+} carve_verify_result;
+
+/* Runs integrity_check and walks the hash chain.  Returns 0 when the walk
+ * could be done (read result->ok for the verdict). */
+int carve_audit_verify(carve_verify_result *result, carve_audit *audit);
+
+/* Counts of the current state per chunk and phase: counts[chunk][phase][status]
+ * for the plan's chunks, objects with no recorded state counted as pending. */
+typedef struct {
+	size_t chunk_count;
+	unsigned (*counts)[CARVE_PHASE__COUNT][CARVE_STATUS__COUNT];
+} carve_grid;
+
+int carve_audit_grid(carve_grid *out, carve_audit *audit, const carve_plan *plan);
+void carve_grid_done(carve_grid *grid);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * internal.h - private helpers shared by the engine's modules.  Not part of
+ * the public surface; nothing outside src/engine includes it.
+ */
+#ifndef CARVE_INTERNAL_H
+#define CARVE_INTERNAL_H
+
+#include "carve.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define CARVE_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define CARVE_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CARVE_PRINTF(f, a)
+#endif
+
+/* Record the detail of an error for carve_error_last() and return code. */
+int carve_error_set(int code, const char *fmt, ...) CARVE_PRINTF(2, 3);
+void carve_error_clear(void);
+
+/* Out of memory: records it and returns CARVE_ENOMEM. */
+int carve_error_oom(void);
+
+/* ---- arena: many small allocations freed at once (the plan) ---- */
+
+typedef struct carve_arena_block carve_arena_block;
+
+typedef struct {
+	carve_arena_block *head;
+	size_t block_size;
+} carve_arena;
+
+void carve_arena_init(carve_arena *a, size_t block_size);
+void carve_arena_done(carve_arena *a);
+/* Aligned for any type; NULL on out of memory. */
+void *carve_arena_alloc(carve_arena *a, size_t size);
+void *carve_arena_calloc(carve_arena *a, size_t n, size_t size);
+char *carve_arena_strndup(carve_arena *a, const char *s, size_t len);
+char *carve_arena_strdup(carve_arena *a, const char *s);
+
+/* ---- growable string ---- */
+
+typedef struct {
+	char *ptr;
+	size_t len;
+	size_t cap;
+	bool failed; /* an allocation failed; ptr holds what fit */
+} carve_buf;
+
+#define CARVE_BUF_INIT { NULL, 0, 0, false }
+
+void carve_buf_put(carve_buf *b, const char *s, size_t len);
+void carve_buf_puts(carve_buf *b, const char *s);
+void carve_buf_putc(carve_buf *b, char c);
+void carve_buf_printf(carve_buf *b, const char *fmt, ...) CARVE_PRINTF(2, 3);
+/* JSON string literal with quotes; invalid UTF-8 becomes U+FFFD. */
+void carve_buf_json_string(carve_buf *b, const char *s);
+/* ptr, never NULL ("" for an empty buffer). */
+const char *carve_buf_cstr(carve_buf *b);
+void carve_buf_done(carve_buf *b);
+
+/* ---- diagnostics ---- */
+
+carve_diags *carve_diags_new(const char *file);
+/* Adds a diagnostic; allocation failures are remembered and reported by
+ * carve_diags_finish as CARVE_ENOMEM. */
+void carve_diags_add(carve_diags *d, unsigned line, unsigned col,
+		     const char *fmt, ...) CARVE_PRINTF(4, 5);
+/* Sorts by position; returns 0, or CARVE_ENOMEM if an add failed. */
+int carve_diags_finish(carve_diags *d);
+
+/* ---- misc ---- */
+
+/* SHA-256 of buf as 64 lowercase hex digits plus NUL. */
+int carve_sha256_hex(char out[65], const void *buf, size_t len);
+
+/* Case-insensitive ASCII compare. */
+int carve_strcasecmp(const char *a, const char *b);
+
+/* Current time as RFC 3339 UTC with milliseconds: 2026-11-23T19:18:18.123Z */
+void carve_now_rfc3339(char out[32]);
+
+#endif

@@ -1,0 +1,3 @@
+#include "carve.h"
+#include <stdio.h>
+int main(void) { printf("carve %s\n", CARVE_VERSION); return 0; }
