@@ -1,0 +1,199 @@
+/*
+ * names.c - allow-lists for plan values that end up on remote command lines
+ * or in directory objects.  Each check returns true when the value is
+ * acceptable, else false with a static reason that reads after "invalid
+ * NetBIOS name 'X': ".
+ */
+#include "plan_internal.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static bool fail(const char **why, const char *reason)
+{
+	if (why)
+		*why = reason;
+	return false;
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+bool carve_name_netbios(const char *s, const char **why)
+{
+	size_t len = s ? strlen(s) : 0;
+	bool digits = true;
+
+	if (len == 0)
+		return fail(why, "it is empty");
+	if (len > 15)
+		return fail(why, "it is longer than 15 characters");
+	for (size_t i = 0; i < len; i++) {
+		if (!is_alnum(s[i]) && s[i] != '-')
+			return fail(why, "only letters, digits and hyphens are allowed");
+		digits = digits && s[i] >= '0' && s[i] <= '9';
+	}
+	if (s[0] == '-' || s[len - 1] == '-')
+		return fail(why, "it starts or ends with a hyphen");
+	if (digits)
+		return fail(why, "it is all digits");
+	return true;
+}
+
+bool carve_name_sam(const char *s, const char **why)
+{
+	/* Characters Active Directory refuses in a pre-Windows 2000 logon
+	 * name, each with its own reason so the message names the culprit. */
+	static const char forbidden[] = "\"/\\[]:;|=,+*?<>";
+	static const char *const forbidden_why[] = {
+		"it contains '\"'", "it contains '/'", "it contains '\\'",
+		"it contains '['", "it contains ']'", "it contains ':'",
+		"it contains ';'", "it contains '|'", "it contains '='",
+		"it contains ','", "it contains '+'", "it contains '*'",
+		"it contains '?'", "it contains '<'", "it contains '>'",
+	};
+	size_t len = s ? strlen(s) : 0, chars = 0;
+	bool dots_spaces = true;
+
+	_Static_assert(CARVE_ARRAY_SIZE(forbidden_why) == sizeof(forbidden) - 1,
+		       "one reason per forbidden character");
+	if (len == 0)
+		return fail(why, "it is empty");
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = plan_utf8_seq(s + i, len - i);
+		const char *bad = c ? strchr(forbidden, c) : NULL;
+
+		if (n == 0)
+			return fail(why, "it is not valid UTF-8");
+		if (c < 0x20 || c == 0x7f)
+			return fail(why, "it contains a control character");
+		if (bad)
+			return fail(why, forbidden_why[bad - forbidden]);
+		dots_spaces = dots_spaces && (c == '.' || c == ' ');
+		chars++;
+		i += n;
+	}
+	if (chars > 20)
+		return fail(why, "it is longer than 20 characters");
+	if (dots_spaces)
+		return fail(why, "it is only dots and spaces");
+	return true;
+}
+
+bool carve_name_dns(const char *s, const char **why)
+{
+	size_t len = s ? strlen(s) : 0, label = 0;
+
+	if (len == 0)
+		return fail(why, "it is empty");
+	if (len > 253)
+		return fail(why, "it is longer than 253 characters");
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (label == 0)
+				return fail(why, "it has an empty label");
+			if (label > 63)
+				return fail(why, "a label is longer than 63 characters");
+			if (s[i - 1] == '-' || s[i - label] == '-')
+				return fail(why, "a label starts or ends with a hyphen");
+			label = 0;
+		} else if (is_alnum(s[i]) || s[i] == '-') {
+			label++;
+		} else {
+			return fail(why, "only letters, digits, hyphens and dots are allowed");
+		}
+	}
+	return true;
+}
+
+bool carve_name_hotfix(const char *s, const char **why)
+{
+	size_t digits = s && strncmp(s, "KB", 2) == 0 ? strspn(s + 2, "0123456789") : 0;
+
+	if (digits < 1 || digits > 8 || s[2 + digits] != '\0')
+		return fail(why, "it is not KB followed by 1 to 8 digits");
+	return true;
+}
+
+/* Floor, chunk and teardown names: short, and safe in any file name. */
+bool plan_name_ident(const char *s, const char **why)
+{
+	size_t len = strlen(s);
+
+	if (len < 1 || len > 32 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len)
+		return fail(why, "use 1 to 32 letters, digits, '-' or '_'");
+	return true;
+}
+
+/* A domain's DNS name: a single label is a host, not a domain. */
+bool plan_name_domain(const char *s, const char **why)
+{
+	if (!carve_name_dns(s, why))
+		return false;
+	if (!strchr(s, '.'))
+		return fail(why, "it needs at least two labels, as in fabrikam.local");
+	return true;
+}
+
+bool plan_name_address(const char *s, const char **why)
+{
+	unsigned char addr[16];
+
+	return inet_pton(AF_INET, s, addr) == 1 ||
+	       inet_pton(AF_INET6, s, addr) == 1 || carve_name_dns(s, why);
+}
+
+bool plan_name_email(const char *s, const char **why)
+{
+	const char *at = strchr(s, '@');
+	size_t local = at ? (size_t)(at - s) : 0;
+
+	if (!at || local == 0 || local > 64 || strpbrk(s, " \"(),:;<>[\\]") ||
+	    !carve_name_dns(at + 1, NULL))
+		return fail(why, "it does not look like name@example.com");
+	return true;
+}
+
+bool plan_name_dn(const char *s, const char **why)
+{
+	if (!strchr(s, '='))
+		return fail(why, "it needs '=', as in OU=Workstations,DC=contoso,DC=com");
+	return true;
+}
+
+bool plan_name_env(const char *s, const char **why)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || (s[0] >= '0' && s[0] <= '9') ||
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len)
+		return fail(why, "it does not match [A-Z_][A-Z0-9_]*");
+	return true;
+}
+
+/* The SSH user: POSIX-ish, so it is safe on the ssh command line too. */
+bool plan_name_user(const char *s, const char **why)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 32 || s[0] == '-' || s[0] == '.' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_.-") != len)
+		return fail(why, "use 1 to 32 letters, digits, '_', '.' or '-', "
+				 "not starting with '-' or '.'");
+	return true;
+}
+
+/* Markers are found by sliding over the drawing once per marker length;
+ * the cap keeps that bounded. */
+bool plan_name_marker(const char *s, const char **why)
+{
+	if (plan_utf8_count(s, strlen(s)) > 32)
+		return fail(why, "it is longer than 32 characters");
+	return true;
+}
