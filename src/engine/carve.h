@@ -329,7 +329,7 @@ int carve_audit_open(carve_audit **out, const char *path,
 		     const carve_audit_options *opts);
 void carve_audit_free(carve_audit *audit);
 
-/* The database path to use for a plan: the plan's audit.database, else
+/* The database path to use for a plan: the plan's site.database, else
  * $XDG_STATE_HOME/carve/<plan file stem>.db (~/.local/state/...).  Owned. */
 char *carve_audit_default_path(const carve_plan *plan);
 
@@ -405,7 +405,8 @@ typedef struct {
 int carve_audit_verify(carve_verify_result *result, carve_audit *audit);
 
 /* Counts of the current state per chunk and phase: counts[chunk][phase][status]
- * for the plan's chunks, objects with no recorded state counted as pending. */
+ * for the plan's chunks, objects with no recorded state counted as pending.
+ * audit may be NULL (no log yet): everything is pending. */
 typedef struct {
 	size_t chunk_count;
 	unsigned (*counts)[CARVE_PHASE__COUNT][CARVE_STATUS__COUNT];
