@@ -513,35 +513,3 @@ Test(audit, schema_creation_is_idempotent)
 	at_text_is(db, "PRAGMA journal_mode", "wal");
 	sqlite3_close(db);
 }
-
-Test(audit, thousand_events_append_quickly)
-{
-	carve_audit *audit = at_open(at_db);
-	int64_t run = at_run(audit, "bench");
-	static carve_event ev[1000];
-	char names[1000][16];
-	double best = 1e9;
-
-	for (int i = 0; i < 1000; i++) {
-		snprintf(names[i], sizeof(names[i]), "WS-%04d", i);
-		ev[i] = at_step(run, "wave1", names[i], "preflight", "ping", CARVE_STATUS_OK);
-		ev[i].evidence = "{\"rtt_ms\":3}";
-	}
-	for (int round = 0; round < 3; round++) {
-		struct timespec t0, t1;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		at_append(audit, ev, 1000);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-		if (ms < best)
-			best = ms;
-	}
-#if defined(__SANITIZE_ADDRESS__)
-	const double budget = 200; /* the sanitizers slow everything ~4x */
-#else
-	const double budget = 50;
-#endif
-	cr_log_info("1000 events appended in %.1f ms", best);
-	cr_assert_lt(best, budget, "1000 events took %.1f ms", best);
-	carve_audit_free(audit);
-}
