@@ -1,3 +1,67 @@
-#include "carve.h"
+/*
+ * main.c - carve's entry point: picks the subcommand.
+ */
+#include "cli.h"
+#include "glyph.h"
+
+#include <locale.h>
 #include <stdio.h>
-int main(void) { printf("carve %s\n", CARVE_VERSION); return 0; }
+#include <string.h>
+#include <sys/stat.h>
+
+static void print_help(FILE *f)
+{
+	fputs("usage: carve COMMAND [ARGS]\n"
+	      "       carve help COMMAND | --help | --version\n"
+	      "\n"
+	      "carve runs phased carve-out migrations from a YAML site plan and keeps\n"
+	      "every outcome in a tamper-evident audit log.\n"
+	      "\n"
+	      "Commands:\n", f);
+	for (const cli_command *c = cli_commands(); c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fputs("\nSee carve(1) and carve-plan(5).\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	/* The audit log, known-hosts and any file carve writes are private. */
+	umask(077);
+	setlocale(LC_ALL, "");
+	glyph_init();
+
+	if (argc < 2) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		print_help(stdout);
+		return EXIT_DONE;
+	}
+	if (strcmp(name, "--version") == 0) {
+		printf("carve %s\n", CARVE_VERSION);
+		return EXIT_DONE;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (argc < 3) {
+			print_help(stdout);
+			return EXIT_DONE;
+		}
+		const cli_command *c = cli_find(argv[2]);
+		if (!c) {
+			fprintf(stderr, "carve: no command '%s'\n", argv[2]);
+			return EXIT_USAGE;
+		}
+		fputs(c->usage, stdout);
+		return EXIT_DONE;
+	}
+	const cli_command *cmd = cli_find(name);
+	if (!cmd) {
+		fprintf(stderr, "carve: unknown command '%s'\ntry 'carve --help'\n", name);
+		return EXIT_USAGE;
+	}
+	if (cli_wants_help(cmd, argc - 1, argv + 1))
+		return EXIT_DONE;
+	return cmd->run(argc - 1, argv + 1);
+}

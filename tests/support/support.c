@@ -1,6 +1,9 @@
 /*
  * support.c - see support.h.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf, nftw: beyond the project's POSIX baseline */
+#endif
 #include "support.h"
 
 #include <criterion/criterion.h>

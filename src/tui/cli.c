@@ -1,0 +1,168 @@
+/*
+ * cli.c - what the subcommands share: the command table, usage errors,
+ * engine errors, loading the plan and opening the audit log.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_command commands[] = {
+	{ "validate", "check a site plan and summarise it",
+	  "usage: carve validate [-q] PLAN\n"
+	  "\n"
+	  "Checks the site plan and prints a one-screen summary.  Every problem is\n"
+	  "reported as FILE:LINE:COL: message; nothing is written.\n"
+	  "\n"
+	  "  -q, --quiet   print nothing on success\n"
+	  "\n"
+	  "Exit status: 0 valid, 2 invalid.\n",
+	  cli_validate },
+	{ "status", "show the chunk x phase grid from the audit log",
+	  "usage: carve status PLAN [--db FILE] [--format text|csv|json]\n"
+	  "\n"
+	  "Counts every chunk's machines (users, for mail) by status in each phase,\n"
+	  "from the audit log.  Without a log everything is pending; status never\n"
+	  "creates one.\n"
+	  "\n"
+	  "  --db FILE      the audit database (default: the plan's)\n"
+	  "  --format FMT   text (default), csv or json\n",
+	  cli_status },
+	{ "log", "list audit events, filtered",
+	  "usage: carve log (PLAN | --db FILE) [filters] [--format text|csv|json]\n"
+	  "\n"
+	  "Prints the audit log's events in order.\n"
+	  "\n"
+	  "  --db FILE        the audit database (default: the plan's)\n"
+	  "  --chunk NAME     only this chunk\n"
+	  "  --machine NAME   only this machine (case ignored)\n"
+	  "  --phase NAME     inventory, preflight, restart, workstations, mail,\n"
+	  "                   clients or teardown\n"
+	  "  --status NAME    pending, running, ok, warn, failed, blocked, skipped\n"
+	  "                   or interrupted\n"
+	  "  --since TIME     events at or after TIME (RFC 3339, UTC, any prefix:\n"
+	  "                   2026-12-04 or 2026-12-04T22:30)\n"
+	  "  --limit N        at most N events\n"
+	  "  --format FMT     text (default), csv or json (one object per line)\n",
+	  cli_log },
+	{ "verify", "check the audit log's hash chain",
+	  "usage: carve verify (PLAN | --db FILE)\n"
+	  "\n"
+	  "Runs SQLite's integrity check and walks the hash chain over every event\n"
+	  "and run.  Names the first row that does not match.\n"
+	  "\n"
+	  "  --db FILE   the audit database (default: the plan's)\n"
+	  "\n"
+	  "Exit status: 0 intact, 3 tampered or damaged, 4 unreadable.\n",
+	  cli_verify },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const cli_command *cli_find(const char *name)
+{
+	for (const cli_command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+const cli_command *cli_commands(void)
+{
+	return commands;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "carve %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'carve %s --help'\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_option_error(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	if (optopt)
+		return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+int cli_engine_error(int err)
+{
+	fprintf(stderr, "carve: %s\n", carve_error_last()->message);
+	switch (err) {
+	case CARVE_EINVALID:
+	case CARVE_ENOTFOUND:
+		return EXIT_USAGE;
+	case CARVE_ETAMPERED:
+		return EXIT_TAMPERED;
+	default:
+		return EXIT_RUNTIME;
+	}
+}
+
+int cli_load_plan(carve_plan **out, const char *path)
+{
+	carve_diags *diags = NULL;
+	int err = carve_plan_load(out, &diags, path);
+
+	size_t n = carve_diags_count(diags);
+
+	for (size_t i = 0; i < n; i++) {
+		const carve_diag *d = carve_diags_get(diags, i);
+		fprintf(stderr, "%s:%u:%u: %s\n", d->file, d->line, d->col, d->message);
+	}
+	carve_diags_free(diags);
+	if (err == CARVE_EINVALID && n > 0)
+		return EXIT_USAGE;
+	return err < 0 ? cli_engine_error(err) : EXIT_DONE;
+}
+
+int cli_open_audit(carve_audit **audit, char **path, const char *cmd,
+		   const char *db_opt, const carve_plan *plan, bool missing_ok)
+{
+	carve_audit_options opts = CARVE_AUDIT_OPTIONS_INIT;
+	int err;
+
+	*audit = NULL;
+	if (db_opt)
+		*path = strdup(db_opt);
+	else if (plan)
+		*path = carve_audit_default_path(plan);
+	else
+		return cli_usage_error(cmd, "name a PLAN or an audit database (--db FILE)");
+	if (!*path) {
+		fprintf(stderr, "carve: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	opts.read_only = true;
+	err = carve_audit_open(audit, *path, &opts);
+	if (err == CARVE_ENOTFOUND && missing_ok)
+		return EXIT_DONE;
+	if (err == CARVE_ENOTFOUND) {
+		fprintf(stderr, "carve: no audit log at %s (nothing has run yet?)\n", *path);
+		return EXIT_RUNTIME;
+	}
+	return err < 0 ? cli_engine_error(err) : EXIT_DONE;
+}
+
+bool cli_wants_help(const cli_command *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(cmd->usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}

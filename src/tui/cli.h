@@ -1,0 +1,65 @@
+/*
+ * cli.h - the carve subcommands that run without the console: validate,
+ * status, log and verify.  Each returns the process exit status.
+ */
+#ifndef CARVE_CLI_H
+#define CARVE_CLI_H
+
+#include "carve.h"
+
+/* Exit statuses, documented in carve(1). */
+enum {
+	EXIT_DONE = 0,     /* success */
+	EXIT_FAILURES = 1, /* the run worked and found failures */
+	EXIT_USAGE = 2,    /* bad command line or invalid plan */
+	EXIT_TAMPERED = 3, /* the audit log failed verification */
+	EXIT_RUNTIME = 4,  /* a database, file or system error */
+};
+
+typedef struct {
+	const char *name;
+	const char *summary; /* one line for carve --help */
+	const char *usage;   /* the full "usage: ..." text for CMD --help */
+	int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Finds a subcommand by name; NULL when there is none. */
+const cli_command *cli_find(const char *name);
+/* The table, ending with a NULL name. */
+const cli_command *cli_commands(void);
+
+int cli_validate(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_log(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+
+/* Prints "carve CMD: message" and "try 'carve CMD --help'"; returns
+ * EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reports what getopt_long (run with a leading ':' in optstring) returned
+ * for a bad option; returns EXIT_USAGE. */
+int cli_option_error(const char *cmd, int c, char **argv);
+
+/* Prints the engine's last error as "carve: message" and returns the exit
+ * status that matches err. */
+int cli_engine_error(int err);
+
+/* Loads a plan, printing every diagnostic to stderr.  Returns EXIT_DONE or
+ * the exit status to return. */
+int cli_load_plan(carve_plan **out, const char *path);
+
+/*
+ * Picks the audit database: the --db path if given, else the plan's.  Opens
+ * it read-only into *audit; when it does not exist and missing_ok is set,
+ * *audit is NULL and EXIT_DONE is returned.  *path is owned.
+ */
+int cli_open_audit(carve_audit **audit, char **path, const char *cmd,
+		   const char *db_opt, const carve_plan *plan, bool missing_ok);
+
+/* Handles --help for a subcommand: true when argv asks for it (and the
+ * usage has been printed). */
+bool cli_wants_help(const cli_command *cmd, int argc, char **argv);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * glyph.h - the status glyphs, in UTF-8 or ASCII as the locale allows.
+ */
+#ifndef CARVE_GLYPH_H
+#define CARVE_GLYPH_H
+
+#include "carve.h"
+
+#include <stdbool.h>
+
+/* Decides once, from the locale's codeset, whether UTF-8 glyphs can be
+ * drawn.  Call after setlocale(). */
+void glyph_init(void);
+bool glyph_utf8(void);
+
+/* The glyph for a status: · ▶ ✓ ! ✗ ⊘ ↷ ↯, or . > + ! x # - ~ in ASCII.
+ * Static string. */
+const char *glyph_status(carve_status s);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * test_cli.c - the carve binary's subcommands, run for real: exit codes,
+ * output formats, and the audit log read back through validate, status,
+ * log and verify.
+ */
+#include "carve.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *tmp;
+static char *db;
+static char *plan;
+
+static void setup(void)
+{
+	tmp = t_tmpdir();
+	db = t_path(tmp, "audit.db");
+	plan = t_data("cli/site.yaml");
+	/* The default database path lives under XDG_STATE_HOME. */
+	setenv("XDG_STATE_HOME", tmp, 1);
+}
+
+static void teardown(void)
+{
+	t_rm_rf(tmp);
+	free(tmp);
+	free(db);
+	free(plan);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+static t_result run_carve(const char *const *argv)
+{
+	return t_run(argv, NULL);
+}
+#define CARVE(...) run_carve((const char *const[]){ CARVE_BIN, __VA_ARGS__, NULL })
+
+/* Appends step events for the test plan straight through the engine. */
+static void record(const char *chunk, const char *machine, const char *user,
+		   const char *phase, const char *step, carve_status st,
+		   const char *diagnosis)
+{
+	carve_audit *audit = NULL;
+	int64_t run = 0;
+	carve_event ev = CARVE_EVENT_INIT;
+
+	cr_assert_eq(carve_audit_open(&audit, db, NULL), 0, "%s",
+		     carve_error_last()->message);
+	cr_assert_eq(carve_audit_run_begin(&run, audit, NULL, "test"), 0);
+	ev.run = run;
+	ev.actor = "engine";
+	ev.chunk = chunk;
+	ev.machine = machine;
+	ev.user = user;
+	ev.phase = phase;
+	ev.step = step;
+	ev.status = st;
+	ev.evidence = "{\"exit\":0}";
+	ev.diagnosis = diagnosis;
+	cr_assert_eq(carve_audit_append(NULL, audit, &ev, 1), 0, "%s",
+		     carve_error_last()->message);
+	carve_audit_free(audit);
+}
+
+Test(cli, version_and_help)
+{
+	t_result r = CARVE("--version");
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.out, "carve " CARVE_VERSION "\n");
+	t_result_done(&r);
+
+	r = CARVE("--help");
+	cr_assert_eq(r.status, 0);
+	for (const char *const *c = (const char *const[]){ "validate", "status", "log",
+							    "verify", NULL }; *c; c++)
+		cr_assert(strstr(r.out, *c), "--help does not list %s", *c);
+	t_result_done(&r);
+
+	static const char *const cmds[] = { "validate", "status", "log", "verify" };
+	for (size_t i = 0; i < 4; i++) {
+		r = CARVE(cmds[i], "--help");
+		cr_assert_eq(r.status, 0, "%s --help", cmds[i]);
+		cr_assert(strstr(r.out, "usage: carve "), "%s --help: %s", cmds[i], r.out);
+		t_result_done(&r);
+	}
+}
+
+Test(cli, bad_usage_exits_2)
+{
+	t_result r = CARVE("frobnicate");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "unknown command 'frobnicate'"));
+	t_result_done(&r);
+
+	r = CARVE("validate");
+	cr_assert_eq(r.status, 2);
+	t_result_done(&r);
+
+	r = CARVE("status", plan, "--format", "xml");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "unknown format 'xml'"));
+	t_result_done(&r);
+
+	r = CARVE("log", plan, "--phase", "lunch");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "no phase 'lunch'"), "%s", r.err);
+	t_result_done(&r);
+}
+
+Test(cli, validate_summarises)
+{
+	t_result r = CARVE("validate", plan);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "Test site"));
+	cr_assert(strstr(r.out, "machines    4: Windows XP 1, Windows 7 1, Windows 10 2"),
+		  "%s", r.out);
+	cr_assert(strstr(r.out, "wave2"));
+	cr_assert(strstr(r.out, "2026-12-12T22:00:00+01:00"));
+	cr_assert(strstr(r.out, "12 items (7 Exchange, 5 Active Directory"), "%s", r.out);
+	t_result_done(&r);
+}
+
+Test(cli, invalid_plan_reports_every_error_and_writes_nothing)
+{
+	char *bad = t_path(tmp, "bad.yaml");
+	char *text = t_read_file(plan, NULL);
+	/* Two independent mistakes: an unknown OS and an unknown chunk. */
+	char *p = strstr(text, "os: xp");
+	memcpy(p, "os: xq", 6);
+	p = strstr(text, "chunk: wave2 }\n  - { name: WS-04");
+	cr_assert_not_null(p);
+	memcpy(p, "chunk: wavX2", 12);
+	t_write_file(bad, text);
+
+	t_result r = CARVE("validate", bad);
+	cr_assert_eq(r.status, 2);
+	cr_assert_str_eq(r.out, "");
+	/* Each error is FILE:LINE:COL: message, in file order. */
+	char *first = strstr(r.err, ":26:");
+	char *second = strstr(r.err, ":28:");
+	cr_assert(first && second && first < second, "%s", r.err);
+	cr_assert(strncmp(r.err, bad, strlen(bad)) == 0, "%s", r.err);
+
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		cr_assert(e->d_name[0] == '.' || !strcmp(e->d_name, "bad.yaml"),
+			  "validate wrote %s", e->d_name);
+	closedir(d);
+	t_result_done(&r);
+	free(text);
+	free(bad);
+}
+
+Test(cli, status_without_a_log_is_all_pending)
+{
+	t_result r = CARVE("status", plan);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "no audit log yet"));
+	cr_assert(strstr(r.out, "wave1"));
+	cr_assert(strstr(r.out, "0/2"), "%s", r.out);
+	t_result_done(&r);
+	/* status reads; it does not create the database. */
+	char *def = t_path(tmp, "carve/site.db");
+	struct stat st;
+	cr_assert_neq(stat(def, &st), 0);
+	free(def);
+}
+
+Test(cli, status_log_verify_read_the_audit_log)
+{
+	record("wave1", "WS-01", "anna.berg", "preflight", "hotfixes",
+	       CARVE_STATUS_FAILED, "KB944043 missing");
+	record("wave1", "WS-02", "bo.lind", "preflight", "hotfixes",
+	       CARVE_STATUS_OK, NULL);
+	record("wave2", "WS-03", "cai.wu", "preflight", "disk", CARVE_STATUS_OK, NULL);
+
+	t_result r = CARVE("status", plan, "--db", db, "--format", "csv");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "wave1,2026-12-05T22:00:00Z,preflight,2,0,0,1,0,1,0,0,0\n"),
+		  "%s", r.out);
+	cr_assert(strstr(r.out, "wave2,2026-12-12T22:00:00+01:00,preflight,2,1,0,1,0,0,0,0,0\n"),
+		  "%s", r.out);
+	t_result_done(&r);
+
+	r = CARVE("status", plan, "--db", db, "--format", "json");
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, "\"preflight\":{\"total\":2,\"pending\":0,\"running\":0,"
+				"\"ok\":1,\"warn\":0,\"failed\":1"), "%s", r.out);
+	t_result_done(&r);
+
+	r = CARVE("log", plan, "--db", db, "--status", "failed");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "WS-01"));
+	cr_assert(strstr(r.out, "KB944043 missing"));
+	cr_assert_null(strstr(r.out, "WS-02"));
+	t_result_done(&r);
+
+	r = CARVE("log", "--db", db, "--machine", "ws-03", "--format", "json");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "{\"seq\":3,"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"machine\":\"WS-03\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"evidence\":\"{\\\"exit\\\":0}\""), "%s", r.out);
+	t_result_done(&r);
+
+	r = CARVE("log", plan, "--db", db, "--format", "csv", "--chunk", "wave1");
+	cr_assert_eq(r.status, 0);
+	cr_assert(!strncmp(r.out, "seq,time,run,actor,kind,chunk,machine,user,phase,step,"
+				  "status,evidence,diagnosis\n", 80), "%s", r.out);
+	cr_assert(strstr(r.out, ",\"{\"\"exit\"\":0}\","), "%s", r.out);
+	cr_assert_null(strstr(r.out, "WS-03"));
+	t_result_done(&r);
+
+	r = CARVE("verify", plan, "--db", db);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "3 events, hash chain intact"), "%s", r.out);
+	t_result_done(&r);
+}
+
+Test(cli, verify_names_an_edited_row)
+{
+	for (int i = 0; i < 5; i++)
+		record("wave1", "WS-02", NULL, "preflight", "disk", CARVE_STATUS_OK, NULL);
+
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	/* Whoever edits the file can drop the append-only triggers too. */
+	sqlite3_stmt *s;
+	cr_assert_eq(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE "
+				       "type='trigger'", -1, &s, NULL), SQLITE_OK);
+	char drops[1024] = "";
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		strcat(drops, "DROP TRIGGER \"");
+		strcat(drops, (const char *)sqlite3_column_text(s, 0));
+		strcat(drops, "\";");
+	}
+	sqlite3_finalize(s);
+	cr_assert_eq(sqlite3_exec(h, drops, NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, "UPDATE events SET status='failed' WHERE seq=3",
+				  NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	t_result r = CARVE("verify", "--db", db);
+	cr_assert_eq(r.status, 3, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "FAILED"));
+	cr_assert(strstr(r.out, "seq 3"), "%s", r.out);
+	t_result_done(&r);
+}

@@ -1,0 +1,185 @@
+/*
+ * sshd.c - see sshd.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf: beyond the project's POSIX baseline */
+#endif
+#include "sshd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A system account whose shell is /bin/sh: root's login shell runs slow
+ * start-up files that would distort benchmarks. */
+#define TEST_USER "carve-sshd-test"
+
+int t_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int t_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		abort();
+	return p;
+}
+
+static int accepts(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int fail(t_sshd *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int t_sshd_start(t_sshd *s, const char *extra_config)
+{
+	char tmpl[] = "/tmp/carve-sshd.XXXXXX";
+
+	memset(s, 0, sizeof(*s));
+	s->pid = -1;
+	if (geteuid() != 0)
+		return fail(s, 1, "sshd tests need root (to run sshd and add a test user)");
+	if (access("/usr/sbin/sshd", X_OK) != 0)
+		return fail(s, 1, "/usr/sbin/sshd is not installed (openssh-server)");
+	if (t_sh("id -u " TEST_USER " >/dev/null 2>&1 || useradd --system --no-create-home "
+		 "--home-dir /nonexistent --shell /bin/sh " TEST_USER) != 0)
+		return fail(s, -1, "cannot create the test user " TEST_USER);
+	if (!mkdtemp(tmpl))
+		return fail(s, -1, "mkdtemp: %s", strerror(errno));
+	s->dir = strdup(tmpl);
+	s->user = strdup(TEST_USER);
+	s->host_key = join(s->dir, "host_ed25519");
+	s->client_key = join(s->dir, "client_ed25519");
+	s->other_key = join(s->dir, "other_ed25519");
+	/* sshd reads authorized_keys as the user: the directory must be open. */
+	chmod(s->dir, 0755);
+	mkdir("/run/sshd", 0755);
+	if (t_sh("ssh-keygen -q -t ed25519 -N '' -C host -f %s && "
+		 "ssh-keygen -q -t ed25519 -N '' -C client -f %s && "
+		 "ssh-keygen -q -t ed25519 -N '' -C other -f %s && "
+		 "cp %s.pub %s/authorized_keys && chmod 644 %s/authorized_keys",
+		 s->host_key, s->client_key, s->other_key, s->client_key, s->dir,
+		 s->dir) != 0)
+		return fail(s, -1, "ssh-keygen failed");
+
+	s->port = t_free_port();
+	char *conf = join(s->dir, "sshd_config");
+	FILE *f = fopen(conf, "w");
+	if (!f) {
+		free(conf);
+		return fail(s, -1, "cannot write sshd_config");
+	}
+	fprintf(f,
+		"Port %d\n"
+		"ListenAddress 127.0.0.1\n"
+		"HostKey %s\n"
+		"PidFile %s/sshd.pid\n"
+		"AuthorizedKeysFile %s/authorized_keys\n"
+		"StrictModes no\n"
+		"UsePAM no\n"
+		"PasswordAuthentication no\n"
+		"KbdInteractiveAuthentication no\n"
+		"PermitRootLogin no\n"
+		"AllowUsers " TEST_USER "\n"
+		/* the default 10:30:100 drops connections at concurrency 32 */
+		"MaxStartups 2000\n"
+		"MaxSessions 64\n"
+		"LoginGraceTime 30\n"
+		"PrintMotd no\n"
+		"PrintLastLog no\n"
+		"LogLevel ERROR\n"
+		"%s\n",
+		s->port, s->host_key, s->dir, s->dir, extra_config ? extra_config : "");
+	fclose(f);
+
+	s->pid = fork();
+	if (s->pid == 0) {
+		char *log = join(s->dir, "sshd.log");
+		if (!freopen("/dev/null", "r", stdin) || !freopen(log, "a", stdout) ||
+		    !freopen(log, "a", stderr))
+			_exit(126);
+		execl("/usr/sbin/sshd", "sshd", "-D", "-e", "-f", conf, (char *)NULL);
+		_exit(127);
+	}
+	free(conf);
+	for (int i = 0; i < 500; i++) {
+		if (accepts(s->port))
+			return 0;
+		int st;
+		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->pid = -1;
+			return fail(s, -1, "sshd exited at start (see %s/sshd.log)", s->dir);
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	return fail(s, -1, "sshd did not accept connections within 5 s");
+}
+
+void t_sshd_stop(t_sshd *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		for (int i = 0; i < 200 && waitpid(s->pid, NULL, WNOHANG) == 0; i++)
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+	}
+	if (s->dir)
+		t_sh("rm -rf '%s'", s->dir);
+	free(s->dir);
+	free(s->user);
+	free(s->host_key);
+	free(s->client_key);
+	free(s->other_key);
+	memset(s, 0, sizeof(*s));
+	s->pid = -1;
+}

@@ -1,0 +1,36 @@
+/*
+ * sshd.h - a real OpenSSH sshd on 127.0.0.1 for tests and benchmarks, with
+ * its own config, host key and authorized key in a temporary directory.
+ * Never the system service.
+ */
+#ifndef CARVE_TEST_SSHD_H
+#define CARVE_TEST_SSHD_H
+
+#include <sys/types.h>
+
+typedef struct {
+	char *dir;             /* the temporary directory (owned) */
+	int port;
+	pid_t pid;
+	char *user;            /* the login user: a throwaway account with /bin/sh */
+	char *host_key;        /* sshd's private host key */
+	char *client_key;      /* an unencrypted ed25519 key sshd accepts */
+	char *other_key;       /* a key sshd does not accept */
+	char error[512];       /* why start failed or was skipped */
+} t_sshd;
+
+/* Starts sshd and waits until it accepts connections.  extra_config lines
+ * are appended to sshd_config (may be NULL).  Returns 0 when running, 1
+ * when it cannot run here (not root, no sshd: error says why), -1 on
+ * failure. */
+int t_sshd_start(t_sshd *s, const char *extra_config);
+/* Stops sshd (SIGTERM, then SIGKILL) and removes the directory. */
+void t_sshd_stop(t_sshd *s);
+
+/* Runs a shell command line; returns its exit status. */
+int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A free TCP port on 127.0.0.1. */
+int t_free_port(void);
+
+#endif
