@@ -6,11 +6,15 @@
  * Loads PLAN N times (default 10) with carve_plan_load, reading the file
  * each time as carve does, and prints the minimum and median wall time and
  * the process's peak resident set, each with its ratio to the budget for a
- * 10,000-machine plan (150 ms, 64 MiB).  Make a plan with gen_plan.
+ * 10,000-machine plan (150 ms, 64 MiB).  As a peer, measured in the same
+ * run, libyaml alone reads the same file event by event and builds nothing:
+ * the floor under any loader built on it.  Make a plan with gen_plan.
  */
 #include "carve.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <yaml.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -31,6 +35,27 @@ static int by_value(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* The peer: read the file and pull every libyaml event, nothing else. */
+static double libyaml_only_ms(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	double t0 = now_ms();
+	bool done = false;
+
+	if (!f || !yaml_parser_initialize(&parser))
+		return -1;
+	yaml_parser_set_input_file(&parser, f);
+	while (!done && yaml_parser_parse(&parser, &ev)) {
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return done ? now_ms() - t0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -76,6 +101,13 @@ int main(int argc, char **argv)
 	       ms[0], median, BUDGET_MS, median / BUDGET_MS);
 	printf("peak RSS  %.1f MiB  (budget %.0f MiB: %.2fx)\n", rss_mib, BUDGET_MIB,
 	       rss_mib / BUDGET_MIB);
+	double peer = 1e9;
+	for (long i = 0; i < runs; i++) {
+		double t = libyaml_only_ms(argv[1]);
+		peer = t >= 0 && t < peer ? t : peer;
+	}
+	printf("peer      libyaml events only: min %.1f ms  (carve min %.2fx of it)\n",
+	       peer, ms[0] / peer);
 	free(ms);
 	return 0;
 }
