@@ -37,6 +37,11 @@ enum {
 	CARVE_EBUSY = -6,      /* the database stayed locked past the timeout */
 	CARVE_ETAMPERED = -7,  /* the audit log failed verification */
 	CARVE_EUNSUPPORTED = -8, /* e.g. a database on a network filesystem */
+	CARVE_ETIMEOUT = -9,   /* a deadline passed */
+	CARVE_ENET = -10,      /* no route, refused, reset, connection lost */
+	CARVE_EHOSTKEY = -11,  /* the host key is unknown, changed or of another type */
+	CARVE_EAUTH = -12,     /* authentication refused or impossible */
+	CARVE_ECANCELED = -13, /* stopped by carve_cancel_fire() */
 };
 
 typedef struct {
@@ -414,6 +419,128 @@ typedef struct {
 
 int carve_audit_grid(carve_grid *out, carve_audit *audit, const carve_plan *plan);
 void carve_grid_done(carve_grid *grid);
+
+/* ------------------------------------------------------------ transport */
+
+/*
+ * Cancellation shared by many sessions: once fired, every blocking call that
+ * was given it returns CARVE_ECANCELED at once.  Thread-safe.
+ */
+typedef struct carve_cancel carve_cancel;
+
+int carve_cancel_new(carve_cancel **out);
+void carve_cancel_fire(carve_cancel *c);
+bool carve_cancel_fired(const carve_cancel *c);
+void carve_cancel_free(carve_cancel *c);
+
+/* What the host presented, filled in by carve_ssh_connect and carve_ssh_scan
+ * whenever the key exchange got that far. */
+typedef enum {
+	CARVE_HOSTKEY_NONE,    /* no key seen (the connection failed earlier) */
+	CARVE_HOSTKEY_KNOWN,   /* matches the known-hosts file */
+	CARVE_HOSTKEY_UNKNOWN, /* not in the file */
+	CARVE_HOSTKEY_ADDED,   /* was unknown, recorded (accept-new) */
+	CARVE_HOSTKEY_CHANGED, /* the file has another key of this type */
+	CARVE_HOSTKEY_OTHER,   /* the file has keys of other types only */
+} carve_hostkey_state;
+
+typedef struct {
+	carve_hostkey_state state;
+	char type[32];         /* "ssh-ed25519" */
+	char fingerprint[128]; /* "SHA256:..." */
+	char entry[4096];      /* the known-hosts line that would record it */
+} carve_hostkey;
+
+/* Called when a host presents a changed key or a key of another type, so the
+ * caller can write the audit event (from the session's thread). */
+typedef void (*carve_hostkey_cb)(const char *host, uint16_t port,
+				 const carve_hostkey *key, void *ctx);
+
+typedef struct {
+	const char *host;            /* address or DNS name */
+	uint16_t port;               /* 0: 22 */
+	const char *user;
+	carve_auth auth;
+	const char *key_file;        /* CARVE_AUTH_KEY_FILE */
+	const char *password_env;    /* CARVE_AUTH_PASSWORD_ENV */
+	const char *password_file;   /* CARVE_AUTH_PASSWORD_FILE */
+	const char *known_hosts;     /* NULL: carve_known_hosts_default_path() */
+	carve_hostkeys host_keys;
+	bool use_ssh_config;         /* let libssh read ~/.ssh/config */
+	uint32_t connect_timeout_ms; /* resolve + TCP + key exchange; 0: 5000 */
+	uint32_t auth_timeout_ms;    /* 0: 10000 */
+	const char *key_exchange;    /* libssh KEX list, NULL: libssh's default */
+	carve_cancel *cancel;        /* may be NULL */
+	carve_hostkey_cb on_bad_hostkey; /* may be NULL */
+	void *ctx;
+} carve_ssh_options;
+
+#define CARVE_SSH_OPTIONS_INIT { NULL, 0, "carve", CARVE_AUTH_AGENT, NULL, NULL, \
+				 NULL, NULL, CARVE_HOSTKEYS_STRICT, false, 0, 0, \
+				 NULL, NULL, NULL, NULL }
+
+/* Fills SSH options from the plan's transport section for host:port. */
+void carve_ssh_options_from_plan(carve_ssh_options *opts, const carve_plan *plan,
+				 const char *host, uint16_t port);
+
+typedef struct carve_ssh carve_ssh;
+
+/*
+ * Connects, checks the host key and authenticates, each within its deadline.
+ * *key (may be NULL) says what the host presented.  Errors: CARVE_ETIMEOUT,
+ * CARVE_ENET, CARVE_EHOSTKEY (the message carries the fingerprint and the
+ * command that trusts it), CARVE_EAUTH, CARVE_ECANCELED.
+ */
+int carve_ssh_connect(carve_ssh **out, carve_hostkey *key, const carve_ssh_options *opts);
+
+/* Connects only as far as the host key, and reports it against the
+ * known-hosts file without enforcing anything (for carve trust). */
+int carve_ssh_scan(carve_hostkey *key, const carve_ssh_options *opts);
+
+/* Disconnects cleanly and frees. */
+void carve_ssh_free(carve_ssh *ssh);
+
+typedef struct {
+	int exit_status;       /* valid when exited */
+	bool exited;           /* an exit status arrived */
+	char signal[32];       /* "KILL" when killed by a signal, else "" */
+	char *out, *err;       /* NUL-terminated, owned; free with _done */
+	size_t out_len, err_len;
+	bool out_truncated, err_truncated;
+	double ms;             /* wall time of the command */
+} carve_ssh_result;
+
+void carve_ssh_result_done(carve_ssh_result *r);
+
+/*
+ * Runs command on a new channel of the session and waits for it to end,
+ * keeping at most cap bytes of stdout and of stderr (0: 1 MiB).  Returns 0
+ * when an exit status or signal arrived; CARVE_ETIMEOUT when timeout_ms
+ * passed (0: 120000), CARVE_ECANCELED when cancelled (both: the command is
+ * interrupted and the session is no longer usable), CARVE_ENET when the
+ * connection dropped, CARVE_ERROR when the channel closed without an exit
+ * status.  r holds whatever output arrived in every case.
+ */
+int carve_ssh_exec(carve_ssh_result *r, carve_ssh *ssh, const char *command,
+		   uint32_t timeout_ms, size_t cap);
+
+/* The default known-hosts file: $XDG_CONFIG_HOME/carve/known_hosts, else
+ * ~/.config/carve/known_hosts.  Owned. */
+char *carve_known_hosts_default_path(void);
+
+/* Appends a line (carve_hostkey.entry) to a known-hosts file under an
+ * exclusive lock, creating it 0600 (and its directory 0700). */
+int carve_known_hosts_add(const char *path, const char *entry);
+
+/* ------------------------------------------------------------ worker pool */
+
+/* Runs job(i, ctx) for i in [0, n) on up to limit threads at once.  When
+ * group is not NULL, job i belongs to group[i] (or none when CARVE_NONE), and
+ * at most group_limit[g] jobs of group g run at once.  Returns when every
+ * job has returned. */
+typedef void (*carve_job_fn)(size_t i, void *ctx);
+int carve_pool_run(size_t n, unsigned limit, const size_t *group,
+		   const unsigned *group_limit, carve_job_fn job, void *ctx);
 
 #ifdef __cplusplus
 }

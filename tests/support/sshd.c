@@ -91,7 +91,13 @@ int t_sshd_start(t_sshd *s, const char *extra_config)
 	if (access("/usr/sbin/sshd", X_OK) != 0)
 		return fail(s, 1, "/usr/sbin/sshd is not installed (openssh-server)");
 	if (t_sh("id -u " TEST_USER " >/dev/null 2>&1 || useradd --system --no-create-home "
-		 "--home-dir /nonexistent --shell /bin/sh " TEST_USER) != 0)
+		 "--home-dir / --shell /bin/sh " TEST_USER) != 0 ||
+	    /* Without PAM, sshd refuses a locked ("!") account even for keys;
+	     * a missing home directory puts a warning on every stderr. */
+	    t_sh("[ \"$(getent shadow " TEST_USER " | cut -d: -f2)\" = '*' ] || "
+		 "usermod -p '*' " TEST_USER) != 0 ||
+	    t_sh("[ \"$(getent passwd " TEST_USER " | cut -d: -f6)\" = / ] || "
+		 "usermod -d / " TEST_USER) != 0)
 		return fail(s, -1, "cannot create the test user " TEST_USER);
 	if (!mkdtemp(tmpl))
 		return fail(s, -1, "mkdtemp: %s", strerror(errno));
@@ -147,7 +153,7 @@ int t_sshd_start(t_sshd *s, const char *extra_config)
 		if (!freopen("/dev/null", "r", stdin) || !freopen(log, "a", stdout) ||
 		    !freopen(log, "a", stderr))
 			_exit(126);
-		execl("/usr/sbin/sshd", "sshd", "-D", "-e", "-f", conf, (char *)NULL);
+		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", conf, (char *)NULL);
 		_exit(127);
 	}
 	free(conf);

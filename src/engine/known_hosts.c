@@ -1,0 +1,124 @@
+/*
+ * known_hosts.c - carve's own known-hosts file.
+ *
+ * libssh appends to a known-hosts file without a lock; carve writes the
+ * file itself, under flock(), so that many sessions accepting new keys at
+ * once (accept-new) or two carve processes never interleave or duplicate
+ * lines.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *carve_known_hosts_default_path(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	carve_buf b = CARVE_BUF_INIT;
+
+	if (xdg && xdg[0] == '/')
+		carve_buf_printf(&b, "%s/carve/known_hosts", xdg);
+	else if (home && home[0] == '/')
+		carve_buf_printf(&b, "%s/.config/carve/known_hosts", home);
+	else
+		carve_buf_puts(&b, "/etc/carve/known_hosts");
+	if (b.failed) {
+		carve_buf_done(&b);
+		carve_error_oom();
+		return NULL;
+	}
+	return b.ptr;
+}
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int make_parent(const char *path)
+{
+	char *dir = strdup(path);
+	int err = 0;
+
+	if (!dir)
+		return carve_error_oom();
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		for (char *p = dir + 1; !err; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char c = *p;
+			*p = '\0';
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+				err = carve_error_set(CARVE_EIO, "cannot create %s: %s", dir,
+						      strerror(errno));
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(dir);
+	return err;
+}
+
+/* Whether the file already holds exactly this line. */
+static bool has_line(int fd, const char *line)
+{
+	struct stat st;
+	size_t want = strlen(line);
+	bool found = false;
+
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > 64 * 1024 * 1024)
+		return false;
+	char *text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		return false;
+	ssize_t n = pread(fd, text, (size_t)st.st_size, 0);
+	if (n > 0) {
+		text[n] = '\0';
+		for (char *p = text; p && *p && !found; ) {
+			char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			found = len == want && memcmp(p, line, len) == 0;
+			p = nl ? nl + 1 : NULL;
+		}
+	}
+	free(text);
+	return found;
+}
+
+int carve_known_hosts_add(const char *path, const char *entry)
+{
+	size_t len = strlen(entry);
+	int fd, err = 0;
+
+	while (len && (entry[len - 1] == '\n' || entry[len - 1] == '\r'))
+		len--;
+	if (len == 0 || memchr(entry, '\n', len))
+		return carve_error_set(CARVE_EINVALID, "not a known-hosts line");
+	char *line = strndup(entry, len);
+	if (!line)
+		return carve_error_oom();
+	if ((err = make_parent(path)) < 0)
+		goto done;
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = carve_error_set(CARVE_EIO, "cannot open %s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		err = carve_error_set(CARVE_EIO, "cannot lock %s: %s", path, strerror(errno));
+	} else if (!has_line(fd, line)) {
+		line[len] = '\n'; /* strndup left room for the NUL: reuse it */
+		if (write(fd, line, len + 1) != (ssize_t)(len + 1) || fsync(fd) < 0)
+			err = carve_error_set(CARVE_EIO, "cannot write %s: %s", path,
+					      strerror(errno));
+	}
+	close(fd); /* drops the lock */
+done:
+	free(line);
+	return err;
+}

@@ -1,0 +1,220 @@
+/*
+ * ssh_exec.c - one command on its own channel of a session: output kept up
+ * to a cap, exit status or signal, one deadline for the whole command.
+ *
+ * The channel's callbacks collect everything; an ssh_event drives the
+ * session and watches the cancel pipe, so a stopped phase wakes every
+ * waiting command at once.
+ */
+#include "transport_internal.h"
+
+#include <libssh/callbacks.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	carve_ssh_result *r;
+	carve_buf out, err;
+	size_t cap;
+	bool eof, closed;
+} exec_state;
+
+static void keep(carve_buf *b, bool *truncated, size_t cap, const void *data, size_t len)
+{
+	size_t room = b->len < cap ? cap - b->len : 0;
+
+	if (len > room) {
+		*truncated = true;
+		len = room;
+	}
+	if (len)
+		carve_buf_put(b, data, len);
+}
+
+static int on_data(ssh_session session, ssh_channel channel, void *data, uint32_t len,
+		   int is_stderr, void *userdata)
+{
+	exec_state *x = userdata;
+
+	(void)session, (void)channel;
+	if (is_stderr)
+		keep(&x->err, &x->r->err_truncated, x->cap, data, len);
+	else
+		keep(&x->out, &x->r->out_truncated, x->cap, data, len);
+	return (int)len; /* all consumed: the window keeps opening */
+}
+
+static void on_eof(ssh_session session, ssh_channel channel, void *userdata)
+{
+	(void)session, (void)channel;
+	((exec_state *)userdata)->eof = true;
+}
+
+static void on_close(ssh_session session, ssh_channel channel, void *userdata)
+{
+	(void)session, (void)channel;
+	((exec_state *)userdata)->closed = true;
+}
+
+static void on_exit_status(ssh_session session, ssh_channel channel, int status,
+			   void *userdata)
+{
+	exec_state *x = userdata;
+
+	(void)session, (void)channel;
+	x->r->exit_status = status;
+	x->r->exited = true;
+}
+
+static void on_exit_signal(ssh_session session, ssh_channel channel, const char *signal,
+			   int core, const char *errmsg, const char *lang, void *userdata)
+{
+	exec_state *x = userdata;
+
+	(void)session, (void)channel, (void)core, (void)errmsg, (void)lang;
+	snprintf(x->r->signal, sizeof(x->r->signal), "%s", signal ? signal : "?");
+}
+
+static int on_cancel(socket_t fd, int revents, void *userdata)
+{
+	(void)fd, (void)revents, (void)userdata;
+	return 0; /* the loop sees carve_cancel_fired() */
+}
+
+static bool finished(const exec_state *x)
+{
+	return x->closed || (x->eof && (x->r->exited || x->r->signal[0]));
+}
+
+/* Opens the channel and starts the command. */
+static int start(ssh_channel *out, carve_ssh *ssh, const char *command, const deadline *d)
+{
+	ssh_channel ch = ssh_channel_new(ssh->session);
+	int rc, err;
+	char what[64];
+
+	*out = NULL;
+	if (!ch)
+		return ssh_fail(ssh, CARVE_ENET, "cannot open a channel");
+	snprintf(what, sizeof(what), "opening a channel");
+	while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN)
+		if ((err = wait_fd(ssh->fd, POLLIN, d, ssh->cancel, 50, what)) < 0)
+			goto fail;
+	if (rc != SSH_OK) {
+		err = ssh_fail(ssh, CARVE_ENET, "cannot open a channel");
+		goto fail;
+	}
+	*out = ch;
+	while ((rc = ssh_channel_request_exec(ch, command)) == SSH_AGAIN)
+		if ((err = wait_fd(ssh->fd, POLLIN, d, ssh->cancel, 50, "starting the command")) < 0)
+			return err;
+	if (rc != SSH_OK)
+		return ssh_fail(ssh, CARVE_ENET, "the host refused to run the command");
+	return 0;
+fail:
+	ssh_channel_free(ch);
+	return err;
+}
+
+static int drive(carve_ssh *ssh, exec_state *x, const deadline *d)
+{
+	ssh_event ev = ssh_event_new();
+	int err = 0;
+
+	if (!ev)
+		return carve_error_oom();
+	if (ssh_event_add_session(ev, ssh->session) != SSH_OK ||
+	    (ssh->cancel && ssh_event_add_fd(ev, cancel_fd(ssh->cancel), POLLIN,
+					     on_cancel, NULL) != SSH_OK)) {
+		err = carve_error_set(CARVE_ERROR, "%s: cannot watch the session", ssh->label);
+		goto done;
+	}
+	while (!finished(x)) {
+		if (carve_cancel_fired(ssh->cancel)) {
+			err = carve_error_set(CARVE_ECANCELED, "%s: command interrupted",
+					      ssh->label);
+			break;
+		}
+		int left = deadline_left_ms(d);
+		if (left == 0) {
+			err = carve_error_set(CARVE_ETIMEOUT, "%s: the command did not finish "
+					      "in time", ssh->label);
+			break;
+		}
+		if (ssh_event_dopoll(ev, left > 1000 ? 1000 : left) == SSH_ERROR ||
+		    !ssh_is_connected(ssh->session) ||
+		    (ssh_get_status(ssh->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+			if (finished(x))
+				break;
+			err = carve_error_set(CARVE_ENET, "%s: connection lost during the "
+					      "command: %s", ssh->label,
+					      ssh_get_error(ssh->session));
+			break;
+		}
+	}
+	if (ssh->cancel)
+		ssh_event_remove_fd(ev, cancel_fd(ssh->cancel));
+	ssh_event_remove_session(ev, ssh->session);
+done:
+	ssh_event_free(ev);
+	return err;
+}
+
+int carve_ssh_exec(carve_ssh_result *r, carve_ssh *ssh, const char *command,
+		   uint32_t timeout_ms, size_t cap)
+{
+	exec_state x = { r, CARVE_BUF_INIT, CARVE_BUF_INIT, cap ? cap : 1024 * 1024,
+			 false, false };
+	struct ssh_channel_callbacks_struct cb = {
+		.userdata = &x,
+		.channel_data_function = on_data,
+		.channel_eof_function = on_eof,
+		.channel_close_function = on_close,
+		.channel_exit_status_function = on_exit_status,
+		.channel_exit_signal_function = on_exit_signal,
+	};
+	ssh_channel ch = NULL;
+	struct timespec t0, t1;
+	deadline d;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (ssh->broken)
+		return carve_error_set(CARVE_ENET, "%s: the session was abandoned by an "
+				       "earlier command", ssh->label);
+	deadline_in(&d, timeout_ms ? timeout_ms : 120000);
+	ssh_callbacks_init(&cb);
+	if ((err = start(&ch, ssh, command, &d)) == 0 &&
+	    ssh_set_channel_callbacks(ch, &cb) != SSH_OK)
+		err = carve_error_set(CARVE_ERROR, "%s: cannot watch the channel", ssh->label);
+	if (err == 0)
+		err = drive(ssh, &x, &d);
+	if (err == 0 && !r->exited && !r->signal[0])
+		err = carve_error_set(CARVE_ERROR, "%s: the command ended without an exit "
+				      "status", ssh->label);
+	if (err == CARVE_ETIMEOUT || err == CARVE_ECANCELED || err == CARVE_ENET)
+		ssh->broken = true;
+	if (ch) {
+		if (!ssh->broken && !x.closed)
+			ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
+	r->out = x.out.ptr ? x.out.ptr : strdup("");
+	r->err = x.err.ptr ? x.err.ptr : strdup("");
+	r->out_len = x.out.len;
+	r->err_len = x.err.len;
+	if (x.out.failed || x.err.failed || !r->out || !r->err)
+		err = err ? err : carve_error_oom();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	return err;
+}
+
+void carve_ssh_result_done(carve_ssh_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}

@@ -1,0 +1,387 @@
+/*
+ * ssh_session.c - connect, check the host key, authenticate: every step
+ * with a deadline, none able to prompt.
+ *
+ * libssh runs non-blocking on a socket carve connected itself (so that name
+ * resolution and TCP connect have deadlines too); each SSH_AGAIN waits on
+ * the socket and the cancel pipe for what is left of the step's deadline.
+ * SSH_OPTIONS_TIMEOUT is not used: it bounds each blocking call, not a step.
+ */
+#include "transport_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libssh/callbacks.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* libssh asks through this when it wants a passphrase: never answer. */
+static int refuse_prompt(const char *prompt, char *buf, size_t len, int echo,
+			 int verify, void *userdata)
+{
+	(void)prompt, (void)echo, (void)verify;
+	if (userdata)
+		*(bool *)userdata = true;
+	if (buf && len)
+		buf[0] = '\0';
+	return -1;
+}
+
+static struct ssh_callbacks_struct no_prompts = {
+	.userdata = NULL,
+	.auth_function = refuse_prompt,
+};
+
+static pthread_once_t libssh_once = PTHREAD_ONCE_INIT;
+
+static void libssh_init(void)
+{
+	ssh_init();
+	ssh_callbacks_init(&no_prompts);
+}
+
+int ssh_fail(carve_ssh *ssh, int code, const char *what)
+{
+	return carve_error_set(code, "%s: %s: %s", ssh->label, what,
+			       ssh_get_error(ssh->session));
+}
+
+/* Waits for libssh's socket after SSH_AGAIN.  The slice caps each wait so
+ * that work libssh already holds is never left waiting for the deadline. */
+static int wait_session(carve_ssh *ssh, const deadline *d, const char *what)
+{
+	short events = POLLIN;
+	char label[512];
+
+	if (ssh_get_poll_flags(ssh->session) & SSH_WRITE_PENDING)
+		events |= POLLOUT;
+	snprintf(label, sizeof(label), "%s: %s", ssh->label, what);
+	int rc = wait_fd(ssh->fd, events, d, ssh->cancel, 50, label);
+	return rc < 0 ? rc : 0;
+}
+
+static int set_options(carve_ssh *ssh, const carve_ssh_options *o, const char *known_hosts,
+		       uint16_t port)
+{
+	ssh_session s = ssh->session;
+	int off = 0, on = 1;
+	unsigned int uport = port;
+
+	/* Read ~/.ssh/config first when asked, so that what follows wins:
+	 * the config must not be able to turn host key checking off. */
+	if (ssh_options_set(s, SSH_OPTIONS_HOST, o->host) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &off) < 0)
+		return ssh_fail(ssh, CARVE_EINVALID, "bad host");
+	if (o->use_ssh_config && ssh_options_parse_config(s, NULL) < 0)
+		return ssh_fail(ssh, CARVE_EINVALID, "cannot read ~/.ssh/config");
+	if (ssh_options_set(s, SSH_OPTIONS_PORT, &uport) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_USER, o->user ? o->user : "carve") < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, known_hosts) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, known_hosts) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &on) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &on) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_FD, &ssh->fd) < 0)
+		return ssh_fail(ssh, CARVE_EINVALID, "cannot set options");
+	if (o->key_exchange && ssh_options_set(s, SSH_OPTIONS_KEY_EXCHANGE, o->key_exchange) < 0)
+		return ssh_fail(ssh, CARVE_EINVALID, "bad key exchange list");
+	return 0;
+}
+
+/* TCP, then the SSH handshake up to the host key, within connect_timeout. */
+static int open_session(carve_ssh **out, const carve_ssh_options *o, const deadline *d)
+{
+	uint16_t port = o->port ? o->port : 22;
+	char *known_hosts = o->known_hosts ? strdup(o->known_hosts)
+					   : carve_known_hosts_default_path();
+	carve_ssh *ssh = calloc(1, sizeof(*ssh));
+	carve_buf label = CARVE_BUF_INIT;
+	int err = 0, rc;
+
+	*out = NULL;
+	pthread_once(&libssh_once, libssh_init);
+	carve_buf_printf(&label, "%s@%s:%u", o->user ? o->user : "carve", o->host, port);
+	if (!ssh || !known_hosts || label.failed) {
+		free(ssh);
+		free(known_hosts);
+		carve_buf_done(&label);
+		return carve_error_oom();
+	}
+	ssh->label = label.ptr;
+	ssh->fd = -1;
+	ssh->cancel = o->cancel;
+	if ((ssh->fd = net_connect(o->host, port, d, o->cancel)) < 0) {
+		err = ssh->fd;
+		goto done;
+	}
+	if (!(ssh->session = ssh_new())) {
+		close(ssh->fd);
+		err = carve_error_oom();
+		goto done;
+	}
+	ssh_set_callbacks(ssh->session, &no_prompts);
+	/* From here libssh owns the socket and closes it. */
+	if ((err = set_options(ssh, o, known_hosts, port)) < 0)
+		goto done;
+	ssh_set_blocking(ssh->session, 0);
+	while ((rc = ssh_connect(ssh->session)) == SSH_AGAIN)
+		if ((err = wait_session(ssh, d, "no SSH banner/key exchange")) < 0)
+			goto done;
+	if (rc != SSH_OK)
+		err = ssh_fail(ssh, CARVE_ENET, "SSH handshake failed");
+done:
+	free(known_hosts);
+	if (err < 0)
+		carve_ssh_free(ssh);
+	else
+		*out = ssh;
+	return err;
+}
+
+static int describe_key(carve_ssh *ssh, carve_hostkey *key)
+{
+	ssh_key pub = NULL;
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp = NULL, *entry = NULL;
+	int err = 0;
+
+	if (ssh_get_server_publickey(ssh->session, &pub) < 0 ||
+	    ssh_get_publickey_hash(pub, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) < 0 ||
+	    !(fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) ||
+	    ssh_session_export_known_hosts_entry(ssh->session, &entry) < 0) {
+		err = ssh_fail(ssh, CARVE_ERROR, "cannot read the host key");
+		goto done;
+	}
+	snprintf(key->type, sizeof(key->type), "%s", ssh_key_type_to_char(ssh_key_type(pub)));
+	snprintf(key->fingerprint, sizeof(key->fingerprint), "%s", fp);
+	snprintf(key->entry, sizeof(key->entry), "%s", entry);
+	key->entry[strcspn(key->entry, "\r\n")] = '\0';
+done:
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(pub);
+	free(entry);
+	return err;
+}
+
+static int classify_key(carve_ssh *ssh, carve_hostkey *key)
+{
+	int err = describe_key(ssh, key);
+
+	if (err < 0)
+		return err;
+	switch (ssh_session_is_known_server(ssh->session)) {
+	case SSH_KNOWN_HOSTS_OK: key->state = CARVE_HOSTKEY_KNOWN; return 0;
+	case SSH_KNOWN_HOSTS_CHANGED: key->state = CARVE_HOSTKEY_CHANGED; return 0;
+	case SSH_KNOWN_HOSTS_OTHER: key->state = CARVE_HOSTKEY_OTHER; return 0;
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+	case SSH_KNOWN_HOSTS_NOT_FOUND: key->state = CARVE_HOSTKEY_UNKNOWN; return 0;
+	default: return ssh_fail(ssh, CARVE_EIO, "cannot read the known-hosts file");
+	}
+}
+
+/* Applies the plan's host-key policy to what classify_key found. */
+static int enforce_key(carve_ssh *ssh, carve_hostkey *key, const carve_ssh_options *o)
+{
+	const char *file = o->known_hosts;
+	char *fallback = NULL;
+	int err = 0;
+
+	if (!file)
+		file = fallback = carve_known_hosts_default_path();
+	switch (key->state) {
+	case CARVE_HOSTKEY_KNOWN:
+		break;
+	case CARVE_HOSTKEY_UNKNOWN:
+		if (o->host_keys == CARVE_HOSTKEYS_ACCEPT_NEW && file) {
+			if ((err = carve_known_hosts_add(file, key->entry)) == 0)
+				key->state = CARVE_HOSTKEY_ADDED;
+			break;
+		}
+		err = carve_error_set(CARVE_EHOSTKEY,
+				      "%s: unknown host key %s %s; check it and record it "
+				      "with: carve trust PLAN %s", ssh->label, key->type,
+				      key->fingerprint, o->host);
+		break;
+	case CARVE_HOSTKEY_CHANGED:
+	case CARVE_HOSTKEY_OTHER:
+		if (o->on_bad_hostkey)
+			o->on_bad_hostkey(o->host, o->port ? o->port : 22, key, o->ctx);
+		err = carve_error_set(CARVE_EHOSTKEY,
+				      "%s: HOST KEY %s: the host now presents %s %s, which "
+				      "does not match %s; refusing to connect", ssh->label,
+				      key->state == CARVE_HOSTKEY_CHANGED ? "CHANGED"
+				      : "OF ANOTHER TYPE", key->type, key->fingerprint,
+				      file ? file : "the known-hosts file");
+		break;
+	default:
+		err = carve_error_set(CARVE_EHOSTKEY, "%s: no host key", ssh->label);
+	}
+	free(fallback);
+	return err;
+}
+
+/* A password from where the plan says it lives; never from a person. */
+static int read_password(char *buf, size_t cap, const carve_ssh_options *o)
+{
+	if (o->auth == CARVE_AUTH_PASSWORD_ENV) {
+		const char *v = o->password_env ? getenv(o->password_env) : NULL;
+		if (!v || !*v)
+			return carve_error_set(CARVE_EAUTH, "the password variable %s is not set",
+					       o->password_env ? o->password_env : "(none)");
+		if (strlen(v) >= cap)
+			return carve_error_set(CARVE_EAUTH, "the password in %s is too long",
+					       o->password_env);
+		memcpy(buf, v, strlen(v) + 1);
+		return 0;
+	}
+	int fd = o->password_file ? open(o->password_file, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return carve_error_set(CARVE_EAUTH, "cannot read the password file %s: %s",
+				       o->password_file ? o->password_file : "(none)",
+				       strerror(errno));
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return carve_error_set(CARVE_EAUTH, "the password file %s is empty",
+				       o->password_file);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int load_key_file(ssh_key *key, const char *path)
+{
+	bool asked = false;
+
+	if (!path || access(path, R_OK) < 0)
+		return carve_error_set(CARVE_EAUTH, "cannot read the key file %s: %s",
+				       path ? path : "(none)", strerror(errno));
+	if (ssh_pki_import_privkey_file(path, NULL, refuse_prompt, &asked, key) == SSH_OK)
+		return 0;
+	if (asked)
+		return carve_error_set(CARVE_EAUTH, "the key file %s is encrypted: load it "
+				       "into ssh-agent (ssh-add %s) and use auth: agent",
+				       path, path);
+	return carve_error_set(CARVE_EAUTH, "%s is not a private key libssh can read", path);
+}
+
+static int authenticate(carve_ssh *ssh, const carve_ssh_options *o, const deadline *d)
+{
+	ssh_key key = NULL;
+	char password[1024];
+	int rc, err = 0;
+
+	if (o->auth == CARVE_AUTH_AGENT && !getenv("SSH_AUTH_SOCK"))
+		return carve_error_set(CARVE_EAUTH, "%s: no ssh-agent (SSH_AUTH_SOCK is not "
+				       "set)", ssh->label);
+	if (o->auth == CARVE_AUTH_KEY_FILE && (err = load_key_file(&key, o->key_file)) < 0)
+		return err;
+	if ((o->auth == CARVE_AUTH_PASSWORD_ENV || o->auth == CARVE_AUTH_PASSWORD_FILE) &&
+	    (err = read_password(password, sizeof(password), o)) < 0)
+		return err;
+	for (;;) {
+		switch (o->auth) {
+		case CARVE_AUTH_AGENT: rc = ssh_userauth_agent(ssh->session, NULL); break;
+		case CARVE_AUTH_KEY_FILE: rc = ssh_userauth_publickey(ssh->session, NULL, key); break;
+		default: rc = ssh_userauth_password(ssh->session, NULL, password); break;
+		}
+		if (rc != SSH_AUTH_AGAIN)
+			break;
+		if ((err = wait_session(ssh, d, "authentication")) < 0)
+			break;
+	}
+	explicit_bzero(password, sizeof(password));
+	ssh_key_free(key);
+	if (err < 0)
+		return err;
+	if (rc == SSH_AUTH_SUCCESS)
+		return 0;
+	static const char *const how[] = {
+		[CARVE_AUTH_AGENT] = "the agent's keys",
+		[CARVE_AUTH_KEY_FILE] = "the key file",
+		[CARVE_AUTH_PASSWORD_ENV] = "the password",
+		[CARVE_AUTH_PASSWORD_FILE] = "the password",
+	};
+	if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
+		return carve_error_set(CARVE_EAUTH, "%s: authentication refused: the host "
+				       "did not accept %s", ssh->label, how[o->auth]);
+	return ssh_fail(ssh, CARVE_EAUTH, "authentication failed");
+}
+
+int carve_ssh_connect(carve_ssh **out, carve_hostkey *key, const carve_ssh_options *o)
+{
+	carve_hostkey local;
+	carve_ssh *ssh = NULL;
+	deadline d;
+	int err;
+
+	*out = NULL;
+	if (!key)
+		key = &local;
+	memset(key, 0, sizeof(*key));
+	deadline_in(&d, o->connect_timeout_ms ? o->connect_timeout_ms : 5000);
+	if ((err = open_session(&ssh, o, &d)) < 0)
+		return err;
+	if ((err = classify_key(ssh, key)) < 0 || (err = enforce_key(ssh, key, o)) < 0)
+		goto fail;
+	deadline_in(&d, o->auth_timeout_ms ? o->auth_timeout_ms : 10000);
+	if ((err = authenticate(ssh, o, &d)) < 0)
+		goto fail;
+	*out = ssh;
+	return 0;
+fail:
+	carve_ssh_free(ssh);
+	return err;
+}
+
+int carve_ssh_scan(carve_hostkey *key, const carve_ssh_options *o)
+{
+	carve_ssh *ssh = NULL;
+	deadline d;
+	int err;
+
+	memset(key, 0, sizeof(*key));
+	deadline_in(&d, o->connect_timeout_ms ? o->connect_timeout_ms : 5000);
+	if ((err = open_session(&ssh, o, &d)) == 0)
+		err = classify_key(ssh, key);
+	carve_ssh_free(ssh);
+	return err;
+}
+
+void carve_ssh_free(carve_ssh *ssh)
+{
+	if (!ssh)
+		return;
+	if (ssh->session) {
+		/* A clean goodbye only when the peer is healthy; never wait. */
+		if (!ssh->broken && ssh_is_connected(ssh->session))
+			ssh_disconnect(ssh->session);
+		ssh_free(ssh->session);
+	}
+	free(ssh->label);
+	free(ssh);
+}
+
+void carve_ssh_options_from_plan(carve_ssh_options *o, const carve_plan *plan,
+				 const char *host, uint16_t port)
+{
+	const carve_transport *t = carve_plan_transport(plan);
+
+	*o = (carve_ssh_options)CARVE_SSH_OPTIONS_INIT;
+	o->host = host;
+	o->port = port ? port : t->port;
+	o->user = t->user;
+	o->auth = t->auth;
+	o->key_file = t->key_file;
+	o->password_env = t->password_env;
+	o->password_file = t->password_file;
+	o->known_hosts = t->known_hosts;
+	o->host_keys = t->host_keys;
+	o->use_ssh_config = t->use_ssh_config;
+	o->connect_timeout_ms = t->connect_timeout_ms;
+	o->auth_timeout_ms = t->auth_timeout_ms;
+}
