@@ -58,6 +58,24 @@ static const cli_command commands[] = {
 	  "\n"
 	  "Exit status: 0 intact, 3 tampered or damaged, 4 unreadable.\n",
 	  cli_verify },
+	{ "trust", "fetch hosts' SSH keys and record them after you confirm",
+	  "usage: carve trust PLAN [--chunk C | HOST...] [--yes] [--db FILE]\n"
+	  "\n"
+	  "Connects to each host (no login), shows its key's SHA-256 fingerprint,\n"
+	  "and records the new ones in carve's known-hosts file (transport.known_hosts,\n"
+	  "else ~/.config/carve/known_hosts) after you confirm.  A key that does not\n"
+	  "match the file is never replaced: it is reported and written to the audit\n"
+	  "log.  Without HOST or --chunk: every exec host and every machine reached\n"
+	  "over SSH.\n"
+	  "\n"
+	  "  --chunk C   the exec hosts and chunk C's machines\n"
+	  "  HOST...     machine or exec host names from the plan\n"
+	  "  -y, --yes   record new keys without asking\n"
+	  "  --db FILE   the audit database for changed keys (default: the plan's)\n"
+	  "\n"
+	  "Exit status: 0 every key known or recorded, 1 a key changed, a host was\n"
+	  "unreachable or you declined, 2 bad usage.\n",
+	  cli_trust },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -405,3 +405,31 @@ Test(ssh, scan_reports_without_enforcing)
 	cr_assert_eq(key.state, CARVE_HOSTKEY_UNKNOWN);
 	cr_assert_str_eq(key.type, "ssh-ed25519");
 }
+
+Test(ssh, password_from_an_environment_variable_or_a_file)
+{
+	carve_ssh_options o = opts();
+	carve_ssh *ssh = NULL;
+	char *file = t_path(sshd.dir, "password");
+
+	cr_assert_eq(t_sh("echo '%s:Carve-Test-9' | chpasswd", sshd.user), 0);
+	o.auth = CARVE_AUTH_PASSWORD_ENV;
+	o.password_env = "CARVE_TEST_PASSWORD";
+	unsetenv("CARVE_TEST_PASSWORD");
+	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), CARVE_EAUTH);
+	cr_assert(strstr(carve_error_last()->message, "CARVE_TEST_PASSWORD is not set"));
+	setenv("CARVE_TEST_PASSWORD", "wrong", 1);
+	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), CARVE_EAUTH);
+	cr_assert_null(strstr(carve_error_last()->message, "wrong"), "a password in a message");
+	setenv("CARVE_TEST_PASSWORD", "Carve-Test-9", 1);
+	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), 0, "%s", carve_error_last()->message);
+	carve_ssh_free(ssh);
+	unsetenv("CARVE_TEST_PASSWORD");
+
+	t_write_file(file, "Carve-Test-9\n");
+	o.auth = CARVE_AUTH_PASSWORD_FILE;
+	o.password_file = file;
+	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), 0, "%s", carve_error_last()->message);
+	carve_ssh_free(ssh);
+	free(file);
+}
