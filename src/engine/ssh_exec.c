@@ -87,8 +87,9 @@ static bool finished(const exec_state *x)
 	return x->closed || (x->eof && (x->r->exited || x->r->signal[0]));
 }
 
-/* Opens the channel and starts the command. */
-static int start(ssh_channel *out, carve_ssh *ssh, const char *command, const deadline *d)
+/* Opens the channel, with cb watching it, and starts the command. */
+static int start(ssh_channel *out, carve_ssh *ssh, const char *command,
+		 struct ssh_channel_callbacks_struct *cb, const deadline *d)
 {
 	ssh_channel ch = ssh_channel_new(ssh->session);
 	int rc, err;
@@ -97,6 +98,12 @@ static int start(ssh_channel *out, carve_ssh *ssh, const char *command, const de
 	*out = NULL;
 	if (!ch)
 		return ssh_fail(ssh, CARVE_ENET, "cannot open a channel");
+	/* Before anything is sent: a quick command's exit status and EOF can
+	 * arrive while the exec request is still being confirmed. */
+	if (ssh_set_channel_callbacks(ch, cb) != SSH_OK) {
+		err = carve_error_set(CARVE_ERROR, "%s: cannot watch the channel", ssh->label);
+		goto fail;
+	}
 	snprintf(what, sizeof(what), "opening a channel");
 	while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN)
 		if ((err = wait_fd(ssh->fd, POLLIN, d, ssh->cancel, 50, what)) < 0)
@@ -186,10 +193,7 @@ int carve_ssh_exec(carve_ssh_result *r, carve_ssh *ssh, const char *command,
 				       "earlier command", ssh->label);
 	deadline_in(&d, timeout_ms ? timeout_ms : 120000);
 	ssh_callbacks_init(&cb);
-	if ((err = start(&ch, ssh, command, &d)) == 0 &&
-	    ssh_set_channel_callbacks(ch, &cb) != SSH_OK)
-		err = carve_error_set(CARVE_ERROR, "%s: cannot watch the channel", ssh->label);
-	if (err == 0)
+	if ((err = start(&ch, ssh, command, &cb, &d)) == 0)
 		err = drive(ssh, &x, &d);
 	if (err == 0 && !r->exited && !r->signal[0])
 		err = carve_error_set(CARVE_ERROR, "%s: the command ended without an exit "

@@ -39,6 +39,7 @@ struct carve_ssh {
 	ssh_session session;
 	int fd;
 	carve_cancel *cancel;
+	bool fd_handed; /* ssh_connect has run: libssh's socket holds fd */
 	bool broken; /* a command was abandoned: the session is not reused */
 	char *label; /* "user@host:port" for messages */
 };

@@ -10,6 +10,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,10 +373,12 @@ Test(ssh, agent_authentication)
 {
 	carve_ssh_options o = opts();
 	char *sock = t_path(sshd.dir, "agent.sock");
-	char *pidfile = t_path(sshd.dir, "agent.pid");
 	carve_ssh *ssh = NULL;
 
-	cr_assert_eq(t_sh("ssh-agent -a %s > %s", sock, pidfile), 0);
+	/* The agent ends itself even if an assertion below ends the test. */
+	cr_assert_eq(t_sh("(timeout 60 ssh-agent -D -a %s >/dev/null 2>&1 &);"
+			  " for i in $(seq 100); do [ -S %s ] && exit 0; sleep 0.05; done;"
+			  " exit 1", sock, sock), 0);
 	cr_assert_eq(t_sh("SSH_AUTH_SOCK=%s ssh-add -q %s 2>/dev/null", sock, sshd.client_key), 0);
 	o.auth = CARVE_AUTH_AGENT;
 	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), CARVE_EAUTH, "no agent: refused");
@@ -386,10 +389,9 @@ Test(ssh, agent_authentication)
 	cr_assert_eq(strncmp(r.out, sshd.user, strlen(sshd.user)), 0);
 	carve_ssh_result_done(&r);
 	carve_ssh_free(ssh);
-	t_sh(". %s >/dev/null; kill $SSH_AGENT_PID", pidfile);
+	t_sh("pkill -f 'ssh-agent -D -a %s'", sock);
 	unsetenv("SSH_AUTH_SOCK");
 	free(sock);
-	free(pidfile);
 }
 
 Test(ssh, scan_reports_without_enforcing)
@@ -432,4 +434,46 @@ Test(ssh, password_from_an_environment_variable_or_a_file)
 	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), 0, "%s", carve_error_last()->message);
 	carve_ssh_free(ssh);
 	free(file);
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+Test(ssh, no_socket_outlives_its_session)
+{
+	carve_ssh_options o = opts();
+	carve_ssh *ssh = NULL;
+	carve_ssh_result r;
+	int before = open_fds();
+
+	for (int i = 0; i < 3; i++) {
+		/* clean: connect, run, disconnect */
+		ssh = connect_ok(&o);
+		cr_assert_eq(carve_ssh_exec(&r, ssh, "true", 5000, 0), 0);
+		carve_ssh_result_done(&r);
+		carve_ssh_free(ssh);
+		/* abandoned: the command outlives its deadline */
+		ssh = connect_ok(&o);
+		cr_assert_eq(carve_ssh_exec(&r, ssh, "sleep 8", 100, 0), CARVE_ETIMEOUT);
+		carve_ssh_result_done(&r);
+		carve_ssh_free(ssh);
+		/* refused at authentication, and at key exchange */
+		carve_ssh_options bad = o;
+		bad.key_file = sshd.other_key;
+		cr_assert_eq(carve_ssh_connect(&ssh, NULL, &bad), CARVE_EAUTH);
+		bad = o;
+		bad.key_exchange = "diffie-hellman-group1-sha1";
+		cr_assert_lt(carve_ssh_connect(&ssh, NULL, &bad), 0);
+	}
+	cr_assert_eq(open_fds(), before, "%d descriptors before, %d after", before, open_fds());
 }
