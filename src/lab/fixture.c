@@ -1,0 +1,477 @@
+/*
+ * fixture.c - the lab fixture: a YAML file describing each simulated host's
+ * state and faults.  Read with the plan loader's YAML tree (positions,
+ * duplicate keys, anchors refused), so a mistake is reported as
+ * FILE:LINE:COL like a plan's.
+ *
+ *   lab:      { user, authorized_key, host_keys }
+ *   defaults: any host field, applied to every host first
+ *   hosts:    [ { name, port, role, os, power, disk_free, hotfixes,
+ *                 services, administrators, nics, firewall, domain,
+ *                 locked_profile, outlook, hosts_file, faults, replay } ]
+ */
+#include "lab.h"
+#include "plan_internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const lab_service_names[SVC__COUNT] = {
+	"RemoteRegistry", "LanmanServer", "LanmanWorkstation", "Netlogon",
+};
+
+typedef struct {
+	carve_diags *diags;
+	const char *dir; /* the fixture's directory, for relative paths */
+} loader;
+
+static void bad(loader *l, const pnode *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void bad(loader *l, const pnode *n, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	carve_diags_add(l->diags, n ? n->line : 1, n ? n->col : 1, "%s", message);
+}
+
+static const char *scalar(loader *l, const pnode *n, const char *what)
+{
+	if (!n || n->kind != PNODE_SCALAR) {
+		bad(l, n, "'%s' must be a single value", what);
+		return NULL;
+	}
+	return n->u.str;
+}
+
+static void copy(loader *l, char *dst, size_t cap, const pnode *n, const char *what)
+{
+	const char *s = scalar(l, n, what);
+
+	if (!s)
+		return;
+	if (strlen(s) >= cap) {
+		bad(l, n, "'%s' is too long", what);
+		return;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+}
+
+static void path_of(loader *l, char *dst, size_t cap, const pnode *n, const char *what)
+{
+	char rel[1024] = "";
+
+	copy(l, rel, sizeof(rel), n, what);
+	if (rel[0] == '/' || !rel[0])
+		snprintf(dst, cap, "%s", rel);
+	else
+		snprintf(dst, cap, "%s/%s", l->dir, rel);
+}
+
+static bool boolean(loader *l, const pnode *n, const char *what)
+{
+	const char *s = scalar(l, n, what);
+
+	if (s && (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")))
+		return true;
+	if (s && strcmp(s, "false") && strcmp(s, "no") && strcmp(s, "off"))
+		bad(l, n, "'%s' must be true or false", what);
+	return false;
+}
+
+/* 20GiB, 512MiB, 1000000 (bytes). */
+static uint64_t size_of(loader *l, const pnode *n, const char *what)
+{
+	const char *s = scalar(l, n, what);
+	char *end;
+
+	if (!s)
+		return 0;
+	double v = strtod(s, &end);
+	static const struct { const char *unit; double mul; } units[] = {
+		{ "", 1 }, { "B", 1 }, { "KiB", 1024.0 }, { "MiB", 1048576.0 },
+		{ "GiB", 1073741824.0 }, { "TiB", 1099511627776.0 },
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (end != s && v >= 0 && strcmp(end, units[i].unit) == 0)
+			return (uint64_t)(v * units[i].mul);
+	bad(l, n, "'%s' must be a size such as 20GiB or 512MiB", what);
+	return 0;
+}
+
+/* 250ms, 5s, 2m; "never" gives -1 when allowed. */
+static int64_t ms_of(loader *l, const pnode *n, const char *what, bool never_ok)
+{
+	const char *s = scalar(l, n, what);
+	char *end;
+
+	if (!s)
+		return 0;
+	if (never_ok && strcmp(s, "never") == 0)
+		return -1;
+	long v = strtol(s, &end, 10);
+	if (end != s && v >= 0) {
+		if (!strcmp(end, "ms"))
+			return v;
+		if (!strcmp(end, "s"))
+			return v * 1000L;
+		if (!strcmp(end, "m"))
+			return v * 60000L;
+	}
+	bad(l, n, "'%s' must be a duration such as 250ms, 5s or 2m", what);
+	return 0;
+}
+
+typedef void (*item_fn)(loader *l, lab_host *h, const pnode *item, size_t i);
+
+static void each(loader *l, lab_host *h, const pnode *seq, const char *what, size_t max,
+		 size_t *count, item_fn fn)
+{
+	if (!seq || seq->kind != PNODE_SEQ) {
+		bad(l, seq, "'%s' must be a list", what);
+		return;
+	}
+	if (seq->len > max) {
+		bad(l, seq, "'%s' has too many items", what);
+		return;
+	}
+	for (size_t i = 0; i < seq->len; i++)
+		fn(l, h, seq->u.kids[i], i);
+	*count = seq->len;
+}
+
+static void hotfix_item(loader *l, lab_host *h, const pnode *n, size_t i)
+{
+	copy(l, h->hotfixes[i], sizeof(h->hotfixes[i]), n, "hotfixes");
+}
+
+static void admin_item(loader *l, lab_host *h, const pnode *n, size_t i)
+{
+	copy(l, h->admins[i], sizeof(h->admins[i]), n, "administrators");
+}
+
+static void hosts_item(loader *l, lab_host *h, const pnode *n, size_t i)
+{
+	copy(l, h->hosts_file[i], sizeof(h->hosts_file[i]), n, "hosts_file");
+}
+
+static void nic_item(loader *l, lab_host *h, const pnode *n, size_t i)
+{
+	lab_nic *nic = &h->nics[i];
+
+	if (n->kind != PNODE_MAP) {
+		bad(l, n, "'%s' items must be mappings", "nics");
+		return;
+	}
+	*nic = (lab_nic){ "", "wired", true };
+	for (size_t k = 0; k + 1 < n->len; k += 2) {
+		const char *key = n->u.kids[k]->u.str;
+		const pnode *v = n->u.kids[k + 1];
+		if (!strcmp(key, "name"))
+			copy(l, nic->name, sizeof(nic->name), v, "name");
+		else if (!strcmp(key, "kind"))
+			copy(l, nic->kind, sizeof(nic->kind), v, "kind");
+		else if (!strcmp(key, "enabled"))
+			nic->enabled = boolean(l, v, "enabled");
+		else
+			bad(l, n->u.kids[k], "unknown nic key '%s'", key);
+	}
+	if (strcmp(nic->kind, "wired") && strcmp(nic->kind, "wireless") &&
+	    strcmp(nic->kind, "secondary"))
+		bad(l, n, "nic kind must be wired, wireless or secondary, not '%s'", nic->kind);
+}
+
+static void apply_services(loader *l, lab_host *h, const pnode *map)
+{
+	if (!map || map->kind != PNODE_MAP) {
+		bad(l, map, "'%s' must be a mapping of service: running|stopped|disabled",
+		    "services");
+		return;
+	}
+	for (size_t k = 0; k + 1 < map->len; k += 2) {
+		const char *name = map->u.kids[k]->u.str;
+		const char *state = scalar(l, map->u.kids[k + 1], name);
+		int s = 0;
+		while (s < SVC__COUNT && strcasecmp(lab_service_names[s], name) != 0)
+			s++;
+		if (s == SVC__COUNT || !state) {
+			bad(l, map->u.kids[k], "unknown service '%s'", name);
+			continue;
+		}
+		h->service_running[s] = !strcmp(state, "running");
+		h->service_auto[s] = strcmp(state, "disabled") != 0;
+		if (strcmp(state, "running") && strcmp(state, "stopped") && strcmp(state, "disabled"))
+			bad(l, map->u.kids[k + 1], "service state must be running, stopped or "
+			    "disabled, not '%s'", state);
+	}
+}
+
+static void apply_faults(loader *l, lab_host *h, const pnode *map)
+{
+	lab_faults *f = &h->faults;
+
+	if (!map || map->kind != PNODE_MAP) {
+		bad(l, map, "'%s' must be a mapping", "faults");
+		return;
+	}
+	for (size_t k = 0; k + 1 < map->len; k += 2) {
+		const char *key = map->u.kids[k]->u.str;
+		const pnode *v = map->u.kids[k + 1];
+		if (!strcmp(key, "hang_after_auth"))
+			f->hang_after_auth = boolean(l, v, key);
+		else if (!strcmp(key, "auth_failure"))
+			f->auth_failure = boolean(l, v, key);
+		else if (!strcmp(key, "changed_host_key"))
+			f->changed_host_key = boolean(l, v, key);
+		else if (!strcmp(key, "drop_mid_command"))
+			f->drop_mid_command = boolean(l, v, key);
+		else if (!strcmp(key, "cut_output"))
+			f->cut_output = boolean(l, v, key);
+		else if (!strcmp(key, "latency"))
+			f->latency_ms = (uint32_t)ms_of(l, v, key, false);
+		else if (!strcmp(key, "slow_output"))
+			f->slow_output_ms = (uint32_t)ms_of(l, v, key, false);
+		else if (!strcmp(key, "reboot")) {
+			int64_t ms = ms_of(l, v, key, true);
+			f->reboot_s = ms < 0 ? -1 : (int32_t)(ms / 1000);
+		} else
+			bad(l, map->u.kids[k], "unknown fault '%s'", key);
+	}
+}
+
+/* Applies one mapping of host fields (the defaults, then the host's own). */
+static void apply(loader *l, lab_host *h, const pnode *map)
+{
+	static const char *const roles[] = { "workstation", "management", "admt", "mail" };
+	static const char *const powers[] = { "awake", "asleep", "off" };
+
+	for (size_t k = 0; k + 1 < map->len; k += 2) {
+		const char *key = map->u.kids[k]->u.str;
+		const pnode *v = map->u.kids[k + 1];
+		char word[32] = "";
+
+		if (!strcmp(key, "name")) {
+			copy(l, h->name, sizeof(h->name), v, key);
+		} else if (!strcmp(key, "port")) {
+			const char *s = scalar(l, v, key);
+			h->port = s ? atoi(s) : 0;
+			if (s && (h->port < 1024 || h->port > 65535))
+				bad(l, v, "'%s' must be a port from 1024 to 65535", key);
+		} else if (!strcmp(key, "role") || !strcmp(key, "power")) {
+			bool role = !strcmp(key, "role");
+			const char *const *names = role ? roles : powers;
+			size_t n = role ? 4 : 3, i = 0;
+			copy(l, word, sizeof(word), v, key);
+			while (i < n && strcmp(names[i], word) != 0)
+				i++;
+			if (i == n)
+				bad(l, v, "unknown value '%s'", word);
+			else if (role)
+				h->role = (lab_role)i;
+			else
+				h->power = (lab_power)i;
+		} else if (!strcmp(key, "os")) {
+			copy(l, h->os, sizeof(h->os), v, key);
+		} else if (!strcmp(key, "disk_free")) {
+			h->disk_free = size_of(l, v, key);
+		} else if (!strcmp(key, "hotfixes")) {
+			each(l, h, v, key, LAB_MAX_LIST, &h->hotfix_count, hotfix_item);
+		} else if (!strcmp(key, "administrators")) {
+			each(l, h, v, key, LAB_MAX_LIST, &h->admin_count, admin_item);
+		} else if (!strcmp(key, "hosts_file")) {
+			each(l, h, v, key, LAB_MAX_LIST, &h->hosts_count, hosts_item);
+		} else if (!strcmp(key, "nics")) {
+			each(l, h, v, key, 8, &h->nic_count, nic_item);
+		} else if (!strcmp(key, "services")) {
+			apply_services(l, h, v);
+		} else if (!strcmp(key, "firewall")) {
+			static const char *const profiles[] = { "domain", "private", "public" };
+			for (int p = 0; p < 3; p++) {
+				const pnode *on = v && v->kind == PNODE_MAP ? pnode_get(v, profiles[p]) : NULL;
+				if (on)
+					h->firewall[p] = boolean(l, on, profiles[p]);
+			}
+			if (!v || v->kind != PNODE_MAP)
+				bad(l, v, "'%s' must be a mapping of domain/private/public: "
+				    "true|false", key);
+		} else if (!strcmp(key, "domain")) {
+			copy(l, h->domain, sizeof(h->domain), v, key);
+		} else if (!strcmp(key, "locked_profile")) {
+			h->locked_profile = boolean(l, v, key);
+		} else if (!strcmp(key, "outlook")) {
+			const char *s = scalar(l, v, key);
+			h->outlook = s ? (unsigned)atoi(s) : 0;
+		} else if (!strcmp(key, "faults")) {
+			apply_faults(l, h, v);
+		} else if (!strcmp(key, "replay")) {
+			path_of(l, h->replay, sizeof(h->replay), v, key);
+		} else {
+			bad(l, map->u.kids[k], "unknown host key '%s'", key);
+		}
+	}
+}
+
+static void host_defaults(lab_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	strcpy(h->os, "10");
+	h->disk_free = (uint64_t)20 << 30;
+	for (int s = 0; s < SVC__COUNT; s++)
+		h->service_running[s] = h->service_auto[s] = true;
+	h->nics[0] = (lab_nic){ "Ethernet", "wired", true };
+	h->nic_count = 1;
+	h->faults.reboot_s = 5;
+}
+
+static int read_file(char **out, size_t *len, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	*out = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!*out || fread(*out, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(*out);
+		return -1;
+	}
+	(*out)[n] = '\0';
+	*len = (size_t)n;
+	fclose(f);
+	return 0;
+}
+
+static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
+{
+	const pnode *lab = pnode_get(root, "lab");
+	const pnode *defaults = pnode_get(root, "defaults");
+	const pnode *hosts = pnode_get(root, "hosts");
+
+	snprintf(fx->user, sizeof(fx->user), "carve");
+	if (lab && lab->kind == PNODE_MAP) {
+		for (size_t k = 0; k + 1 < lab->len; k += 2) {
+			const char *key = lab->u.kids[k]->u.str;
+			const pnode *v = lab->u.kids[k + 1];
+			if (!strcmp(key, "user"))
+				copy(l, fx->user, sizeof(fx->user), v, key);
+			else if (!strcmp(key, "authorized_key"))
+				path_of(l, fx->authorized_key, sizeof(fx->authorized_key), v, key);
+			else if (!strcmp(key, "host_keys"))
+				path_of(l, fx->host_keys, sizeof(fx->host_keys), v, key);
+			else
+				bad(l, lab->u.kids[k], "unknown lab key '%s'", key);
+		}
+	}
+	if (!fx->authorized_key[0] || !fx->host_keys[0])
+		bad(l, lab ? lab : root, "%s needs authorized_key and host_keys", "lab");
+	if (defaults && defaults->kind != PNODE_MAP)
+		bad(l, defaults, "'%s' must be a mapping", "defaults");
+	if (!hosts || hosts->kind != PNODE_SEQ || hosts->len == 0) {
+		bad(l, hosts ? hosts : root, "'%s' must be a list of at least one host", "hosts");
+		return;
+	}
+	fx->hosts = calloc(hosts->len, sizeof(*fx->hosts));
+	if (!fx->hosts) {
+		bad(l, root, "%s", "out of memory");
+		return;
+	}
+	fx->host_count = hosts->len;
+	for (size_t i = 0; i < hosts->len; i++) {
+		lab_host *h = &fx->hosts[i];
+		const pnode *item = hosts->u.kids[i];
+		host_defaults(h);
+		if (item->kind != PNODE_MAP) {
+			bad(l, item, "%s must be mappings", "hosts");
+			continue;
+		}
+		if (defaults && defaults->kind == PNODE_MAP)
+			apply(l, h, defaults);
+		h->name[0] = '\0';
+		apply(l, h, item);
+		if (!h->name[0])
+			bad(l, item, "a host needs a %s", "name");
+		if (h->role != LAB_WORKSTATION && !h->port)
+			bad(l, item, "%s: an exec host needs a port", h->name);
+		for (size_t j = 0; j < i; j++) {
+			if (!strcasecmp(fx->hosts[j].name, h->name))
+				bad(l, item, "host '%s' is listed twice", h->name);
+			else if (h->port && fx->hosts[j].port == h->port)
+				bad(l, item, "port taken twice (%s)", h->name);
+		}
+	}
+}
+
+int lab_fixture_load(lab_fixture *out, const char *path)
+{
+	char *buf = NULL, *dir_copy = strdup(path);
+	size_t len = 0;
+	carve_arena arena;
+	pnode *root = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->path, sizeof(out->path), "%s", path);
+	if (read_file(&buf, &len, path) < 0) {
+		fprintf(stderr, "carve-lab: cannot read %s\n", path);
+		free(dir_copy);
+		return -1;
+	}
+	loader l = { carve_diags_new(path), dirname(dir_copy) };
+	carve_arena_init(&arena, 64 * 1024);
+	if (l.diags && plan_yaml_parse(&root, &arena, l.diags, buf, len) == 0 && root) {
+		if (root->kind == PNODE_MAP)
+			load_tree(&l, out, root);
+		else
+			bad(&l, root, "%s", "the fixture must be a mapping");
+	}
+	carve_diags_finish(l.diags);
+	size_t n = carve_diags_count(l.diags);
+	for (size_t i = 0; i < n; i++) {
+		const carve_diag *d = carve_diags_get(l.diags, i);
+		fprintf(stderr, "%s:%u:%u: %s\n", d->file, d->line, d->col, d->message);
+	}
+	if (l.diags && n == 0 && root)
+		rc = 0;
+	carve_diags_free(l.diags);
+	carve_arena_done(&arena);
+	free(buf);
+	free(dir_copy);
+	if (rc < 0)
+		lab_fixture_done(out);
+	return rc;
+}
+
+void lab_fixture_done(lab_fixture *f)
+{
+	free(f->hosts);
+	f->hosts = NULL;
+	f->host_count = 0;
+}
+
+lab_host *lab_find_host(lab_site *site, const char *name)
+{
+	for (size_t i = 0; i < site->fixture.host_count; i++)
+		if (strcasecmp(site->fixture.hosts[i].name, name) == 0)
+			return &site->fixture.hosts[i];
+	return NULL;
+}
+
+bool lab_host_up(lab_host *h, time_t now)
+{
+	if (h->back_at && now >= h->back_at) {
+		h->back_at = 0;
+		h->power = LAB_AWAKE;
+		h->locked_profile = false;
+	}
+	return h->power == LAB_AWAKE && !h->back_at;
+}

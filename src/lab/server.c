@@ -1,0 +1,482 @@
+/*
+ * server.c - the lab's SSH endpoints: one listening socket on 127.0.0.1
+ * per simulated host, each with its own host key, served by libssh's
+ * server API on a thread per connection.
+ *
+ * A host that is asleep or off accepts the TCP connection and never sends
+ * a banner, as a machine behind a switch that answers nothing would look
+ * to a client with a deadline: no instant refusal.
+ */
+#include "lab.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+	int listen_fd;
+	ssh_bind bind;     /* with the host's own key */
+	ssh_bind impostor; /* with another key, for the changed-key fault */
+	char fingerprint[128];
+	char entry[512];   /* known-hosts line */
+} endpoint;
+
+typedef struct {
+	lab_site *site;
+	char host[16];
+	ssh_session session; /* NULL: the host sleeps; fd is held silent */
+	int fd;
+	ssh_key authorized;
+} conn;
+
+static int signal_pipe[2];
+
+static void on_signal(int sig)
+{
+	char c = (char)sig;
+	(void)!write(signal_pipe[1], &c, 1);
+}
+
+static void sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* A sleeping host: keep the connection, say nothing, until the client
+ * gives up. */
+static void hold_silently(int fd)
+{
+	char buf[256];
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	while (poll(&p, 1, -1) > 0 && read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* libssh 0.10 marks the message-based public key calls deprecated in favour
+ * of server callbacks, which would need an event loop per connection; the
+ * blocking message loop keeps each connection's thread simple. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static bool authenticate(conn *c, ssh_session s, const lab_faults *faults, const char *user)
+{
+	ssh_message m;
+
+	while ((m = ssh_message_get(s))) {
+		bool done = false;
+		if (ssh_message_type(m) == SSH_REQUEST_AUTH &&
+		    ssh_message_subtype(m) == SSH_AUTH_METHOD_PUBLICKEY) {
+			ssh_key key = ssh_message_auth_pubkey(m);
+			bool ok = !faults->auth_failure && c->authorized && key &&
+				  strcmp(ssh_message_auth_user(m), user) == 0 &&
+				  ssh_key_cmp(key, c->authorized, SSH_KEY_CMP_PUBLIC) == 0;
+			if (ok && ssh_message_auth_publickey_state(m) == SSH_PUBLICKEY_STATE_NONE) {
+				ssh_message_auth_reply_pk_ok_simple(m);
+			} else if (ok && ssh_message_auth_publickey_state(m) ==
+				   SSH_PUBLICKEY_STATE_VALID) {
+				ssh_message_auth_reply_success(m, 0);
+				done = true;
+			} else {
+				lab_journal(c->host, "auth", "\"result\":\"refused\"");
+				ssh_message_auth_set_methods(m, SSH_AUTH_METHOD_PUBLICKEY);
+				ssh_message_reply_default(m);
+			}
+		} else {
+			ssh_message_auth_set_methods(m, SSH_AUTH_METHOD_PUBLICKEY);
+			ssh_message_reply_default(m);
+		}
+		ssh_message_free(m);
+		if (done) {
+			lab_journal(c->host, "auth", "\"result\":\"accepted\"");
+			return true;
+		}
+	}
+	return false;
+}
+#pragma GCC diagnostic pop
+
+/* Writes output the way the host's faults say. */
+static bool send_output(ssh_channel ch, const char *data, size_t len, bool err,
+			const lab_faults *f)
+{
+	if (!len)
+		return true;
+	if (f->slow_output_ms) {
+		for (size_t i = 0; i < len; i++) {
+			int rc = err ? ssh_channel_write_stderr(ch, data + i, 1)
+				     : ssh_channel_write(ch, data + i, 1);
+			if (rc < 0)
+				return false;
+			sleep_ms(f->slow_output_ms);
+		}
+		return true;
+	}
+	return (err ? ssh_channel_write_stderr(ch, data, (uint32_t)len)
+		    : ssh_channel_write(ch, data, (uint32_t)len)) >= 0;
+}
+
+/* Runs one exec request; false when the connection must end. */
+static bool answer(conn *c, ssh_session s, ssh_channel ch, const char *command)
+{
+	lab_faults f;
+	lab_answer a;
+
+	pthread_mutex_lock(&c->site->lock);
+	lab_host *h = lab_find_host(c->site, c->host);
+	f = h ? h->faults : (lab_faults){ 0 };
+	pthread_mutex_unlock(&c->site->lock);
+
+	lab_answer_command(&a, c->site, c->host, command);
+	if (f.latency_ms)
+		sleep_ms(f.latency_ms);
+	if (f.drop_mid_command || f.cut_output) {
+		send_output(ch, a.out, a.out_len / 2, false, &f);
+		lab_journal(c->host, "fault", f.drop_mid_command ? "\"fault\":\"drop_mid_command\""
+								  : "\"fault\":\"cut_output\"");
+		if (f.drop_mid_command) {
+			shutdown(ssh_get_fd(s), SHUT_RDWR);
+			lab_answer_done(&a);
+			return false;
+		}
+		ssh_channel_send_eof(ch);
+		ssh_channel_close(ch);
+		lab_answer_done(&a);
+		return true;
+	}
+	bool ok = send_output(ch, a.out, a.out_len, false, &f) &&
+		  send_output(ch, a.err, a.err_len, true, &f);
+	if (ok) {
+		ssh_channel_request_send_exit_status(ch, a.exit_status);
+		ssh_channel_send_eof(ch);
+		ssh_channel_close(ch);
+	}
+	bool reboot = a.reboot;
+	lab_answer_done(&a);
+	if (reboot) {
+		/* The machine goes down: the connection ends with it. */
+		sleep_ms(50);
+		shutdown(ssh_get_fd(s), SHUT_RDWR);
+		return false;
+	}
+	return ok;
+}
+
+static void serve_session(conn *c, ssh_session s, const lab_faults *faults)
+{
+	ssh_message m;
+	ssh_channel channels[64];
+	size_t n_channels = 0;
+
+	if (faults->hang_after_auth) {
+		lab_journal(c->host, "fault", "\"fault\":\"hang_after_auth\"");
+		while ((m = ssh_message_get(s)))
+			ssh_message_free(m); /* never answered */
+		return;
+	}
+	while ((m = ssh_message_get(s))) {
+		int type = ssh_message_type(m), sub = ssh_message_subtype(m);
+		bool go_on = true;
+		if (type == SSH_REQUEST_CHANNEL_OPEN && sub == SSH_CHANNEL_SESSION &&
+		    n_channels < 64) {
+			channels[n_channels] = ssh_message_channel_request_open_reply_accept(m);
+			if (channels[n_channels])
+				n_channels++;
+		} else if (type == SSH_REQUEST_CHANNEL && sub == SSH_CHANNEL_REQUEST_EXEC) {
+			ssh_channel ch = ssh_message_channel_request_channel(m);
+			char *cmd = strdup(ssh_message_channel_request_command(m));
+			ssh_message_channel_request_reply_success(m);
+			go_on = cmd && answer(c, s, ch, cmd);
+			free(cmd);
+		} else if (type == SSH_REQUEST_CHANNEL && sub == SSH_CHANNEL_REQUEST_ENV) {
+			ssh_message_channel_request_reply_success(m);
+		} else {
+			ssh_message_reply_default(m);
+		}
+		ssh_message_free(m);
+		if (!go_on)
+			break;
+	}
+	for (size_t i = 0; i < n_channels; i++)
+		ssh_channel_free(channels[i]);
+}
+
+static void *connection(void *arg)
+{
+	conn *c = arg;
+	lab_faults faults;
+	char user[64];
+
+	if (!c->session) {
+		lab_journal(c->host, "connect", "\"result\":\"asleep\"");
+		hold_silently(c->fd);
+		close(c->fd);
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_lock(&c->site->lock);
+	lab_host *h = lab_find_host(c->site, c->host);
+	faults = h ? h->faults : (lab_faults){ 0 };
+	snprintf(user, sizeof(user), "%s", c->site->fixture.user);
+	pthread_mutex_unlock(&c->site->lock);
+
+	lab_journal(c->host, "connect", faults.changed_host_key
+					? "\"result\":\"ok\",\"host_key\":\"impostor\""
+					: "\"result\":\"ok\"");
+	if (ssh_handle_key_exchange(c->session) == SSH_OK &&
+	    authenticate(c, c->session, &faults, user))
+		serve_session(c, c->session, &faults);
+	lab_journal(c->host, "disconnect", NULL);
+	ssh_disconnect(c->session); /* closes the accepted socket */
+	ssh_free(c->session);
+	free(c);
+	return NULL;
+}
+
+/* The host's key from the keys directory, made on first use. */
+static int host_key(ssh_key *key, const char *dir, const char *name)
+{
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s/%s.key", dir, name);
+	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, key) == SSH_OK)
+		return 0;
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, key) != SSH_OK ||
+	    ssh_pki_export_privkey_file(*key, NULL, NULL, NULL, path) != SSH_OK) {
+		fprintf(stderr, "carve-lab: cannot create the host key %s\n", path);
+		return -1;
+	}
+	chmod(path, 0600);
+	return 0;
+}
+
+static int describe(endpoint *e, ssh_key key, int port)
+{
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *b64 = NULL, *fp = NULL;
+
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) < 0 ||
+	    !(fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) ||
+	    ssh_pki_export_pubkey_base64(key, &b64) < 0) {
+		ssh_clean_pubkey_hash(&hash);
+		return -1;
+	}
+	snprintf(e->fingerprint, sizeof(e->fingerprint), "%s", fp);
+	snprintf(e->entry, sizeof(e->entry), "[127.0.0.1]:%d %s %s", port,
+		 ssh_key_type_to_char(ssh_key_type(key)), b64);
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+	free(b64);
+	return 0;
+}
+
+static ssh_bind make_bind(ssh_key key)
+{
+	ssh_bind b = ssh_bind_new();
+
+	/* The bind owns the key from here. */
+	if (b && ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, key) != SSH_OK) {
+		ssh_bind_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static int open_endpoint(endpoint *e, const lab_fixture *fx, const lab_host *h)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)h->port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	ssh_key key = NULL, other = NULL;
+	int one = 1;
+
+	e->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(e->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (e->listen_fd < 0 || bind(e->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(e->listen_fd, 256) < 0) {
+		fprintf(stderr, "carve-lab: %s: cannot listen on 127.0.0.1:%d: %s\n", h->name,
+			h->port, strerror(errno));
+		return -1;
+	}
+	if (host_key(&key, fx->host_keys, h->name) < 0 || describe(e, key, h->port) < 0 ||
+	    ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &other) != SSH_OK ||
+	    !(e->bind = make_bind(key)) || !(e->impostor = make_bind(other))) {
+		fprintf(stderr, "carve-lab: %s: cannot set up its host key\n", h->name);
+		return -1;
+	}
+	return 0;
+}
+
+static void reload(lab_site *site)
+{
+	lab_fixture next;
+
+	if (lab_fixture_load(&next, site->fixture.path) < 0) {
+		lab_journal(NULL, "reload", "\"result\":\"refused\"");
+		return;
+	}
+	pthread_mutex_lock(&site->lock);
+	for (size_t i = 0; i < next.host_count; i++) {
+		lab_host *h = lab_find_host(site, next.hosts[i].name);
+		if (h) {
+			int port = h->port; /* endpoints stay where they are */
+			*h = next.hosts[i];
+			h->port = port;
+		}
+	}
+	pthread_mutex_unlock(&site->lock);
+	lab_fixture_done(&next);
+	lab_journal(NULL, "reload", "\"result\":\"ok\"");
+	fprintf(stdout, "reloaded %s\n", site->fixture.path);
+	fflush(stdout);
+}
+
+/* Gives up on a connection before its thread runs.  Once the session holds
+ * the socket, ssh_free closes it. */
+static void drop(conn *c)
+{
+	bool held = c->session && ssh_get_fd(c->session) == c->fd;
+
+	ssh_free(c->session);
+	if (!held)
+		close(c->fd);
+	free(c);
+}
+
+static void accept_one(lab_site *site, const endpoint *e, const lab_host *h, ssh_key authorized)
+{
+	int fd = accept4(e->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	conn *c;
+	pthread_t t;
+	pthread_attr_t attr;
+
+	if (fd < 0 || !(c = calloc(1, sizeof(*c)))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	c->site = site;
+	c->fd = fd;
+	c->authorized = authorized;
+	pthread_mutex_lock(&site->lock);
+	snprintf(c->host, sizeof(c->host), "%s", h->name);
+	bool up = lab_host_up((lab_host *)h, time(NULL));
+	bool impostor = h->faults.changed_host_key;
+	pthread_mutex_unlock(&site->lock);
+	if (up) {
+		c->session = ssh_new();
+		if (!c->session ||
+		    ssh_bind_accept_fd(impostor ? e->impostor : e->bind, c->session, fd) != SSH_OK) {
+			drop(c);
+			return;
+		}
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	if (pthread_create(&t, &attr, connection, c) != 0)
+		drop(c);
+	pthread_attr_destroy(&attr);
+}
+
+/* Connection threads read the authorized key until the process ends. */
+static ssh_key authorized;
+
+int lab_serve(lab_site *site, const char *known_hosts_out)
+{
+	lab_fixture *fx = &site->fixture;
+	endpoint *ep = calloc(fx->host_count, sizeof(*ep));
+	struct pollfd *pfd = calloc(fx->host_count + 1, sizeof(*pfd));
+	size_t *host_of = calloc(fx->host_count + 1, sizeof(*host_of));
+	size_t n = 0;
+	int status = 1;
+	FILE *kh = NULL;
+
+	if (!ep || !pfd || !host_of || pipe2(signal_pipe, O_CLOEXEC) < 0)
+		goto done;
+	if (ssh_pki_import_pubkey_file(fx->authorized_key, &authorized) != SSH_OK) {
+		fprintf(stderr, "carve-lab: cannot read the authorized key %s\n",
+			fx->authorized_key);
+		goto done;
+	}
+	mkdir(fx->host_keys, 0700);
+	if (known_hosts_out && !(kh = fopen(known_hosts_out, "w"))) {
+		fprintf(stderr, "carve-lab: cannot write %s\n", known_hosts_out);
+		goto done;
+	}
+	for (size_t i = 0; i < fx->host_count; i++) {
+		lab_host *h = &fx->hosts[i];
+		if (!h->port)
+			continue;
+		if (open_endpoint(&ep[n], fx, h) < 0)
+			goto done;
+		printf("%-15s 127.0.0.1:%-5d %s\n", h->name, h->port, ep[n].fingerprint);
+		if (kh)
+			fprintf(kh, "%s\n", ep[n].entry);
+		pfd[n] = (struct pollfd){ ep[n].listen_fd, POLLIN, 0 };
+		host_of[n++] = i;
+	}
+	if (kh && fclose(kh) != 0) {
+		kh = NULL;
+		fprintf(stderr, "carve-lab: cannot write %s\n", known_hosts_out);
+		goto done;
+	}
+	kh = NULL;
+	pfd[n] = (struct pollfd){ signal_pipe[0], POLLIN, 0 };
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGHUP, on_signal);
+	printf("ready %zu endpoints, %zu hosts\n", n, fx->host_count);
+	fflush(stdout);
+	lab_journal(NULL, "ready", NULL);
+
+	for (;;) {
+		if (poll(pfd, n + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[n].revents) {
+			char sig = 0;
+			(void)!read(signal_pipe[0], &sig, 1);
+			if (sig == SIGHUP) {
+				reload(site);
+				continue;
+			}
+			status = 0;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (pfd[i].revents)
+				accept_one(site, &ep[i], &fx->hosts[host_of[i]], authorized);
+	}
+	lab_journal(NULL, "stop", NULL);
+	printf("stopped\n");
+	fflush(stdout);
+done:
+	if (kh)
+		fclose(kh);
+	/* Sessions hold copies of the keys: the binds can go. */
+	for (size_t i = 0; ep && i < fx->host_count; i++) {
+		if (ep[i].listen_fd > 0)
+			close(ep[i].listen_fd);
+		ssh_bind_free(ep[i].bind);
+		ssh_bind_free(ep[i].impostor);
+	}
+	free(ep);
+	free(pfd);
+	free(host_of);
+	return status;
+}

@@ -1,0 +1,276 @@
+/*
+ * windows.c - what a simulated Windows host answers.
+ *
+ * A command arrives as OpenSSH for Windows passes it on: a cmd.exe line,
+ * which carve always makes "powershell -NoProfile -NonInteractive
+ * -EncodedCommand <base64>".  The script is decoded and recognised by the
+ * WMI class, registry key or cmdlet it uses; "-ComputerName 'X'" makes a
+ * management host answer for machine X (that is how XP, which has no SSH
+ * server, is reached).  Answers are what Windows prints: CRLF line ends,
+ * PowerShell's error records on stderr, exit status 1 when a script stops.
+ * A host with a replay directory answers from canned raw bytes first.
+ */
+#include "lab.h"
+#include "internal.h"
+#include "winps.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void put(carve_buf *b, const char *s)
+{
+	carve_buf_puts(b, s);
+}
+
+/* A PowerShell error record as powershell.exe prints it, for a cmdlet that
+ * stopped the script. */
+static void ps_error(lab_answer *a, carve_buf *err, const char *cmdlet, const char *message,
+		     const char *category, const char *id)
+{
+	carve_buf_printf(err, "%s : %s\r\nAt line:1 char:1\r\n+ %s ...\r\n"
+			 "+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\r\n"
+			 "    + CategoryInfo          : %s\r\n"
+			 "    + FullyQualifiedErrorId : %s\r\n \r\n",
+			 cmdlet, message, cmdlet, category, id);
+	a->exit_status = 1;
+}
+
+/* The value of "-ComputerName 'X'" (or "X"), or "" when absent. */
+static void computer_name(char *out, size_t cap, const char *script)
+{
+	const char *p = strcasestr(script, "-ComputerName");
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!p)
+		return;
+	p += strlen("-ComputerName");
+	while (*p == ' ')
+		p++;
+	char quote = (*p == '\'' || *p == '"') ? *p++ : 0;
+	while (*p && n + 1 < cap && (quote ? *p != quote : !isspace((unsigned char)*p)))
+		out[n++] = *p++;
+	out[n] = '\0';
+}
+
+static const char *nic_hardware(const lab_nic *n)
+{
+	if (!strcmp(n->kind, "wireless"))
+		return "Intel(R) Centrino(R) Advanced-N 6205";
+	if (!strcmp(n->kind, "secondary"))
+		return "Realtek PCIe GBE Family Controller";
+	return "Intel(R) Ethernet Connection I217-LM";
+}
+
+static void split_account(const char *account, char *domain, char *name, const char *host)
+{
+	const char *slash = strchr(account, '\\');
+
+	if (slash) {
+		snprintf(domain, 64, "%.*s", (int)(slash - account), account);
+		snprintf(name, 64, "%s", slash + 1);
+	} else {
+		snprintf(domain, 64, "%s", host);
+		snprintf(name, 64, "%s", account);
+	}
+}
+
+/* Answers a WMI or registry query about h.  Returns false when the script
+ * asks for nothing the lab knows. */
+static bool query(carve_buf *out, const lab_host *h, const char *script)
+{
+	if (strcasestr(script, "Win32_LogicalDisk")) {
+		carve_buf_printf(out, "%llu\r\n", (unsigned long long)h->disk_free);
+	} else if (strcasestr(script, "Win32_QuickFixEngineering")) {
+		for (size_t i = 0; i < h->hotfix_count; i++)
+			carve_buf_printf(out, "%s\r\n", h->hotfixes[i]);
+	} else if (strcasestr(script, "Win32_GroupUser")) {
+		for (size_t i = 0; i < h->admin_count; i++) {
+			char domain[64], name[64];
+			split_account(h->admins[i], domain, name, h->name);
+			bool group = strcasestr(name, "Admins") || strcasestr(name, "Users");
+			carve_buf_printf(out, "\\\\%s\\root\\cimv2:%s.Domain=\"%s\",Name=\"%s\"\r\n",
+					 h->name, group ? "Win32_Group" : "Win32_UserAccount",
+					 domain, name);
+		}
+	} else if (strcasestr(script, "Win32_NetworkAdapter")) {
+		for (size_t i = 0; i < h->nic_count; i++)
+			carve_buf_printf(out, "%s|%s|%s\r\n", h->nics[i].name,
+					 nic_hardware(&h->nics[i]),
+					 h->nics[i].enabled ? "True" : "False");
+	} else if (strcasestr(script, "Win32_Service")) {
+		for (int s = 0; s < SVC__COUNT; s++)
+			carve_buf_printf(out, "%s|%s|%s\r\n", lab_service_names[s],
+					 h->service_running[s] ? "Running" : "Stopped",
+					 !h->service_auto[s] ? "Disabled"
+					 : s == SVC_REMOTE_REGISTRY && !h->service_running[s]
+					 ? "Manual" : "Auto");
+	} else if (strcasestr(script, "EnableFirewall")) {
+		/* FirewallPolicy under HKLM; XP has no public profile. */
+		static const char *const keys[] = { "DomainProfile", "StandardProfile",
+						    "PublicProfile" };
+		int n = !strcmp(h->os, "xp") ? 2 : 3;
+		for (int p = 0; p < n; p++)
+			carve_buf_printf(out, "%s=%d\r\n", keys[p], h->firewall[p] ? 1 : 0);
+	} else if (strcasestr(script, "Win32_ComputerSystem")) {
+		carve_buf_printf(out, "%s|%s\r\n", h->name, h->domain);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static bool replay(lab_answer *a, const lab_host *h, const char *script)
+{
+	DIR *d = h->replay[0] ? opendir(h->replay) : NULL;
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 7 || strcmp(e->d_name + len - 6, ".match") != 0)
+			continue;
+		char path[1400];
+		snprintf(path, sizeof(path), "%s/%s", h->replay, e->d_name);
+		FILE *f = fopen(path, "rb");
+		char match[512] = "";
+		if (f && fgets(match, sizeof(match), f))
+			match[strcspn(match, "\r\n")] = '\0';
+		if (f)
+			fclose(f);
+		if (!match[0] || !strstr(script, match))
+			continue;
+		found = true;
+		static const char *const ext[] = { ".out", ".err", ".exit" };
+		for (int k = 0; k < 3; k++) {
+			snprintf(path, sizeof(path), "%s/%.*s%s", h->replay, (int)(len - 6),
+				 e->d_name, ext[k]);
+			carve_buf b = CARVE_BUF_INIT;
+			char chunk[4096];
+			size_t n;
+			if ((f = fopen(path, "rb"))) {
+				while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+					carve_buf_put(&b, chunk, n);
+				fclose(f);
+			}
+			if (k == 0) {
+				a->out = b.ptr, a->out_len = b.len;
+			} else if (k == 1) {
+				a->err = b.ptr, a->err_len = b.len;
+			} else {
+				a->exit_status = b.ptr ? atoi(b.ptr) : 0;
+				carve_buf_done(&b);
+			}
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void run_script(lab_answer *a, carve_buf *out, carve_buf *err, lab_site *site,
+		       lab_host *self, const char *script)
+{
+	char target_name[64];
+	lab_host *target = self;
+	time_t now = time(NULL);
+
+	computer_name(target_name, sizeof(target_name), script);
+	if (target_name[0] && strcasecmp(target_name, self->name) != 0 &&
+	    strcasecmp(target_name, "localhost") != 0) {
+		target = lab_find_host(site, target_name);
+		if (strcasestr(script, "Test-Connection")) {
+			put(out, target && lab_host_up(target, now) ? "True\r\n" : "False\r\n");
+			return;
+		}
+		if (!target || !lab_host_up(target, now)) {
+			ps_error(a, err, "Get-WmiObject", "The RPC server is unavailable. "
+				 "(Exception from HRESULT: 0x800706BA)",
+				 "InvalidOperation: (:) [Get-WmiObject], COMException",
+				 "GetWMICOMException,Microsoft.PowerShell.Commands."
+				 "GetWmiObjectCommand");
+			return;
+		}
+	}
+	if (strcasestr(script, "Restart-Computer")) {
+		if (target->faults.reboot_s < 0) {
+			target->power = LAB_OFF; /* never comes back */
+		} else {
+			target->back_at = now + (target->faults.reboot_s ? target->faults.reboot_s : 1);
+		}
+		lab_journal(target->name, "state", "\"change\":\"restart\"");
+		a->reboot = target == self;
+		return;
+	}
+	if (strcasestr(script, "Test-Connection")) {
+		put(out, "True\r\n");
+		return;
+	}
+	if (!query(out, target, script)) {
+		/* The first word PowerShell would fail to resolve. */
+		char word[64] = "";
+		sscanf(script, " %63[^ \r\n;(]", word);
+		carve_buf_printf(err, "%s : The term '%s' is not recognized as the name of a "
+				 "cmdlet, function, script file, or operable program. Check the "
+				 "spelling of the name, or if a path was included, verify that "
+				 "the path is correct and try again.\r\n", word, word);
+		carve_buf_printf(err, "At line:1 char:1\r\n+ %s\r\n+ ~~~~\r\n"
+				 "    + CategoryInfo          : ObjectNotFound: (%s:String) [], "
+				 "CommandNotFoundException\r\n"
+				 "    + FullyQualifiedErrorId : CommandNotFoundException\r\n \r\n",
+				 word, word);
+		a->exit_status = 1;
+	}
+}
+
+void lab_answer_command(lab_answer *a, lab_site *site, const char *host, const char *command)
+{
+	carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT, script = CARVE_BUF_INIT;
+
+	memset(a, 0, sizeof(*a));
+	pthread_mutex_lock(&site->lock);
+	lab_host *self = lab_find_host(site, host);
+	bool decoded = carve_ps_decode_command(&script, command) == 0;
+	const char *text = decoded ? carve_buf_cstr(&script) : command;
+
+	char fields[8192], shown[8000];
+	lab_json_str(shown, sizeof(shown), text);
+	snprintf(fields, sizeof(fields), "\"powershell\":%s,\"command\":%s",
+		 decoded ? "true" : "false", shown);
+	lab_journal(host, "command", fields);
+
+	if (self && replay(a, self, text)) {
+		/* answered byte for byte from the capture */
+	} else if (!self) {
+		a->exit_status = 1;
+	} else if (decoded) {
+		run_script(a, &out, &err, site, self, text);
+	} else if (strcasecmp(command, "hostname") == 0) {
+		carve_buf_printf(&out, "%s\r\n", self->name);
+	} else {
+		char word[64] = "";
+		sscanf(command, "%63s", word);
+		carve_buf_printf(&err, "'%s' is not recognized as an internal or external "
+				 "command,\r\noperable program or batch file.\r\n", word);
+		a->exit_status = 1;
+	}
+	pthread_mutex_unlock(&site->lock);
+	if (!a->out) {
+		a->out = out.ptr, a->out_len = out.len;
+		a->err = err.ptr, a->err_len = err.len;
+	} else {
+		carve_buf_done(&out);
+		carve_buf_done(&err);
+	}
+	carve_buf_done(&script);
+}
+
+void lab_answer_done(lab_answer *a)
+{
+	free(a->out);
+	free(a->err);
+	memset(a, 0, sizeof(*a));
+}

@@ -1,0 +1,270 @@
+/*
+ * test_lab.c - carve-lab driven through carve's own transport: endpoints
+ * and host keys, Windows answers decoded from -EncodedCommand, remote
+ * queries through a management host, the faults, reload, and the journal.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include "carve.h"
+#include "internal.h"
+#include "sshd.h"
+#include "support.h"
+#include "winps.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *dir, *fixture, *journal, *known_hosts, *client_key;
+static pid_t lab = -1;
+static int ports[7]; /* MGMT01, WS-OK, WS-SLEEP, WS-HANG, WS-KEY, WS-DROP, WS-DENY */
+
+static const char fixture_text[] =
+	"lab:\n"
+	"  user: carve\n"
+	"  authorized_key: client.pub\n"
+	"  host_keys: keys\n"
+	"defaults:\n"
+	"  domain: FABRIKAM\n"
+	"  administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\svc_targetmigrator']\n"
+	"hosts:\n"
+	"  - { name: MGMT01, role: management, port: %d }\n"
+	"  - name: WS-OK\n"
+	"    port: %d\n"
+	"    disk_free: 12GiB\n"
+	"    nics: [{ name: Ethernet, kind: wired, enabled: true },\n"
+	"           { name: Wi-Fi, kind: wireless, enabled: %s }]\n"
+	"  - { name: WS-SLEEP, port: %d, power: asleep }\n"
+	"  - { name: WS-HANG, port: %d, faults: { hang_after_auth: true } }\n"
+	"  - { name: WS-KEY, port: %d, faults: { changed_host_key: true } }\n"
+	"  - { name: WS-DROP, port: %d, faults: { drop_mid_command: true } }\n"
+	"  - { name: WS-DENY, port: %d, faults: { auth_failure: true } }\n"
+	"  - name: XP-01\n"
+	"    os: xp\n"
+	"    hotfixes: [KB944043, KB968730]\n"
+	"    services: { RemoteRegistry: stopped }\n"
+	"    firewall: { domain: true }\n"
+	"  - { name: XP-OFF, os: xp, power: off }\n";
+
+static void write_fixture(const char *wifi)
+{
+	char *text;
+	cr_assert(asprintf(&text, fixture_text, ports[0], ports[1], wifi, ports[2], ports[3],
+			   ports[4], ports[5], ports[6]) > 0);
+	t_write_file(fixture, text);
+	free(text);
+}
+
+/* Starts the lab and waits for its "ready" line. */
+static void start_lab(void)
+{
+	int out[2];
+	cr_assert_eq(pipe(out), 0);
+	lab = fork();
+	if (lab == 0) {
+		dup2(out[1], 1);
+		close(out[0]);
+		execl(CARVE_LAB_BIN, "carve-lab", "--fixture", fixture, "--journal", journal,
+		      "--known-hosts", known_hosts, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	FILE *f = fdopen(out[0], "r");
+	char line[512];
+	bool ready = false;
+	while (!ready && fgets(line, sizeof(line), f))
+		ready = strncmp(line, "ready", 5) == 0;
+	cr_assert(ready, "carve-lab did not get ready");
+	/* Keep reading its stdout in the background so it never blocks. */
+	if (fork() == 0) {
+		while (fgets(line, sizeof(line), f))
+			;
+		_exit(0);
+	}
+	fclose(f);
+}
+
+static void setup(void)
+{
+	dir = t_tmpdir();
+	fixture = t_path(dir, "fixture.yaml");
+	journal = t_path(dir, "journal.jsonl");
+	known_hosts = t_path(dir, "known_hosts");
+	client_key = t_path(dir, "client");
+	char *cmd;
+	cr_assert(asprintf(&cmd, "ssh-keygen -q -t ed25519 -N '' -f %s", client_key) > 0);
+	cr_assert_eq(system(cmd), 0);
+	free(cmd);
+	for (int i = 0; i < 7;) {
+		bool again = false;
+		ports[i] = t_free_port();
+		for (int j = 0; j < i; j++)
+			again |= ports[j] == ports[i];
+		i += !again;
+	}
+	write_fixture("true");
+	start_lab();
+}
+
+static void teardown(void)
+{
+	if (lab > 0) {
+		kill(lab, SIGTERM);
+		waitpid(lab, NULL, 0);
+	}
+	t_rm_rf(dir);
+	free(dir);
+	free(fixture);
+	free(journal);
+	free(known_hosts);
+	free(client_key);
+}
+
+TestSuite(lab, .init = setup, .fini = teardown, .timeout = 60);
+
+static carve_ssh_options opts(int port)
+{
+	carve_ssh_options o = CARVE_SSH_OPTIONS_INIT;
+	o.host = "127.0.0.1";
+	o.port = (uint16_t)port;
+	o.user = "carve";
+	o.auth = CARVE_AUTH_KEY_FILE;
+	o.key_file = client_key;
+	o.known_hosts = known_hosts;
+	o.connect_timeout_ms = 1000;
+	o.auth_timeout_ms = 1000;
+	return o;
+}
+
+/* Runs a PowerShell script the way carve sends one; returns the result. */
+static int run_ps(carve_ssh_result *r, int port, const char *script, uint32_t timeout_ms)
+{
+	carve_ssh_options o = opts(port);
+	carve_ssh *ssh = NULL;
+	carve_buf cmd = CARVE_BUF_INIT;
+	int err = carve_ssh_connect(&ssh, NULL, &o);
+
+	memset(r, 0, sizeof(*r));
+	if (err < 0)
+		return err;
+	cr_assert_eq(carve_ps_command(&cmd, script), 0);
+	err = carve_ssh_exec(r, ssh, carve_buf_cstr(&cmd), timeout_ms, 0);
+	carve_buf_done(&cmd);
+	carve_ssh_free(ssh);
+	return err;
+}
+
+Test(lab, answers_wmi_queries_with_windows_line_ends)
+{
+	carve_ssh_result r;
+
+	cr_assert_eq(run_ps(&r, ports[1], "(Get-WmiObject -Class Win32_LogicalDisk "
+			    "-Filter \"DeviceID='C:'\").FreeSpace", 5000), 0, "%s",
+		     carve_error_last()->message);
+	cr_assert_str_eq(r.out, "12884901888\r\n");
+	cr_assert_eq(r.exit_status, 0);
+	carve_ssh_result_done(&r);
+
+	cr_assert_eq(run_ps(&r, ports[1], "Get-WmiObject -Class Win32_NetworkAdapter", 5000), 0);
+	cr_assert(strstr(r.out, "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|True\r\n"), "%s", r.out);
+	carve_ssh_result_done(&r);
+
+	cr_assert_eq(run_ps(&r, ports[1], "Get-Frobnicator", 5000), 0);
+	cr_assert_eq(r.exit_status, 1);
+	cr_assert(strstr(r.err, "The term 'Get-Frobnicator' is not recognized"), "%s", r.err);
+	carve_ssh_result_done(&r);
+}
+
+Test(lab, a_management_host_answers_for_xp)
+{
+	carve_ssh_result r;
+
+	cr_assert_eq(run_ps(&r, ports[0], "Get-WmiObject -Class Win32_QuickFixEngineering "
+			    "-ComputerName 'XP-01' | ForEach-Object { $_.HotFixID }", 5000), 0);
+	cr_assert_str_eq(r.out, "KB944043\r\nKB968730\r\n");
+	carve_ssh_result_done(&r);
+
+	cr_assert_eq(run_ps(&r, ports[0], "Get-WmiObject -Class Win32_Service -ComputerName "
+			    "'XP-01'", 5000), 0);
+	cr_assert(strstr(r.out, "RemoteRegistry|Stopped|"), "%s", r.out);
+	carve_ssh_result_done(&r);
+
+	cr_assert_eq(run_ps(&r, ports[0], "$k = 'EnableFirewall'; Get-WmiObject -ComputerName "
+			    "'XP-01' -List StdRegProv", 5000), 0);
+	cr_assert_str_eq(r.out, "DomainProfile=1\r\nStandardProfile=0\r\n");
+	carve_ssh_result_done(&r);
+
+	/* A machine that is off: WMI's RPC error, and the script stops. */
+	cr_assert_eq(run_ps(&r, ports[0], "Get-WmiObject -Class Win32_Service -ComputerName "
+			    "'XP-OFF'", 5000), 0);
+	cr_assert_eq(r.exit_status, 1);
+	cr_assert(strstr(r.err, "The RPC server is unavailable"), "%s", r.err);
+	carve_ssh_result_done(&r);
+
+	cr_assert_eq(run_ps(&r, ports[0], "Test-Connection -ComputerName 'XP-OFF' -Count 1 "
+			    "-Quiet", 5000), 0);
+	cr_assert_str_eq(r.out, "False\r\n");
+	carve_ssh_result_done(&r);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+Test(lab, faults_look_like_the_real_thing)
+{
+	carve_ssh_result r;
+	struct timespec t0;
+
+	/* Asleep: TCP accepted, no banner, so the connect deadline decides. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(run_ps(&r, ports[2], "hostname", 5000), CARVE_ETIMEOUT, "%s",
+		     carve_error_last()->message);
+	cr_assert(ms_since(&t0) >= 900, "%.0f ms", ms_since(&t0));
+	/* Hangs after authentication: the command deadline decides. */
+	cr_assert_eq(run_ps(&r, ports[3], "hostname", 500), CARVE_ETIMEOUT, "%s",
+		     carve_error_last()->message);
+	carve_ssh_result_done(&r);
+	/* Another host key than the one on file. */
+	cr_assert_eq(run_ps(&r, ports[4], "hostname", 5000), CARVE_EHOSTKEY);
+	/* Dropped mid-command: a failure, never a success. */
+	int err = run_ps(&r, ports[5], "Get-WmiObject -Class Win32_Service", 5000);
+	cr_assert(err == CARVE_ENET || err == CARVE_ERROR, "%d %s", err,
+		  carve_error_last()->message);
+	carve_ssh_result_done(&r);
+	/* Refuses the key. */
+	cr_assert_eq(run_ps(&r, ports[6], "hostname", 5000), CARVE_EAUTH);
+}
+
+Test(lab, reload_changes_state_and_the_journal_records_everything)
+{
+	carve_ssh_result r;
+
+	write_fixture("false");
+	kill(lab, SIGHUP);
+	char *text = NULL;
+	for (int i = 0; i < 100 && !(text && strstr(text, "\"event\":\"reload\"")); i++) {
+		free(text);
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+		text = t_read_file(journal, NULL);
+	}
+	cr_assert(text && strstr(text, "\"event\":\"reload\",\"result\":\"ok\""), "%s", text);
+	free(text);
+	cr_assert_eq(run_ps(&r, ports[1], "Get-WmiObject -Class Win32_NetworkAdapter", 5000), 0);
+	cr_assert(strstr(r.out, "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|False\r\n"), "%s", r.out);
+	carve_ssh_result_done(&r);
+
+	text = t_read_file(journal, NULL);
+	cr_assert(strstr(text, "\"host\":\"WS-OK\",\"event\":\"command\",\"powershell\":true,"
+			       "\"command\":\"Get-WmiObject -Class Win32_NetworkAdapter\""), "%s", text);
+	cr_assert(strstr(text, "\"host\":\"WS-OK\",\"event\":\"auth\",\"result\":\"accepted\""));
+	free(text);
+}
