@@ -542,6 +542,66 @@ typedef void (*carve_job_fn)(size_t i, void *ctx);
 int carve_pool_run(size_t n, unsigned limit, const size_t *group,
 		   const unsigned *group_limit, carve_job_fn job, void *ctx);
 
+/* ------------------------------------------------------------ pre-flight */
+
+/* The seed's STEP 1 checks, in the order they run. */
+typedef enum {
+	CARVE_CHECK_PING,     /* answers at all */
+	CARVE_CHECK_DISK,     /* free space on C: >= policy (warn below + headroom) */
+	CARVE_CHECK_HOTFIXES, /* the policy's hotfixes for its OS (XP by default) */
+	CARVE_CHECK_ADMIN,    /* the migrator is in local Administrators */
+	CARVE_CHECK_NICS,     /* no wireless or secondary adapter enabled */
+	CARVE_CHECK_FIREWALL, /* off in every profile */
+	CARVE_CHECK_SERVICES, /* Remote Registry, Server, Workstation, Netlogon running */
+	CARVE_CHECK__COUNT
+} carve_check;
+
+/* "ping", "disk", "hotfixes", "admin", "nics", "firewall", "services". */
+const char *carve_check_name(carve_check c);
+
+typedef struct {
+	carve_status status; /* PENDING: does not apply; BLOCKED: not run */
+	char *evidence;      /* JSON; owned by the report */
+	char *diagnosis;     /* cause and fix when not ok, else NULL */
+} carve_check_result;
+
+typedef struct {
+	size_t machine;      /* index into carve_plan_machines() */
+	carve_status status; /* the worst of its checks */
+	carve_check_result checks[CARVE_CHECK__COUNT];
+	char *unreachable;   /* why carve could not reach it over SSH, or NULL */
+} carve_preflight_machine;
+
+typedef struct carve_preflight carve_preflight;
+
+typedef struct {
+	const char *chunk;            /* only this chunk; NULL: all */
+	const char *const *machines;  /* only these (NULL-terminated); NULL: all */
+	carve_audit *audit;           /* every result is appended here; may be NULL */
+	int64_t run;                  /* the audit run the events belong to */
+	carve_cancel *cancel;         /* may be NULL */
+	/* Called from worker threads as each machine finishes; may be NULL. */
+	void (*on_machine)(const carve_preflight_machine *m, void *ctx);
+	void *ctx;
+} carve_preflight_options;
+
+#define CARVE_PREFLIGHT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL, NULL }
+
+/*
+ * Runs every applicable check on the selected machines: a machine that does
+ * not answer is recorded unreachable once and its other checks blocked; all
+ * of a machine's checks share one SSH connection (to the machine, or to the
+ * exec host that queries it).  Concurrency as the plan's transport and exec
+ * hosts say.  Returns 0 when the run was carried out (read the report for
+ * the verdicts); CARVE_EINVALID for a filter naming nothing in the plan.
+ */
+int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
+			const carve_preflight_options *opts);
+size_t carve_preflight_count(const carve_preflight *p);
+/* Borrowed; in plan order. */
+const carve_preflight_machine *carve_preflight_get(const carve_preflight *p, size_t i);
+void carve_preflight_free(carve_preflight *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -93,7 +93,7 @@ static int start(ssh_channel *out, carve_ssh *ssh, const char *command,
 {
 	ssh_channel ch = ssh_channel_new(ssh->session);
 	int rc, err;
-	char what[64];
+	char what[512];
 
 	*out = NULL;
 	if (!ch)
@@ -104,7 +104,8 @@ static int start(ssh_channel *out, carve_ssh *ssh, const char *command,
 		err = carve_error_set(CARVE_ERROR, "%s: cannot watch the channel", ssh->label);
 		goto fail;
 	}
-	snprintf(what, sizeof(what), "opening a channel");
+	snprintf(what, sizeof(what), "%s: opening a channel (logged in, then no answer)",
+		 ssh->label);
 	while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN)
 		if ((err = wait_fd(ssh->fd, POLLIN, d, ssh->cancel, 50, what)) < 0)
 			goto fail;
@@ -113,8 +114,9 @@ static int start(ssh_channel *out, carve_ssh *ssh, const char *command,
 		goto fail;
 	}
 	*out = ch;
+	snprintf(what, sizeof(what), "%s: starting the command", ssh->label);
 	while ((rc = ssh_channel_request_exec(ch, command)) == SSH_AGAIN)
-		if ((err = wait_fd(ssh->fd, POLLIN, d, ssh->cancel, 50, "starting the command")) < 0)
+		if ((err = wait_fd(ssh->fd, POLLIN, d, ssh->cancel, 50, what)) < 0)
 			return err;
 	if (rc != SSH_OK)
 		return ssh_fail(ssh, CARVE_ENET, "the host refused to run the command");

@@ -35,6 +35,14 @@ int wait_fd(int fd, short events, const deadline *d, carve_cancel *cancel,
  * the deadline.  Returns the connected socket or a negative error. */
 int net_connect(const char *host, uint16_t port, const deadline *d, carve_cancel *cancel);
 
+/* ICMP echo sweep: alive[i] for each IPv4 address in hosts (names are not
+ * resolved and count as silent), within timeout_ms. */
+int probe_icmp(bool *alive, const char *const *hosts, size_t n, uint32_t timeout_ms,
+	       carve_cancel *cancel);
+
+/* A TCP connection to host:port within timeout_ms (closed at once). */
+int probe_tcp(const char *host, uint16_t port, uint32_t timeout_ms, carve_cancel *cancel);
+
 struct carve_ssh {
 	ssh_session session;
 	int fd;

@@ -97,10 +97,14 @@ static bool query(carve_buf *out, const lab_host *h, const char *script)
 					 domain, name);
 		}
 	} else if (strcasestr(script, "Win32_NetworkAdapter")) {
+		/* NetConnectionID|Name|NetEnabled|NetConnectionStatus; XP's WMI has
+		 * no NetEnabled, and 2 is "connected", 0 "disconnected". */
+		bool xp = !strcmp(h->os, "xp");
 		for (size_t i = 0; i < h->nic_count; i++)
-			carve_buf_printf(out, "%s|%s|%s\r\n", h->nics[i].name,
+			carve_buf_printf(out, "%s|%s|%s|%d\r\n", h->nics[i].name,
 					 nic_hardware(&h->nics[i]),
-					 h->nics[i].enabled ? "True" : "False");
+					 xp ? "" : h->nics[i].enabled ? "True" : "False",
+					 h->nics[i].enabled ? 2 : 0);
 	} else if (strcasestr(script, "Win32_Service")) {
 		for (int s = 0; s < SVC__COUNT; s++)
 			carve_buf_printf(out, "%s|%s|%s\r\n", lab_service_names[s],

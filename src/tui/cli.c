@@ -58,6 +58,24 @@ static const cli_command commands[] = {
 	  "\n"
 	  "Exit status: 0 intact, 3 tampered or damaged, 4 unreadable.\n",
 	  cli_verify },
+	{ "check", "run the pre-flight checks and log every result",
+	  "usage: carve check PLAN [--chunk C] [--machine M]... [--db FILE]\n"
+	  "\n"
+	  "Runs the pre-flight on the chunk's machines (default: every machine):\n"
+	  "ping, free disk, XP hotfixes, the migrator in local Administrators,\n"
+	  "wireless and secondary adapters, the firewall, and the Remote Registry,\n"
+	  "Server, Workstation and Netlogon services.  Every result goes to the\n"
+	  "audit log; the summary counts each check's outcomes and lists every\n"
+	  "machine that is not ready with the cause and the fix.  Ctrl-C stops at\n"
+	  "once; unfinished checks are recorded as interrupted.\n"
+	  "\n"
+	  "  --chunk C      only chunk C\n"
+	  "  --machine M    only machine M (repeat for more)\n"
+	  "  --db FILE      the audit database (default: the plan's)\n"
+	  "\n"
+	  "Exit status: 0 every machine ready, 1 some are not, 2 bad usage,\n"
+	  "4 could not run.\n",
+	  cli_check },
 	{ "trust", "fetch hosts' SSH keys and record them after you confirm",
 	  "usage: carve trust PLAN [--chunk C | HOST...] [--yes] [--db FILE]\n"
 	  "\n"

@@ -33,6 +33,7 @@ int cli_status(int argc, char **argv);
 int cli_log(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_trust(int argc, char **argv);
+int cli_check(int argc, char **argv);
 
 /* Prints "carve CMD: message" and "try 'carve CMD --help'"; returns
  * EXIT_USAGE. */

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include "carve.h"
 #include "internal.h"
+#include "lab.h"
 #include "sshd.h"
 #include "support.h"
 #include "winps.h"
@@ -20,8 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char *dir, *fixture, *journal, *known_hosts, *client_key;
-static pid_t lab = -1;
+static t_lab lab;
 static int ports[7]; /* MGMT01, WS-OK, WS-SLEEP, WS-HANG, WS-KEY, WS-DROP, WS-DENY */
 
 static const char fixture_text[] =
@@ -56,50 +56,13 @@ static void write_fixture(const char *wifi)
 	char *text;
 	cr_assert(asprintf(&text, fixture_text, ports[0], ports[1], wifi, ports[2], ports[3],
 			   ports[4], ports[5], ports[6]) > 0);
-	t_write_file(fixture, text);
+	t_write_file(lab.fixture, text);
 	free(text);
-}
-
-/* Starts the lab and waits for its "ready" line. */
-static void start_lab(void)
-{
-	int out[2];
-	cr_assert_eq(pipe(out), 0);
-	lab = fork();
-	if (lab == 0) {
-		dup2(out[1], 1);
-		close(out[0]);
-		execl(CARVE_LAB_BIN, "carve-lab", "--fixture", fixture, "--journal", journal,
-		      "--known-hosts", known_hosts, (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	FILE *f = fdopen(out[0], "r");
-	char line[512];
-	bool ready = false;
-	while (!ready && fgets(line, sizeof(line), f))
-		ready = strncmp(line, "ready", 5) == 0;
-	cr_assert(ready, "carve-lab did not get ready");
-	/* Keep reading its stdout in the background so it never blocks. */
-	if (fork() == 0) {
-		while (fgets(line, sizeof(line), f))
-			;
-		_exit(0);
-	}
-	fclose(f);
 }
 
 static void setup(void)
 {
-	dir = t_tmpdir();
-	fixture = t_path(dir, "fixture.yaml");
-	journal = t_path(dir, "journal.jsonl");
-	known_hosts = t_path(dir, "known_hosts");
-	client_key = t_path(dir, "client");
-	char *cmd;
-	cr_assert(asprintf(&cmd, "ssh-keygen -q -t ed25519 -N '' -f %s", client_key) > 0);
-	cr_assert_eq(system(cmd), 0);
-	free(cmd);
+	t_lab_init(&lab);
 	for (int i = 0; i < 7;) {
 		bool again = false;
 		ports[i] = t_free_port();
@@ -108,21 +71,12 @@ static void setup(void)
 		i += !again;
 	}
 	write_fixture("true");
-	start_lab();
+	t_lab_start(&lab);
 }
 
 static void teardown(void)
 {
-	if (lab > 0) {
-		kill(lab, SIGTERM);
-		waitpid(lab, NULL, 0);
-	}
-	t_rm_rf(dir);
-	free(dir);
-	free(fixture);
-	free(journal);
-	free(known_hosts);
-	free(client_key);
+	t_lab_done(&lab);
 }
 
 TestSuite(lab, .init = setup, .fini = teardown, .timeout = 60);
@@ -134,8 +88,8 @@ static carve_ssh_options opts(int port)
 	o.port = (uint16_t)port;
 	o.user = "carve";
 	o.auth = CARVE_AUTH_KEY_FILE;
-	o.key_file = client_key;
-	o.known_hosts = known_hosts;
+	o.key_file = lab.client_key;
+	o.known_hosts = lab.known_hosts;
 	o.connect_timeout_ms = 1000;
 	o.auth_timeout_ms = 1000;
 	return o;
@@ -171,7 +125,7 @@ Test(lab, answers_wmi_queries_with_windows_line_ends)
 	carve_ssh_result_done(&r);
 
 	cr_assert_eq(run_ps(&r, ports[1], "Get-WmiObject -Class Win32_NetworkAdapter", 5000), 0);
-	cr_assert(strstr(r.out, "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|True\r\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|True|2\r\n"), "%s", r.out);
 	carve_ssh_result_done(&r);
 
 	cr_assert_eq(run_ps(&r, ports[1], "Get-Frobnicator", 5000), 0);
@@ -249,22 +203,14 @@ Test(lab, reload_changes_state_and_the_journal_records_everything)
 	carve_ssh_result r;
 
 	write_fixture("false");
-	kill(lab, SIGHUP);
-	char *text = NULL;
-	for (int i = 0; i < 100 && !(text && strstr(text, "\"event\":\"reload\"")); i++) {
-		free(text);
-		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-		text = t_read_file(journal, NULL);
-	}
-	cr_assert(text && strstr(text, "\"event\":\"reload\",\"result\":\"ok\""), "%s", text);
-	free(text);
+	t_lab_reload(&lab);
 	cr_assert_eq(run_ps(&r, ports[1], "Get-WmiObject -Class Win32_NetworkAdapter", 5000), 0);
-	cr_assert(strstr(r.out, "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|False\r\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|False|0\r\n"), "%s", r.out);
 	carve_ssh_result_done(&r);
 
-	text = t_read_file(journal, NULL);
-	cr_assert(strstr(text, "\"host\":\"WS-OK\",\"event\":\"command\",\"powershell\":true,"
-			       "\"command\":\"Get-WmiObject -Class Win32_NetworkAdapter\""), "%s", text);
-	cr_assert(strstr(text, "\"host\":\"WS-OK\",\"event\":\"auth\",\"result\":\"accepted\""));
-	free(text);
+	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-OK\",\"event\":\"command\","
+					 "\"powershell\":true,\"command\":\"Get-WmiObject -Class "
+					 "Win32_NetworkAdapter\"", NULL), 1);
+	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-OK\"", "\"result\":\"accepted\"",
+					 NULL), 1);
 }

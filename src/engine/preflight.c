@@ -1,0 +1,374 @@
+/*
+ * preflight.c - runs the checks over a chunk's machines.
+ *
+ * First the probe says who is there (an ICMP sweep of every address at
+ * once, a TCP connect, or Test-Connection on a management host); a machine
+ * that does not answer is recorded unreachable once and costs one timeout.
+ * Then each machine is a job on the worker pool: one SSH connection (to the
+ * machine, or to the exec host that asks it with -ComputerName), every
+ * applicable check on its own channel, and its results appended to the
+ * audit log in one transaction as soon as it is done.
+ */
+#include "checks.h"
+#include "transport_internal.h"
+#include "winps.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct carve_preflight {
+	carve_preflight_machine *m;
+	size_t n;
+};
+
+typedef struct {
+	const carve_plan *plan;
+	const carve_preflight_options *opts;
+	carve_preflight *report;
+	const bool *alive;       /* from the sweep, or NULL: probe per machine */
+	size_t management;       /* exec host for probe exec, or CARVE_NONE */
+	pthread_mutex_t audit_lock;
+	int audit_err;
+} run;
+
+static const carve_status worst_first[] = {
+	CARVE_STATUS_FAILED, CARVE_STATUS_INTERRUPTED, CARVE_STATUS_BLOCKED,
+	CARVE_STATUS_WARN, CARVE_STATUS_OK,
+};
+
+static carve_status machine_status(const carve_preflight_machine *pm)
+{
+	if (pm->unreachable)
+		return CARVE_STATUS_FAILED;
+	for (size_t w = 0; w < sizeof(worst_first) / sizeof(worst_first[0]); w++)
+		for (int c = 0; c < CARVE_CHECK__COUNT; c++)
+			if (pm->checks[c].status == worst_first[w])
+				return worst_first[w];
+	return CARVE_STATUS_PENDING;
+}
+
+/* Appends the machine's outcome: one event per check that ran, or the one
+ * failure that stopped it. */
+static void record(run *r, const carve_preflight_machine *pm)
+{
+	size_t n_machines, n_chunks;
+	const carve_machine *m = &carve_plan_machines(r->plan, &n_machines)[pm->machine];
+	const carve_chunk *chunks = carve_plan_chunks(r->plan, &n_chunks);
+	const carve_user *users = carve_plan_users(r->plan, &n_machines);
+	carve_event ev[CARVE_CHECK__COUNT + 1];
+	size_t n = 0;
+
+	if (!r->opts->audit)
+		return;
+	for (int c = 0; c <= CARVE_CHECK__COUNT; c++) {
+		bool connect = c == CARVE_CHECK__COUNT;
+		if (connect ? !pm->unreachable
+			    : pm->checks[c].status == CARVE_STATUS_PENDING ||
+			      pm->checks[c].status == CARVE_STATUS_BLOCKED)
+			continue;
+		carve_event e = CARVE_EVENT_INIT;
+		e.run = r->opts->run;
+		e.actor = "engine";
+		e.chunk = chunks[m->chunk].name;
+		e.machine = m->name;
+		e.user = m->user != CARVE_NONE ? users[m->user].name : NULL;
+		e.phase = carve_phase_name(CARVE_PHASE_PREFLIGHT);
+		e.step = connect ? "connect" : carve_check_name((carve_check)c);
+		e.status = connect ? CARVE_STATUS_FAILED : pm->checks[c].status;
+		e.evidence = connect ? NULL : pm->checks[c].evidence;
+		e.diagnosis = connect ? pm->unreachable : pm->checks[c].diagnosis;
+		ev[n++] = e;
+	}
+	pthread_mutex_lock(&r->audit_lock);
+	int err = n ? carve_audit_append(NULL, r->opts->audit, ev, n) : 0;
+	if (err < 0 && !r->audit_err)
+		r->audit_err = err;
+	pthread_mutex_unlock(&r->audit_lock);
+}
+
+static void on_bad_hostkey(const char *host, uint16_t port, const carve_hostkey *key,
+			   void *ctx)
+{
+	(void)host, (void)port, (void)key, (void)ctx;
+	/* The refusal reaches the audit log as the machine's connect failure,
+	 * whose diagnosis carries the fingerprint (see enforce_key). */
+}
+
+/* Runs one script on the session and parses it into r. */
+static int run_check(carve_check_result *res, carve_ssh *ssh, carve_check c, run *r,
+		     const carve_machine *m)
+{
+	carve_buf script = CARVE_BUF_INIT, cmd = CARVE_BUF_INIT;
+	carve_ssh_result out;
+	int err;
+
+	memset(&out, 0, sizeof(out));
+	if ((err = check_script(&script, c, m)) < 0 ||
+	    (err = carve_ps_command(&cmd, carve_buf_cstr(&script))) < 0) {
+		check_set(res, CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
+		goto done;
+	}
+	err = carve_ssh_exec(&out, ssh, carve_buf_cstr(&cmd),
+			     carve_plan_transport(r->plan)->command_timeout_ms, 0);
+	if (err == CARVE_ECANCELED) {
+		check_set(res, CARVE_STATUS_INTERRUPTED, NULL, "stopped by the lead");
+	} else if (err < 0) {
+		check_set(res, CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
+	} else {
+		err = check_parse(res, c, r->plan, m, out.out, out.out_len, out.err,
+				  out.err_len, out.exited ? out.exit_status : -1);
+	}
+done:
+	carve_ssh_result_done(&out);
+	carve_buf_done(&script);
+	carve_buf_done(&cmd);
+	return err;
+}
+
+static void set_unreachable(carve_preflight_machine *pm, const char *why)
+{
+	free(pm->unreachable);
+	pm->unreachable = strdup(why);
+}
+
+/* Where the machine's commands go: itself, or the exec host that asks it. */
+static void target_of(const run *r, const carve_machine *m, size_t exec_host,
+		      const char **host, uint16_t *port)
+{
+	size_t n;
+	const carve_exec_host *e = carve_plan_exec_hosts(r->plan, &n);
+
+	if (exec_host != CARVE_NONE) {
+		*host = e[exec_host].address;
+		*port = e[exec_host].port;
+	} else {
+		*host = m->address;
+		*port = m->port;
+	}
+}
+
+static carve_ssh *open_to(run *r, carve_preflight_machine *pm, const char *host,
+			  uint16_t port)
+{
+	carve_ssh_options o;
+	carve_ssh *ssh = NULL;
+
+	carve_ssh_options_from_plan(&o, r->plan, host, port);
+	o.cancel = r->opts->cancel;
+	o.on_bad_hostkey = on_bad_hostkey;
+	if (carve_ssh_connect(&ssh, NULL, &o) < 0)
+		set_unreachable(pm, carve_error_last()->message);
+	return ssh;
+}
+
+static void machine_job(size_t i, void *ctx)
+{
+	run *r = ctx;
+	carve_preflight_machine *pm = &r->report->m[i];
+	size_t n;
+	const carve_machine *m = &carve_plan_machines(r->plan, &n)[pm->machine];
+	carve_ssh *ssh = NULL;
+	const carve_transport *t = carve_plan_transport(r->plan);
+	const char *host;
+	uint16_t port;
+
+	for (int c = 0; c < CARVE_CHECK__COUNT; c++)
+		pm->checks[c].status = check_applies((carve_check)c, r->plan, m)
+					       ? CARVE_STATUS_BLOCKED : CARVE_STATUS_PENDING;
+	if (carve_cancel_fired(r->opts->cancel)) {
+		pm->status = CARVE_STATUS_BLOCKED;
+		return;
+	}
+
+	/* Is it there? */
+	carve_check_result *ping = &pm->checks[CARVE_CHECK_PING];
+	if (r->alive) {
+		check_set(ping, r->alive[i] ? CARVE_STATUS_OK : CARVE_STATUS_FAILED,
+			  "{\"probe\":\"icmp\"}", r->alive[i] ? NULL
+			  : "does not answer ping: find it on the floor (asleep, off, unplugged?)");
+	} else if (t->probe == CARVE_PROBE_TCP) {
+		target_of(r, m, m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE, &host, &port);
+		int err = probe_tcp(m->reach == CARVE_REACH_VIA ? m->address : host,
+				    port ? port : t->port, t->connect_timeout_ms, r->opts->cancel);
+		check_set(ping, err == 0 ? CARVE_STATUS_OK : CARVE_STATUS_FAILED,
+			  "{\"probe\":\"tcp\"}", err == 0 ? NULL : carve_error_last()->message);
+	} else if (r->management != CARVE_NONE) {
+		target_of(r, m, r->management, &host, &port);
+		if ((ssh = open_to(r, pm, host, port)))
+			run_check(ping, ssh, CARVE_CHECK_PING, r, m);
+		else
+			pm->unreachable = NULL, check_set(ping, CARVE_STATUS_FAILED, NULL,
+							  "the management host could not be "
+							  "reached to ping from");
+	}
+	if (ping->status != CARVE_STATUS_OK) {
+		carve_ssh_free(ssh);
+		pm->status = machine_status(pm);
+		record(r, pm);
+		if (r->opts->on_machine)
+			r->opts->on_machine(pm, r->opts->ctx);
+		return;
+	}
+
+	/* One connection for all of its checks; the probe's can serve when the
+	 * machine is asked from that same management host. */
+	size_t via = m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE;
+	if (ssh && via != r->management) {
+		carve_ssh_free(ssh);
+		ssh = NULL;
+	}
+	if (!ssh) {
+		target_of(r, m, via, &host, &port);
+		ssh = open_to(r, pm, host, port);
+	}
+	for (int c = CARVE_CHECK_PING + 1; ssh && c < CARVE_CHECK__COUNT; c++) {
+		if (pm->checks[c].status != CARVE_STATUS_BLOCKED)
+			continue;
+		int err = run_check(&pm->checks[c], ssh, (carve_check)c, r, m);
+		if (err == CARVE_ECANCELED || err == CARVE_ETIMEOUT || err == CARVE_ENET)
+			break; /* the session is gone; the rest stay blocked */
+	}
+	carve_ssh_free(ssh);
+	pm->status = machine_status(pm);
+	record(r, pm);
+	if (r->opts->on_machine)
+		r->opts->on_machine(pm, r->opts->ctx);
+}
+
+static bool selected(const carve_plan *plan, const carve_preflight_options *o, size_t i,
+		     size_t chunk)
+{
+	size_t n;
+	const carve_machine *m = &carve_plan_machines(plan, &n)[i];
+
+	if (chunk != CARVE_NONE && m->chunk != chunk)
+		return false;
+	if (!o->machines)
+		return true;
+	for (const char *const *name = o->machines; *name; name++)
+		if (strcasecmp(*name, m->name) == 0)
+			return true;
+	return false;
+}
+
+static int select_machines(carve_preflight *p, const carve_plan *plan,
+			   const carve_preflight_options *o)
+{
+	size_t n, chunk = CARVE_NONE;
+
+	carve_plan_machines(plan, &n);
+	if (o->chunk && (chunk = carve_plan_find_chunk(plan, o->chunk)) == CARVE_NONE)
+		return carve_error_set(CARVE_EINVALID, "no chunk '%s' in the plan", o->chunk);
+	for (const char *const *name = o->machines; name && *name; name++)
+		if (carve_plan_find_machine(plan, *name) == CARVE_NONE)
+			return carve_error_set(CARVE_EINVALID, "no machine '%s' in the plan", *name);
+	if (!(p->m = calloc(n ? n : 1, sizeof(*p->m))))
+		return carve_error_oom();
+	for (size_t i = 0; i < n; i++)
+		if (selected(plan, o, i, chunk))
+			p->m[p->n++].machine = i;
+	return 0;
+}
+
+int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
+			const carve_preflight_options *opts)
+{
+	carve_preflight_options none = CARVE_PREFLIGHT_OPTIONS_INIT;
+	carve_preflight *p = calloc(1, sizeof(*p));
+	const carve_transport *t = carve_plan_transport(plan);
+	size_t n_exec, n_machines;
+	const carve_exec_host *e = carve_plan_exec_hosts(plan, &n_exec);
+	const carve_machine *machines = carve_plan_machines(plan, &n_machines);
+	size_t *group = NULL;
+	unsigned *limit = NULL;
+	bool *alive = NULL;
+	const char **addrs = NULL;
+	int err;
+
+	*out = NULL;
+	if (!opts)
+		opts = &none;
+	if (!p)
+		return carve_error_oom();
+	run r = { plan, opts, p, NULL, CARVE_NONE, PTHREAD_MUTEX_INITIALIZER, 0 };
+	if ((err = select_machines(p, plan, opts)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_exec && r.management == CARVE_NONE; i++)
+		if (e[i].role == CARVE_ROLE_MANAGEMENT)
+			r.management = i;
+
+	if (t->probe == CARVE_PROBE_ICMP && p->n) {
+		alive = calloc(p->n, sizeof(*alive));
+		addrs = calloc(p->n, sizeof(*addrs));
+		if (!alive || !addrs) {
+			err = carve_error_oom();
+			goto fail;
+		}
+		for (size_t i = 0; i < p->n; i++)
+			addrs[i] = machines[p->m[i].machine].address;
+		if ((err = probe_icmp(alive, addrs, p->n, t->connect_timeout_ms, opts->cancel)) < 0)
+			goto fail;
+		r.alive = alive;
+	}
+
+	/* An exec host takes only so many sessions at once. */
+	group = calloc(p->n ? p->n : 1, sizeof(*group));
+	limit = calloc(n_exec ? n_exec : 1, sizeof(*limit));
+	if (!group || !limit) {
+		err = carve_error_oom();
+		goto fail;
+	}
+	for (size_t g = 0; g < n_exec; g++)
+		limit[g] = e[g].concurrency;
+	for (size_t i = 0; i < p->n; i++) {
+		const carve_machine *m = &machines[p->m[i].machine];
+		group[i] = m->reach == CARVE_REACH_VIA ? m->via
+			   : t->probe == CARVE_PROBE_EXEC ? r.management : CARVE_NONE;
+	}
+	if ((err = carve_pool_run(p->n, t->concurrency, group, limit, machine_job, &r)) < 0)
+		goto fail;
+	if (r.audit_err) {
+		err = carve_error_set(r.audit_err, "could not write the results to the audit log");
+		goto fail;
+	}
+	free(group);
+	free(limit);
+	free(alive);
+	free(addrs);
+	*out = p;
+	return 0;
+fail:
+	free(group);
+	free(limit);
+	free(alive);
+	free(addrs);
+	carve_preflight_free(p);
+	return err;
+}
+
+size_t carve_preflight_count(const carve_preflight *p)
+{
+	return p ? p->n : 0;
+}
+
+const carve_preflight_machine *carve_preflight_get(const carve_preflight *p, size_t i)
+{
+	return p && i < p->n ? &p->m[i] : NULL;
+}
+
+void carve_preflight_free(carve_preflight *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		for (int c = 0; c < CARVE_CHECK__COUNT; c++) {
+			free(p->m[i].checks[c].evidence);
+			free(p->m[i].checks[c].diagnosis);
+		}
+		free(p->m[i].unreachable);
+	}
+	free(p->m);
+	free(p);
+}

@@ -1,0 +1,208 @@
+/*
+ * test_preflight.c - carve check end to end on carve-lab: a site where one
+ * machine fails each check, one is asleep, one hangs after authentication
+ * and one presents a changed host key.  The run must name exactly those
+ * causes, finish within its deadlines, log every result, and reach each
+ * machine over one connection.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include "carve.h"
+#include "lab.h"
+#include "sshd.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static t_lab lab;
+static char *plan, *db;
+
+/* name, fixture line (after name and port), plan os, reach via MGMT01 */
+static const struct {
+	const char *name, *fixture, *os;
+	bool via;
+} hosts[] = {
+	{ "WS-READY", "disk_free: 30GiB", "10", false },
+	{ "WS-DISK", "disk_free: 512MiB", "10", false },
+	{ "WS-LOWISH", "disk_free: 1536MiB", "7", false },
+	{ "WS-ADMIN", "administrators: ['FABRIKAM\\Domain Admins']", "10", false },
+	{ "WS-WIFI", "nics: [{ name: Ethernet, kind: wired, enabled: true }, "
+		     "{ name: Wi-Fi, kind: wireless, enabled: true }]", "7", false },
+	{ "WS-FW", "firewall: { domain: true, public: true }", "10", false },
+	{ "WS-SVC", "services: { RemoteRegistry: stopped, Netlogon: disabled }", "7", false },
+	{ "WS-SLEEP", "power: asleep", "10", false },
+	{ "WS-HANG", "faults: { hang_after_auth: true }", "10", false },
+	{ "WS-KEY", "faults: { changed_host_key: true }", "10", false },
+	{ "XP-READY", "os: xp, hotfixes: [KB944043, KB944505, KB968730, KB2535512]", "xp", true },
+	{ "XP-HOTFIX", "os: xp, hotfixes: [KB944043]", "xp", true },
+};
+#define N_HOSTS (sizeof(hosts) / sizeof(hosts[0]))
+
+static void write_site(void)
+{
+	FILE *fx = fopen(lab.fixture, "w"), *pl;
+	int mgmt = t_free_port(), port[N_HOSTS];
+
+	cr_assert_not_null(fx);
+	fprintf(fx, "lab: { user: carve, authorized_key: client.pub, host_keys: keys }\n"
+		    "defaults:\n"
+		    "  domain: FABRIKAM\n"
+		    "  administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\svc_targetmigrator']\n"
+		    "hosts:\n"
+		    "  - { name: MGMT01, role: management, port: %d }\n", mgmt);
+	for (size_t i = 0; i < N_HOSTS; i++) {
+		do
+			port[i] = t_free_port();
+		while (port[i] == mgmt || (i && port[i] == port[i - 1]));
+		if (hosts[i].via)
+			fprintf(fx, "  - { name: %s, %s }\n", hosts[i].name, hosts[i].fixture);
+		else
+			fprintf(fx, "  - { name: %s, port: %d, %s }\n", hosts[i].name, port[i],
+				hosts[i].fixture);
+	}
+	fclose(fx);
+
+	cr_assert(asprintf(&plan, "%s/site.yaml", lab.dir) > 0);
+	cr_assert(asprintf(&db, "%s/audit.db", lab.dir) > 0);
+	pl = fopen(plan, "w");
+	cr_assert_not_null(pl);
+	fprintf(pl,
+		"site:\n"
+		"  name: Lab pre-flight\n"
+		"  source: { netbios: FABRIKAM, dns: fabrikam.local }\n"
+		"  target: { netbios: CONTOSO, dns: contoso.com, ou: \"OU=M,DC=contoso,DC=com\" }\n"
+		"  migrator: svc_targetmigrator\n"
+		"  database: %s\n"
+		"policy: { update_headroom: 1GiB }\n"
+		"transport:\n"
+		"  user: carve\n"
+		"  auth: key_file\n"
+		"  key_file: client\n"
+		"  known_hosts: known_hosts\n"
+		"  probe: exec\n"
+		"  timeouts: { connect: 1s, auth: 2s, command: 2s }\n"
+		"exec_hosts:\n"
+		"  - { name: MGMT01, role: management, address: 127.0.0.1, port: %d }\n"
+		"floors:\n"
+		"  - name: F1\n"
+		"    map: |\n"
+		"      +--------------------------+\n"
+		"      |                          |\n"
+		"      +--------------------------+\n"
+		"chunks:\n"
+		"  - { name: wave1, cutover: \"2026-12-05T22:00:00Z\" }\n"
+		"machines:\n", db, mgmt);
+	for (size_t i = 0; i < N_HOSTS; i++) {
+		fprintf(pl, "  - { name: %s, address: 127.0.0.1, os: \"%s\", floor: F1, at: [%zu, 1],"
+			    " chunk: wave1", hosts[i].name, hosts[i].os, 1 + 2 * i);
+		if (hosts[i].via)
+			fprintf(pl, ", reach: via, via: MGMT01 }\n");
+		else
+			fprintf(pl, ", port: %d }\n", port[i]);
+	}
+	fclose(pl);
+}
+
+static void setup(void)
+{
+	t_lab_init(&lab);
+	write_site();
+	t_lab_start(&lab);
+}
+
+static void teardown(void)
+{
+	t_lab_done(&lab);
+	free(plan);
+	free(db);
+}
+
+TestSuite(preflight, .init = setup, .fini = teardown, .timeout = 120);
+
+/* The "not ready" line for a machine and check, or NULL. */
+static const char *line_for(const char *out, const char *machine, const char *check)
+{
+	static char found[1024];
+	const char *p = out;
+
+	while ((p = strstr(p, machine))) {
+		const char *start = p, *end = strchr(p, '\n');
+		while (start > out && start[-1] != '\n')
+			start--;
+		size_t len = end ? (size_t)(end - start) : strlen(start);
+		snprintf(found, sizeof(found), "%.*s", (int)len, start);
+		if (strstr(found, check) && (strstr(found, " x ") || strstr(found, "\u2717")))
+			return found;
+		p += strlen(machine);
+	}
+	return NULL;
+}
+
+Test(preflight, names_every_cause_within_its_deadlines)
+{
+	const char *argv[] = { CARVE_BIN, "check", plan, NULL };
+	struct timespec t0, t1;
+
+	setenv("LANG", "C", 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t_result r = t_run(argv, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	/* One command deadline (the hang) and one connect deadline, at once. */
+	cr_assert_lt(secs, 2.0 + 1.0 + 1.5, "took %.1f s", secs);
+
+	struct { const char *machine, *check, *words; } expect[] = {
+		{ "WS-DISK", "disk", "0.5 GiB free on C:, ADMT needs 1.0 GiB" },
+		{ "WS-ADMIN", "admin", "CONTOSO\\svc_targetmigrator is not a member" },
+		{ "WS-WIFI", "nics", "wireless adapter 'Wi-Fi' is enabled" },
+		{ "WS-FW", "firewall", "on in the domain, public profiles" },
+		{ "WS-SVC", "services", "Remote Registry is stopped, Netlogon is stopped (disabled)" },
+		{ "WS-SLEEP", "ping", "does not answer ping" },
+		{ "WS-HANG", "disk", "opening a channel (logged in, then no answer): timed out" },
+		{ "WS-KEY", "connect", "HOST KEY CHANGED" },
+		{ "XP-HOTFIX", "hotfixes", "missing KB944505, KB968730, KB2535512" },
+	};
+	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		const char *line = line_for(r.out, expect[i].machine, expect[i].check);
+		cr_assert(line && strstr(line, expect[i].words), "%s %s: %s\n%s", expect[i].machine,
+			  expect[i].check, line ? line : "(no line)", r.out);
+	}
+	/* Nothing else failed, and the low disk is a warning, not a failure. */
+	cr_assert(strstr(r.out, "3 ready, 9 not ready"), "%s", r.out);
+	cr_assert_null(line_for(r.out, "WS-READY", ""), "%s", r.out);
+	cr_assert_null(line_for(r.out, "XP-READY", ""), "%s", r.out);
+	cr_assert(strstr(r.out, "! WS-LOWISH"), "%s", r.out);
+	t_result_done(&r);
+
+	/* Every result is in the audit log. */
+	const char *log[] = { CARVE_BIN, "log", "--db", db, "--format", "csv", NULL };
+	r = t_run(log, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, ",WS-READY,,preflight,services,ok,"), "%s", r.out);
+	cr_assert(strstr(r.out, ",XP-HOTFIX,,preflight,hotfixes,failed,"), "%s", r.out);
+	cr_assert(strstr(r.out, ",WS-KEY,,preflight,connect,failed,"), "%s", r.out);
+	cr_assert(strstr(r.out, ",WS-SLEEP,,preflight,ping,failed,"), "%s", r.out);
+	cr_assert_null(strstr(r.out, ",WS-SLEEP,,preflight,disk,"), "%s", r.out);
+	t_result_done(&r);
+	const char *verify[] = { CARVE_BIN, "verify", "--db", db, NULL };
+	r = t_run(verify, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	t_result_done(&r);
+
+	/* Each machine that answered was reached over exactly one connection;
+	 * the sleeping one never. */
+	for (size_t i = 0; i < N_HOSTS; i++) {
+		if (hosts[i].via)
+			continue;
+		char host[64];
+		snprintf(host, sizeof(host), "\"host\":\"%s\"", hosts[i].name);
+		int n = t_lab_journal_count(&lab, host, "\"event\":\"connect\"", NULL);
+		cr_assert_eq(n, strcmp(hosts[i].name, "WS-SLEEP") ? 1 : 0, "%s: %d connections",
+			     hosts[i].name, n);
+	}
+}
