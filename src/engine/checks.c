@@ -128,7 +128,19 @@ static void split(lines *l, const char *raw, size_t len)
 	}
 }
 
-/* Splits "a|b|c" in place into at most n fields. */
+static char *trim(char *s)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		s[--len] = '\0';
+	return s;
+}
+
+/* Splits "a|b|c" in place into at most n fields, blanks trimmed. */
 static size_t fields(char *line, char **f, size_t n)
 {
 	size_t k = 0;
@@ -139,6 +151,8 @@ static size_t fields(char *line, char **f, size_t n)
 			*p = '\0';
 			f[k++] = p + 1;
 		}
+	for (size_t i = 0; i < k; i++)
+		f[i] = trim(f[i]);
 	return k;
 }
 

@@ -140,7 +140,7 @@ int probe_icmp(bool *alive, const char *const *hosts, size_t n, uint32_t timeout
 			break;
 		receive(fd, raw, addr, alive, n, id, &answered);
 	}
-	if (err == CARVE_ETIMEOUT)
+	if (err == CARVE_ETIMEOUT || err > 0)
 		err = 0; /* the silent ones are the answer */
 	close(fd);
 	free(addr);
