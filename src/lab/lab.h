@@ -119,4 +119,11 @@ void lab_answer_done(lab_answer *a);
  * SIGTERM/SIGINT; SIGHUP reloads the fixture.  Returns the exit status. */
 int lab_serve(lab_site *site, const char *known_hosts_out);
 
+/* ---- generator ---- */
+
+/* Writes DIR/lab-fixture.yaml, DIR/lab-site.yaml and the client key pair
+ * (DIR/.lab/client, DIR/.lab/client.pub) when missing.  Returns an exit status. */
+int lab_generate(unsigned long n, unsigned asleep_pct, unsigned failing_pct,
+		 unsigned long seed, int base_port, const char *out);
+
 #endif

@@ -3,6 +3,8 @@
  * rehearsals and for carve's tests.
  *
  *   carve-lab --fixture FILE [--journal FILE] [--known-hosts FILE]
+ *   carve-lab --generate N --out DIR [--asleep PCT] [--failing PCT] [--seed S]
+ *             [--base-port P]
  */
 #include "lab.h"
 
@@ -14,6 +16,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: carve-lab --fixture FILE [--journal FILE] [--known-hosts FILE]\n"
+	      "       carve-lab --generate N --out DIR [--asleep PCT] [--failing PCT]\n"
+	      "                 [--seed S] [--base-port P]\n"
 	      "\n"
 	      "Serves every host of the fixture on its own port of 127.0.0.1, prints\n"
 	      "one line per endpoint (name, address, host key fingerprint), then a line\n"
@@ -23,7 +27,11 @@ static void usage(FILE *f)
 	      "  --fixture FILE       the simulated site (see config/lab-fixture.yaml)\n"
 	      "  --journal FILE       append every connection, command and state change\n"
 	      "                       as JSON lines\n"
-	      "  --known-hosts FILE   write the endpoints' host keys as a known-hosts file\n",
+	      "  --known-hosts FILE   write the endpoints' host keys as a known-hosts file\n"
+	      "\n"
+	      "--generate writes DIR/lab-fixture.yaml and DIR/lab-site.yaml, the plan that\n"
+	      "points at it, for N machines: PCT%% asleep (default 10) and PCT%% failing\n"
+	      "one pre-flight check each (default 25), ports from P (default 22000).\n",
 	      f);
 }
 
@@ -34,9 +42,18 @@ int main(int argc, char **argv)
 		{ "journal", required_argument, NULL, 'j' },
 		{ "known-hosts", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "generate", required_argument, NULL, 'g' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "asleep", required_argument, NULL, 'a' },
+		{ "failing", required_argument, NULL, 'F' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "base-port", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *fixture = NULL, *journal = NULL, *known_hosts = NULL;
+	const char *fixture = NULL, *journal = NULL, *known_hosts = NULL, *out = NULL;
+	unsigned long generate = 0, seed = 1;
+	unsigned asleep = 10, failing = 25;
+	int base_port = 22000;
 	lab_site site;
 	int c;
 
@@ -46,9 +63,17 @@ int main(int argc, char **argv)
 		case 'j': journal = optarg; break;
 		case 'k': known_hosts = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'g': generate = strtoul(optarg, NULL, 10); break;
+		case 'o': out = optarg; break;
+		case 'a': asleep = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'F': failing = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': seed = strtoul(optarg, NULL, 10); break;
+		case 'p': base_port = atoi(optarg); break;
 		default: usage(stderr); return 2;
 		}
 	}
+	if (generate && out && !fixture && optind == argc)
+		return lab_generate(generate, asleep, failing, seed, base_port, out);
 	if (!fixture || optind != argc) {
 		usage(stderr);
 		return 2;

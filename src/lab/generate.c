@@ -1,0 +1,283 @@
+/*
+ * generate.c - carve-lab --generate: a lab fixture and the site plan that
+ * points at it, for N machines with a chosen share asleep and a chosen
+ * share failing one pre-flight check each (spread over every check), for
+ * benchmarks, rehearsals and the bundled demo site.
+ *
+ * Machines are spread over two or more floors of at most 120 desks, and three or
+ * more chunks, named by department and OS (FIN-W10-001); a third of every
+ * department runs XP, reached through the management host MGMT01.  The
+ * output is a pure function of the arguments.
+ */
+#include "lab.h"
+
+#include <libssh/libssh.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+	unsigned long n;
+	unsigned asleep_pct, failing_pct;
+	unsigned long seed;
+	int base_port;
+	const char *out;
+} gen;
+
+static const struct { const char *prefix, *chunk, *title; } departments[] = {
+	{ "FIN", "wave1-finance", "Finance and Payroll" },
+	{ "HR", "wave2-hr-legal", "HR and Legal" },
+	{ "OPS", "wave3-ops", "Operations and Service desk" },
+	{ "SAL", "wave4-sales", "Sales" },
+	{ "ENG", "wave5-eng", "Engineering" },
+	{ "MKT", "wave6-marketing", "Marketing" },
+};
+#define DESKS_PER_ROW 12
+#define DESKS_PER_FLOOR 120
+
+/* At least two floors, at most 120 desks each, machines spread evenly. */
+static unsigned long floors_for(unsigned long n)
+{
+	unsigned long f = (n + DESKS_PER_FLOOR - 1) / DESKS_PER_FLOOR;
+	return f < 2 ? 2 : f;
+}
+
+static unsigned long per_floor(unsigned long n)
+{
+	unsigned long f = floors_for(n);
+	return (n + f - 1) / f;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static size_t chunks_for(const gen *g)
+{
+	size_t c = g->n < 300 ? 3 : g->n / 100;
+	return c > 6 ? 6 : c;
+}
+
+static void machine_name(char *out, size_t cap, const gen *g, unsigned long i, bool *xp)
+{
+	size_t chunks = chunks_for(g), dept = i % chunks;
+	unsigned long k = i / chunks;
+
+	*xp = k % 3 == 2;
+	snprintf(out, cap, "%s-%s-%03lu", departments[dept].prefix,
+		 *xp ? "XP" : k % 3 ? "W7" : "W10", k + 1);
+}
+
+/* What is wrong with machine i: 0 nothing, 1 asleep, 2.. a failing check. */
+static unsigned fault_of(const gen *g, unsigned long i, bool xp)
+{
+	uint64_t r = mix(g->seed * 1000003ULL + i) % 100;
+
+	if (r < g->asleep_pct)
+		return 1;
+	if (r < g->asleep_pct + g->failing_pct) {
+		unsigned f = 2 + (unsigned)(mix(i + 7) % 6);
+		return f == 3 && !xp ? 4 : f; /* hotfixes only fail on XP */
+	}
+	return 0;
+}
+
+static void write_fixture(FILE *f, const gen *g)
+{
+	fprintf(f, "# carve-lab fixture: %lu simulated machines (carve-lab --generate)\n"
+		   "lab:\n"
+		   "  user: carve\n"
+		   "  authorized_key: .lab/client.pub\n"
+		   "  host_keys: .lab/keys\n"
+		   "defaults:\n"
+		   "  domain: FABRIKAM\n"
+		   "  disk_free: 24GiB\n"
+		   "  administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\svc_targetmigrator']\n"
+		   "hosts:\n"
+		   "  - { name: MGMT01, role: management, port: %d }\n"
+		   "  - { name: ADMT01, role: admt, port: %d }\n"
+		   "  - { name: E2E01, role: mail, port: %d }\n",
+		g->n, g->base_port, g->base_port + 1, g->base_port + 2);
+	for (unsigned long i = 0; i < g->n; i++) {
+		char name[32];
+		bool xp;
+		machine_name(name, sizeof(name), g, i, &xp);
+		fprintf(f, "  - { name: %s", name);
+		if (!xp)
+			fprintf(f, ", port: %lu", (unsigned long)g->base_port + 10 + i);
+		fprintf(f, ", os: \"%s\"", xp ? "xp" : strstr(name, "-W7-") ? "7" : "10");
+		unsigned fault = fault_of(g, i, xp);
+		if (xp && fault != 3)
+			fprintf(f, ", hotfixes: [KB944043, KB944505, KB968730, KB2535512]");
+		switch (fault) {
+		case 1: fprintf(f, ", power: asleep"); break;
+		case 2: fprintf(f, ", disk_free: 700MiB"); break;
+		case 3: fprintf(f, ", hotfixes: [KB944043, KB968730]"); break;
+		case 4: fprintf(f, ", administrators: ['FABRIKAM\\Domain Admins']"); break;
+		case 5: fprintf(f, ", nics: [{ name: Ethernet, kind: wired, enabled: true }, "
+				   "{ name: Wireless Network Connection, kind: wireless, "
+				   "enabled: true }]"); break;
+		case 6: fprintf(f, ", firewall: { domain: true }"); break;
+		case 7: fprintf(f, ", services: { RemoteRegistry: stopped }"); break;
+		}
+		fprintf(f, " }\n");
+	}
+}
+
+static void write_plan(FILE *f, const gen *g)
+{
+	size_t chunks = chunks_for(g);
+	unsigned long floors = floors_for(g->n), desks = per_floor(g->n);
+	unsigned long rows = (desks + DESKS_PER_ROW - 1) / DESKS_PER_ROW;
+
+	fprintf(f, "# The site plan for lab-fixture.yaml: %lu machines on carve-lab\n"
+		   "# (carve-lab --generate).  Start the lab first:\n"
+		   "#   carve-lab --fixture lab-fixture.yaml --known-hosts .lab/known_hosts\n"
+		   "site:\n"
+		   "  name: Fabrikam carve-out rehearsal (carve-lab)\n"
+		   "  source: { netbios: FABRIKAM, dns: fabrikam.local }\n"
+		   "  target: { netbios: CONTOSO, dns: contoso.com,"
+		   " ou: \"OU=Migrated,OU=Workstations,DC=contoso,DC=com\" }\n"
+		   "  migrator: svc_targetmigrator\n"
+		   "mail:\n"
+		   "  source_namespace: mail.fabrikam.com\n"
+		   "  target_mailbox_server: 10.20.0.21\n"
+		   "  target_cas: outlook.contoso.com\n"
+		   "policy:\n"
+		   "  update_headroom: 2GiB\n"
+		   "transport:\n"
+		   "  user: carve\n"
+		   "  auth: key_file\n"
+		   "  key_file: .lab/client\n"
+		   "  known_hosts: .lab/known_hosts\n"
+		   "  probe: exec             # the lab answers Test-Connection truthfully\n"
+		   "  timeouts: { connect: 2s, auth: 5s, command: 20s }\n"
+		   "  concurrency: 64\n"
+		   "exec_hosts:\n"
+		   "  - { name: MGMT01, role: management, address: 127.0.0.1, port: %d,"
+		   " concurrency: 32 }\n"
+		   "  - { name: ADMT01, role: admt, address: 127.0.0.1, port: %d, concurrency: 2 }\n"
+		   "  - { name: E2E01, role: mail, address: 127.0.0.1, port: %d, concurrency: 4 }\n"
+		   "floors:\n", g->n, g->base_port, g->base_port + 1, g->base_port + 2);
+	for (unsigned long fl = 0; fl < floors; fl++) {
+		unsigned long width = DESKS_PER_ROW * 6 + 3;
+		fprintf(f, "  - name: F%lu\n    title: Floor %lu\n    map: |\n      +", fl + 1, fl);
+		for (unsigned long x = 0; x < width - 2; x++)
+			fputc('-', f);
+		fprintf(f, "+\n");
+		for (unsigned long r = 0; r < rows; r++) {
+			fprintf(f, "      |");
+			for (unsigned long d = 0; d < DESKS_PER_ROW; d++)
+				fprintf(f, " [  ] ");
+			fprintf(f, "|\n      |%*s|\n", (int)(width - 2), "");
+		}
+		fprintf(f, "      +");
+		for (unsigned long x = 0; x < width - 2; x++)
+			fputc('-', f);
+		fprintf(f, "+\n");
+	}
+	fprintf(f, "chunks:\n");
+	for (size_t c = 0; c < chunks; c++) {
+		/* Fridays a week apart from 4 December 2026. */
+		struct tm day = { .tm_year = 126, .tm_mon = 11, .tm_mday = 4 + 7 * (int)c };
+		time_t t = timegm(&day);
+		char date[16];
+		gmtime_r(&t, &day);
+		strftime(date, sizeof(date), "%Y-%m-%d", &day);
+		fprintf(f, "  - { name: %s, title: %s, cutover: \"%sT22:00:00+01:00\" }\n",
+			departments[c].chunk, departments[c].title, date);
+	}
+	fprintf(f, "users:\n");
+	for (unsigned long i = 0; i < g->n; i++)
+		fprintf(f, "  - { name: user%05lu, chunk: %s }\n", i + 1,
+			departments[i % chunks].chunk);
+	fprintf(f, "machines:\n");
+	for (unsigned long i = 0; i < g->n; i++) {
+		char name[32];
+		bool xp;
+		unsigned long desk = i % desks;
+		machine_name(name, sizeof(name), g, i, &xp);
+		fprintf(f, "  - { name: %s, address: 127.0.0.1, os: \"%s\", floor: F%lu,"
+			   " at: [%lu, %lu], user: user%05lu, chunk: %s", name,
+			xp ? "xp" : strstr(name, "-W7-") ? "7" : "10", i / desks + 1,
+			2 + (desk % DESKS_PER_ROW) * 6 + 1, 1 + (desk / DESKS_PER_ROW) * 2, i + 1,
+			departments[i % chunks].chunk);
+		if (xp)
+			fprintf(f, ", reach: via, via: MGMT01 }\n");
+		else
+			fprintf(f, ", port: %lu }\n", (unsigned long)g->base_port + 10 + i);
+	}
+}
+
+/* The key pair the plan logs in with and the lab accepts, made once. */
+static int client_key(const char *dir)
+{
+	char priv[1200], pub[1200];
+	ssh_key key = NULL;
+	char *b64 = NULL;
+
+	snprintf(priv, sizeof(priv), "%s/.lab/client", dir);
+	snprintf(pub, sizeof(pub), "%s/.lab/client.pub", dir);
+	if (access(priv, R_OK) == 0 && access(pub, R_OK) == 0)
+		return 0;
+	snprintf(pub, sizeof(pub), "%s/.lab", dir);
+	mkdir(pub, 0700);
+	snprintf(pub, sizeof(pub), "%s/.lab/client.pub", dir);
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK ||
+	    ssh_pki_export_privkey_file(key, NULL, NULL, NULL, priv) != SSH_OK ||
+	    ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK) {
+		ssh_key_free(key);
+		return -1;
+	}
+	FILE *f = fopen(pub, "w");
+	int rc = f && fprintf(f, "ssh-ed25519 %s carve-lab client\n", b64) > 0 && fclose(f) == 0
+		 ? 0 : -1;
+	chmod(priv, 0600);
+	free(b64);
+	ssh_key_free(key);
+	return rc;
+}
+
+int lab_generate(unsigned long n, unsigned asleep_pct, unsigned failing_pct,
+		 unsigned long seed, int base_port, const char *out)
+{
+	gen g = { n, asleep_pct, failing_pct, seed, base_port, out };
+	char path[1200];
+	FILE *f;
+
+	if (n == 0 || n > 20000 || asleep_pct + failing_pct > 100 || base_port < 1024 ||
+	    base_port + 10 + (long)n > 65535) {
+		fprintf(stderr, "carve-lab: --generate wants 1 to 20000 machines, shares that add "
+			"up to at most 100%%, and ports that fit below 65536\n");
+		return 2;
+	}
+	mkdir(out, 0755);
+	snprintf(path, sizeof(path), "%s/lab-fixture.yaml", out);
+	if (!(f = fopen(path, "w")))
+		goto fail;
+	write_fixture(f, &g);
+	if (fclose(f) != 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/lab-site.yaml", out);
+	if (!(f = fopen(path, "w")))
+		goto fail;
+	write_plan(f, &g);
+	if (fclose(f) != 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s", out);
+	if (client_key(out) < 0)
+		goto fail;
+	printf("wrote %s/lab-fixture.yaml and %s/lab-site.yaml (%lu machines)\n", out, out, n);
+	return 0;
+fail:
+	fprintf(stderr, "carve-lab: cannot write %s\n", path);
+	return 1;
+}
