@@ -602,6 +602,38 @@ size_t carve_preflight_count(const carve_preflight *p);
 const carve_preflight_machine *carve_preflight_get(const carve_preflight *p, size_t i);
 void carve_preflight_free(carve_preflight *p);
 
+/* ------------------------------------------------------------ inventory */
+
+/* What the floor walk found for a machine, against the plan. */
+typedef enum {
+	CARVE_INVENTORY_MATCH,   /* where the plan says */
+	CARVE_INVENTORY_MISSING, /* in the plan, not found on the floor */
+	CARVE_INVENTORY_EXTRA,   /* on the floor, not in the plan */
+	CARVE_INVENTORY_MOVED,   /* found on another floor or at another desk */
+} carve_inventory_kind;
+
+typedef struct {
+	carve_inventory_kind kind;
+	size_t machine;     /* index into carve_plan_machines(), CARVE_NONE when extra */
+	char name[64];      /* as the technician wrote it */
+	char floor[64];     /* where it was found ("" when missing) */
+	unsigned x, y;      /* position found, when placed */
+	bool placed;
+	unsigned line;      /* CSV line, 0 when missing */
+} carve_inventory_finding;
+
+/*
+ * Compares the physical inventory (a CSV with a header row naming the
+ * columns machine, floor and either desk (a marker drawn on that floor's
+ * map) or x and y; other columns are ignored) with the plan's machines of
+ * chunk (NULL: all).  *out gets one finding per machine of either side, in
+ * plan order then CSV order (free with free()).  A malformed file gives
+ * CARVE_EINVALID with every problem in *diags.
+ */
+int carve_inventory_reconcile(carve_inventory_finding **out, size_t *count,
+			      carve_diags **diags, const carve_plan *plan,
+			      const char *csv_path, const char *chunk);
+
 #ifdef __cplusplus
 }
 #endif

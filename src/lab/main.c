@@ -9,6 +9,7 @@
 #include "lab.h"
 
 #include <getopt.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,13 @@ int main(int argc, char **argv)
 	if (!fixture || optind != argc) {
 		usage(stderr);
 		return 2;
+	}
+	/* A socket per endpoint and per connection: a thousand hosts need more
+	 * descriptors than the default soft limit. */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	memset(&site, 0, sizeof(site));
 	pthread_mutex_init(&site.lock, NULL);

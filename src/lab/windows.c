@@ -78,53 +78,96 @@ static void split_account(const char *account, char *domain, char *name, const c
 	}
 }
 
-/* Answers a WMI or registry query about h.  Returns false when the script
- * asks for nothing the lab knows. */
+typedef void (*query_fn)(carve_buf *out, const lab_host *h);
+
+static void q_disk(carve_buf *out, const lab_host *h)
+{
+	carve_buf_printf(out, "%llu\r\n", (unsigned long long)h->disk_free);
+}
+
+static void q_hotfixes(carve_buf *out, const lab_host *h)
+{
+	for (size_t i = 0; i < h->hotfix_count; i++)
+		carve_buf_printf(out, "%s\r\n", h->hotfixes[i]);
+}
+
+static void q_admins(carve_buf *out, const lab_host *h)
+{
+	for (size_t i = 0; i < h->admin_count; i++) {
+		char domain[64], name[64];
+		split_account(h->admins[i], domain, name, h->name);
+		bool group = strcasestr(name, "Admins") || strcasestr(name, "Users");
+		carve_buf_printf(out, "\\\\%s\\root\\cimv2:%s.Domain=\"%s\",Name=\"%s\"\r\n",
+				 h->name, group ? "Win32_Group" : "Win32_UserAccount", domain, name);
+	}
+}
+
+static void q_nics(carve_buf *out, const lab_host *h)
+{
+	/* NetConnectionID|Name|NetEnabled|NetConnectionStatus; XP's WMI has no
+	 * NetEnabled, and 2 is "connected", 0 "disconnected". */
+	bool xp = !strcmp(h->os, "xp");
+
+	for (size_t i = 0; i < h->nic_count; i++)
+		carve_buf_printf(out, "%s|%s|%s|%d\r\n", h->nics[i].name, nic_hardware(&h->nics[i]),
+				 xp ? "" : h->nics[i].enabled ? "True" : "False",
+				 h->nics[i].enabled ? 2 : 0);
+}
+
+static void q_services(carve_buf *out, const lab_host *h)
+{
+	for (int s = 0; s < SVC__COUNT; s++)
+		carve_buf_printf(out, "%s|%s|%s\r\n", lab_service_names[s],
+				 h->service_running[s] ? "Running" : "Stopped",
+				 !h->service_auto[s] ? "Disabled"
+				 : s == SVC_REMOTE_REGISTRY && !h->service_running[s] ? "Manual" : "Auto");
+}
+
+static void q_firewall(carve_buf *out, const lab_host *h)
+{
+	/* FirewallPolicy under HKLM; XP has no public profile. */
+	static const char *const keys[] = { "DomainProfile", "StandardProfile", "PublicProfile" };
+	int n = !strcmp(h->os, "xp") ? 2 : 3;
+
+	for (int p = 0; p < n; p++)
+		carve_buf_printf(out, "%s=%d\r\n", keys[p], h->firewall[p] ? 1 : 0);
+}
+
+static void q_system(carve_buf *out, const lab_host *h)
+{
+	carve_buf_printf(out, "%s|%s\r\n", h->name, h->domain);
+}
+
+/*
+ * Answers the WMI and registry queries in a script about h, in the order
+ * the script makes them (one script may make several).  Returns false when
+ * it asks for nothing the lab knows.
+ */
 static bool query(carve_buf *out, const lab_host *h, const char *script)
 {
-	if (strcasestr(script, "Win32_LogicalDisk")) {
-		carve_buf_printf(out, "%llu\r\n", (unsigned long long)h->disk_free);
-	} else if (strcasestr(script, "Win32_QuickFixEngineering")) {
-		for (size_t i = 0; i < h->hotfix_count; i++)
-			carve_buf_printf(out, "%s\r\n", h->hotfixes[i]);
-	} else if (strcasestr(script, "Win32_GroupUser")) {
-		for (size_t i = 0; i < h->admin_count; i++) {
-			char domain[64], name[64];
-			split_account(h->admins[i], domain, name, h->name);
-			bool group = strcasestr(name, "Admins") || strcasestr(name, "Users");
-			carve_buf_printf(out, "\\\\%s\\root\\cimv2:%s.Domain=\"%s\",Name=\"%s\"\r\n",
-					 h->name, group ? "Win32_Group" : "Win32_UserAccount",
-					 domain, name);
-		}
-	} else if (strcasestr(script, "Win32_NetworkAdapter")) {
-		/* NetConnectionID|Name|NetEnabled|NetConnectionStatus; XP's WMI has
-		 * no NetEnabled, and 2 is "connected", 0 "disconnected". */
-		bool xp = !strcmp(h->os, "xp");
-		for (size_t i = 0; i < h->nic_count; i++)
-			carve_buf_printf(out, "%s|%s|%s|%d\r\n", h->nics[i].name,
-					 nic_hardware(&h->nics[i]),
-					 xp ? "" : h->nics[i].enabled ? "True" : "False",
-					 h->nics[i].enabled ? 2 : 0);
-	} else if (strcasestr(script, "Win32_Service")) {
-		for (int s = 0; s < SVC__COUNT; s++)
-			carve_buf_printf(out, "%s|%s|%s\r\n", lab_service_names[s],
-					 h->service_running[s] ? "Running" : "Stopped",
-					 !h->service_auto[s] ? "Disabled"
-					 : s == SVC_REMOTE_REGISTRY && !h->service_running[s]
-					 ? "Manual" : "Auto");
-	} else if (strcasestr(script, "EnableFirewall")) {
-		/* FirewallPolicy under HKLM; XP has no public profile. */
-		static const char *const keys[] = { "DomainProfile", "StandardProfile",
-						    "PublicProfile" };
-		int n = !strcmp(h->os, "xp") ? 2 : 3;
-		for (int p = 0; p < n; p++)
-			carve_buf_printf(out, "%s=%d\r\n", keys[p], h->firewall[p] ? 1 : 0);
-	} else if (strcasestr(script, "Win32_ComputerSystem")) {
-		carve_buf_printf(out, "%s|%s\r\n", h->name, h->domain);
-	} else {
-		return false;
+	static const struct { const char *needle; query_fn fn; } queries[] = {
+		{ "Win32_LogicalDisk", q_disk },       { "Win32_QuickFixEngineering", q_hotfixes },
+		{ "Win32_GroupUser", q_admins },       { "Win32_NetworkAdapter", q_nics },
+		{ "Win32_Service", q_services },       { "EnableFirewall", q_firewall },
+		{ "Win32_ComputerSystem", q_system },
+	};
+	enum { N = sizeof(queries) / sizeof(queries[0]) };
+	const char *at[N];
+	bool any = false;
+
+	for (size_t i = 0; i < N; i++)
+		any |= (at[i] = strcasestr(script, queries[i].needle)) != NULL;
+	for (;;) {
+		size_t next = N;
+		for (size_t i = 0; i < N; i++)
+			if (at[i] && (next == N || at[i] < at[next]))
+				next = i;
+		if (next == N)
+			break;
+		queries[next].fn(out, h);
+		at[next] = NULL;
 	}
-	return true;
+	return any;
 }
 
 static bool replay(lab_answer *a, const lab_host *h, const char *script)

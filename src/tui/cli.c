@@ -76,6 +76,19 @@ static const cli_command commands[] = {
 	  "Exit status: 0 every machine ready, 1 some are not, 2 bad usage,\n"
 	  "4 could not run.\n",
 	  cli_check },
+	{ "inventory", "reconcile the plan with the physical inventory",
+	  "usage: carve inventory PLAN --physical FILE.csv [--chunk C] [--db FILE]\n"
+	  "\n"
+	  "Compares the plan's machines (of chunk C, or all) with what the\n"
+	  "technician found on the floor.  The CSV has a header row naming the\n"
+	  "columns machine and floor, and desk (a label drawn on that floor's map)\n"
+	  "or x and y (0-based column and row); other columns are ignored.\n"
+	  "Machines missing, extra, or found elsewhere are printed and every\n"
+	  "machine's outcome is logged (phase inventory).\n"
+	  "\n"
+	  "Exit status: 0 everything where the plan says, 1 findings, 2 bad usage\n"
+	  "or a malformed file (every problem as FILE:LINE:COL).\n",
+	  cli_inventory },
 	{ "trust", "fetch hosts' SSH keys and record them after you confirm",
 	  "usage: carve trust PLAN [--chunk C | HOST...] [--yes] [--db FILE]\n"
 	  "\n"

@@ -34,6 +34,7 @@ int cli_log(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_trust(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_inventory(int argc, char **argv);
 
 /* Prints "carve CMD: message" and "try 'carve CMD --help'"; returns
  * EXIT_USAGE. */

@@ -1,0 +1,362 @@
+/*
+ * bench_preflight - carve's full pre-flight on carve-lab against pdsh and
+ * clush running one equivalent combined command per host, in the same run;
+ * the cost of sleeping machines; and the ICMP sweep against fping.
+ *
+ *   bench_preflight [-n HOSTS,...] [-c CONCURRENCY] [-d DIR]
+ *
+ * For each HOSTS (default 500,1000) a lab is generated (carve-lab
+ * --generate, a quarter of the machines failing one check) and started.
+ * carve runs every check on every machine reached over SSH, a connection
+ * per machine and a channel per check, logging to an audit database; pdsh
+ * -R ssh and clush run all the checks' scripts as one PowerShell command
+ * per host on the same machines.  Then the lab is generated again with 20%
+ * asleep, to show what sleeping machines add.  Last, 1000 loopback
+ * addresses are swept by carve's ICMP probe and by fping.
+ *
+ * Needs pdsh, clush and fping (.ci/setup installs them); the sweep needs
+ * root or net.ipv4.ping_group_range.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include "carve.h"
+#include "checks.h"
+#include "transport_internal.h"
+#include "winps.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+typedef struct {
+	double wall_ms, cpu_ms;
+	unsigned failures;
+} figure;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double cpu_ms(int who)
+{
+	struct rusage ru;
+	getrusage(who, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static pid_t lab_pid = -1;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_preflight: %s\n", what);
+	if (lab_pid > 0)
+		kill(lab_pid, SIGTERM);
+	exit(1);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs argv to the end with stdout and stderr to files in dir; the CPU of
+ * the whole process tree. */
+static figure spawn(char *const argv[], const char *dir)
+{
+	double t0 = now_ms(), c0 = cpu_ms(RUSAGE_CHILDREN);
+	posix_spawn_file_actions_t fa;
+	char out[1200], err[1200];
+	pid_t pid;
+	int status = -1;
+
+	snprintf(out, sizeof(out), "%s/peer.out", dir);
+	snprintf(err, sizeof(err), "%s/peer.err", dir);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) == 0)
+		waitpid(pid, &status, 0);
+	posix_spawn_file_actions_destroy(&fa);
+	return (figure){ .wall_ms = now_ms() - t0, .cpu_ms = cpu_ms(RUSAGE_CHILDREN) - c0,
+			 .failures = !(WIFEXITED(status) && WEXITSTATUS(status) == 0) };
+}
+
+static pid_t start_lab(const char *dir)
+{
+	char fixture[1200], kh[1200], ready[1200];
+	pid_t pid;
+
+	snprintf(fixture, sizeof(fixture), "%s/lab-fixture.yaml", dir);
+	snprintf(kh, sizeof(kh), "%s/.lab/known_hosts", dir);
+	snprintf(ready, sizeof(ready), "%s/lab.out", dir);
+	if ((pid = fork()) == 0) {
+		int fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		execl(CARVE_LAB_BIN, "carve-lab", "--fixture", fixture, "--known-hosts", kh,
+		      (char *)NULL);
+		_exit(127);
+	}
+	lab_pid = pid;
+	for (int i = 0; i < 300; i++) {
+		if (sh("grep -q '^ready' %s", ready) == 0)
+			return pid;
+		usleep(50 * 1000);
+	}
+	die("carve-lab did not start");
+	return -1;
+}
+
+static void stop_lab(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	lab_pid = -1;
+}
+
+/* The machines with their own SSH endpoint (borrowed from plan). */
+static size_t direct_machines(const char **names, const carve_plan *plan)
+{
+	size_t count, n = 0;
+	const carve_machine *m = carve_plan_machines(plan, &count);
+
+	for (size_t i = 0; i < count; i++)
+		if (m[i].reach == CARVE_REACH_DIRECT)
+			names[n++] = m[i].name;
+	names[n] = NULL;
+	return n;
+}
+
+/* carve's pre-flight of the machines reached over SSH. */
+static figure run_carve(const carve_plan *plan, const char *const *names, const char *dir)
+{
+	char db[1200];
+	carve_audit *audit = NULL;
+	carve_preflight *report = NULL;
+	carve_preflight_options o = CARVE_PREFLIGHT_OPTIONS_INIT;
+	int64_t run;
+	figure f = { 0 };
+
+	snprintf(db, sizeof(db), "%s/audit.db", dir);
+	unlink(db);
+	if (carve_audit_open(&audit, db, NULL) < 0 ||
+	    carve_audit_run_begin(&run, audit, plan, "bench") < 0)
+		die(carve_error_last()->message);
+	o.machines = names;
+	o.audit = audit;
+	o.run = run;
+	double t0 = now_ms(), c0 = cpu_ms(RUSAGE_SELF);
+	if (carve_preflight_run(&report, plan, &o) < 0)
+		die(carve_error_last()->message);
+	f.wall_ms = now_ms() - t0;
+	f.cpu_ms = cpu_ms(RUSAGE_SELF) - c0;
+	for (size_t i = 0; i < carve_preflight_count(report); i++)
+		f.failures += carve_preflight_get(report, i)->unreachable != NULL;
+	carve_preflight_free(report);
+	carve_audit_free(audit);
+	return f;
+}
+
+/* All the checks' scripts as one command, as a pdsh user would send it. */
+static char *combined_command(const carve_machine *m)
+{
+	carve_buf script = CARVE_BUF_INIT, cmd = CARVE_BUF_INIT;
+
+	for (int c = CARVE_CHECK_DISK; c < CARVE_CHECK__COUNT; c++) {
+		check_script(&script, (carve_check)c, m);
+		carve_buf_putc(&script, '\n');
+	}
+	if (carve_ps_command(&cmd, carve_buf_cstr(&script)) < 0)
+		die(carve_error_last()->message);
+	carve_buf_done(&script);
+	return cmd.ptr;
+}
+
+static void report(const char *what, figure f, size_t n)
+{
+	printf("  %-34s wall %8.1f ms  cpu %8.1f ms  (per host %6.2f / %6.2f)%s\n", what,
+	       f.wall_ms, f.cpu_ms, f.wall_ms / (double)n, f.cpu_ms / (double)n,
+	       f.failures ? "  [some hosts failed]" : "");
+}
+
+static void bench_size(unsigned long n, unsigned conc, const char *base)
+{
+	char dir[1024], plan_path[1200], cfg[1200], hosts[1200], args[1400];
+	carve_plan *plan = NULL;
+	carve_diags *diags = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/lab-%lu", base, n);
+	if (sh("%s --generate %lu --out %s --asleep 0 --failing 25 --base-port 30000 >/dev/null",
+	       CARVE_LAB_BIN, n, dir) != 0)
+		die("carve-lab --generate failed");
+	snprintf(plan_path, sizeof(plan_path), "%s/lab-site.yaml", dir);
+	if (carve_plan_load(&plan, &diags, plan_path) < 0)
+		die(carve_error_last()->message);
+	carve_diags_free(diags);
+
+	/* The machines with their own SSH endpoint, and an ssh_config for them. */
+	size_t count, direct = 0;
+	const carve_machine *m = carve_plan_machines(plan, &count);
+	const char **names = calloc(count + 1, sizeof(*names));
+	snprintf(cfg, sizeof(cfg), "%s/ssh_config", dir);
+	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
+	FILE *c = fopen(cfg, "w"), *h = fopen(hosts, "w");
+	if (!names || !c || !h)
+		die("cannot write the peers' files");
+	direct = direct_machines(names, plan);
+	for (size_t i = 0; i < count; i++) {
+		if (m[i].reach != CARVE_REACH_DIRECT)
+			continue;
+		fprintf(c, "Host %s\n  Port %u\n", m[i].name, m[i].port);
+		fprintf(h, "%s\n", m[i].name);
+	}
+	fprintf(c, "Host *\n  HostName 127.0.0.1\n  User carve\n  IdentityFile %s/.lab/client\n"
+		   "  IdentitiesOnly yes\n  UserKnownHostsFile %s/.lab/known_hosts\n"
+		   "  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n"
+		   "  BatchMode yes\n  LogLevel ERROR\n  KexAlgorithms curve25519-sha256\n", dir, dir);
+	fclose(c);
+	fclose(h);
+
+	pid_t lab = start_lab(dir);
+	printf("\npre-flight of %zu machines with their own endpoint (of %lu), %u at once\n",
+	       direct, n, conc);
+	figure fc = run_carve(plan, names, dir);
+	char *cmd = combined_command(&m[0]);
+	char fan[16];
+	snprintf(fan, sizeof(fan), "%u", conc);
+	snprintf(args, sizeof(args), "-F %s -2 -a -x -l%%u %%h", cfg);
+	setenv("PDSH_SSH_ARGS", args, 1);
+	char wlist[1300];
+	snprintf(wlist, sizeof(wlist), "^%s", hosts);
+	char *pdsh_argv[] = { "pdsh", "-R", "ssh", "-l", "carve", "-f", fan, "-w", wlist, cmd,
+			      NULL };
+	figure fp = spawn(pdsh_argv, dir);
+	snprintf(args, sizeof(args), "-F %s", cfg);
+	char hostfile[1300];
+	snprintf(hostfile, sizeof(hostfile), "--hostfile=%s", hosts);
+	char *clush_argv[] = { "clush", "-q", "-S", "-f", fan, hostfile, "-l", "carve", "-o",
+			       args, cmd, NULL };
+	figure fl = spawn(clush_argv, dir);
+	stop_lab(lab);
+
+	report("carve: every check, audited", fc, direct);
+	report("pdsh -R ssh: one combined command", fp, direct);
+	report("clush: one combined command", fl, direct);
+	printf("  %-34s wall %.2fx  cpu %.3fx   (target: wall at most 0.5x pdsh)\n",
+	       "carve / pdsh", fc.wall_ms / fp.wall_ms, fc.cpu_ms / fp.cpu_ms);
+	printf("  %-34s wall %.2fx  cpu %.3fx\n", "carve / clush", fc.wall_ms / fl.wall_ms,
+	       fc.cpu_ms / fl.cpu_ms);
+
+	/* The same site with a fifth of it asleep. */
+	if (sh("%s --generate %lu --out %s --asleep 20 --failing 25 --base-port 30000 >/dev/null",
+	       CARVE_LAB_BIN, n, dir) != 0)
+		die("carve-lab --generate failed");
+	carve_plan_free(plan);
+	if (carve_plan_load(&plan, &diags, plan_path) < 0)
+		die(carve_error_last()->message);
+	carve_diags_free(diags);
+	direct_machines(names, plan);
+	lab = start_lab(dir);
+	figure fs = run_carve(plan, names, dir);
+	stop_lab(lab);
+	report("carve, 20% asleep", fs, direct);
+	printf("  %-34s %+.0f ms (one connect deadline is %u ms)\n", "time added by sleepers",
+	       fs.wall_ms - fc.wall_ms, carve_plan_transport(plan)->connect_timeout_ms);
+	free(cmd);
+	free(names);
+	carve_plan_free(plan);
+}
+
+static void bench_sweep(const char *base)
+{
+	enum { N = 1000 };
+	static char addr[N][20];
+	const char *hosts[N];
+	bool alive[N];
+	char list[1200];
+
+	snprintf(list, sizeof(list), "%s/addresses", base);
+	FILE *f = fopen(list, "w");
+	if (!f)
+		die("cannot write the address list");
+	for (int i = 0; i < N; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "127.0.%d.%d", 1 + i / 250, 1 + i % 250);
+		hosts[i] = addr[i];
+		fprintf(f, "%s\n", addr[i]);
+	}
+	fclose(f);
+	printf("\nping sweep of %d loopback addresses\n", N);
+	double t0 = now_ms(), c0 = cpu_ms(RUSAGE_SELF);
+	int err = probe_icmp(alive, hosts, N, 2000, NULL);
+	figure fc = { now_ms() - t0, cpu_ms(RUSAGE_SELF) - c0, 0 };
+	if (err < 0) {
+		printf("  carve: %s\n", carve_error_last()->message);
+		return;
+	}
+	for (int i = 0; i < N; i++)
+		fc.failures += !alive[i];
+	char file[1300];
+	snprintf(file, sizeof(file), "--file=%s", list);
+	char *fping_argv[] = { "fping", "-q", "-r", "1", "-t", "2000", file, NULL };
+	figure ff = spawn(fping_argv, base);
+	/* fping spaces its requests 10 ms apart by default; as root it can go
+	 * down to 1 ms, its fastest. */
+	char *fast_argv[] = { "fping", "-q", "-r", "1", "-t", "2000", "-i", "1", file, NULL };
+	figure fq = spawn(fast_argv, base);
+	printf("  carve: %u of %d answered\n", N - fc.failures, N);
+	report("carve ICMP sweep", fc, N);
+	report("fping (default interval)", ff, N);
+	report("fping -i 1", fq, N);
+	printf("  %-34s wall %.2fx  cpu %.2fx   (target: within 1.2x)\n", "carve / fping",
+	       fc.wall_ms / ff.wall_ms, fc.cpu_ms / ff.cpu_ms);
+	printf("  %-34s wall %.2fx  cpu %.2fx\n", "carve / fping -i 1", fc.wall_ms / fq.wall_ms,
+	       fc.cpu_ms / fq.cpu_ms);
+}
+
+int main(int argc, char **argv)
+{
+	char sizes[64] = "500,1000", base[] = "/tmp/carve-bench-preflight.XXXXXX";
+	unsigned conc = 64;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:c:")) != -1) {
+		if (opt == 'n')
+			snprintf(sizes, sizeof(sizes), "%s", optarg);
+		else if (opt == 'c')
+			conc = (unsigned)strtoul(optarg, NULL, 10);
+		else {
+			fprintf(stderr, "usage: bench_preflight [-n HOSTS,...] [-c CONCURRENCY]\n");
+			return 2;
+		}
+	}
+	if (!mkdtemp(base))
+		die("mkdtemp");
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	for (char *tok = strtok(sizes, ","); tok; tok = strtok(NULL, ","))
+		bench_size(strtoul(tok, NULL, 10), conc, base);
+	bench_sweep(base);
+	sh("rm -rf %s", base);
+	return 0;
+}
