@@ -16,6 +16,7 @@
  *     state rows.
  * Make a big plan with gen_plan.  DIR (default /tmp) holds the databases.
  */
+#include "bench.h"
 #include "carve.h"
 
 #include <sqlite3.h>
@@ -24,14 +25,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void die(const char *what)
 {

@@ -10,6 +10,7 @@
  * run, libyaml alone reads the same file event by event and builds nothing:
  * the floor under any loader built on it.  Make a plan with gen_plan.
  */
+#include "bench.h"
 #include "carve.h"
 
 #include <stdbool.h>
@@ -21,14 +22,6 @@
 
 #define BUDGET_MS 150.0
 #define BUDGET_MIB 64.0
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int by_value(const void *a, const void *b)
 {

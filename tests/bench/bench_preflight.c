@@ -18,6 +18,7 @@
  * root or net.ipv4.ping_group_range.
  */
 #define _GNU_SOURCE /* asprintf */
+#include "bench.h"
 #include "carve.h"
 #include "checks.h"
 #include "transport_internal.h"
@@ -40,21 +41,6 @@ typedef struct {
 	double wall_ms, cpu_ms;
 	unsigned failures;
 } figure;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static double cpu_ms(int who)
-{
-	struct rusage ru;
-	getrusage(who, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-}
 
 static pid_t lab_pid = -1;
 

@@ -17,6 +17,7 @@
  * Needs root (the sshd runs as a throwaway user), sshd, ssh and pdsh.
  */
 #define _GNU_SOURCE /* asprintf */
+#include "bench.h"
 #include "carve.h"
 #include "sshd.h"
 
@@ -65,23 +66,6 @@ static double server_cpu_ms(void)
 	fclose(f);
 	return n == 4 ? (double)(v[0] + v[1] + v[2] + v[3]) * 1e3 / (double)sysconf(_SC_CLK_TCK)
 		      : 0;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static double cpu_ms(int who)
-{
-	struct rusage ru;
-
-	getrusage(who, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 /* ---- carve, worker pool ---- */
