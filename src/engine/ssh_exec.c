@@ -122,6 +122,7 @@ static int start(ssh_channel *out, carve_ssh *ssh, const char *command,
 		return ssh_fail(ssh, CARVE_ENET, "the host refused to run the command");
 	return 0;
 fail:
+	ssh_remove_channel_callbacks(ch, cb);
 	ssh_channel_free(ch);
 	return err;
 }
@@ -203,6 +204,9 @@ int carve_ssh_exec(carve_ssh_result *r, carve_ssh *ssh, const char *command,
 	if (err == CARVE_ETIMEOUT || err == CARVE_ECANCELED || err == CARVE_ENET)
 		ssh->broken = true;
 	if (ch) {
+		/* libssh keeps a freed channel until the peer's close arrives and
+		 * would then call cb, which lives on this stack: unhook it first. */
+		ssh_remove_channel_callbacks(ch, &cb);
 		if (!ssh->broken && !x.closed)
 			ssh_channel_close(ch);
 		ssh_channel_free(ch);

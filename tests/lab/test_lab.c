@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static t_lab lab;
@@ -212,5 +213,78 @@ Test(lab, reload_changes_state_and_the_journal_records_everything)
 					 "\"powershell\":true,\"command\":\"Get-WmiObject -Class "
 					 "Win32_NetworkAdapter\"", NULL), 1);
 	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-OK\"", "\"result\":\"accepted\"",
+					 NULL), 1);
+}
+
+/* A second lab with the faults that take time, and a replay host. */
+static void timing_fixture(const char *extra)
+{
+	char *text;
+	cr_assert(asprintf(&text,
+			   "lab: { user: carve, authorized_key: client.pub, host_keys: keys }\n"
+			   "hosts:\n"
+			   "  - { name: WS-SLOW, port: %d, faults: { latency: 300ms } }\n"
+			   "  - { name: WS-CUT, port: %d, faults: { cut_output: true } }\n"
+			   "  - { name: WS-BOOT, port: %d, faults: { reboot: 2s } }\n"
+			   "  - { name: WS-REPLAY, port: %d, replay: replay }\n%s",
+			   ports[0], ports[1], ports[2], ports[3], extra) > 0);
+	t_write_file(lab.fixture, text);
+	free(text);
+}
+
+Test(lab, latency_cut_output_reboot_and_replay)
+{
+	carve_ssh_result r;
+	struct timespec t0;
+
+	/* Restart this lab on a fixture of its own. */
+	t_lab_done(&lab);
+	t_lab_init(&lab);
+	timing_fixture("");
+	char *replay = t_path(lab.dir, "replay");
+	mkdir(replay, 0755);
+	char *f = t_path(replay, "date.match");
+	t_write_file(f, "Get-Date\n");
+	free(f);
+	/* What a real machine sent: UTF-16LE with a BOM, CR CR LF. */
+	static const char raw[] = "\xff\xfe" "2\0" "9\0" "/\0" "1\0" "1\0" "\r\0\r\0\n\0";
+	f = t_path(replay, "date.out");
+	FILE *out = fopen(f, "wb");
+	cr_assert_not_null(out);
+	fwrite(raw, 1, sizeof(raw) - 1, out);
+	fclose(out);
+	free(f);
+	f = t_path(replay, "date.exit");
+	t_write_file(f, "0\n");
+	free(f);
+	free(replay);
+	t_lab_start(&lab);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(run_ps(&r, ports[0], "Get-WmiObject -Class Win32_LogicalDisk", 5000), 0);
+	cr_assert(ms_since(&t0) >= 300, "%.0f ms", ms_since(&t0));
+	carve_ssh_result_done(&r);
+
+	/* Half the output and no exit status: a failure, never a success. */
+	int err = run_ps(&r, ports[1], "Get-WmiObject -Class Win32_Service", 5000);
+	cr_assert(err < 0 && !r.exited, "err %d", err);
+	cr_assert(strlen(r.out) > 0 && !strstr(r.out, "Netlogon"), "%s", r.out);
+	carve_ssh_result_done(&r);
+
+	/* Byte for byte from the capture. */
+	cr_assert_eq(run_ps(&r, ports[3], "Get-Date -Format 'yy/MM'", 5000), 0);
+	cr_assert_eq(r.out_len, sizeof(raw) - 1);
+	cr_assert_eq(memcmp(r.out, raw, r.out_len), 0);
+	carve_ssh_result_done(&r);
+
+	/* A restart: down (no banner) for its two seconds, then back. */
+	run_ps(&r, ports[2], "Restart-Computer -Force", 5000);
+	carve_ssh_result_done(&r);
+	cr_assert_eq(run_ps(&r, ports[2], "hostname", 5000), CARVE_ETIMEOUT);
+	nanosleep(&(struct timespec){ 1, 500 * 1000 * 1000 }, NULL);
+	cr_assert_eq(run_ps(&r, ports[2], "Get-WmiObject -Class Win32_LogicalDisk", 5000), 0,
+		     "%s", carve_error_last()->message);
+	carve_ssh_result_done(&r);
+	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-BOOT\"", "\"change\":\"restart\"",
 					 NULL), 1);
 }

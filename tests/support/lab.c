@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ void t_lab_start(t_lab *lab)
 	cr_assert_eq(pipe(out), 0);
 	lab->pid = fork();
 	if (lab->pid == 0) {
+		/* A test that crashes must not leave its lab behind. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(out[1], 1);
 		close(out[0]);
 		close(out[1]);
