@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A note's or sign-off's text: the evidence's "text" member when the
  * evidence is a JSON object that has one, else the evidence as written. */
@@ -195,11 +196,21 @@ static int connect_db(carve_audit *audit, unsigned busy_timeout_ms)
 
 /* WAL: the viewer reads while the runner writes, and a commit is one
  * append to one file. */
-static int use_wal(carve_audit *audit)
+static int use_wal(carve_audit *audit, unsigned busy_timeout_ms)
 {
 	char mode[16];
-	int err = audit_query_text(mode, sizeof(mode), audit, "PRAGMA journal_mode=WAL",
-				   "cannot switch to WAL mode");
+	int err;
+
+	/* Two processes opening one new database race to switch it to WAL, and
+	 * SQLite answers BUSY at once instead of waiting (waiting there could
+	 * deadlock): so wait here, up to the busy timeout. */
+	for (unsigned waited = 0;; waited += 10) {
+		err = audit_query_text(mode, sizeof(mode), audit, "PRAGMA journal_mode=WAL",
+				       "cannot switch to WAL mode");
+		if (err != CARVE_EBUSY || waited >= busy_timeout_ms)
+			break;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
 
 	if (err == 0 && strcmp(mode, "wal") != 0)
 		err = carve_error_set(CARVE_EIO,
@@ -231,7 +242,7 @@ int carve_audit_open(carve_audit **out, const char *path,
 		goto done;
 	if (audit->read_only)
 		err = audit_schema_check(audit);
-	else if ((err = use_wal(audit)) == 0)
+	else if ((err = use_wal(audit, opts->busy_timeout_ms)) == 0)
 		err = audit_schema_ensure(audit);
 done:
 	if (err < 0)

@@ -226,13 +226,15 @@ static void timing_fixture(const char *extra)
 			   "  - { name: WS-SLOW, port: %d, faults: { latency: 300ms } }\n"
 			   "  - { name: WS-CUT, port: %d, faults: { cut_output: true } }\n"
 			   "  - { name: WS-BOOT, port: %d, faults: { reboot: 2s } }\n"
-			   "  - { name: WS-REPLAY, port: %d, replay: replay }\n%s",
-			   ports[0], ports[1], ports[2], ports[3], extra) > 0);
+			   "  - { name: WS-REPLAY, port: %d, replay: replay }\n"
+			   "  - { name: WS-TRICKLE, port: %d, faults: { slow_output: 100ms } }\n"
+			   "  - { name: WS-GONE, port: %d, faults: { reboot: never } }\n%s",
+			   ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], extra) > 0);
 	t_write_file(lab.fixture, text);
 	free(text);
 }
 
-Test(lab, latency_cut_output_reboot_and_replay)
+Test(lab, timed_faults_reboots_and_replay)
 {
 	carve_ssh_result r;
 	struct timespec t0;
@@ -277,14 +279,24 @@ Test(lab, latency_cut_output_reboot_and_replay)
 	cr_assert_eq(memcmp(r.out, raw, r.out_len), 0);
 	carve_ssh_result_done(&r);
 
-	/* A restart: down (no banner) for its two seconds, then back. */
+	/* A byte every 100 ms: the deadline ends it, with what came so far. */
+	cr_assert_eq(run_ps(&r, ports[4], "Get-WmiObject -Class Win32_LogicalDisk", 450),
+		     CARVE_ETIMEOUT);
+	cr_assert(r.out_len >= 2 && r.out_len <= 6, "%zu bytes", r.out_len);
+	carve_ssh_result_done(&r);
+
+	/* A restart: down (no banner) for its two seconds, then back; one that
+	 * never comes back stays down. */
 	run_ps(&r, ports[2], "Restart-Computer -Force", 5000);
+	carve_ssh_result_done(&r);
+	run_ps(&r, ports[5], "Restart-Computer -Force", 5000);
 	carve_ssh_result_done(&r);
 	cr_assert_eq(run_ps(&r, ports[2], "hostname", 5000), CARVE_ETIMEOUT);
 	nanosleep(&(struct timespec){ 1, 500 * 1000 * 1000 }, NULL);
 	cr_assert_eq(run_ps(&r, ports[2], "Get-WmiObject -Class Win32_LogicalDisk", 5000), 0,
 		     "%s", carve_error_last()->message);
 	carve_ssh_result_done(&r);
+	cr_assert_eq(run_ps(&r, ports[5], "hostname", 5000), CARVE_ETIMEOUT);
 	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-BOOT\"", "\"change\":\"restart\"",
 					 NULL), 1);
 }
