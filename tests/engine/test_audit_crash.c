@@ -18,7 +18,7 @@ TestSuite(audit_crash, .init = at_setup, .fini = at_teardown);
 
 /* Appends batches until killed or until max_batches; exits non-zero on any
  * error.  Runs in a forked child: no Criterion asserts here. */
-static void writer(int max_batches, int size, const char *who)
+static void writer(int max_batches, int size, const char *who, int ready_fd)
 {
 	carve_audit *audit = NULL;
 	carve_event ev[BATCH];
@@ -42,6 +42,10 @@ static void writer(int max_batches, int size, const char *who)
 			ev[i].evidence = evidence[i];
 		}
 		if (carve_audit_append(NULL, audit, ev, (size_t)size) < 0)
+			goto fail;
+		/* Tell the parent a batch is in, so its kill lands mid-stream
+		 * however slow this machine is. */
+		if (b == 0 && ready_fd >= 0 && write(ready_fd, "x", 1) != 1)
 			goto fail;
 	}
 	carve_audit_free(audit);
@@ -105,11 +109,18 @@ Test(audit_crash, kill_9_leaves_only_whole_batches, .timeout = 120)
 
 	cr_log_info("seed %u", seed);
 	for (int round = 0; round < 10; round++) {
+		int ready[2];
+		char c;
+		cr_assert_eq(pipe(ready), 0);
 		pid_t pid = fork();
 		cr_assert_neq(pid, -1);
 		if (pid == 0)
-			writer(-1, BATCH, "writer");
-		usleep((useconds_t)(5 + rand_r(&seed) % 76) * 1000);
+			writer(-1, BATCH, "writer", ready[1]);
+		close(ready[1]);
+		cr_assert_eq(read(ready[0], &c, 1), 1, "round %d: the writer never committed",
+			     round);
+		close(ready[0]);
+		usleep((useconds_t)(rand_r(&seed) % 40) * 1000);
 		kill(pid, SIGKILL);
 		int st = 0;
 		cr_assert_eq(waitpid(pid, &st, 0), pid);
@@ -131,7 +142,7 @@ Test(audit_crash, runner_and_viewer_in_two_processes, .timeout = 120)
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0)
-		writer(CHILD_BATCHES, SIZE, "child");
+		writer(CHILD_BATCHES, SIZE, "child", -1);
 	carve_audit *audit = at_open(at_db);
 	carve_audit *viewer = at_open_ro(at_db);
 	int64_t run = at_run(audit, "parent");
