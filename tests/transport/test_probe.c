@@ -44,7 +44,8 @@ Test(probe, silent_addresses_cost_one_timeout, .timeout = 30)
 	if (geteuid() != 0)
 		cr_skip_test("needs root to make a network namespace");
 	/* Criterion runs each test in its own process: the namespace is ours. */
-	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %s", strerror(errno));
+	if (unshare(CLONE_NEWNET) < 0)
+		cr_skip_test("cannot make a network namespace here: %s", strerror(errno));
 	/* 10.77.0.1 is ours; the rest of 10.77.0.0/24 is routed but held by
 	 * nobody, so requests go out and nothing comes back. */
 	cr_assert_eq(system("ip link set lo up && ip addr add 10.77.0.1/32 dev lo && "
@@ -62,7 +63,10 @@ Test(probe, silent_addresses_cost_one_timeout, .timeout = 30)
 	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cr_assert_eq(probe_icmp(alive, hosts, N, 700, NULL), 0, "%s", carve_error_last()->message);
+	int err = probe_icmp(alive, hosts, N, 700, NULL);
+	if (err == CARVE_EUNSUPPORTED)
+		cr_skip_test("%s", carve_error_last()->message);
+	cr_assert_eq(err, 0, "%s", carve_error_last()->message);
 	double ms = ms_since(&t0);
 	cr_assert(alive[0]);
 	for (int i = 1; i < N; i++)
