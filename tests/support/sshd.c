@@ -90,14 +90,16 @@ int t_sshd_start(t_sshd *s, const char *extra_config)
 		return fail(s, 1, "sshd tests need root (to run sshd and add a test user)");
 	if (access("/usr/sbin/sshd", X_OK) != 0)
 		return fail(s, 1, "/usr/sbin/sshd is not installed (openssh-server)");
-	if (t_sh("id -u " TEST_USER " >/dev/null 2>&1 || useradd --system --no-create-home "
-		 "--home-dir / --shell /bin/sh " TEST_USER) != 0 ||
-	    /* Without PAM, sshd refuses a locked ("!") account even for keys;
-	     * a missing home directory puts a warning on every stderr. */
-	    t_sh("getent shadow " TEST_USER " | cut -d: -f2 | grep -qv '^!' || "
-		 "usermod -p '*' " TEST_USER) != 0 ||
-	    t_sh("[ \"$(getent passwd " TEST_USER " | cut -d: -f6)\" = / ] || "
-		 "usermod -d / " TEST_USER) != 0)
+	/* Suites start sshd in parallel: one at a time through the account
+	 * files.  Without PAM, sshd refuses a locked ("!") account even for
+	 * keys; a missing home directory puts a warning on every stderr. */
+	if (t_sh("flock /tmp/carve-sshd-test.lock sh -c '"
+		 "id -u " TEST_USER " >/dev/null 2>&1 || useradd --system --no-create-home "
+		 "--home-dir / --shell /bin/sh " TEST_USER " || exit 1; "
+		 "getent shadow " TEST_USER " | cut -d: -f2 | grep -qv \"^!\" || "
+		 "usermod -p \"*\" " TEST_USER " || exit 1; "
+		 "[ \"$(getent passwd " TEST_USER " | cut -d: -f6)\" = / ] || "
+		 "usermod -d / " TEST_USER "'") != 0)
 		return fail(s, -1, "cannot create the test user " TEST_USER);
 	if (!mkdtemp(tmpl))
 		return fail(s, -1, "mkdtemp: %s", strerror(errno));

@@ -414,7 +414,8 @@ Test(ssh, password_from_an_environment_variable_or_a_file)
 	carve_ssh *ssh = NULL;
 	char *file = t_path(sshd.dir, "password");
 
-	cr_assert_eq(t_sh("echo '%s:Carve-Test-9' | chpasswd", sshd.user), 0);
+	cr_assert_eq(t_sh("flock /tmp/carve-sshd-test.lock sh -c \"echo '%s:Carve-Test-9' | "
+			  "chpasswd\"", sshd.user), 0);
 	o.auth = CARVE_AUTH_PASSWORD_ENV;
 	o.password_env = "CARVE_TEST_PASSWORD";
 	unsetenv("CARVE_TEST_PASSWORD");
