@@ -88,14 +88,6 @@ static void record(run *r, const carve_preflight_machine *pm)
 	pthread_mutex_unlock(&r->audit_lock);
 }
 
-static void on_bad_hostkey(const char *host, uint16_t port, const carve_hostkey *key,
-			   void *ctx)
-{
-	(void)host, (void)port, (void)key, (void)ctx;
-	/* The refusal reaches the audit log as the machine's connect failure,
-	 * whose diagnosis carries the fingerprint (see enforce_key). */
-}
-
 /* Runs one script on the session and parses it into r. */
 static int run_check(carve_check_result *res, carve_ssh *ssh, carve_check c, run *r,
 		     const carve_machine *m)
@@ -157,7 +149,8 @@ static carve_ssh *open_to(run *r, carve_preflight_machine *pm, const char *host,
 
 	carve_ssh_options_from_plan(&o, r->plan, host, port);
 	o.cancel = r->opts->cancel;
-	o.on_bad_hostkey = on_bad_hostkey;
+	/* A refused host key needs no callback here: the machine's connect
+	 * failure carries it, fingerprint and all, into the audit log. */
 	if (carve_ssh_connect(&ssh, NULL, &o) < 0)
 		set_unreachable(pm, carve_error_last()->message);
 	return ssh;
@@ -196,12 +189,21 @@ static void machine_job(size_t i, void *ctx)
 			  "{\"probe\":\"tcp\"}", err == 0 ? NULL : carve_error_last()->message);
 	} else if (r->management != CARVE_NONE) {
 		target_of(r, m, r->management, &host, &port);
-		if ((ssh = open_to(r, pm, host, port)))
+		if ((ssh = open_to(r, pm, host, port))) {
 			run_check(ping, ssh, CARVE_CHECK_PING, r, m);
-		else
-			pm->unreachable = NULL, check_set(ping, CARVE_STATUS_FAILED, NULL,
-							  "the management host could not be "
-							  "reached to ping from");
+		} else {
+			/* The management host is the one that failed, not this
+			 * machine: say so on the ping, not as its connect. */
+			char why[600];
+			snprintf(why, sizeof(why), "could not ping it from the management "
+				 "host: %s", pm->unreachable);
+			free(pm->unreachable);
+			pm->unreachable = NULL;
+			check_set(ping, CARVE_STATUS_FAILED, NULL, why);
+		}
+	} else {
+		check_set(ping, CARVE_STATUS_FAILED, NULL, "transport.probe is exec, but the "
+			  "plan has no management exec host to ping from");
 	}
 	if (ping->status != CARVE_STATUS_OK) {
 		carve_ssh_free(ssh);
