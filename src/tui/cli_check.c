@@ -151,7 +151,13 @@ int cli_check(int argc, char **argv)
 	signal(SIGTERM, on_interrupt);
 
 	carve_preflight_options o = CARVE_PREFLIGHT_OPTIONS_INIT;
-	progress p = { plan, 0, 0, isatty(2) };
+	progress p = { plan, n_machines, 0, isatty(2) };
+	if (!n_machines) {
+		size_t count, want = chunk ? carve_plan_find_chunk(plan, chunk) : CARVE_NONE;
+		const carve_machine *all = carve_plan_machines(plan, &count);
+		for (size_t i = 0; i < count; i++)
+			p.total += want == CARVE_NONE || all[i].chunk == want;
+	}
 	o.chunk = chunk;
 	o.machines = n_machines ? machines : NULL;
 	o.audit = audit;
@@ -170,7 +176,6 @@ int cli_check(int argc, char **argv)
 		status = cli_engine_error(err);
 		goto done;
 	}
-	p.total = carve_preflight_count(report);
 	summarise(plan, report, (double)(t1.tv_sec - t0.tv_sec) +
 				(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	status = EXIT_DONE;
