@@ -128,18 +128,6 @@ static void split(lines *l, const char *raw, size_t len)
 	}
 }
 
-static char *trim(char *s)
-{
-	size_t len;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	len = strlen(s);
-	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		s[--len] = '\0';
-	return s;
-}
-
 /* Splits "a|b|c" in place into at most n fields, blanks trimmed. */
 static size_t fields(char *line, char **f, size_t n)
 {
@@ -152,7 +140,7 @@ static size_t fields(char *line, char **f, size_t n)
 			f[k++] = p + 1;
 		}
 	for (size_t i = 0; i < k; i++)
-		f[i] = trim(f[i]);
+		f[i] = carve_trim(f[i]);
 	return k;
 }
 

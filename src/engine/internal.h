@@ -81,6 +81,15 @@ int carve_sha256_hex(char out[65], const void *buf, size_t len);
 /* Case-insensitive ASCII compare. */
 int carve_strcasecmp(const char *a, const char *b);
 
+/* Reads a whole file, at most max bytes (a caller that must refuse bigger
+ * files asks for one more byte than it allows).  *out is NUL-terminated and
+ * owned.  CARVE_EIO with the reason when it cannot be read. */
+int carve_file_read(char **out, size_t *len, const char *path, size_t max);
+
+/* Blanks (spaces, tabs, a CR) off both ends of s, in place; returns the
+ * first kept character. */
+char *carve_trim(char *s);
+
 /* Current time as RFC 3339 UTC with milliseconds: 2026-11-23T19:18:18.123Z */
 void carve_now_rfc3339(char out[32]);
 

@@ -54,16 +54,6 @@ static bool split_row(csv_row *r, char *line)
 	}
 }
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
 /* Where marker appears on the floor's map: column in characters, row. */
 static bool find_marker(const carve_floor *f, const char *marker, unsigned *x, unsigned *y)
 {
@@ -107,9 +97,9 @@ static bool number(const char *s, unsigned *out)
 static void read_row(carve_inventory_finding *f, csv_row *r, const int *col, unsigned line,
 		     const carve_plan *plan, carve_diags *diags)
 {
-	const char *name = trim(r->fields[col[COL_MACHINE]]);
+	const char *name = carve_trim(r->fields[col[COL_MACHINE]]);
 	const char *floor = col[COL_FLOOR] >= 0 && (size_t)col[COL_FLOOR] < r->count
-				    ? trim(r->fields[col[COL_FLOOR]]) : "";
+				    ? carve_trim(r->fields[col[COL_FLOOR]]) : "";
 
 	memset(f, 0, sizeof(*f));
 	f->line = line;
@@ -120,15 +110,15 @@ static void read_row(carve_inventory_finding *f, csv_row *r, const int *col, uns
 	if (*floor && !fl)
 		carve_diags_add(diags, line, 1, "no floor '%s' in the plan", floor);
 	if (col[COL_DESK] >= 0 && (size_t)col[COL_DESK] < r->count &&
-	    *trim(r->fields[col[COL_DESK]])) {
-		const char *desk = trim(r->fields[col[COL_DESK]]);
+	    *carve_trim(r->fields[col[COL_DESK]])) {
+		const char *desk = carve_trim(r->fields[col[COL_DESK]]);
 		if (fl && !(f->placed = find_marker(fl, desk, &f->x, &f->y)))
 			carve_diags_add(diags, line, 1, "desk '%s' is not on floor %s's map", desk,
 					floor);
 	} else if (col[COL_X] >= 0 && col[COL_Y] >= 0 && (size_t)col[COL_X] < r->count &&
-		   (size_t)col[COL_Y] < r->count && *trim(r->fields[col[COL_X]])) {
-		if (!number(trim(r->fields[col[COL_X]]), &f->x) ||
-		    !number(trim(r->fields[col[COL_Y]]), &f->y))
+		   (size_t)col[COL_Y] < r->count && *carve_trim(r->fields[col[COL_X]])) {
+		if (!number(carve_trim(r->fields[col[COL_X]]), &f->x) ||
+		    !number(carve_trim(r->fields[col[COL_Y]]), &f->y))
 			carve_diags_add(diags, line, 1, "x and y must be whole numbers");
 		else
 			f->placed = true;
@@ -143,7 +133,7 @@ static int header(int *col, csv_row *r, carve_diags *diags)
 		col[c] = -1;
 	for (size_t i = 0; i < r->count; i++)
 		for (int c = 0; c < COL__COUNT; c++)
-			if (carve_strcasecmp(trim(r->fields[i]), names[c]) == 0)
+			if (carve_strcasecmp(carve_trim(r->fields[i]), names[c]) == 0)
 				col[c] = (int)i;
 	if (col[COL_MACHINE] < 0 || col[COL_FLOOR] < 0) {
 		carve_diags_add(diags, 1, 1, "the header must name the columns machine and floor "
@@ -183,7 +173,7 @@ int carve_inventory_reconcile(carve_inventory_finding **out, size_t *count,
 		csv_row r;
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
-		if (!*trim(line))
+		if (!*carve_trim(line))
 			continue;
 		if (!split_row(&r, line)) {
 			carve_diags_add(diags, lineno, 1, "broken quoting or too many columns");
@@ -194,7 +184,7 @@ int carve_inventory_reconcile(carve_inventory_finding **out, size_t *count,
 				break;
 			continue;
 		}
-		if ((size_t)col[COL_MACHINE] >= r.count || !*trim(r.fields[col[COL_MACHINE]])) {
+		if ((size_t)col[COL_MACHINE] >= r.count || !*carve_trim(r.fields[col[COL_MACHINE]])) {
 			carve_diags_add(diags, lineno, 1, "no machine name");
 			continue;
 		}

@@ -16,26 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *carve_known_hosts_default_path(void)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	carve_buf b = CARVE_BUF_INIT;
-
-	if (xdg && xdg[0] == '/')
-		carve_buf_printf(&b, "%s/carve/known_hosts", xdg);
-	else if (home && home[0] == '/')
-		carve_buf_printf(&b, "%s/.config/carve/known_hosts", home);
-	else
-		carve_buf_puts(&b, "/etc/carve/known_hosts");
-	if (b.failed) {
-		carve_buf_done(&b);
-		carve_error_oom();
-		return NULL;
-	}
-	return b.ptr;
-}
-
 /* mkdir -p with mode 0700 for what it creates. */
 static int make_parent(const char *path)
 {

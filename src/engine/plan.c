@@ -326,58 +326,6 @@ done:
 	return err;
 }
 
-/* Reads at most PLAN_MAX_BYTES + 1 bytes: enough to tell it is too big. */
-static int read_plan(char **out, size_t *len, const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-	struct stat st;
-	size_t cap = 64 * 1024, n = 0;
-	char *buf = NULL;
-
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		err = carve_error_set(CARVE_EIO, "cannot read %s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= cap)
-		cap = (uint64_t)st.st_size < PLAN_MAX_BYTES ? (size_t)st.st_size + 1
-							    : PLAN_MAX_BYTES + 1;
-	if (!(buf = malloc(cap))) {
-		err = carve_error_oom();
-		goto done;
-	}
-	for (;;) {
-		if (n == cap) {
-			char *p;
-			if (cap > PLAN_MAX_BYTES)
-				break;
-			cap = cap * 2 < PLAN_MAX_BYTES + 1 ? cap * 2 : PLAN_MAX_BYTES + 1;
-			if (!(p = realloc(buf, cap))) {
-				err = carve_error_oom();
-				goto done;
-			}
-			buf = p;
-		}
-		ssize_t got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			err = carve_error_set(CARVE_EIO, "cannot read %s: %s", path, strerror(errno));
-			goto done;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	*out = buf;
-	*len = n;
-	buf = NULL;
-done:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return err;
-}
-
 int carve_plan_load(carve_plan **out, carve_diags **diags, const char *path)
 {
 	char *buf = NULL;
@@ -387,7 +335,8 @@ int carve_plan_load(carve_plan **out, carve_diags **diags, const char *path)
 	*out = NULL;
 	if (diags)
 		*diags = NULL;
-	if ((err = read_plan(&buf, &len, path)) < 0)
+	/* One byte past the limit is enough to tell the file is too big. */
+	if ((err = carve_file_read(&buf, &len, path, PLAN_MAX_BYTES + 1)) < 0)
 		goto done;
 	err = carve_plan_load_buffer(out, diags, path, buf, len);
 done:

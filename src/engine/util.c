@@ -3,11 +3,15 @@
  */
 #include "internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 struct carve_arena_block {
 	carve_arena_block *next;
@@ -261,4 +265,72 @@ void carve_now_rfc3339(char out[32])
 	gmtime_r(&tv.tv_sec, &tm);
 	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + n, 32 - n, ".%03dZ", (int)(tv.tv_usec / 1000) % 1000);
+}
+
+int carve_file_read(char **out, size_t *len, const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	struct stat st;
+	size_t cap = 64 * 1024, n = 0;
+	char *buf = NULL;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err = carve_error_set(CARVE_EIO, "cannot read %s: %s", path, strerror(errno));
+		goto done;
+	}
+	/* Regular files are read in one allocation; pipes grow as they come. */
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= cap)
+		cap = (uint64_t)st.st_size < max ? (size_t)st.st_size + 1 : max;
+	if (cap > max)
+		cap = max;
+	if (!(buf = malloc(cap + 1))) {
+		err = carve_error_oom();
+		goto done;
+	}
+	for (;;) {
+		if (n == cap) {
+			char *p;
+			if (cap == max)
+				break;
+			cap = cap * 2 < max ? cap * 2 : max;
+			if (!(p = realloc(buf, cap + 1))) {
+				err = carve_error_oom();
+				goto done;
+			}
+			buf = p;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = carve_error_set(CARVE_EIO, "cannot read %s: %s", path, strerror(errno));
+			goto done;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}
+
+char *carve_trim(char *s)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+		s[--len] = '\0';
+	return s;
 }

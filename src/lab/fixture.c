@@ -331,26 +331,6 @@ static void host_defaults(lab_host *h)
 	h->faults.reboot_s = 5;
 }
 
-static int read_file(char **out, size_t *len, const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	*out = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (!*out || fread(*out, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(*out);
-		return -1;
-	}
-	(*out)[n] = '\0';
-	*len = (size_t)n;
-	fclose(f);
-	return 0;
-}
-
 static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 {
 	const pnode *lab = pnode_get(root, "lab");
@@ -421,8 +401,8 @@ int lab_fixture_load(lab_fixture *out, const char *path)
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->path, sizeof(out->path), "%s", path);
-	if (read_file(&buf, &len, path) < 0) {
-		fprintf(stderr, "carve-lab: cannot read %s\n", path);
+	if (carve_file_read(&buf, &len, path, PLAN_MAX_BYTES) < 0) {
+		fprintf(stderr, "carve-lab: %s\n", carve_error_last()->message);
 		free(dir_copy);
 		return -1;
 	}

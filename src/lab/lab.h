@@ -96,8 +96,6 @@ void lab_journal_open(FILE *f);
 /* Writes {"time":..,"host":..,"event":..,<fields>}; fields is a JSON object
  * body ("\"k\":\"v\"") or NULL. */
 void lab_journal(const char *host, const char *event, const char *fields);
-/* A JSON string literal of s (quotes included), into buf. */
-void lab_json_str(char *buf, size_t cap, const char *s);
 
 /* ---- commands ---- */
 

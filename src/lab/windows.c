@@ -182,34 +182,30 @@ static bool replay(lab_answer *a, const lab_host *h, const char *script)
 			continue;
 		char path[1400];
 		snprintf(path, sizeof(path), "%s/%s", h->replay, e->d_name);
-		FILE *f = fopen(path, "rb");
-		char match[512] = "";
-		if (f && fgets(match, sizeof(match), f))
+		char *match = NULL;
+		size_t mlen;
+		if (carve_file_read(&match, &mlen, path, 512) == 0)
 			match[strcspn(match, "\r\n")] = '\0';
-		if (f)
-			fclose(f);
-		if (!match[0] || !strstr(script, match))
+		bool hit = match && match[0] && strstr(script, match);
+		free(match);
+		if (!hit)
 			continue;
 		found = true;
 		static const char *const ext[] = { ".out", ".err", ".exit" };
 		for (int k = 0; k < 3; k++) {
+			char *data = NULL;
+			size_t n = 0;
 			snprintf(path, sizeof(path), "%s/%.*s%s", h->replay, (int)(len - 6),
 				 e->d_name, ext[k]);
-			carve_buf b = CARVE_BUF_INIT;
-			char chunk[4096];
-			size_t n;
-			if ((f = fopen(path, "rb"))) {
-				while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-					carve_buf_put(&b, chunk, n);
-				fclose(f);
-			}
+			/* A missing part is empty output (or exit status 0). */
+			carve_file_read(&data, &n, path, 64 << 20);
 			if (k == 0) {
-				a->out = b.ptr, a->out_len = b.len;
+				a->out = data, a->out_len = n;
 			} else if (k == 1) {
-				a->err = b.ptr, a->err_len = b.len;
+				a->err = data, a->err_len = n;
 			} else {
-				a->exit_status = b.ptr ? atoi(b.ptr) : 0;
-				carve_buf_done(&b);
+				a->exit_status = data ? atoi(data) : 0;
+				free(data);
 			}
 		}
 	}
@@ -283,11 +279,11 @@ void lab_answer_command(lab_answer *a, lab_site *site, const char *host, const c
 	bool decoded = carve_ps_decode_command(&script, command) == 0;
 	const char *text = decoded ? carve_buf_cstr(&script) : command;
 
-	char fields[8192], shown[8000];
-	lab_json_str(shown, sizeof(shown), text);
-	snprintf(fields, sizeof(fields), "\"powershell\":%s,\"command\":%s",
-		 decoded ? "true" : "false", shown);
-	lab_journal(host, "command", fields);
+	carve_buf fields = CARVE_BUF_INIT;
+	carve_buf_printf(&fields, "\"powershell\":%s,\"command\":", decoded ? "true" : "false");
+	carve_buf_json_string(&fields, text);
+	lab_journal(host, "command", carve_buf_cstr(&fields));
+	carve_buf_done(&fields);
 
 	if (self && replay(a, self, text)) {
 		/* answered byte for byte from the capture */
