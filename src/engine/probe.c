@@ -146,12 +146,15 @@ int probe_icmp(bool *alive, const char *const *hosts, size_t n, uint32_t timeout
 			retried = true;
 		}
 		int wait = retried ? left : left - retry_at;
-		if ((err = wait_fd(fd, POLLIN, &d, cancel, wait > 0 ? wait : 1, "ping sweep")) < 0)
+		int rc = wait_fd(fd, POLLIN, &d, cancel, wait > 0 ? wait : 1, "ping sweep");
+		if (rc == CARVE_ETIMEOUT)
+			break; /* the silent ones are the answer */
+		if (rc < 0) {
+			err = rc;
 			break;
+		}
 		receive(fd, raw, addr, alive, n, id, &answered);
 	}
-	if (err == CARVE_ETIMEOUT || err > 0)
-		err = 0; /* the silent ones are the answer */
 	close(fd);
 	free(addr);
 	return err;

@@ -63,8 +63,7 @@ static int wait_session(carve_ssh *ssh, const deadline *d, const char *what)
 	return rc < 0 ? rc : 0;
 }
 
-static int set_options(carve_ssh *ssh, const carve_ssh_options *o, const char *known_hosts,
-		       uint16_t port)
+static int set_options(carve_ssh *ssh, const carve_ssh_options *o, uint16_t port)
 {
 	ssh_session s = ssh->session;
 	int off = 0, on = 1;
@@ -79,8 +78,8 @@ static int set_options(carve_ssh *ssh, const carve_ssh_options *o, const char *k
 		return ssh_fail(ssh, CARVE_EINVALID, "cannot read ~/.ssh/config");
 	if (ssh_options_set(s, SSH_OPTIONS_PORT, &uport) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_USER, o->user ? o->user : "carve") < 0 ||
-	    ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, known_hosts) < 0 ||
-	    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, known_hosts) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, ssh->known_hosts) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, ssh->known_hosts) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &on) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &on) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_FD, &ssh->fd) < 0)
@@ -94,8 +93,6 @@ static int set_options(carve_ssh *ssh, const carve_ssh_options *o, const char *k
 static int open_session(carve_ssh **out, const carve_ssh_options *o, const deadline *d)
 {
 	uint16_t port = o->port ? o->port : 22;
-	char *known_hosts = o->known_hosts ? strdup(o->known_hosts)
-					   : carve_known_hosts_default_path();
 	carve_ssh *ssh = calloc(1, sizeof(*ssh));
 	carve_buf label = CARVE_BUF_INIT;
 	int err = 0, rc;
@@ -103,14 +100,19 @@ static int open_session(carve_ssh **out, const carve_ssh_options *o, const deadl
 	*out = NULL;
 	pthread_once(&libssh_once, libssh_init);
 	carve_buf_printf(&label, "%s@%s:%u", o->user ? o->user : "carve", o->host, port);
-	if (!ssh || !known_hosts || label.failed) {
+	if (!ssh || label.failed) {
 		free(ssh);
-		free(known_hosts);
 		carve_buf_done(&label);
 		return carve_error_oom();
 	}
 	ssh->label = label.ptr;
 	ssh->fd = -1;
+	ssh->known_hosts = o->known_hosts ? strdup(o->known_hosts)
+					  : carve_known_hosts_default_path();
+	if (!ssh->known_hosts) {
+		err = carve_error_oom();
+		goto done;
+	}
 	ssh->cancel = o->cancel;
 	if ((ssh->fd = net_connect(o->host, port, d, o->cancel)) < 0) {
 		err = ssh->fd;
@@ -121,7 +123,7 @@ static int open_session(carve_ssh **out, const carve_ssh_options *o, const deadl
 		goto done;
 	}
 	ssh_set_callbacks(ssh->session, &no_prompts);
-	if ((err = set_options(ssh, o, known_hosts, port)) < 0)
+	if ((err = set_options(ssh, o, port)) < 0)
 		goto done;
 	ssh_set_blocking(ssh->session, 0);
 	ssh->fd_handed = true;
@@ -131,7 +133,6 @@ static int open_session(carve_ssh **out, const carve_ssh_options *o, const deadl
 	if (rc != SSH_OK)
 		err = ssh_fail(ssh, CARVE_ENET, "SSH handshake failed");
 done:
-	free(known_hosts);
 	if (err < 0)
 		carve_ssh_free(ssh);
 	else
@@ -185,18 +186,14 @@ static int classify_key(carve_ssh *ssh, carve_hostkey *key)
 /* Applies the plan's host-key policy to what classify_key found. */
 static int enforce_key(carve_ssh *ssh, carve_hostkey *key, const carve_ssh_options *o)
 {
-	const char *file = o->known_hosts;
-	char *fallback = NULL;
 	int err = 0;
 
-	if (!file)
-		file = fallback = carve_known_hosts_default_path();
 	switch (key->state) {
 	case CARVE_HOSTKEY_KNOWN:
 		break;
 	case CARVE_HOSTKEY_UNKNOWN:
-		if (o->host_keys == CARVE_HOSTKEYS_ACCEPT_NEW && file) {
-			if ((err = carve_known_hosts_add(file, key->entry)) == 0)
+		if (o->host_keys == CARVE_HOSTKEYS_ACCEPT_NEW) {
+			if ((err = carve_known_hosts_add(ssh->known_hosts, key->entry)) == 0)
 				key->state = CARVE_HOSTKEY_ADDED;
 			break;
 		}
@@ -214,12 +211,11 @@ static int enforce_key(carve_ssh *ssh, carve_hostkey *key, const carve_ssh_optio
 				      "does not match %s; refusing to connect", ssh->label,
 				      key->state == CARVE_HOSTKEY_CHANGED ? "CHANGED"
 				      : "OF ANOTHER TYPE", key->type, key->fingerprint,
-				      file ? file : "the known-hosts file");
+				      ssh->known_hosts);
 		break;
 	default:
 		err = carve_error_set(CARVE_EHOSTKEY, "%s: no host key", ssh->label);
 	}
-	free(fallback);
 	return err;
 }
 
@@ -361,7 +357,7 @@ int carve_ssh_scan(carve_hostkey *key, const carve_ssh_options *o)
  * writable, then disconnect.  Bounded: a healthy peer on a socket that
  * accepts writes; at most about 100 ms otherwise.
  */
-static void say_goodbye(ssh_session session)
+void ssh_goodbye(ssh_session session)
 {
 	ssh_event ev = ssh_event_new();
 
@@ -391,13 +387,14 @@ void carve_ssh_free(carve_ssh *ssh)
 		/* A clean goodbye only when the peer is healthy; never wait. */
 		if (ssh->fd_handed && !ssh->broken && ssh_is_connected(ssh->session) &&
 		    ssh_get_fd(ssh->session) != SSH_INVALID_SOCKET) {
-			say_goodbye(ssh->session);
+			ssh_goodbye(ssh->session);
 			close_fd = true;
 		}
 		ssh_free(ssh->session);
 	}
 	if (close_fd && ssh->fd >= 0)
 		close(ssh->fd);
+	free(ssh->known_hosts);
 	free(ssh->label);
 	free(ssh);
 }

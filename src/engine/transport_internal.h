@@ -50,7 +50,13 @@ struct carve_ssh {
 	bool fd_handed; /* ssh_connect has run: libssh's socket holds fd */
 	bool broken; /* a command was abandoned: the session is not reused */
 	char *label; /* "user@host:port" for messages */
+	char *known_hosts; /* the file host keys are checked against */
 };
+
+/* Ends a healthy session so the peer sees the channel close and the
+ * disconnect (see ssh_session.c for why that needs more than
+ * ssh_disconnect).  Leaves the socket open, as libssh 0.10 does. */
+void ssh_goodbye(ssh_session session);
 
 /* Records a libssh error as a carve error with the session's label. */
 int ssh_fail(carve_ssh *ssh, int code, const char *what);

@@ -21,6 +21,7 @@
 #include "bench.h"
 #include "carve.h"
 #include "checks.h"
+#include "sshd.h"
 #include "transport_internal.h"
 #include "winps.h"
 
@@ -50,18 +51,6 @@ static void die(const char *what)
 	if (lab_pid > 0)
 		kill(lab_pid, SIGTERM);
 	exit(1);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Runs argv to the end with stdout and stderr to files in dir; the CPU of
@@ -103,7 +92,7 @@ static pid_t start_lab(const char *dir)
 	}
 	lab_pid = pid;
 	for (int i = 0; i < 300; i++) {
-		if (sh("grep -q '^ready' %s", ready) == 0)
+		if (t_sh("grep -q '^ready' %s", ready) == 0)
 			return pid;
 		usleep(50 * 1000);
 	}
@@ -190,7 +179,7 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	carve_diags *diags = NULL;
 
 	snprintf(dir, sizeof(dir), "%s/lab-%lu", base, n);
-	if (sh("%s --generate %lu --out %s --asleep 0 --failing 25 --base-port 30000 >/dev/null",
+	if (t_sh("%s --generate %lu --out %s --asleep 0 --failing 25 --base-port 30000 >/dev/null",
 	       CARVE_LAB_BIN, n, dir) != 0)
 		die("carve-lab --generate failed");
 	snprintf(plan_path, sizeof(plan_path), "%s/lab-site.yaml", dir);
@@ -252,7 +241,7 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	       fc.cpu_ms / fl.cpu_ms);
 
 	/* The same site with a fifth of it asleep. */
-	if (sh("%s --generate %lu --out %s --asleep 20 --failing 25 --base-port 30000 >/dev/null",
+	if (t_sh("%s --generate %lu --out %s --asleep 20 --failing 25 --base-port 30000 >/dev/null",
 	       CARVE_LAB_BIN, n, dir) != 0)
 		die("carve-lab --generate failed");
 	carve_plan_free(plan);
@@ -343,6 +332,6 @@ int main(int argc, char **argv)
 	for (char *tok = strtok(sizes, ","); tok; tok = strtok(NULL, ","))
 		bench_size(strtoul(tok, NULL, 10), conc, base);
 	bench_sweep(base);
-	sh("rm -rf %s", base);
+	t_sh("rm -rf %s", base);
 	return 0;
 }

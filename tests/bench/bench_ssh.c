@@ -20,6 +20,7 @@
 #include "bench.h"
 #include "carve.h"
 #include "sshd.h"
+#include "transport_internal.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -246,16 +247,8 @@ static void ev_finish(eslot *e, ssh_event ev)
 	 * SSH_OPTIONS_FD open; its error paths have closed it already. */
 	bool held = ssh_get_fd(e->s) != SSH_INVALID_SOCKET;
 	ssh_event_remove_session(ev, e->s);
-	if (held) {
-		/* The same goodbye as carve's (see carve_ssh_free). */
-		ssh_event one = ssh_event_new();
-		ssh_blocking_flush(e->s, 80);
-		ssh_event_add_session(one, e->s);
-		ssh_event_dopoll(one, 20);
-		ssh_event_remove_session(one, e->s);
-		ssh_event_free(one);
-		ssh_disconnect(e->s);
-	}
+	if (held)
+		ssh_goodbye(e->s); /* the same goodbye as carve's */
 	ssh_free(e->s);
 	if (held)
 		close(e->fd);
