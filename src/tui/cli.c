@@ -203,6 +203,25 @@ int cli_open_audit(carve_audit **audit, char **path, const char *cmd,
 	return err < 0 ? cli_engine_error(err) : EXIT_DONE;
 }
 
+int cli_begin_run(carve_audit **audit, int64_t *run, const char *db_opt,
+		  const carve_plan *plan, const char *command)
+{
+	char *path = db_opt ? strdup(db_opt) : carve_audit_default_path(plan);
+	int err;
+
+	*audit = NULL;
+	*run = 0;
+	if (!path)
+		return cli_engine_error(CARVE_ENOMEM);
+	if ((err = carve_audit_open(audit, path, NULL)) == 0 &&
+	    (err = carve_audit_run_begin(run, *audit, plan, command)) < 0) {
+		carve_audit_free(*audit);
+		*audit = NULL;
+	}
+	free(path);
+	return err < 0 ? cli_engine_error(err) : EXIT_DONE;
+}
+
 bool cli_wants_help(const cli_command *cmd, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

@@ -61,6 +61,12 @@ int cli_load_plan(carve_plan **out, const char *path);
 int cli_open_audit(carve_audit **audit, char **path, const char *cmd,
 		   const char *db_opt, const carve_plan *plan, bool missing_ok);
 
+/* Opens the audit database for writing (the --db path if given, else the
+ * plan's, created if missing) and begins a run described by command.
+ * Returns EXIT_DONE, or the exit status after printing the error. */
+int cli_begin_run(carve_audit **audit, int64_t *run, const char *db_opt,
+		  const carve_plan *plan, const char *command);
+
 /* Handles --help for a subcommand: true when argv asks for it (and the
  * usage has been printed). */
 bool cli_wants_help(const cli_command *cmd, int argc, char **argv);

@@ -132,19 +132,17 @@ int cli_check(int argc, char **argv)
 	carve_plan *plan = NULL;
 	carve_audit *audit = NULL;
 	carve_preflight *report = NULL;
-	char *db = NULL, command[256];
+	char command[256];
 	int64_t run = 0;
 	int err;
 
-	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE)
-		goto done;
-	db = db_opt ? strdup(db_opt) : carve_audit_default_path(plan);
 	snprintf(command, sizeof(command), "check%s%s", chunk ? " --chunk " : "",
 		 chunk ? chunk : "");
-	if (!db || (err = carve_audit_open(&audit, db, NULL)) < 0 ||
-	    (err = carve_audit_run_begin(&run, audit, plan, command)) < 0 ||
-	    (err = carve_cancel_new(&stop)) < 0) {
-		status = cli_engine_error(db ? err : CARVE_ENOMEM);
+	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE ||
+	    (status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
+		goto done;
+	if ((err = carve_cancel_new(&stop)) < 0) {
+		status = cli_engine_error(err);
 		goto done;
 	}
 	signal(SIGINT, on_interrupt);
@@ -192,7 +190,6 @@ done:
 	stop = NULL;
 	carve_audit_free(audit);
 	carve_plan_free(plan);
-	free(db);
 	free(machines);
 	return status;
 }

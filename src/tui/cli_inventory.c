@@ -80,7 +80,6 @@ int cli_inventory(int argc, char **argv)
 	carve_inventory_finding *found = NULL;
 	carve_audit *audit = NULL;
 	size_t n = 0, problems = 0;
-	char *db = NULL;
 	int64_t run = 0;
 	int status, err;
 
@@ -95,12 +94,8 @@ int cli_inventory(int argc, char **argv)
 		status = carve_diags_count(diags) ? EXIT_USAGE : cli_engine_error(err);
 		goto done;
 	}
-	db = db_opt ? strdup(db_opt) : carve_audit_default_path(plan);
-	if (!db || (err = carve_audit_open(&audit, db, NULL)) < 0 ||
-	    (err = carve_audit_run_begin(&run, audit, plan, "inventory")) < 0) {
-		status = cli_engine_error(db ? err : CARVE_ENOMEM);
+	if ((status = cli_begin_run(&audit, &run, db_opt, plan, "inventory")) != EXIT_DONE)
 		goto done;
-	}
 
 	size_t machines, chunks;
 	const carve_machine *m = carve_plan_machines(plan, &machines);
@@ -145,6 +140,5 @@ done:
 	carve_diags_free(diags);
 	carve_audit_free(audit);
 	carve_plan_free(plan);
-	free(db);
 	return status;
 }

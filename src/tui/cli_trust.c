@@ -111,16 +111,12 @@ static int pick_targets(target **out, size_t *n, const carve_plan *plan,
 static int audit_changed(const carve_plan *plan, const char *db_opt, const target *t,
 			 size_t n, const char *command)
 {
-	char *path = db_opt ? strdup(db_opt) : carve_audit_default_path(plan);
 	carve_audit *audit = NULL;
 	int64_t run = 0;
-	int err;
+	int status, err = 0;
 
-	if (!path)
-		return cli_engine_error(carve_error_last()->code);
-	if ((err = carve_audit_open(&audit, path, NULL)) < 0 ||
-	    (err = carve_audit_run_begin(&run, audit, plan, command)) < 0)
-		goto done;
+	if ((status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
+		return status;
 	for (size_t i = 0; i < n && err == 0; i++) {
 		if (t[i].key.state != CARVE_HOSTKEY_CHANGED && t[i].key.state != CARVE_HOSTKEY_OTHER)
 			continue;
@@ -145,12 +141,8 @@ static int audit_changed(const carve_plan *plan, const char *db_opt, const targe
 	}
 	if (err == 0)
 		err = carve_audit_run_end(audit, run);
-done:
-	if (err < 0)
-		cli_engine_error(err);
 	carve_audit_free(audit);
-	free(path);
-	return err < 0 ? EXIT_RUNTIME : EXIT_DONE;
+	return err < 0 ? cli_engine_error(err) : EXIT_DONE;
 }
 
 static bool confirm(size_t n, const char *file)

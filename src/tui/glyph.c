@@ -18,11 +18,6 @@ void glyph_init(void)
 			   strcasecmp(codeset, "utf8") == 0);
 }
 
-bool glyph_utf8(void)
-{
-	return utf8;
-}
-
 const char *glyph_status(carve_status s)
 {
 	static const char *const fancy[CARVE_STATUS__COUNT] = {

@@ -11,7 +11,6 @@
 /* Decides once, from the locale's codeset, whether UTF-8 glyphs can be
  * drawn.  Call after setlocale(). */
 void glyph_init(void);
-bool glyph_utf8(void);
 
 /* The glyph for a status: · ▶ ✓ ! ✗ ⊘ ↷ ↯, or . > + ! x # - ~ in ASCII.
  * Static string. */
