@@ -147,10 +147,10 @@ int carve_inventory_reconcile(carve_inventory_finding **out, size_t *count,
 			      carve_diags **diags_out, const carve_plan *plan,
 			      const char *csv_path, const char *chunk)
 {
-	size_t n_machines;
+	size_t n_machines, n_floors;
 	const carve_machine *machines = carve_plan_machines(plan, &n_machines);
-	const carve_floor *floors = carve_plan_floors(plan, &n_machines);
-	size_t chunk_index = CARVE_NONE;
+	const carve_floor *floors = carve_plan_floors(plan, &n_floors);
+	size_t chunk_index = CARVE_NONE, *row_of = NULL;
 	carve_diags *diags = carve_diags_new(csv_path);
 	carve_inventory_finding *rows = NULL, *res = NULL;
 	size_t n_rows = 0, n_res = 0, cap = 0;
@@ -162,13 +162,19 @@ int carve_inventory_reconcile(carve_inventory_finding **out, size_t *count,
 	*out = NULL;
 	*count = 0;
 	*diags_out = diags;
-	carve_plan_machines(plan, &n_machines);
 	if (!diags)
 		return carve_error_oom();
 	if (chunk && (chunk_index = carve_plan_find_chunk(plan, chunk)) == CARVE_NONE)
 		return carve_error_set(CARVE_EINVALID, "no chunk '%s' in the plan", chunk);
-	if (!(f = fopen(csv_path, "r")))
-		return carve_error_set(CARVE_EIO, "cannot read %s", csv_path);
+	/* The CSV row that found each plan machine, CARVE_NONE until one does. */
+	if (!(row_of = malloc((n_machines ? n_machines : 1) * sizeof(*row_of))))
+		return carve_error_oom();
+	for (size_t i = 0; i < n_machines; i++)
+		row_of[i] = CARVE_NONE;
+	if (!(f = fopen(csv_path, "r"))) {
+		err = carve_error_set(CARVE_EIO, "cannot read %s", csv_path);
+		goto done;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		csv_row r;
 		lineno++;
@@ -197,11 +203,19 @@ int carve_inventory_reconcile(carve_inventory_finding **out, size_t *count,
 			}
 			rows = grown;
 		}
-		read_row(&rows[n_rows], &r, col, lineno, plan, diags);
-		for (size_t k = 0; k < n_rows; k++)
-			if (carve_strcasecmp(rows[k].name, rows[n_rows].name) == 0)
-				carve_diags_add(diags, lineno, 1, "%s is listed twice (line %u too)",
-						rows[n_rows].name, rows[k].line);
+		carve_inventory_finding *row = &rows[n_rows];
+		read_row(row, &r, col, lineno, plan, diags);
+		size_t twice = CARVE_NONE;
+		if (row->machine != CARVE_NONE && (twice = row_of[row->machine]) == CARVE_NONE)
+			row_of[row->machine] = n_rows;
+		/* Names the plan does not know are few: compare those by hand. */
+		for (size_t k = 0; row->machine == CARVE_NONE && k < n_rows; k++)
+			if (rows[k].machine == CARVE_NONE &&
+			    carve_strcasecmp(rows[k].name, row->name) == 0)
+				twice = k;
+		if (twice != CARVE_NONE)
+			carve_diags_add(diags, lineno, 1, "%s is listed twice (line %u too)",
+					row->name, rows[twice].line);
 		n_rows++;
 	}
 	if (lineno == 0)
@@ -219,46 +233,38 @@ int carve_inventory_reconcile(carve_inventory_finding **out, size_t *count,
 		err = carve_error_oom();
 		goto done;
 	}
-	bool *seen = calloc(n_rows + 1, sizeof(*seen));
-	if (!seen) {
-		err = carve_error_oom();
-		goto done;
-	}
 	for (size_t i = 0; i < n_machines; i++) {
 		if (chunk_index != CARVE_NONE && machines[i].chunk != chunk_index)
 			continue;
 		carve_inventory_finding *fd = &res[n_res++];
-		size_t k = 0;
-		while (k < n_rows && rows[k].machine != i)
-			k++;
-		if (k == n_rows) {
+		size_t k = row_of[i];
+		if (k == CARVE_NONE) {
 			memset(fd, 0, sizeof(*fd));
 			fd->kind = CARVE_INVENTORY_MISSING;
 			fd->machine = i;
 			snprintf(fd->name, sizeof(fd->name), "%s", machines[i].name);
 			continue;
 		}
-		seen[k] = true;
 		*fd = rows[k];
 		bool same_floor = strcmp(rows[k].floor, floors[machines[i].floor].name) == 0;
 		bool same_desk = !rows[k].placed ||
 				 (rows[k].x == machines[i].x && rows[k].y == machines[i].y);
 		fd->kind = same_floor && same_desk ? CARVE_INVENTORY_MATCH : CARVE_INVENTORY_MOVED;
 	}
-	for (size_t k = 0; k < n_rows; k++) {
-		/* Another chunk's machine is not extra: it is just not this chunk's. */
-		if (seen[k] || (rows[k].machine != CARVE_NONE && chunk_index != CARVE_NONE))
-			continue;
-		res[n_res] = rows[k];
-		res[n_res++].kind = CARVE_INVENTORY_EXTRA;
-	}
-	free(seen);
+	/* Only a name the plan does not know is extra: another chunk's machine
+	 * is just not this chunk's (and no name is listed twice by now). */
+	for (size_t k = 0; k < n_rows; k++)
+		if (rows[k].machine == CARVE_NONE) {
+			res[n_res] = rows[k];
+			res[n_res++].kind = CARVE_INVENTORY_EXTRA;
+		}
 	*out = res;
 	*count = n_res;
 	res = NULL;
 done:
 	free(res);
 	free(rows);
+	free(row_of);
 	if (f)
 		fclose(f);
 	return err;

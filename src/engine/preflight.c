@@ -16,7 +16,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 struct carve_preflight {
 	carve_preflight_machine *m;
@@ -239,38 +238,34 @@ static void machine_job(size_t i, void *ctx)
 		r->opts->on_machine(pm, r->opts->ctx);
 }
 
-static bool selected(const carve_plan *plan, const carve_preflight_options *o, size_t i,
-		     size_t chunk)
-{
-	size_t n;
-	const carve_machine *m = &carve_plan_machines(plan, &n)[i];
-
-	if (chunk != CARVE_NONE && m->chunk != chunk)
-		return false;
-	if (!o->machines)
-		return true;
-	for (const char *const *name = o->machines; *name; name++)
-		if (strcasecmp(*name, m->name) == 0)
-			return true;
-	return false;
-}
-
+/* The machines to check, in plan order: the named ones (looked up once
+ * each through the plan's index), else the chunk's, else all. */
 static int select_machines(carve_preflight *p, const carve_plan *plan,
 			   const carve_preflight_options *o)
 {
 	size_t n, chunk = CARVE_NONE;
+	const carve_machine *m = carve_plan_machines(plan, &n);
+	bool *named = NULL;
 
-	carve_plan_machines(plan, &n);
 	if (o->chunk && (chunk = carve_plan_find_chunk(plan, o->chunk)) == CARVE_NONE)
 		return carve_error_set(CARVE_EINVALID, "no chunk '%s' in the plan", o->chunk);
-	for (const char *const *name = o->machines; name && *name; name++)
-		if (carve_plan_find_machine(plan, *name) == CARVE_NONE)
-			return carve_error_set(CARVE_EINVALID, "no machine '%s' in the plan", *name);
-	if (!(p->m = calloc(n ? n : 1, sizeof(*p->m))))
+	if (!(p->m = calloc(n ? n : 1, sizeof(*p->m))) ||
+	    (o->machines && !(named = calloc(n ? n : 1, sizeof(*named))))) {
+		free(named);
 		return carve_error_oom();
+	}
+	for (const char *const *name = o->machines; name && *name; name++) {
+		size_t i = carve_plan_find_machine(plan, *name);
+		if (i == CARVE_NONE) {
+			free(named);
+			return carve_error_set(CARVE_EINVALID, "no machine '%s' in the plan", *name);
+		}
+		named[i] = true;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (selected(plan, o, i, chunk))
+		if ((chunk == CARVE_NONE || m[i].chunk == chunk) && (!named || named[i]))
 			p->m[p->n++].machine = i;
+	free(named);
 	return 0;
 }
 
