@@ -64,13 +64,7 @@ static void write_fixture(const char *wifi)
 static void setup(void)
 {
 	t_lab_init(&lab);
-	for (int i = 0; i < 7;) {
-		bool again = false;
-		ports[i] = t_free_port();
-		for (int j = 0; j < i; j++)
-			again |= ports[j] == ports[i];
-		i += !again;
-	}
+	t_free_ports(ports, 7);
 	write_fixture("true");
 	t_lab_start(&lab);
 }

@@ -44,7 +44,10 @@ static const struct {
 static void write_site(void)
 {
 	FILE *fx = fopen(lab.fixture, "w"), *pl;
-	int mgmt = t_free_port(), port[N_HOSTS];
+	int port[N_HOSTS + 1];
+
+	t_free_ports(port, N_HOSTS + 1);
+	int mgmt = port[N_HOSTS];
 
 	cr_assert_not_null(fx);
 	fprintf(fx, "lab: { user: carve, authorized_key: client.pub, host_keys: keys }\n"
@@ -54,9 +57,6 @@ static void write_site(void)
 		    "hosts:\n"
 		    "  - { name: MGMT01, role: management, port: %d }\n", mgmt);
 	for (size_t i = 0; i < N_HOSTS; i++) {
-		do
-			port[i] = t_free_port();
-		while (port[i] == mgmt || (i && port[i] == port[i - 1]));
 		if (hosts[i].via)
 			fprintf(fx, "  - { name: %s, %s }\n", hosts[i].name, hosts[i].fixture);
 		else

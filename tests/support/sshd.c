@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,30 @@ int t_free_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+void t_free_ports(int *ports, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		bool again = false;
+		ports[i] = t_free_port();
+		for (size_t j = 0; j < i; j++)
+			again |= ports[j] == ports[i];
+		i += !again;
+	}
+}
+
+carve_ssh_options t_sshd_options(const t_sshd *s, const char *known_hosts)
+{
+	carve_ssh_options o = CARVE_SSH_OPTIONS_INIT;
+
+	o.host = "127.0.0.1";
+	o.port = (uint16_t)s->port;
+	o.user = s->user;
+	o.auth = CARVE_AUTH_KEY_FILE;
+	o.key_file = s->client_key;
+	o.known_hosts = known_hosts;
+	return o;
 }
 
 static char *join(const char *dir, const char *name)

@@ -6,6 +6,9 @@
 #ifndef CARVE_TEST_SSHD_H
 #define CARVE_TEST_SSHD_H
 
+#include "carve.h"
+
+#include <stddef.h>
 #include <sys/types.h>
 
 typedef struct {
@@ -32,5 +35,11 @@ int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A free TCP port on 127.0.0.1. */
 int t_free_port(void);
+/* n distinct free ports. */
+void t_free_ports(int *ports, size_t n);
+
+/* Options that reach s as its user with its client key, checking host keys
+ * against known_hosts; timeouts and the rest are the caller's to set. */
+carve_ssh_options t_sshd_options(const t_sshd *s, const char *known_hosts);
 
 #endif

@@ -66,14 +66,8 @@ TestSuite(ssh, .init = setup, .fini = teardown, .timeout = 60);
 
 static carve_ssh_options opts(void)
 {
-	carve_ssh_options o = CARVE_SSH_OPTIONS_INIT;
+	carve_ssh_options o = t_sshd_options(&sshd, known_hosts);
 
-	o.host = "127.0.0.1";
-	o.port = (uint16_t)sshd.port;
-	o.user = sshd.user;
-	o.auth = CARVE_AUTH_KEY_FILE;
-	o.key_file = sshd.client_key;
-	o.known_hosts = known_hosts;
 	o.connect_timeout_ms = 3000;
 	o.auth_timeout_ms = 3000;
 	return o;
