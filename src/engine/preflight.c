@@ -181,9 +181,10 @@ static void machine_job(size_t i, void *ctx)
 			  "{\"probe\":\"icmp\"}", r->alive[i] ? NULL
 			  : "does not answer ping: find it on the floor (asleep, off, unplugged?)");
 	} else if (t->probe == CARVE_PROBE_TCP) {
-		target_of(r, m, m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE, &host, &port);
-		int err = probe_tcp(m->reach == CARVE_REACH_VIA ? m->address : host,
-				    port ? port : t->port, t->connect_timeout_ms, r->opts->cancel);
+		/* Up means: its SSH port answers, or, for a machine asked through
+		 * an exec host (WMI over RPC), its RPC endpoint mapper does. */
+		port = m->reach == CARVE_REACH_VIA ? 135 : m->port ? m->port : t->port;
+		int err = probe_tcp(m->address, port, t->connect_timeout_ms, r->opts->cancel);
 		check_set(ping, err == 0 ? CARVE_STATUS_OK : CARVE_STATUS_FAILED,
 			  "{\"probe\":\"tcp\"}", err == 0 ? NULL : carve_error_last()->message);
 	} else if (r->management != CARVE_NONE) {
