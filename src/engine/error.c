@@ -23,13 +23,6 @@ int carve_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
-void carve_error_clear(void)
-{
-	last_error.message[0] = '\0';
-	last_error.err.code = CARVE_OK;
-	last_error.err.message = last_error.message;
-}
-
 int carve_error_oom(void)
 {
 	return carve_error_set(CARVE_ENOMEM, "out of memory");

@@ -20,7 +20,6 @@
 
 /* Record the detail of an error for carve_error_last() and return code. */
 int carve_error_set(int code, const char *fmt, ...) CARVE_PRINTF(2, 3);
-void carve_error_clear(void);
 
 /* Out of memory: records it and returns CARVE_ENOMEM. */
 int carve_error_oom(void);
