@@ -262,3 +262,8 @@ void carve_audit_free(carve_audit *audit)
 	free(audit->path);
 	free(audit);
 }
+
+const char *carve_audit_path(const carve_audit *audit)
+{
+	return audit->path;
+}

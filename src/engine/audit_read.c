@@ -199,3 +199,41 @@ done:
 	sqlite3_finalize(st);
 	return err;
 }
+
+int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int err = 0, rc;
+
+	if (sqlite3_prepare_v2(audit->db,
+			       "SELECT s.object_kind, s.object, s.chunk, s.phase, s.step,"
+			       " s.status, s.time, s.diagnosis, e.evidence, s.seq, e.run"
+			       " FROM state s JOIN events e ON e.seq = s.seq"
+			       " WHERE ?1 IS NULL OR s.chunk = ?1"
+			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
+			       -1, &st, NULL) != SQLITE_OK)
+		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
+	sqlite3_bind_text(st, 1, chunk, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		carve_state_row row;
+
+		row.object_kind = text_or_null(st, 0);
+		row.object = text_or_null(st, 1);
+		row.chunk = text_or_null(st, 2);
+		row.phase = text_or_null(st, 3);
+		row.step = text_or_null(st, 4);
+		row.status = audit_status_of(text_or_null(st, 5));
+		row.time = text_or_null(st, 6);
+		row.diagnosis = text_or_null(st, 7);
+		row.evidence = text_or_null(st, 8);
+		row.seq = sqlite3_column_int64(st, 9);
+		row.run = sqlite3_column_int64(st, 10);
+		if ((err = cb(&row, ctx)) != 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
+done:
+	sqlite3_finalize(st);
+	return err;
+}

@@ -108,6 +108,9 @@ typedef struct {
 	const char *target_mailbox_server; /* address the hosts entry points at */
 	const char *target_cas;            /* outlook.contoso.com */
 	unsigned bad_item_limit;           /* default 50 */
+	uint32_t move_timeout_ms;          /* a mailbox move may take, default 24h */
+	uint32_t poll_interval_ms;         /* between status polls, default 30s */
+	uint32_t outlook_timeout_ms;       /* for Outlook 2003 to reconfigure, default 1h */
 } carve_mail;
 
 typedef struct {
@@ -117,6 +120,7 @@ typedef struct {
 	const char *const *hotfixes[CARVE_OS__COUNT];
 	size_t hotfix_count[CARVE_OS__COUNT];
 	bool disable_source_accounts; /* else set the default logon domain */
+	uint32_t restart_timeout_ms;  /* for a restarted machine to return, default 15m */
 } carve_policy;
 
 typedef enum {
@@ -334,6 +338,9 @@ int carve_audit_open(carve_audit **out, const char *path,
 		     const carve_audit_options *opts);
 void carve_audit_free(carve_audit *audit);
 
+/* The database file's path.  Borrowed. */
+const char *carve_audit_path(const carve_audit *audit);
+
 /* The database path to use for a plan: the plan's site.database, else
  * $XDG_STATE_HOME/carve/<plan file stem>.db (~/.local/state/...).  Owned. */
 char *carve_audit_default_path(const carve_plan *plan);
@@ -395,6 +402,27 @@ typedef struct {
 typedef int (*carve_event_cb)(const carve_event_row *row, void *ctx);
 int carve_audit_query(carve_audit *audit, const carve_log_filter *filter,
 		      carve_event_cb cb, void *ctx);
+
+/* An object's current state in one step: the latest event about it. */
+typedef struct {
+	const char *object_kind; /* "machine", "user", "chunk" or "site" */
+	const char *object;      /* its name ("" for the site) */
+	const char *chunk;       /* may be NULL */
+	const char *phase;
+	const char *step;
+	carve_status status;
+	const char *time;
+	const char *diagnosis;   /* may be NULL */
+	const char *evidence;    /* JSON, may be NULL */
+	int64_t seq;             /* the event that set it */
+	int64_t run;
+} carve_state_row;
+
+/* Calls cb for each current state of chunk's objects (NULL: every object),
+ * ordered by object kind, object, phase and step; strings are borrowed for
+ * the call.  A non-zero return from cb stops the walk and is returned. */
+typedef int (*carve_state_cb)(const carve_state_row *row, void *ctx);
+int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb, void *ctx);
 
 /* The result of walking the chain. */
 typedef struct {
@@ -633,6 +661,52 @@ typedef struct {
 int carve_inventory_reconcile(carve_inventory_finding **out, size_t *count,
 			      carve_diags **diags, const carve_plan *plan,
 			      const char *csv_path, const char *chunk);
+
+/* ------------------------------------------------------------ pipeline */
+
+/*
+ * The migration of a chunk, phase by phase: preflight (for machines not yet
+ * checked), restart, workstations, mail and clients.  The state is the
+ * audit log: a run starts from what the log says, so a chunk is driven by
+ * running it again until it is done.  Steps that a killed carve left
+ * running are recorded interrupted and re-verified (did the machine restart,
+ * join the target domain, is the move complete, is the hosts entry there?)
+ * before anything is done again; no step with side effects runs twice for
+ * the same object without that check.  One runner per audit database at a
+ * time (CARVE_EBUSY otherwise).
+ */
+typedef struct {
+	const char *chunk;           /* required */
+	int phase;                   /* a carve_phase, or -1: every phase in order */
+	bool retry_failed;           /* run failed steps again (else they stay) */
+	const char *const *names;    /* only these machines and users
+				      * (NULL-terminated); NULL: all of the chunk */
+	carve_audit *audit;          /* required: the state and the record */
+	int64_t run;
+	carve_cancel *cancel;        /* may be NULL */
+	/* Called after each event is durable, from any thread; may be NULL. */
+	void (*on_event)(const carve_event *ev, void *ctx);
+	void *ctx;
+} carve_run_options;
+
+#define CARVE_RUN_OPTIONS_INIT { NULL, -1, false, NULL, NULL, 0, NULL, NULL, NULL }
+
+/* The chunk's objects by phase and status when the run ended (objects of
+ * the phase: machines, or users for mail). */
+typedef struct {
+	unsigned counts[CARVE_PHASE__COUNT][CARVE_STATUS__COUNT];
+} carve_run_summary;
+
+/* Returns 0 when the run was carried out (read the summary for failures);
+ * CARVE_EINVALID for options naming nothing in the plan; CARVE_EBUSY when
+ * another carve runs on the database; CARVE_ECANCELED when cancelled. */
+int carve_run(carve_run_summary *out, const carve_plan *plan, const carve_run_options *opts);
+
+/* Records the steps of phase for the chunk's objects (or only names) as
+ * skipped by actor, with reason (required).  Steps already done are left. */
+int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const char *chunk,
+	       carve_phase phase, const char *const *names, const char *actor,
+	       const char *reason);
 
 #ifdef __cplusplus
 }

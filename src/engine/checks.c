@@ -9,7 +9,7 @@
  * not answer WMI fails the check with Windows' own message.
  */
 #define _GNU_SOURCE /* strcasestr */
-#include "checks.h"
+#include "remote.h"
 #include "winps.h"
 
 #include <ctype.h>
@@ -126,22 +126,6 @@ static void split(lines *l, const char *raw, size_t len)
 			l->lines[l->count++] = p;
 		p = nl ? nl + 1 : NULL;
 	}
-}
-
-/* Splits "a|b|c" in place into at most n fields, blanks trimmed. */
-static size_t fields(char *line, char **f, size_t n)
-{
-	size_t k = 0;
-
-	f[k++] = line;
-	for (char *p = line; *p && k < n; p++)
-		if (*p == '|') {
-			*p = '\0';
-			f[k++] = p + 1;
-		}
-	for (size_t i = 0; i < k; i++)
-		f[i] = carve_trim(f[i]);
-	return k;
 }
 
 static void json_pair(carve_buf *b, const char *key, const char *value, bool *first)
@@ -302,7 +286,7 @@ static int parse_nics(carve_check_result *r, lines *l)
 	carve_buf_puts(&ev, "{\"adapters\":[");
 	for (size_t i = 0; i < l->count; i++) {
 		char *f[4] = { "", "", "", "" };
-		fields(l->lines[i], f, 4);
+		remote_fields(l->lines[i], f, 4);
 		/* XP has no NetEnabled: status 2 (connected) stands in for it. */
 		bool on = !strcasecmp(f[2], "True") || (!f[2][0] && !strcmp(f[3], "2"));
 		bool wifi = wireless(f[0], f[1]);
@@ -395,7 +379,7 @@ static int parse_services(carve_check_result *r, lines *l)
 		for (size_t i = 0; i < l->count; i++) {
 			char copy[256], *f[3] = { "", "", "" };
 			snprintf(copy, sizeof(copy), "%s", l->lines[i]);
-			fields(copy, f, 3);
+			remote_fields(copy, f, 3);
 			if (strcasecmp(f[0], wanted[w].name) == 0) {
 				state = strcasecmp(f[1], "Running") == 0 ? "running"
 					: strcasecmp(f[1], "Stopped") == 0 ? "stopped" : "other";

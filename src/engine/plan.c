@@ -245,6 +245,7 @@ static int assemble(plan_load *ld)
 	p->site = ld->site;
 	p->mail = ld->mail;
 	p->policy = ld->policy;
+	memcpy(p->commands, ld->commands, sizeof(p->commands));
 	p->transport = ld->transport.pub;
 	p->exec_hosts = PUBLISH(ld, exec_hosts, plan_exec_raw, carve_exec_host,
 				&p->exec_host_count);

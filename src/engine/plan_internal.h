@@ -13,6 +13,7 @@
 #ifndef CARVE_PLAN_INTERNAL_H
 #define CARVE_PLAN_INTERNAL_H
 
+#include "commands.h"
 #include "internal.h"
 
 #define PLAN_MAX_BYTES ((size_t)16 << 20)
@@ -123,6 +124,7 @@ struct carve_plan {
 	size_t chunk_count;
 	const carve_teardown_item *teardown;
 	size_t teardown_count;
+	const char *commands[CMD__COUNT]; /* the plan's templates; NULL: default */
 	plan_index machine_index; /* ignoring case */
 	plan_index user_index;    /* ignoring case */
 	plan_index chunk_index;
@@ -193,6 +195,7 @@ typedef struct {
 	carve_policy policy;
 	plan_transport_raw transport;
 	plan_list exec_hosts, floors, machines, users, chunks, teardown;
+	const char *commands[CMD__COUNT];
 } plan_load;
 
 /* A diagnostic at node's position. */
@@ -281,6 +284,7 @@ PLAN_SETTER(plan_set_list);     /* arg: a plan_list_spec; dst: a plan_list */
 PLAN_SETTER(plan_set_hotfixes); /* arg: the carve_os; dst: a carve_policy */
 PLAN_SETTER(plan_set_at);       /* dst: a carve_machine */
 PLAN_SETTER(plan_set_floor_map); /* dst: a plan_floor_raw */
+PLAN_SETTER(plan_set_template); /* a commands: template */
 
 /* Fills obj from map by the key table s, reporting what it refuses. */
 void plan_walk_map(plan_load *ld, const pnode *map, const plan_schema *s, void *obj);

@@ -110,6 +110,18 @@ bool plan_set_string(plan_load *ld, const pnode *v, void *dst, const plan_field 
 	return checked_text(ld, v, f, dst) != NULL;
 }
 
+/* A step's PowerShell, replacing the built-in one (commands.h). */
+bool plan_set_template(plan_load *ld, const pnode *v, void *dst, const plan_field *f)
+{
+	const char *s = checked_text(ld, v, f, dst), *why = NULL;
+
+	if (s && !cmd_template_ok(s, &why)) {
+		plan_diag(ld, v, "commands: %s: %s", f->key, why);
+		return false;
+	}
+	return s != NULL;
+}
+
 /* A name of another object: kept as its node, resolved by plan_check(). */
 bool plan_set_ref(plan_load *ld, const pnode *v, void *dst, const plan_field *f)
 {

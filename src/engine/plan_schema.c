@@ -103,6 +103,9 @@ static const plan_field mail_fields[] = {
 	  .arg = &rule_address },
 	{ KEY("target_cas", plan_set_string, target_cas), .arg = &rule_domain },
 	{ UINT("bad_item_limit", bad_item_limit, 0, 100000) },
+	{ KEY("move_timeout", plan_set_duration, move_timeout_ms) },
+	{ KEY("poll_interval", plan_set_duration, poll_interval_ms) },
+	{ KEY("outlook_timeout", plan_set_duration, outlook_timeout_ms) },
 };
 #undef OBJ
 
@@ -123,6 +126,7 @@ static const plan_field policy_fields[] = {
 	{ KEY("update_headroom", plan_set_size, update_headroom) },
 	{ WHOLE("hotfixes", plan_set_submap), .arg = SCHEMA("hotfixes", hotfix_fields, NULL) },
 	{ KEY("disable_source_accounts", plan_set_bool, disable_source_accounts) },
+	{ KEY("restart_timeout", plan_set_duration, restart_timeout_ms) },
 };
 #undef OBJ
 
@@ -266,6 +270,26 @@ static void user_init(void *item)
 }
 
 #define OBJ plan_load
+static const plan_field command_fields[] = {
+	[CMD_BOOT_TIME] = { KEY("boot_time", plan_set_template, commands[CMD_BOOT_TIME]) },
+	[CMD_RESTART] = { KEY("restart", plan_set_template, commands[CMD_RESTART]) },
+	[CMD_COMPUTER] = { KEY("computer", plan_set_template, commands[CMD_COMPUTER]) },
+	[CMD_ADMT_MIGRATE] = { KEY("admt_migrate", plan_set_template, commands[CMD_ADMT_MIGRATE]) },
+	[CMD_ADMT_STATUS] = { KEY("admt_status", plan_set_template, commands[CMD_ADMT_STATUS]) },
+	[CMD_ADMT_LOG] = { KEY("admt_log", plan_set_template, commands[CMD_ADMT_LOG]) },
+	[CMD_DISABLE_SOURCE] = { KEY("disable_source", plan_set_template,
+				     commands[CMD_DISABLE_SOURCE]) },
+	[CMD_LOGON_DOMAIN] = { KEY("logon_domain", plan_set_template, commands[CMD_LOGON_DOMAIN]) },
+	[CMD_MOVE_START] = { KEY("move_start", plan_set_template, commands[CMD_MOVE_START]) },
+	[CMD_MOVE_STATUS] = { KEY("move_status", plan_set_template, commands[CMD_MOVE_STATUS]) },
+	[CMD_SOURCE_MEU] = { KEY("source_meu", plan_set_template, commands[CMD_SOURCE_MEU]) },
+	[CMD_MAIL_TRIAGE] = { KEY("mail_triage", plan_set_template, commands[CMD_MAIL_TRIAGE]) },
+	[CMD_HOSTS_ADD] = { KEY("hosts_add", plan_set_template, commands[CMD_HOSTS_ADD]) },
+	[CMD_HOSTS_REMOVE] = { KEY("hosts_remove", plan_set_template, commands[CMD_HOSTS_REMOVE]) },
+	[CMD_OUTLOOK_SERVER] = { KEY("outlook_server", plan_set_template,
+				     commands[CMD_OUTLOOK_SERVER]) },
+};
+_Static_assert(CARVE_ARRAY_SIZE(command_fields) == CMD__COUNT, "a key for every command");
 static const plan_field root_fields[] = {
 	{ KEY("site", plan_set_submap, site), REQUIRED, .arg = SCHEMA("site", site_fields, NULL) },
 	{ KEY("mail", plan_set_submap, mail), .arg = SCHEMA("mail", mail_fields, NULL) },
@@ -285,6 +309,7 @@ static const plan_field root_fields[] = {
 	  .arg = LIST("chunk", plan_chunk_raw, chunk_fields, NULL, NULL, true) },
 	{ KEY("teardown", plan_set_list, teardown),
 	  .arg = LIST("teardown item", plan_teardown_raw, teardown_fields, NULL, NULL, false) },
+	{ WHOLE("commands", plan_set_submap), .arg = SCHEMA("commands", command_fields, NULL) },
 };
 #undef OBJ
 
@@ -300,6 +325,10 @@ void plan_walk(plan_load *ld, const pnode *root)
 	ld->policy.hotfixes[CARVE_OS_XP] = xp_hotfixes;
 	ld->policy.hotfix_count[CARVE_OS_XP] = CARVE_ARRAY_SIZE(xp_hotfixes);
 	ld->policy.disable_source_accounts = true;
+	ld->policy.restart_timeout_ms = 15 * 60 * 1000;
+	ld->mail.move_timeout_ms = 24 * 3600 * 1000;
+	ld->mail.poll_interval_ms = 30 * 1000;
+	ld->mail.outlook_timeout_ms = 3600 * 1000;
 	t->user = "carve";
 	t->port = 22;
 	t->connect_timeout_ms = 5000;

@@ -9,9 +9,8 @@
  * applicable check on its own channel, and its results appended to the
  * audit log in one transaction as soon as it is done.
  */
-#include "checks.h"
+#include "remote.h"
 #include "transport_internal.h"
-#include "winps.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -87,70 +86,21 @@ static void record(run *r, const carve_preflight_machine *pm)
 	pthread_mutex_unlock(&r->audit_lock);
 }
 
-/* Runs one script on the session and parses it into r. */
-static int run_check(carve_check_result *res, carve_ssh *ssh, carve_check c, run *r,
-		     const carve_machine *m)
-{
-	carve_buf script = CARVE_BUF_INIT, cmd = CARVE_BUF_INIT;
-	carve_ssh_result out;
-	int err;
-
-	memset(&out, 0, sizeof(out));
-	if ((err = check_script(&script, c, m)) < 0 ||
-	    (err = carve_ps_command(&cmd, carve_buf_cstr(&script))) < 0) {
-		check_set(res, CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
-		goto done;
-	}
-	err = carve_ssh_exec(&out, ssh, carve_buf_cstr(&cmd),
-			     carve_plan_transport(r->plan)->command_timeout_ms, 0);
-	if (err == CARVE_ECANCELED) {
-		check_set(res, CARVE_STATUS_INTERRUPTED, NULL, "stopped by the lead");
-	} else if (err < 0) {
-		check_set(res, CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
-	} else {
-		err = check_parse(res, c, r->plan, m, out.out, out.out_len, out.err,
-				  out.err_len, out.exited ? out.exit_status : -1);
-	}
-done:
-	carve_ssh_result_done(&out);
-	carve_buf_done(&script);
-	carve_buf_done(&cmd);
-	return err;
-}
-
 static void set_unreachable(carve_preflight_machine *pm, const char *why)
 {
 	free(pm->unreachable);
 	pm->unreachable = strdup(why);
 }
 
-/* Where the machine's commands go: itself, or the exec host that asks it. */
-static void target_of(const run *r, const carve_machine *m, size_t exec_host,
-		      const char **host, uint16_t *port)
+static carve_ssh *open_to(run *r, carve_preflight_machine *pm, const carve_machine *m,
+			  size_t exec_host)
 {
-	size_t n;
-	const carve_exec_host *e = carve_plan_exec_hosts(r->plan, &n);
-
-	if (exec_host != CARVE_NONE) {
-		*host = e[exec_host].address;
-		*port = e[exec_host].port;
-	} else {
-		*host = m->address;
-		*port = m->port;
-	}
-}
-
-static carve_ssh *open_to(run *r, carve_preflight_machine *pm, const char *host,
-			  uint16_t port)
-{
-	carve_ssh_options o;
 	carve_ssh *ssh = NULL;
+	int err = exec_host == CARVE_NONE
+		  ? remote_open_machine(&ssh, r->plan, m, r->opts->cancel)
+		  : remote_open_exec(&ssh, r->plan, exec_host, r->opts->cancel);
 
-	carve_ssh_options_from_plan(&o, r->plan, host, port);
-	o.cancel = r->opts->cancel;
-	/* A refused host key needs no callback here: the machine's connect
-	 * failure carries it, fingerprint and all, into the audit log. */
-	if (carve_ssh_connect(&ssh, NULL, &o) < 0)
+	if (err < 0)
 		set_unreachable(pm, carve_error_last()->message);
 	return ssh;
 }
@@ -163,7 +113,6 @@ static void machine_job(size_t i, void *ctx)
 	const carve_machine *m = &carve_plan_machines(r->plan, &n)[pm->machine];
 	carve_ssh *ssh = NULL;
 	const carve_transport *t = carve_plan_transport(r->plan);
-	const char *host;
 	uint16_t port;
 
 	for (int c = 0; c < CARVE_CHECK__COUNT; c++)
@@ -188,9 +137,8 @@ static void machine_job(size_t i, void *ctx)
 		check_set(ping, err == 0 ? CARVE_STATUS_OK : CARVE_STATUS_FAILED,
 			  "{\"probe\":\"tcp\"}", err == 0 ? NULL : carve_error_last()->message);
 	} else if (r->management != CARVE_NONE) {
-		target_of(r, m, r->management, &host, &port);
-		if ((ssh = open_to(r, pm, host, port))) {
-			run_check(ping, ssh, CARVE_CHECK_PING, r, m);
+		if ((ssh = open_to(r, pm, m, r->management))) {
+			remote_check(ping, ssh, CARVE_CHECK_PING, r->plan, m);
 		} else {
 			/* The management host is the one that failed, not this
 			 * machine: say so on the ping, not as its connect. */
@@ -221,15 +169,13 @@ static void machine_job(size_t i, void *ctx)
 		carve_ssh_free(ssh);
 		ssh = NULL;
 	}
-	if (!ssh) {
-		target_of(r, m, via, &host, &port);
-		ssh = open_to(r, pm, host, port);
-	}
+	if (!ssh)
+		ssh = open_to(r, pm, m, CARVE_NONE);
 	for (int c = CARVE_CHECK_PING + 1; ssh && c < CARVE_CHECK__COUNT; c++) {
 		if (pm->checks[c].status != CARVE_STATUS_BLOCKED)
 			continue;
-		int err = run_check(&pm->checks[c], ssh, (carve_check)c, r, m);
-		if (err == CARVE_ECANCELED || err == CARVE_ETIMEOUT || err == CARVE_ENET)
+		int err = remote_check(&pm->checks[c], ssh, (carve_check)c, r->plan, m);
+		if (remote_session_lost(err))
 			break; /* the session is gone; the rest stay blocked */
 	}
 	carve_ssh_free(ssh);
@@ -293,9 +239,7 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	run r = { plan, opts, p, NULL, CARVE_NONE, PTHREAD_MUTEX_INITIALIZER, 0 };
 	if ((err = select_machines(p, plan, opts)) < 0)
 		goto fail;
-	for (size_t i = 0; i < n_exec && r.management == CARVE_NONE; i++)
-		if (e[i].role == CARVE_ROLE_MANAGEMENT)
-			r.management = i;
+	r.management = remote_exec_host(plan, CARVE_ROLE_MANAGEMENT);
 
 	if (t->probe == CARVE_PROBE_ICMP && p->n) {
 		alive = calloc(p->n, sizeof(*alive));

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,42 @@ static const cli_command commands[] = {
 	  "Exit status: 0 every key known or recorded, 1 a key changed, a host was\n"
 	  "unreachable or you declined, 2 bad usage.\n",
 	  cli_trust },
+	{ "run", "drive a chunk through the migration phases",
+	  "usage: carve run PLAN --chunk C [--phase P] [--retry-failed]\n"
+	  "                 [--machine M]... [--user U]... [--db FILE]\n"
+	  "\n"
+	  "Takes chunk C through pre-flight (machines not yet checked), restart,\n"
+	  "workstations (ADMT), mail (mailbox moves) and clients (Outlook 2003,\n"
+	  "logons, ActiveSync), from where the audit log says it is: run it again to\n"
+	  "continue.  Steps a stopped or killed carve left running are checked on the\n"
+	  "machines first, so nothing with side effects is done twice.  Each outcome\n"
+	  "is printed as it is logged; at the end, the counts per phase and every\n"
+	  "failure with its diagnosis.  Ctrl-C stops at once.\n"
+	  "\n"
+	  "  --chunk C        the chunk (required)\n"
+	  "  --phase P        only phase P: preflight, restart, workstations, mail or\n"
+	  "                   clients (default: all, in that order)\n"
+	  "  --retry-failed   run failed steps again (otherwise they stay failed)\n"
+	  "  --machine M      only machine M and its user (repeat for more)\n"
+	  "  --user U         only user U and their machine (repeat for more)\n"
+	  "  --db FILE        the audit database (default: the plan's)\n"
+	  "\n"
+	  "Exit status: 0 nothing failed, 1 something failed or the run was\n"
+	  "stopped, 2 bad usage, 4 could not run (another carve runs steps on the\n"
+	  "same database, the database cannot be written).\n",
+	  cli_run },
+	{ "skip", "record a phase as skipped, with the reason",
+	  "usage: carve skip PLAN --chunk C --phase P --reason TEXT\n"
+	  "                  [--machine M]... [--user U]... [--db FILE]\n"
+	  "\n"
+	  "Records the phase's steps that are not done as skipped by you, with the\n"
+	  "reason, for the chunk or only the named machines and users.  carve run\n"
+	  "then leaves them.  A skipped restart lets the workstation migrate anyway;\n"
+	  "other skipped steps block what depends on them.\n"
+	  "\n"
+	  "  --phase P       restart, workstations, mail or clients\n"
+	  "  --reason TEXT   why (required; it goes to the audit log)\n",
+	  cli_skip },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -233,4 +270,33 @@ bool cli_wants_help(const cli_command *cmd, int argc, char **argv)
 		}
 	}
 	return false;
+}
+
+static carve_cancel *stop;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	carve_cancel_fire(stop); /* a write to a pipe: safe here */
+}
+
+carve_cancel *cli_stop_on_signals(void)
+{
+	int err = carve_cancel_new(&stop);
+
+	if (err < 0) {
+		cli_engine_error(err);
+		return NULL;
+	}
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	return stop;
+}
+
+void cli_stop_done(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	carve_cancel_free(stop);
+	stop = NULL;
 }

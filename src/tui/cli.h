@@ -35,6 +35,8 @@ int cli_verify(int argc, char **argv);
 int cli_trust(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_inventory(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_skip(int argc, char **argv);
 
 /* Prints "carve CMD: message" and "try 'carve CMD --help'"; returns
  * EXIT_USAGE. */
@@ -66,6 +68,12 @@ int cli_open_audit(carve_audit **audit, char **path, const char *cmd,
  * Returns EXIT_DONE, or the exit status after printing the error. */
 int cli_begin_run(carve_audit **audit, int64_t *run, const char *db_opt,
 		  const carve_plan *plan, const char *command);
+
+/* A cancellation that Ctrl-C and SIGTERM fire, for a command's engine
+ * calls; NULL (after printing why) when it cannot be made.  End it with
+ * cli_stop_done(). */
+carve_cancel *cli_stop_on_signals(void);
+void cli_stop_done(void);
 
 /* Handles --help for a subcommand: true when argv asks for it (and the
  * usage has been printed). */

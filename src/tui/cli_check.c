@@ -7,20 +7,11 @@
 #include "glyph.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static carve_cancel *stop;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	carve_cancel_fire(stop); /* a write to a pipe: safe here */
-}
 
 typedef struct {
 	const carve_plan *plan;
@@ -130,6 +121,7 @@ int cli_check(int argc, char **argv)
 	}
 
 	carve_plan *plan = NULL;
+	carve_cancel *stop = NULL;
 	carve_audit *audit = NULL;
 	carve_preflight *report = NULL;
 	char command[256];
@@ -141,12 +133,10 @@ int cli_check(int argc, char **argv)
 	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE ||
 	    (status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
 		goto done;
-	if ((err = carve_cancel_new(&stop)) < 0) {
-		status = cli_engine_error(err);
+	if (!(stop = cli_stop_on_signals())) {
+		status = EXIT_RUNTIME;
 		goto done;
 	}
-	signal(SIGINT, on_interrupt);
-	signal(SIGTERM, on_interrupt);
 
 	carve_preflight_options o = CARVE_PREFLIGHT_OPTIONS_INIT;
 	progress p = { plan, n_machines, 0, isatty(2) };
@@ -183,11 +173,8 @@ int cli_check(int argc, char **argv)
 	if (carve_cancel_fired(stop))
 		printf("\nstopped: unfinished checks are recorded as interrupted\n");
 done:
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	cli_stop_done();
 	carve_preflight_free(report);
-	carve_cancel_free(stop);
-	stop = NULL;
 	carve_audit_free(audit);
 	carve_plan_free(plan);
 	free(machines);

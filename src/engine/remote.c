@@ -1,0 +1,185 @@
+/*
+ * remote.c - sessions and commands shared by the pre-flight and the
+ * migration steps.
+ */
+#include "remote.h"
+#include "transport_internal.h"
+#include "winps.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t remote_exec_host(const carve_plan *plan, carve_exec_role role)
+{
+	size_t n;
+	const carve_exec_host *e = carve_plan_exec_hosts(plan, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (e[i].role == role)
+			return i;
+	return CARVE_NONE;
+}
+
+void remote_target(const carve_plan *plan, const carve_machine *m, size_t via,
+		   const char **host, uint16_t *port)
+{
+	size_t n;
+	const carve_exec_host *e = carve_plan_exec_hosts(plan, &n);
+
+	if (via != CARVE_NONE) {
+		*host = e[via].address;
+		*port = e[via].port;
+	} else {
+		*host = m->address;
+		*port = m->port;
+	}
+}
+
+static int open_to(carve_ssh **out, const carve_plan *plan, const char *host, uint16_t port,
+		   carve_cancel *cancel)
+{
+	carve_ssh_options o;
+
+	carve_ssh_options_from_plan(&o, plan, host, port);
+	o.cancel = cancel;
+	/* A refused host key needs no callback: the step's failure carries
+	 * it, fingerprint and all, into the audit log. */
+	return carve_ssh_connect(out, NULL, &o);
+}
+
+int remote_open_machine(carve_ssh **out, const carve_plan *plan, const carve_machine *m,
+			carve_cancel *cancel)
+{
+	const char *host;
+	uint16_t port;
+
+	remote_target(plan, m, m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE, &host, &port);
+	return open_to(out, plan, host, port, cancel);
+}
+
+int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_cancel *cancel)
+{
+	size_t n;
+	const carve_exec_host *h = carve_plan_exec_hosts(plan, &n);
+
+	*out = NULL;
+	if (e >= n)
+		return carve_error_set(CARVE_EINVALID, "the plan has no exec host for this step");
+	return open_to(out, plan, h[e].address, h[e].port, cancel);
+}
+
+bool remote_session_lost(int err)
+{
+	return err == CARVE_ETIMEOUT || err == CARVE_ENET || err == CARVE_ECANCELED;
+}
+
+/* Windows' first error line: the text before " : " of a PowerShell error
+ * record's first line is the command, the rest the message. */
+static int script_error(const carve_ssh_result *r)
+{
+	carve_buf err = CARVE_BUF_INIT;
+	char *line, *sep;
+	int code;
+
+	carve_win_decode(&err, (const unsigned char *)r->err, r->err_len, CARVE_OEM_437);
+	line = carve_trim(err.ptr ? err.ptr : (char *)"");
+	line[strcspn(line, "\n")] = '\0';
+	if ((sep = strstr(line, " : ")))
+		line = sep + 3;
+	if (!r->exited)
+		code = carve_error_set(CARVE_ERROR, "the command ended without an exit status%s%s",
+				       *line ? ": " : "", line);
+	else if (*line)
+		code = carve_error_set(CARVE_ERROR, "%s", line);
+	else
+		code = carve_error_set(CARVE_ERROR, "the command failed with exit status %d",
+				       r->exit_status);
+	carve_buf_done(&err);
+	return code;
+}
+
+int remote_run(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
+	       const char *const *values)
+{
+	carve_buf cmd = CARVE_BUF_INIT;
+	carve_ssh_result r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	if ((err = cmd_line(&cmd, plan, c, values)) < 0)
+		goto done;
+	err = carve_ssh_exec(&r, ssh, carve_buf_cstr(&cmd),
+			     carve_plan_transport(plan)->command_timeout_ms, 0);
+	if (err == 0 && (!r.exited || r.exit_status != 0))
+		err = script_error(&r);
+	else if (err == 0 && r.out_truncated)
+		err = carve_error_set(CARVE_ERROR, "the %s command's output was cut short",
+				      cmd_key(c));
+	if (err == 0 && carve_win_decode(text, (const unsigned char *)r.out, r.out_len,
+					 CARVE_OEM_437) < 0)
+		err = carve_error_oom();
+done:
+	carve_ssh_result_done(&r);
+	carve_buf_done(&cmd);
+	return err;
+}
+
+int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
+		 const carve_plan *plan, const carve_machine *m)
+{
+	carve_buf script = CARVE_BUF_INIT, cmd = CARVE_BUF_INIT;
+	carve_ssh_result out;
+	int err;
+
+	memset(&out, 0, sizeof(out));
+	if ((err = check_script(&script, c, m)) < 0 ||
+	    (err = carve_ps_command(&cmd, carve_buf_cstr(&script))) < 0) {
+		check_set(res, CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
+		goto done;
+	}
+	err = carve_ssh_exec(&out, ssh, carve_buf_cstr(&cmd),
+			     carve_plan_transport(plan)->command_timeout_ms, 0);
+	if (err == CARVE_ECANCELED) {
+		check_set(res, CARVE_STATUS_INTERRUPTED, NULL, "stopped by the lead");
+	} else if (err < 0) {
+		check_set(res, CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
+	} else {
+		err = check_parse(res, c, plan, m, out.out, out.out_len, out.err,
+				  out.err_len, out.exited ? out.exit_status : -1);
+	}
+done:
+	carve_ssh_result_done(&out);
+	carve_buf_done(&script);
+	carve_buf_done(&cmd);
+	return err;
+}
+
+void remote_lines(char *text, void (*fn)(char *line, void *ctx), void *ctx)
+{
+	char *p = text;
+
+	while (p && *p) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		char *line = carve_trim(p);
+		if (*line)
+			fn(line, ctx);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+size_t remote_fields(char *line, char **f, size_t n)
+{
+	size_t k = 0;
+
+	f[k++] = line;
+	for (char *p = line; *p && k < n; p++)
+		if (*p == '|') {
+			*p = '\0';
+			f[k++] = p + 1;
+		}
+	for (size_t i = 0; i < k; i++)
+		f[i] = carve_trim(f[i]);
+	return k;
+}

@@ -1,0 +1,53 @@
+/*
+ * remote.h - what the steps share for talking to Windows: a session to
+ * where a machine's commands go (the machine, or the exec host that asks
+ * it), to an exec host by role, and running a step's command or a check on
+ * it with the plan's deadline.
+ */
+#ifndef CARVE_REMOTE_H
+#define CARVE_REMOTE_H
+
+#include "checks.h"
+#include "commands.h"
+
+/* The first exec host with role, or CARVE_NONE. */
+size_t remote_exec_host(const carve_plan *plan, carve_exec_role role);
+
+/* Where machine m's commands go: itself, or the exec host via (when not
+ * CARVE_NONE). */
+void remote_target(const carve_plan *plan, const carve_machine *m, size_t via,
+		   const char **host, uint16_t *port);
+
+/* A session to m (direct) or to the exec host that asks it (via). */
+int remote_open_machine(carve_ssh **out, const carve_plan *plan, const carve_machine *m,
+			carve_cancel *cancel);
+/* A session to exec host e. */
+int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_cancel *cancel);
+
+/*
+ * Runs command c with values on ssh within the plan's command timeout.
+ * *text (appended) gets stdout decoded to UTF-8 with LF line ends.
+ * Returns 0 when the script ended with exit status 0; otherwise a negative
+ * code whose message is the transport error or Windows' first error line.
+ * Transport errors (CARVE_ETIMEOUT, CARVE_ENET, CARVE_ECANCELED) leave the
+ * session unusable.
+ */
+int remote_run(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
+	       const char *const *values);
+
+/* Runs check c about m on ssh into res (checks.h).  Returns what
+ * carve_ssh_exec returned. */
+int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
+		 const carve_plan *plan, const carve_machine *m);
+
+/* Whether err means the session can no longer be used. */
+bool remote_session_lost(int err);
+
+/* Splits text (LF lines) in place: calls fn for each non-blank line. */
+void remote_lines(char *text, void (*fn)(char *line, void *ctx), void *ctx);
+
+/* Splits "a|b|c" in place into at most n fields, blanks trimmed; the last
+ * field keeps any further '|'.  Returns the number of fields. */
+size_t remote_fields(char *line, char **f, size_t n);
+
+#endif

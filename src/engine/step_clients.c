@@ -1,0 +1,220 @@
+/*
+ * step_clients.c - STEP 4: mail clients after the move.
+ *
+ * Outlook 2003 does not use autodiscover, so for each machine that has it
+ * carve adds a hosts entry pointing the source Exchange namespace at a
+ * target mailbox server, waits until Outlook has reconfigured itself to the
+ * target CAS, and removes the entry (the seed's "poor man's autodiscover").
+ * The add and the remove each look first, so running them again changes
+ * nothing.  Each migrated machine is also asked who is logged on: a user
+ * back on the source domain gets a new, empty profile, which is flagged.
+ * ActiveSync devices are re-pointed by a person, who signs each off.
+ */
+#include "pipeline.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int on_machine(carve_buf *text, pipeline *p, const carve_machine *m, carve_command c,
+		      const char *const *values)
+{
+	carve_ssh *ssh = NULL;
+	int err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel);
+
+	text->len = 0;
+	if (err == 0)
+		err = remote_run(text, ssh, p->plan, c, values);
+	carve_ssh_free(ssh);
+	return err;
+}
+
+static char *first_line(carve_buf *text)
+{
+	char *line = carve_trim(text->ptr ? text->ptr : (char *)"");
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+static void outlook(pipeline *p, pipe_object *o)
+{
+	const carve_machine *m = pipe_machine(p, o);
+	const carve_mail *mail = carve_plan_mail(p->plan);
+	carve_buf text = CARVE_BUF_INIT, ev = CARVE_BUF_INIT;
+	char why[768], added[16] = "", server[256] = "";
+	const char *values[] = { m->name, mail->target_mailbox_server, mail->source_namespace };
+	const char *one[] = { m->name };
+	struct timespec t0, now;
+	int err;
+
+	if (m->outlook != 2003) {
+		carve_buf_putc(&ev, '{');
+		pipe_json_num(&ev, "outlook", m->outlook);
+		pipe_json_str(&ev, "action", m->outlook ? "none: Outlook 2007 and later find the"
+			      " target by autodiscover" : "none: no Outlook");
+		carve_buf_putc(&ev, '}');
+		pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_OK, carve_buf_cstr(&ev), NULL);
+		goto done;
+	}
+	if (o->peer == CARVE_NONE || !pipe_done(&p->users[o->peer], SLOT_MOVE)) {
+		pipe_block(p, o, SLOT_OUTLOOK, "its user's mailbox has not moved yet: Outlook"
+			   " 2003 is re-pointed after the move");
+		goto done;
+	}
+	if (!mail->target_mailbox_server || !mail->source_namespace || !mail->target_cas) {
+		pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_FAILED, NULL, "the plan's mail section"
+			    " needs source_namespace, target_mailbox_server and target_cas to"
+			    " re-point Outlook 2003");
+		goto done;
+	}
+	if (pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_RUNNING, NULL, NULL) < 0)
+		goto done;
+	if ((err = on_machine(&text, p, m, CMD_HOSTS_ADD, values)) < 0) {
+		snprintf(why, sizeof(why), "the hosts entry could not be added: %s",
+			 carve_error_last()->message);
+		goto failed;
+	}
+	snprintf(added, sizeof(added), "%s", first_line(&text));
+
+	/* Outlook reconfigures itself the next time it reaches the mailbox
+	 * server through the entry. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if ((err = on_machine(&text, p, m, CMD_OUTLOOK_SERVER, one)) == 0) {
+			snprintf(server, sizeof(server), "%s", first_line(&text));
+			if (!strcasecmp(server, mail->target_cas))
+				break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((uint64_t)(now.tv_sec - t0.tv_sec) * 1000 > mail->outlook_timeout_ms) {
+			snprintf(why, sizeof(why), "Outlook still points at %s after %us: have the"
+				 " user start Outlook once (the hosts entry stays until it has"
+				 " reconfigured)", server[0] ? server : "its old server",
+				 mail->outlook_timeout_ms / 1000);
+			goto failed;
+		}
+		if (!pipe_sleep(p, mail->poll_interval_ms))
+			goto done; /* recorded running: the next run checks again */
+	}
+	if ((err = on_machine(&text, p, m, CMD_HOSTS_REMOVE, values)) < 0) {
+		snprintf(why, sizeof(why), "Outlook reconfigured, but the hosts entry could not be"
+			 " removed: %s", carve_error_last()->message);
+		goto failed;
+	}
+	carve_buf_putc(&ev, '{');
+	pipe_json_num(&ev, "outlook", 2003);
+	pipe_json_str(&ev, "hosts_entry", added);
+	pipe_json_str(&ev, "server", server);
+	pipe_json_str(&ev, "hosts_entry_removed", first_line(&text));
+	carve_buf_putc(&ev, '}');
+	pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_OK, carve_buf_cstr(&ev), NULL);
+	goto done;
+failed:
+	if (carve_error_last()->code != CARVE_ECANCELED || !pipe_cancelled(p)) {
+		carve_buf_putc(&ev, '{');
+		pipe_json_str(&ev, "hosts_entry", added);
+		pipe_json_str(&ev, "server", server);
+		carve_buf_putc(&ev, '}');
+		pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_FAILED, carve_buf_cstr(&ev), why);
+	}
+done:
+	carve_buf_done(&text);
+	carve_buf_done(&ev);
+}
+
+/* Who is logged on: someone on the source domain got a new profile. */
+static void logon(pipeline *p, pipe_object *o)
+{
+	const carve_machine *m = pipe_machine(p, o);
+	const carve_site *s = carve_plan_site(p->plan);
+	carve_buf text = CARVE_BUF_INIT, ev = CARVE_BUF_INIT;
+	const char *values[] = { m->name };
+	char why[768];
+	int err = on_machine(&text, p, m, CMD_COMPUTER, values);
+
+	if (err == CARVE_ECANCELED)
+		goto done;
+	if (err < 0) {
+		snprintf(why, sizeof(why), "could not ask who is logged on: %s",
+			 carve_error_last()->message);
+		pipe_record(p, o, SLOT_LOGON, CARVE_STATUS_FAILED, NULL, why);
+		goto done;
+	}
+	char *f[3] = { NULL, NULL, NULL };
+	size_t n = remote_fields(first_line(&text), f, 3);
+	const char *who = n >= 3 ? f[2] : "";
+	size_t dl = strlen(s->source.netbios);
+	bool source = !strncasecmp(who, s->source.netbios, dl) && who[dl] == '\\';
+	carve_buf_putc(&ev, '{');
+	pipe_json_str(&ev, "logged_on", who);
+	pipe_json_str(&ev, "domain", n >= 2 ? f[1] : "");
+	carve_buf_putc(&ev, '}');
+	snprintf(why, sizeof(why), "%s is logged on to the source domain %s: that makes a new,"
+		 " empty profile; have them log on to %s (disable the source account, or set"
+		 " the default logon domain)", who, s->source.netbios, s->target.netbios);
+	pipe_record(p, o, SLOT_LOGON, source ? CARVE_STATUS_WARN : CARVE_STATUS_OK,
+		    carve_buf_cstr(&ev), source ? why : NULL);
+done:
+	carve_buf_done(&text);
+	carve_buf_done(&ev);
+}
+
+static void clients_job(size_t i, void *ctx)
+{
+	pipeline *p = ctx;
+	pipe_object *o = &p->machines[i];
+	bool migrated = pipe_done(o, SLOT_ADMT);
+
+	if (pipe_cancelled(p))
+		return;
+	if (pipe_wants(p, o, SLOT_OUTLOOK)) {
+		if (migrated)
+			outlook(p, o);
+		else
+			pipe_block(p, o, SLOT_OUTLOOK, "the workstation has not migrated yet");
+	}
+	if (pipe_wants(p, o, SLOT_LOGON) && !pipe_cancelled(p)) {
+		if (migrated)
+			logon(p, o);
+		else
+			pipe_block(p, o, SLOT_LOGON, "the workstation has not migrated yet");
+	}
+}
+
+/* A device a person re-points: recorded once as waiting for their
+ * sign-off, with what to do. */
+static void activesync(pipeline *p)
+{
+	const carve_mail *mail = carve_plan_mail(p->plan);
+	const carve_site *s = carve_plan_site(p->plan);
+
+	for (size_t i = 0; i < p->n_users && !pipe_cancelled(p); i++) {
+		pipe_object *o = &p->users[i];
+		const carve_user *u = pipe_user(p, o);
+		if (!u->activesync || !pipe_wants(p, o, SLOT_ACTIVESYNC) ||
+		    (o->s[SLOT_ACTIVESYNC].status == CARVE_STATUS_PENDING &&
+		     o->s[SLOT_ACTIVESYNC].evidence))
+			continue;
+		if (!pipe_done(o, SLOT_MOVE)) {
+			pipe_block(p, o, SLOT_ACTIVESYNC, "the mailbox has not moved yet");
+			continue;
+		}
+		carve_buf ev = CARVE_BUF_INIT;
+		char why[512];
+		carve_buf_putc(&ev, '{');
+		pipe_json_str(&ev, "device", u->activesync);
+		carve_buf_putc(&ev, '}');
+		snprintf(why, sizeof(why), "waiting for a person: set the %s's Exchange server to"
+			 " %s and the account to %s\\%s, then sign it off", u->activesync,
+			 mail->target_cas ? mail->target_cas : "the target CAS",
+			 s->target.netbios, u->name);
+		pipe_record(p, o, SLOT_ACTIVESYNC, CARVE_STATUS_PENDING, carve_buf_cstr(&ev), why);
+		carve_buf_done(&ev);
+	}
+}
+
+void phase_clients(pipeline *p)
+{
+	pipe_each_machine(p, clients_job);
+	activesync(p);
+}

@@ -1,0 +1,169 @@
+/*
+ * cli_run.c - carve run: a chunk through the migration phases without the
+ * console.  Each outcome is printed as it is logged; at the end, the
+ * chunk's counts per phase and every failure with its diagnosis.
+ */
+#include "cli.h"
+#include "glyph.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Called with the engine's lock held: events arrive one at a time. */
+static void on_event(const carve_event *ev, void *ctx)
+{
+	char when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	(void)ctx;
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	printf("%s %s %-12s %-14s %-15s %s\n", when, glyph_status(ev->status),
+	       ev->phase ? ev->phase : "", ev->step ? ev->step : "",
+	       ev->machine ? ev->machine : ev->user ? ev->user : "",
+	       ev->diagnosis ? ev->diagnosis : carve_status_name(ev->status));
+	fflush(stdout);
+}
+
+static int print_failure(const carve_state_row *row, void *ctx)
+{
+	bool *any = ctx;
+	carve_phase ph;
+
+	if (row->status != CARVE_STATUS_FAILED && row->status != CARVE_STATUS_INTERRUPTED)
+		return 0;
+	if (!row->phase || carve_phase_parse(&ph, row->phase) < 0 ||
+	    ph < CARVE_PHASE_PREFLIGHT || ph > CARVE_PHASE_CLIENTS)
+		return 0;
+	if (!*any)
+		printf("\nfailures:\n");
+	*any = true;
+	printf("  %s %-15s %-12s %-14s %s\n", glyph_status(row->status), row->object,
+	       row->phase, row->step, row->diagnosis ? row->diagnosis : "");
+	return 0;
+}
+
+static void summarise(const carve_run_summary *s, carve_audit *audit, const char *chunk)
+{
+	static const carve_status cols[] = {
+		CARVE_STATUS_OK, CARVE_STATUS_WARN, CARVE_STATUS_FAILED, CARVE_STATUS_INTERRUPTED,
+		CARVE_STATUS_BLOCKED, CARVE_STATUS_RUNNING, CARVE_STATUS_PENDING,
+		CARVE_STATUS_SKIPPED,
+	};
+	bool any = false;
+
+	printf("\n%-13s", "phase");
+	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+		printf(" %11s", carve_status_name(cols[c]));
+	printf("\n");
+	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++) {
+		printf("%-13s", carve_phase_name((carve_phase)ph));
+		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+			printf(" %11u", s->counts[ph][cols[c]]);
+		printf("\n");
+	}
+	carve_audit_states(audit, chunk, print_failure, &any);
+}
+
+int cli_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "chunk", required_argument, NULL, 'c' },
+		{ "phase", required_argument, NULL, 'p' },
+		{ "retry-failed", no_argument, NULL, 'r' },
+		{ "machine", required_argument, NULL, 'm' },
+		{ "user", required_argument, NULL, 'm' },
+		{ "db", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *chunk = NULL, *db_opt = NULL, *phase_name = NULL;
+	const char **names = calloc((size_t)argc + 1, sizeof(*names));
+	size_t n_names = 0;
+	bool retry = false;
+	int c, status;
+
+	if (!names)
+		return EXIT_RUNTIME;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': chunk = optarg; break;
+		case 'p': phase_name = optarg; break;
+		case 'r': retry = true; break;
+		case 'm': names[n_names++] = optarg; break;
+		case 'd': db_opt = optarg; break;
+		default: free(names); return cli_option_error("run", c, argv);
+		}
+	}
+	carve_phase phase = CARVE_PHASE_PREFLIGHT;
+	if (argc - optind != 1 || !chunk) {
+		free(names);
+		return cli_usage_error("run", "name one PLAN and a --chunk");
+	}
+	if (phase_name && (carve_phase_parse(&phase, phase_name) < 0 ||
+			   phase < CARVE_PHASE_PREFLIGHT || phase > CARVE_PHASE_CLIENTS)) {
+		free(names);
+		return cli_usage_error("run", "--phase must be preflight, restart, workstations,"
+				       " mail or clients, not '%s'", phase_name);
+	}
+
+	carve_plan *plan = NULL;
+	carve_cancel *stop = NULL;
+	carve_audit *audit = NULL;
+	carve_run_summary summary;
+	char command[256];
+	int64_t run = 0;
+	int err;
+
+	snprintf(command, sizeof(command), "run --chunk %s%s%s%s", chunk,
+		 phase_name ? " --phase " : "", phase_name ? phase_name : "",
+		 retry ? " --retry-failed" : "");
+	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE)
+		goto done;
+	if (carve_plan_find_chunk(plan, chunk) == CARVE_NONE) {
+		status = cli_usage_error("run", "the plan has no chunk '%s'", chunk);
+		goto done;
+	}
+	if ((status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
+		goto done;
+	if (!(stop = cli_stop_on_signals())) {
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+
+	carve_run_options o = CARVE_RUN_OPTIONS_INIT;
+	o.chunk = chunk;
+	o.phase = phase_name ? (int)phase : -1;
+	o.retry_failed = retry;
+	o.names = n_names ? names : NULL;
+	o.audit = audit;
+	o.run = run;
+	o.cancel = stop;
+	o.on_event = on_event;
+	err = carve_run(&summary, plan, &o);
+	carve_audit_run_end(audit, run);
+	if (err < 0 && err != CARVE_ECANCELED) {
+		status = cli_engine_error(err);
+		goto done;
+	}
+	summarise(&summary, audit, chunk);
+	status = EXIT_DONE;
+	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++)
+		if (summary.counts[ph][CARVE_STATUS_FAILED] ||
+		    summary.counts[ph][CARVE_STATUS_INTERRUPTED])
+			status = EXIT_FAILURES;
+	if (err == CARVE_ECANCELED) {
+		printf("\nstopped: run it again to continue where it stopped\n");
+		status = EXIT_FAILURES;
+	}
+done:
+	cli_stop_done();
+	carve_audit_free(audit);
+	carve_plan_free(plan);
+	free(names);
+	return status;
+}
