@@ -4,11 +4,14 @@
  * duplicate keys, anchors refused), so a mistake is reported as
  * FILE:LINE:COL like a plan's.
  *
- *   lab:      { user, authorized_key, host_keys }
- *   defaults: any host field, applied to every host first
- *   hosts:    [ { name, port, role, os, power, disk_free, hotfixes,
- *                 services, administrators, nics, firewall, domain,
- *                 locked_profile, outlook, hosts_file, faults, replay } ]
+ *   lab:       { user, authorized_key, host_keys }
+ *   site:      { namespace, cas }  (Outlook 2003's old and new server)
+ *   defaults:  any host field, applied to every host first
+ *   hosts:     [ { name, port, role, os, power, disk_free, hotfixes,
+ *                  services, administrators, nics, firewall, domain,
+ *                  locked_profile, outlook, hosts_file, user,
+ *                  logged_on_source, quota, move_rate, faults, replay } ]
+ *   mailboxes: [ { user, size, items, bad_items, target_smtp } ]
  */
 #include "lab.h"
 #include "plan_internal.h"
@@ -242,7 +245,9 @@ static void apply_faults(loader *l, lab_host *h, const pnode *map)
 		else if (!strcmp(key, "reboot")) {
 			int64_t ms = ms_of(l, v, key, true);
 			f->reboot_s = ms < 0 ? -1 : (int32_t)(ms / 1000);
-		} else
+		} else if (!strcmp(key, "admt_error"))
+			copy(l, f->admt_error, sizeof(f->admt_error), v, key);
+		else
 			bad(l, map->u.kids[k], "unknown fault '%s'", key);
 	}
 }
@@ -309,6 +314,14 @@ static void apply(loader *l, lab_host *h, const pnode *map)
 		} else if (!strcmp(key, "outlook")) {
 			const char *s = scalar(l, v, key);
 			h->outlook = s ? (unsigned)atoi(s) : 0;
+		} else if (!strcmp(key, "user")) {
+			copy(l, h->user, sizeof(h->user), v, key);
+		} else if (!strcmp(key, "logged_on_source")) {
+			h->logged_on_source = boolean(l, v, key);
+		} else if (!strcmp(key, "quota")) {
+			h->quota = size_of(l, v, key);
+		} else if (!strcmp(key, "move_rate")) {
+			h->move_rate = size_of(l, v, key);
 		} else if (!strcmp(key, "faults")) {
 			apply_faults(l, h, v);
 		} else if (!strcmp(key, "replay")) {
@@ -329,6 +342,51 @@ static void host_defaults(lab_host *h)
 	h->nics[0] = (lab_nic){ "Ethernet", "wired", true };
 	h->nic_count = 1;
 	h->faults.reboot_s = 5;
+	h->quota = (uint64_t)10 << 30;
+	h->move_rate = (uint64_t)1 << 30;
+	h->progress.boot_time = time(NULL) - 3600;
+}
+
+static void load_mailboxes(loader *l, lab_fixture *fx, const pnode *seq)
+{
+	if (seq->kind != PNODE_SEQ) {
+		bad(l, seq, "'%s' must be a list", "mailboxes");
+		return;
+	}
+	if (!(fx->mailboxes = calloc(seq->len ? seq->len : 1, sizeof(*fx->mailboxes)))) {
+		bad(l, seq, "%s", "out of memory");
+		return;
+	}
+	fx->mailbox_count = seq->len;
+	for (size_t i = 0; i < seq->len; i++) {
+		const pnode *item = seq->u.kids[i];
+		lab_mailbox *mb = &fx->mailboxes[i];
+		mb->size = (uint64_t)500 << 20;
+		mb->items = 5000;
+		mb->target_smtp = true;
+		if (item->kind != PNODE_MAP) {
+			bad(l, item, "%s must be mappings", "mailboxes");
+			continue;
+		}
+		for (size_t k = 0; k + 1 < item->len; k += 2) {
+			const char *key = item->u.kids[k]->u.str;
+			const pnode *v = item->u.kids[k + 1];
+			const char *s;
+			if (!strcmp(key, "user"))
+				copy(l, mb->user, sizeof(mb->user), v, key);
+			else if (!strcmp(key, "size"))
+				mb->size = size_of(l, v, key);
+			else if ((!strcmp(key, "items") || !strcmp(key, "bad_items")) &&
+				 (s = scalar(l, v, key)))
+				*(key[0] == 'i' ? &mb->items : &mb->bad_items) = strtoull(s, NULL, 10);
+			else if (!strcmp(key, "target_smtp"))
+				mb->target_smtp = boolean(l, v, key);
+			else if (strcmp(key, "items") && strcmp(key, "bad_items"))
+				bad(l, item->u.kids[k], "unknown mailbox key '%s'", key);
+		}
+		if (!mb->user[0])
+			bad(l, item, "a mailbox needs a %s", "user");
+	}
 }
 
 static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
@@ -337,7 +395,27 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 	const pnode *defaults = pnode_get(root, "defaults");
 	const pnode *hosts = pnode_get(root, "hosts");
 
+	const pnode *site = pnode_get(root, "site"), *mailboxes = pnode_get(root, "mailboxes");
+
 	snprintf(fx->user, sizeof(fx->user), "carve");
+	snprintf(fx->namespace, sizeof(fx->namespace), "mail.fabrikam.com");
+	snprintf(fx->cas, sizeof(fx->cas), "outlook.contoso.com");
+	if (site && site->kind == PNODE_MAP) {
+		for (size_t k = 0; k + 1 < site->len; k += 2) {
+			const char *key = site->u.kids[k]->u.str;
+			const pnode *v = site->u.kids[k + 1];
+			if (!strcmp(key, "namespace"))
+				copy(l, fx->namespace, sizeof(fx->namespace), v, key);
+			else if (!strcmp(key, "cas"))
+				copy(l, fx->cas, sizeof(fx->cas), v, key);
+			else
+				bad(l, site->u.kids[k], "unknown site key '%s'", key);
+		}
+	} else if (site) {
+		bad(l, site, "'%s' must be a mapping", "site");
+	}
+	if (mailboxes)
+		load_mailboxes(l, fx, mailboxes);
 	if (lab && lab->kind == PNODE_MAP) {
 		for (size_t k = 0; k + 1 < lab->len; k += 2) {
 			const char *key = lab->u.kids[k]->u.str;
@@ -434,8 +512,23 @@ int lab_fixture_load(lab_fixture *out, const char *path)
 void lab_fixture_done(lab_fixture *f)
 {
 	free(f->hosts);
+	free(f->mailboxes);
 	f->hosts = NULL;
-	f->host_count = 0;
+	f->mailboxes = NULL;
+	f->host_count = f->mailbox_count = 0;
+}
+
+lab_mailbox *lab_find_mailbox(lab_site *site, const char *user)
+{
+	for (size_t i = 0; i < site->fixture.mailbox_count; i++)
+		if (strcasecmp(site->fixture.mailboxes[i].user, user) == 0)
+			return &site->fixture.mailboxes[i];
+	return NULL;
+}
+
+const char *lab_host_domain(const lab_host *h)
+{
+	return h->progress.domain[0] ? h->progress.domain : h->domain;
 }
 
 lab_host *lab_find_host(lab_site *site, const char *name)
@@ -449,6 +542,7 @@ lab_host *lab_find_host(lab_site *site, const char *name)
 bool lab_host_up(lab_host *h, time_t now)
 {
 	if (h->back_at && now >= h->back_at) {
+		h->progress.boot_time = h->back_at;
 		h->back_at = 0;
 		h->power = LAB_AWAKE;
 		h->locked_profile = false;

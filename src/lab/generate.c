@@ -6,8 +6,12 @@
  *
  * Machines are spread over two or more floors of at most 120 desks, and three or
  * more chunks, named by department and OS (FIN-W10-001); a third of every
- * department runs XP, reached through the management host MGMT01.  The
- * output is a pure function of the arguments.
+ * department runs XP, reached through the management host MGMT01.  Each
+ * machine has a user with a mailbox; every fifth runs Outlook 2003 and every
+ * seventh user has an ActiveSync phone.  A third of the failing share also
+ * has a mailbox the move will fail on (no SMTP address on the target user,
+ * too many bad items, larger than the target database allows).  The output
+ * is a pure function of the arguments.
  */
 #include "lab.h"
 
@@ -90,6 +94,38 @@ static unsigned fault_of(const gen *g, unsigned long i, bool xp)
 	return 0;
 }
 
+static bool outlook_2003(unsigned long i)
+{
+	return i % 5 == 4;
+}
+
+/* The mailbox of user i: its size in MiB, and what will fail its move
+ * (0 nothing, 1 no SMTP address, 2 bad items, 3 too large). */
+static unsigned mailbox_of(const gen *g, unsigned long i, unsigned *mib)
+{
+	uint64_t r = mix(g->seed * 7919ULL + i);
+
+	*mib = 100 + (unsigned)(r % 2900);
+	if (r / 4096 % 300 < g->failing_pct)
+		return 1 + (unsigned)(r / 7 % 3);
+	return 0;
+}
+
+static void write_mailboxes(FILE *f, const gen *g)
+{
+	fprintf(f, "mailboxes:\n");
+	for (unsigned long i = 0; i < g->n; i++) {
+		unsigned mib, fault = mailbox_of(g, i, &mib);
+		fprintf(f, "  - { user: user%05lu, size: %uMiB, items: %u", i + 1,
+			fault == 3 ? 12288 : mib, mib * 12);
+		if (fault == 1)
+			fprintf(f, ", target_smtp: false");
+		else if (fault == 2)
+			fprintf(f, ", bad_items: 80");
+		fprintf(f, " }\n");
+	}
+}
+
 static void write_fixture(FILE *f, const gen *g)
 {
 	fprintf(f, "# carve-lab fixture: %lu simulated machines (carve-lab --generate)\n"
@@ -97,6 +133,7 @@ static void write_fixture(FILE *f, const gen *g)
 		   "  user: carve\n"
 		   "  authorized_key: .lab/client.pub\n"
 		   "  host_keys: .lab/keys\n"
+		   "site: { namespace: mail.fabrikam.com, cas: outlook.contoso.com }\n"
 		   "defaults:\n"
 		   "  domain: FABRIKAM\n"
 		   "  disk_free: 24GiB\n"
@@ -104,7 +141,7 @@ static void write_fixture(FILE *f, const gen *g)
 		   "hosts:\n"
 		   "  - { name: MGMT01, role: management, port: %d }\n"
 		   "  - { name: ADMT01, role: admt, port: %d }\n"
-		   "  - { name: E2E01, role: mail, port: %d }\n",
+		   "  - { name: E2E01, role: mail, port: %d, quota: 10GiB, move_rate: 200MiB }\n",
 		g->n, g->base_port, g->base_port + 1, g->base_port + 2);
 	for (unsigned long i = 0; i < g->n; i++) {
 		char name[32];
@@ -113,7 +150,10 @@ static void write_fixture(FILE *f, const gen *g)
 		fprintf(f, "  - { name: %s", name);
 		if (!xp)
 			fprintf(f, ", port: %lu", (unsigned long)g->base_port + 10 + i);
-		fprintf(f, ", os: \"%s\"", xp ? "xp" : strstr(name, "-W7-") ? "7" : "10");
+		fprintf(f, ", os: \"%s\", user: user%05lu", xp ? "xp" : strstr(name, "-W7-") ? "7" : "10",
+			i + 1);
+		if (outlook_2003(i))
+			fprintf(f, ", outlook: 2003");
 		unsigned fault = fault_of(g, i, xp);
 		if (xp && fault != 3)
 			fprintf(f, ", hotfixes: [KB944043, KB944505, KB968730, KB2535512]");
@@ -130,6 +170,7 @@ static void write_fixture(FILE *f, const gen *g)
 		}
 		fprintf(f, " }\n");
 	}
+	write_mailboxes(f, g);
 }
 
 static void write_plan(FILE *f, const gen *g)
@@ -151,8 +192,12 @@ static void write_plan(FILE *f, const gen *g)
 		   "  source_namespace: mail.fabrikam.com\n"
 		   "  target_mailbox_server: 10.20.0.21\n"
 		   "  target_cas: outlook.contoso.com\n"
+		   "  poll_interval: 2s       # the lab's moves take seconds, not hours\n"
+		   "  move_timeout: 10m\n"
+		   "  outlook_timeout: 1m\n"
 		   "policy:\n"
 		   "  update_headroom: 2GiB\n"
+		   "  restart_timeout: 2m      # the lab's machines restart in 5 s\n"
 		   "transport:\n"
 		   "  user: carve\n"
 		   "  auth: key_file\n"
@@ -197,8 +242,9 @@ static void write_plan(FILE *f, const gen *g)
 	}
 	fprintf(f, "users:\n");
 	for (unsigned long i = 0; i < g->n; i++)
-		fprintf(f, "  - { name: user%05lu, chunk: %s }\n", i + 1,
-			departments[i % chunks].chunk);
+		fprintf(f, "  - { name: user%05lu, email: user%05lu@fabrikam.com, chunk: %s%s }\n",
+			i + 1, i + 1, departments[i % chunks].chunk,
+			i % 7 == 6 ? ", activesync: iPhone" : "");
 	fprintf(f, "machines:\n");
 	for (unsigned long i = 0; i < g->n; i++) {
 		char name[32];
@@ -210,6 +256,7 @@ static void write_plan(FILE *f, const gen *g)
 			xp ? "xp" : strstr(name, "-W7-") ? "7" : "10", i / desks + 1,
 			2 + (desk % DESKS_PER_ROW) * 6 + 1, 1 + (desk / DESKS_PER_ROW) * 2, i + 1,
 			departments[i % chunks].chunk);
+		fprintf(f, ", outlook: \"%s\"", outlook_2003(i) ? "2003" : "2010");
 		if (xp)
 			fprintf(f, ", reach: via, via: MGMT01 }\n");
 		else

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "internal.h"
+
 #define LAB_NAME 64
 #define LAB_MAX_LIST 32
 
@@ -38,7 +40,19 @@ typedef struct {
 	uint32_t latency_ms;    /* before each command's answer */
 	uint32_t slow_output_ms;/* between bytes of output */
 	int32_t reboot_s;       /* a restart takes this long; -1: never back */
+	char admt_error[160];   /* ADMT fails it with this log line, or "" */
 } lab_faults;
+
+/* What the migration did to a host.  Kept across a fixture reload, which
+ * changes a host's faults and preconditions, not its history. */
+typedef struct {
+	time_t boot_time;       /* last boot */
+	char domain[64];        /* set by ADMT; "" while in the fixture's domain */
+	char admt_status[32];   /* post-check status, "" before any ADMT run */
+	bool source_disabled;   /* its source computer account */
+	char default_domain[16];/* Winlogon DefaultDomainName */
+	char outlook_server[128]; /* the Outlook profile's server, "" for the namespace */
+} lab_progress;
 
 typedef struct {
 	char name[16];          /* NetBIOS name */
@@ -62,9 +76,32 @@ typedef struct {
 	unsigned outlook;       /* 0, 2003, 2007, ... */
 	char hosts_file[LAB_MAX_LIST][128];
 	size_t hosts_count;
+	char user[LAB_NAME];    /* whose machine it is */
+	bool logged_on_source;  /* that user is logged on to the source domain */
+	uint64_t quota;         /* mail host: target database limit, bytes */
+	uint64_t move_rate;     /* mail host: bytes moved per second */
 	lab_faults faults;
+	lab_progress progress;
 	char replay[512];       /* directory of canned answers, or "" */
 } lab_host;
+
+typedef enum { MOVE_NONE, MOVE_IN_PROGRESS, MOVE_COMPLETED, MOVE_FAILED } lab_move_state;
+
+/* A user's mailbox on the source, and its move. */
+typedef struct {
+	char user[LAB_NAME];
+	uint64_t size;          /* bytes */
+	uint64_t items;
+	uint64_t bad_items;     /* corrupt items the move will meet */
+	bool target_smtp;       /* the target mail-enabled user has the SMTP address */
+	struct {
+		lab_move_state state;
+		struct timespec started;
+		uint64_t bad_limit;
+		char message[256];
+		bool source_meu;    /* coexistence mail-enabled user created in the source */
+	} move;                 /* kept across a reload */
+} lab_mailbox;
 
 typedef struct {
 	char path[1024];        /* the fixture file */
@@ -73,6 +110,10 @@ typedef struct {
 	char host_keys[1024];   /* directory of host keys, created if missing */
 	lab_host *hosts;
 	size_t host_count;
+	lab_mailbox *mailboxes;
+	size_t mailbox_count;
+	char namespace[128];    /* the source Exchange namespace Outlook 2003 uses */
+	char cas[128];          /* what Outlook reconfigures to after the move */
 } lab_fixture;
 
 /* Loads a fixture; on error prints FILE:LINE:COL: message lines to stderr
@@ -84,9 +125,16 @@ void lab_fixture_done(lab_fixture *f);
 typedef struct {
 	pthread_mutex_t lock;
 	lab_fixture fixture;
+	char admt_log[256][256]; /* ADMT's log lines, a ring */
+	size_t admt_log_count;
+	char events[256][320];   /* the mail server's application log, a ring */
+	size_t event_count;
 } lab_site;
 
 lab_host *lab_find_host(lab_site *site, const char *name); /* lock held */
+lab_mailbox *lab_find_mailbox(lab_site *site, const char *user); /* lock held */
+/* The domain a host is in now. */
+const char *lab_host_domain(const lab_host *h);
 /* Whether a host answers now (awake, and not in the middle of a reboot). */
 bool lab_host_up(lab_host *h, time_t now);
 
@@ -105,6 +153,16 @@ typedef struct {
 	int exit_status;
 	bool reboot;            /* the host goes down after answering */
 } lab_answer;
+
+/* Answers the migration steps' commands (ADMT, mailbox moves, hosts file,
+ * Outlook, restart and boot time); false when script is none of them.
+ * Lock held.  self is the host asked, target the one -ComputerName named. */
+bool lab_migration(lab_answer *a, carve_buf *out, carve_buf *err, lab_site *site,
+		   lab_host *self, lab_host *target, const char *script);
+
+/* The value of "$name = '...'" in script (the way carve passes values),
+ * quotes undone; false when absent. */
+bool lab_script_var(char *out, size_t cap, const char *script, const char *name);
 
 /* Answers an exec request on host h (lock not held). */
 void lab_answer_command(lab_answer *a, lab_site *site, const char *host, const char *command);

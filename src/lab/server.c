@@ -330,11 +330,30 @@ static void reload(lab_site *site)
 	for (size_t i = 0; i < next.host_count; i++) {
 		lab_host *h = lab_find_host(site, next.hosts[i].name);
 		if (h) {
-			int port = h->port; /* endpoints stay where they are */
+			/* Endpoints stay where they are, and what the migration
+			 * did stays done. */
+			lab_host old = *h;
 			*h = next.hosts[i];
-			h->port = port;
+			h->port = old.port;
+			h->progress = old.progress;
+			h->back_at = old.back_at;
+			memcpy(h->hosts_file, old.hosts_file, sizeof(h->hosts_file));
+			h->hosts_count = old.hosts_count;
 		}
 	}
+	for (size_t i = 0; i < next.mailbox_count; i++) {
+		lab_mailbox *mb = lab_find_mailbox(site, next.mailboxes[i].user);
+		if (mb)
+			next.mailboxes[i].move = mb->move;
+	}
+	lab_mailbox *swap = site->fixture.mailboxes;
+	size_t swap_count = site->fixture.mailbox_count;
+	site->fixture.mailboxes = next.mailboxes;
+	site->fixture.mailbox_count = next.mailbox_count;
+	next.mailboxes = swap;
+	next.mailbox_count = swap_count;
+	memcpy(site->fixture.namespace, next.namespace, sizeof(next.namespace));
+	memcpy(site->fixture.cas, next.cas, sizeof(next.cas));
 	pthread_mutex_unlock(&site->lock);
 	lab_fixture_done(&next);
 	lab_journal(NULL, "reload", "\"result\":\"ok\"");

@@ -38,7 +38,31 @@ static void ps_error(lab_answer *a, carve_buf *err, const char *cmdlet, const ch
 	a->exit_status = 1;
 }
 
-/* The value of "-ComputerName 'X'" (or "X"), or "" when absent. */
+bool lab_script_var(char *out, size_t cap, const char *script, const char *name)
+{
+	char needle[80];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(needle, sizeof(needle), "$%s = '", name);
+	for (p = strstr(script, needle); p; p = strstr(p + 1, needle))
+		if (p == script || p[-1] == '\n')
+			break;
+	if (!p)
+		return false;
+	for (p += strlen(needle); *p && n + 1 < cap; p++) {
+		if (*p == '\'') {
+			if (p[1] != '\'')
+				break;
+			p++; /* a doubled quote stands for one */
+		}
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* The value of "-ComputerName 'X'" (or "X", or $var), or "" when absent. */
 static void computer_name(char *out, size_t cap, const char *script)
 {
 	const char *p = strcasestr(script, "-ComputerName");
@@ -50,6 +74,14 @@ static void computer_name(char *out, size_t cap, const char *script)
 	p += strlen("-ComputerName");
 	while (*p == ' ')
 		p++;
+	if (*p == '$') {
+		char var[32];
+		if (sscanf(p + 1, "%31[A-Za-z0-9_]", var) == 1 &&
+		    lab_script_var(out, cap, script, var))
+			return;
+		out[0] = '\0';
+		return;
+	}
 	char quote = (*p == '\'' || *p == '"') ? *p++ : 0;
 	while (*p && n + 1 < cap && (quote ? *p != quote : !isspace((unsigned char)*p)))
 		out[n++] = *p++;
@@ -135,7 +167,20 @@ static void q_firewall(carve_buf *out, const lab_host *h)
 
 static void q_system(carve_buf *out, const lab_host *h)
 {
-	carve_buf_printf(out, "%s|%s\r\n", h->name, h->domain);
+	/* After ADMT the user logs on to the target (the NetBIOS name is the
+	 * first label of its DNS name), unless the fixture says otherwise. */
+	char logon[64];
+	const char *domain = h->progress.domain[0] && !h->logged_on_source
+			     ? h->progress.domain : h->domain;
+	size_t n = strcspn(domain, ".");
+
+	for (size_t i = 0; i < n && i + 1 < sizeof(logon); i++)
+		logon[i] = (char)toupper((unsigned char)domain[i]);
+	logon[n < sizeof(logon) ? n : sizeof(logon) - 1] = '\0';
+	carve_buf_printf(out, "%s|%s|", h->name, lab_host_domain(h));
+	if (h->user[0])
+		carve_buf_printf(out, "%s\\%s", logon, h->user);
+	carve_buf_puts(out, "\r\n");
 }
 
 /*
@@ -252,6 +297,8 @@ static void run_script(lab_answer *a, carve_buf *out, carve_buf *err, lab_site *
 		put(out, "True\r\n");
 		return;
 	}
+	if (lab_migration(a, out, err, site, self, target, script))
+		return;
 	if (!query(out, target, script)) {
 		/* The first word PowerShell would fail to resolve. */
 		char word[64] = "";
