@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* asprintf */
 #endif
 #include "lab.h"
+#include "sshd.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -114,4 +115,127 @@ int t_lab_journal_count(const t_lab *lab, ...)
 	}
 	free(text);
 	return n;
+}
+
+static void write_fixture(const t_lab *lab, const int *port, const t_site_host *h, size_t n)
+{
+	FILE *f = fopen(lab->fixture, "w");
+
+	cr_assert_not_null(f);
+	fprintf(f, "lab: { user: carve, authorized_key: client.pub, host_keys: keys }\n"
+		   "site: { namespace: mail.fabrikam.com, cas: outlook.contoso.com }\n"
+		   "defaults:\n"
+		   "  domain: FABRIKAM\n"
+		   "  administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\svc_targetmigrator']\n"
+		   "  faults: { reboot: 1s }\n"
+		   "hosts:\n"
+		   "  - { name: MGMT01, role: management, port: %d }\n"
+		   "  - { name: ADMT01, role: admt, port: %d }\n"
+		   "  - { name: E2E01, role: mail, port: %d, quota: 1GiB, move_rate: 2GiB }\n",
+		port[0], port[1], port[2]);
+	for (size_t i = 0; i < n; i++) {
+		bool xp = !strcmp(h[i].os, "xp");
+		fprintf(f, "  - { name: %s, os: \"%s\"", h[i].name, h[i].os);
+		if (!xp)
+			fprintf(f, ", port: %d", port[3 + i]);
+		else if (!strstr(h[i].fixture, "hotfixes"))
+			fprintf(f, ", hotfixes: [KB944043, KB944505, KB968730, KB2535512]");
+		if (h[i].user)
+			fprintf(f, ", user: %s", h[i].user);
+		if (h[i].outlook)
+			fprintf(f, ", outlook: %u", h[i].outlook);
+		fprintf(f, "%s%s }\n", h[i].fixture[0] ? ", " : "", h[i].fixture);
+	}
+	fprintf(f, "mailboxes:\n");
+	for (size_t i = 0; i < n; i++)
+		if (h[i].user)
+			fprintf(f, "  - { user: %s, items: 900%s%s%s }\n", h[i].user,
+				strstr(h[i].mailbox, "size:") ? "" : ", size: 50MiB",
+				h[i].mailbox[0] ? ", " : "", h[i].mailbox);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void write_plan(const char *path, const t_lab *lab, const int *port,
+		       const t_site_host *h, size_t n)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fprintf(f, "site:\n"
+		   "  name: Lab pipeline\n"
+		   "  source: { netbios: FABRIKAM, dns: fabrikam.local }\n"
+		   "  target: { netbios: CONTOSO, dns: contoso.com, ou: \"OU=M,DC=contoso,DC=com\" }\n"
+		   "  migrator: svc_targetmigrator\n"
+		   "  database: %s/audit.db\n"
+		   "mail:\n"
+		   "  source_namespace: mail.fabrikam.com\n"
+		   "  target_mailbox_server: 10.20.0.21\n"
+		   "  target_cas: outlook.contoso.com\n"
+		   "  poll_interval: 300ms\n"
+		   "  move_timeout: 60s\n"
+		   "  outlook_timeout: 5s\n"
+		   "policy: { restart_timeout: 6s }\n"
+		   "transport:\n"
+		   "  user: carve\n"
+		   "  auth: key_file\n"
+		   "  key_file: client\n"
+		   "  known_hosts: known_hosts\n"
+		   "  probe: exec\n"
+		   "  timeouts: { connect: 1s, auth: 2s, command: 5s }\n"
+		   "  concurrency: 16\n"
+		   "exec_hosts:\n"
+		   "  - { name: MGMT01, role: management, address: 127.0.0.1, port: %d, concurrency: 8 }\n"
+		   "  - { name: ADMT01, role: admt, address: 127.0.0.1, port: %d, concurrency: 2 }\n"
+		   "  - { name: E2E01, role: mail, address: 127.0.0.1, port: %d, concurrency: 2 }\n"
+		   "floors:\n"
+		   "  - name: F1\n"
+		   "    map: |\n"
+		   "      +%0*d+\n"
+		   "      |%*s|\n"
+		   "      +%0*d+\n"
+		   "chunks:\n", lab->dir, port[0], port[1], port[2], (int)(2 * n + 2), 0,
+		(int)(2 * n + 2), "", (int)(2 * n + 2), 0);
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen |= !strcmp(h[j].chunk, h[i].chunk);
+		if (!seen)
+			fprintf(f, "  - { name: %s, cutover: \"2026-12-05T22:00:00Z\" }\n", h[i].chunk);
+	}
+	fprintf(f, "users:\n");
+	for (size_t i = 0; i < n; i++)
+		if (h[i].user)
+			fprintf(f, "  - { name: %s, email: %s@fabrikam.com, chunk: %s%s%s }\n",
+				h[i].user, h[i].user, h[i].chunk,
+				h[i].activesync ? ", activesync: " : "",
+				h[i].activesync ? h[i].activesync : "");
+	fprintf(f, "machines:\n");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "  - { name: %s, address: 127.0.0.1, os: \"%s\", floor: F1, at: [%zu, 1],"
+			   " chunk: %s", h[i].name, h[i].os, 1 + 2 * i, h[i].chunk);
+		if (h[i].user)
+			fprintf(f, ", user: %s", h[i].user);
+		if (h[i].outlook)
+			fprintf(f, ", outlook: \"%u\"", h[i].outlook);
+		if (!strcmp(h[i].os, "xp"))
+			fprintf(f, ", reach: via, via: MGMT01 }\n");
+		else
+			fprintf(f, ", port: %d }\n", port[3 + i]);
+	}
+	cr_assert_eq(fclose(f), 0);
+}
+
+char *t_lab_write_site(t_lab *lab, t_site_ports *ports, const t_site_host *hosts, size_t n)
+{
+	if (!ports->port) {
+		ports->n = n + 3;
+		ports->port = calloc(ports->n, sizeof(int));
+		cr_assert_not_null(ports->port);
+		t_free_ports(ports->port, ports->n);
+	}
+	cr_assert_eq(ports->n, n + 3);
+	write_fixture(lab, ports->port, hosts, n);
+	char *plan = t_path(lab->dir, "site.yaml");
+	write_plan(plan, lab, ports->port, hosts, n);
+	return plan;
 }

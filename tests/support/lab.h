@@ -28,4 +28,31 @@ void t_lab_done(t_lab *lab);
 /* How many journal lines hold every one of the given fragments (NULL-ended). */
 int t_lab_journal_count(const t_lab *lab, ...);
 
+/* A machine of a migration site: its lab host, its plan entry, its user. */
+typedef struct {
+	const char *name;
+	const char *os;       /* "10", "7" or "xp" (xp is asked through MGMT01) */
+	const char *chunk;
+	const char *user;     /* its user (each user has a mailbox), or NULL */
+	unsigned outlook;     /* 0, 2003 or 2010 */
+	const char *fixture;  /* more lab host fields ("faults: {...}"), or "" */
+	const char *mailbox;  /* more mailbox fields for its user, or "" */
+	const char *activesync; /* the user's device, or NULL */
+} t_site_host;
+
+/* The ports of a site: MGMT01, ADMT01, E2E01, then one per host. */
+typedef struct {
+	int *port;
+	size_t n;
+} t_site_ports;
+
+/*
+ * Writes lab->fixture and returns the plan (dir/site.yaml, owned) for a
+ * site with a management, an ADMT and a mail exec host and these machines,
+ * timeouts cut to what the lab needs.  The first call picks free ports into
+ * *ports; later calls (a fixture with other faults) keep them.  The audit
+ * database is dir/audit.db.
+ */
+char *t_lab_write_site(t_lab *lab, t_site_ports *ports, const t_site_host *hosts, size_t n);
+
 #endif

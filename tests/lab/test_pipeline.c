@@ -1,0 +1,255 @@
+/*
+ * test_pipeline.c - carve run end to end on carve-lab: a chunk of 30
+ * machines and users with every failure the seed names injected runs to
+ * the end; each failure carries the expected diagnosis; fixing the faults
+ * in the lab and running with --retry-failed completes only those.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include "carve.h"
+#include "lab.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK "wave1"
+#define HEALTHY(n, os, u) { n, os, CHUNK, u, 2010, "", "", NULL }
+
+/* The site before the migration: healthy but for the restart that never
+ * ends and the three mailboxes the move will fail on. */
+static t_site_host hosts[] = {
+	{ "WS-NOBOOT", "10", CHUNK, "u-noboot", 2010, "faults: { reboot: never }", "", NULL },
+	{ "XP-HOTFIX", "xp", CHUNK, "u-hotfix", 2010, "", "", NULL },
+	{ "WS-ADMIN", "10", CHUNK, "u-admin", 2010, "", "", NULL },
+	{ "WS-WIFI", "7", CHUNK, "u-wifi", 2010, "", "", NULL },
+	{ "WS-FW", "10", CHUNK, "u-fw", 2010, "", "", NULL },
+	{ "WS-SVC", "7", CHUNK, "u-svc", 2010, "", "", NULL },
+	{ "WS-ODD", "10", CHUNK, "u-odd", 2010, "", "", NULL },
+	{ "WS-SMTP", "10", CHUNK, "u-smtp", 2010, "", "target_smtp: false", NULL },
+	{ "WS-BAD", "7", CHUNK, "u-bad", 2010, "", "bad_items: 80", NULL },
+	{ "WS-BIG", "10", CHUNK, "u-big", 2010, "", "size: 2GiB", NULL },
+	{ "WS-SOURCE", "10", CHUNK, "u-source", 2010, "logged_on_source: true", "", NULL },
+	{ "WS-OL1", "10", CHUNK, "u-ol1", 2003, "", "", "iPhone" },
+	{ "XP-OL2", "xp", CHUNK, "u-ol2", 2003, "", "", NULL },
+	{ "WS-OL3", "7", CHUNK, "u-ol3", 2003, "", "", NULL },
+	HEALTHY("WS-01", "10", "u-01"), HEALTHY("WS-02", "7", "u-02"),
+	HEALTHY("WS-03", "10", "u-03"), HEALTHY("XP-04", "xp", "u-04"),
+	HEALTHY("WS-05", "10", "u-05"), HEALTHY("WS-06", "7", "u-06"),
+	HEALTHY("WS-07", "10", "u-07"), HEALTHY("XP-08", "xp", "u-08"),
+	HEALTHY("WS-09", "10", "u-09"), HEALTHY("WS-10", "7", "u-10"),
+	HEALTHY("WS-11", "10", "u-11"), HEALTHY("WS-12", "10", "u-12"),
+	HEALTHY("WS-13", "7", "u-13"), HEALTHY("XP-14", "xp", "u-14"),
+	HEALTHY("WS-15", "10", "u-15"), HEALTHY("WS-16", "10", "u-16"),
+};
+#define N_HOSTS (sizeof(hosts) / sizeof(hosts[0]))
+
+/* What went wrong on the machines between the pre-flight and ADMT. */
+static const struct { const char *name, *fixture; } admt_faults[] = {
+	{ "XP-HOTFIX", "hotfixes: [KB944043]" },
+	{ "WS-ADMIN", "administrators: ['FABRIKAM\\Domain Admins']" },
+	{ "WS-WIFI", "nics: [{ name: Ethernet, kind: wired, enabled: true },"
+		     " { name: Wi-Fi, kind: wireless, enabled: true }]" },
+	{ "WS-FW", "firewall: { domain: true }" },
+	{ "WS-SVC", "services: { RemoteRegistry: stopped }" },
+	{ "WS-ODD", "faults: { admt_error: 'The trust relationship between this workstation"
+		    " and the primary domain failed.' }" },
+};
+
+static t_lab lab;
+static t_site_ports ports;
+static char *plan;
+
+static void setup(void)
+{
+	t_lab_init(&lab);
+	plan = t_lab_write_site(&lab, &ports, hosts, N_HOSTS);
+	t_lab_start(&lab);
+}
+
+static void teardown(void)
+{
+	t_lab_done(&lab);
+	free(plan);
+	free(ports.port);
+}
+
+TestSuite(pipeline, .init = setup, .fini = teardown, .timeout = 240);
+
+static t_result run_carve(const char *extra1, const char *extra2)
+{
+	const char *argv[] = { CARVE_BIN, "run", plan, "--chunk", CHUNK, extra1, extra2, NULL };
+	return t_run(argv, NULL);
+}
+
+/* The current state of object in phase/step, from the audit log. */
+typedef struct {
+	const char *object, *step;
+	carve_status status;
+	char diagnosis[1024];
+	char evidence[4096];
+	bool found;
+} lookup;
+
+static int find_state(const carve_state_row *row, void *ctx)
+{
+	lookup *l = ctx;
+
+	if (strcasecmp(row->object, l->object) || strcmp(row->step, l->step))
+		return 0;
+	l->found = true;
+	l->status = row->status;
+	snprintf(l->diagnosis, sizeof(l->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
+	snprintf(l->evidence, sizeof(l->evidence), "%s", row->evidence ? row->evidence : "");
+	return 0;
+}
+
+static lookup state_of(const char *object, const char *step)
+{
+	lookup l = { object, step, CARVE_STATUS_PENDING, "", "", false };
+	carve_audit_options o = CARVE_AUDIT_OPTIONS_INIT;
+	carve_audit *audit = NULL;
+	char *db = t_path(lab.dir, "audit.db");
+
+	o.read_only = true;
+	cr_assert_eq(carve_audit_open(&audit, db, &o), 0, "%s", carve_error_last()->message);
+	cr_assert_eq(carve_audit_states(audit, CHUNK, find_state, &l), 0);
+	carve_audit_free(audit);
+	free(db);
+	return l;
+}
+
+static void expect(const char *object, const char *step, carve_status status,
+		   const char *words)
+{
+	lookup l = state_of(object, step);
+
+	cr_assert(l.found, "%s %s: no state", object, step);
+	cr_assert_eq(l.status, status, "%s %s: %s, not %s (%s)", object, step,
+		     carve_status_name(l.status), carve_status_name(status), l.diagnosis);
+	cr_assert(!words || strstr(l.diagnosis, words) || strstr(l.evidence, words),
+		  "%s %s: '%s' not in %s | %s", object, step, words, l.diagnosis, l.evidence);
+}
+
+static int journal(const char *host, const char *event, const char *what)
+{
+	char h[80], e[80];
+
+	snprintf(h, sizeof(h), "\"host\":\"%s\"", host);
+	snprintf(e, sizeof(e), "\"event\":\"%s\"", event);
+	return t_lab_journal_count(&lab, h, e, what, NULL);
+}
+
+static int moves_started(const char *user)
+{
+	char u[80];
+
+	snprintf(u, sizeof(u), "\"user\":\"%s\"", user);
+	return t_lab_journal_count(&lab, "\"event\":\"move\"", u, "\"result\":\"started\"", NULL);
+}
+
+Test(pipeline, diagnoses_every_failure_and_retries_only_those)
+{
+	/* The pre-flight and the restarts on the site as it was checked. */
+	t_result r = run_carve("--phase", "preflight");
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	t_result_done(&r);
+	r = run_carve("--phase", "restart");
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	t_result_done(&r);
+	expect("WS-NOBOOT", "restart", CARVE_STATUS_FAILED, "did not come back");
+	expect("WS-01", "restart", CARVE_STATUS_OK, "\"boot_after\"");
+	expect("XP-04", "restart", CARVE_STATUS_OK, NULL);
+
+	/* Then things change on the floor before ADMT runs. */
+	for (size_t i = 0; i < sizeof(admt_faults) / sizeof(admt_faults[0]); i++)
+		for (size_t k = 0; k < N_HOSTS; k++)
+			if (!strcmp(hosts[k].name, admt_faults[i].name))
+				hosts[k].fixture = admt_faults[i].fixture;
+	free(t_lab_write_site(&lab, &ports, hosts, N_HOSTS));
+	t_lab_reload(&lab);
+
+	r = run_carve(NULL, NULL);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	t_result_done(&r);
+
+	/* Workstations: each cause in the seed's order, or ADMT's own log. */
+	expect("XP-HOTFIX", "admt", CARVE_STATUS_FAILED, "missing KB944505");
+	expect("WS-ADMIN", "admt", CARVE_STATUS_FAILED, "svc_targetmigrator is not a member");
+	expect("WS-WIFI", "admt", CARVE_STATUS_FAILED, "wireless adapter 'Wi-Fi' is enabled");
+	expect("WS-FW", "admt", CARVE_STATUS_FAILED, "\"cause\":\"firewall\"");
+	expect("WS-SVC", "admt", CARVE_STATUS_FAILED, "Remote Registry is stopped");
+	expect("WS-ODD", "admt", CARVE_STATUS_FAILED, "ADMT's log says");
+	expect("WS-ODD", "admt", CARVE_STATUS_FAILED, "The trust relationship");
+	expect("WS-NOBOOT", "admt", CARVE_STATUS_BLOCKED, NULL);
+	expect("WS-01", "admt", CARVE_STATUS_OK, "Completed");
+	expect("XP-04", "admt", CARVE_STATUS_OK, NULL);
+	expect("WS-01", "source-account", CARVE_STATUS_OK, NULL);
+
+	/* Mail: each of the seed's three causes. */
+	expect("u-smtp", "move", CARVE_STATUS_FAILED, "no SMTP address u-smtp@fabrikam.com");
+	expect("u-bad", "move", CARVE_STATUS_FAILED, "80 bad items, more than the bad item"
+	       " limit of 50");
+	expect("u-big", "move", CARVE_STATUS_FAILED, "more than the target database allows");
+	expect("u-01", "move", CARVE_STATUS_OK, "\"source_mail_user\":true");
+
+	/* Clients: Outlook 2003 re-pointed through the hosts file, a logon to
+	 * the source flagged, the phone waiting for its person. */
+	expect("WS-OL1", "outlook", CARVE_STATUS_OK, "outlook.contoso.com");
+	expect("XP-OL2", "outlook", CARVE_STATUS_OK, "\"hosts_entry_removed\":\"removed\"");
+	expect("WS-01", "outlook", CARVE_STATUS_OK, "autodiscover");
+	expect("WS-SOURCE", "logon", CARVE_STATUS_WARN, "logged on to the source domain");
+	expect("u-ol1", "activesync", CARVE_STATUS_PENDING, "sign it off");
+	expect("WS-ADMIN", "outlook", CARVE_STATUS_BLOCKED, NULL);
+	cr_assert_eq(journal("WS-OL1", "hosts", "\"change\":\"add\""), 1);
+	cr_assert_eq(journal("WS-OL1", "hosts", "\"change\":\"remove\""), 1);
+
+	/* Fix everything in the lab and retry only what failed. */
+	for (size_t k = 0; k < N_HOSTS; k++) {
+		if (strcmp(hosts[k].name, "WS-SOURCE"))
+			hosts[k].fixture = "";
+		hosts[k].mailbox = "";
+	}
+	free(t_lab_write_site(&lab, &ports, hosts, N_HOSTS));
+	t_lab_reload(&lab);
+	r = run_carve("--retry-failed", NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	t_result_done(&r);
+
+	const char *fixed[] = { "WS-NOBOOT", "XP-HOTFIX", "WS-ADMIN", "WS-WIFI", "WS-FW",
+				"WS-SVC", "WS-ODD" };
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		expect(fixed[i], "admt", CARVE_STATUS_OK, NULL);
+		cr_assert_eq(journal(fixed[i], "admt", "\"result\":\"migrated\""), 1, "%s", fixed[i]);
+	}
+	cr_assert_eq(journal("WS-NOBOOT", "state", "\"change\":\"restart\""), 2);
+	expect("WS-NOBOOT", "restart", CARVE_STATUS_OK, NULL);
+	const char *fixed_users[] = { "u-smtp", "u-bad", "u-big" };
+	for (size_t i = 0; i < 3; i++) {
+		expect(fixed_users[i], "move", CARVE_STATUS_OK, NULL);
+		cr_assert_eq(moves_started(fixed_users[i]), 2, "%s", fixed_users[i]);
+	}
+
+	/* What had succeeded was not touched again. */
+	for (size_t k = 0; k < N_HOSTS; k++) {
+		const char *n = hosts[k].name;
+		bool refixed = false;
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+			refixed |= !strcmp(fixed[i], n);
+		if (!refixed)
+			cr_assert_eq(journal(n, "state", "\"change\":\"restart\""), 1, "%s", n);
+		cr_assert_eq(journal(n, "admt", "\"result\":\"migrated\""), 1, "%s", n);
+		bool moved_again = false;
+		for (size_t i = 0; i < 3; i++)
+			moved_again |= !strcmp(fixed_users[i], hosts[k].user);
+		if (!moved_again)
+			cr_assert_eq(moves_started(hosts[k].user), 1, "%s", hosts[k].user);
+	}
+	expect("WS-SOURCE", "logon", CARVE_STATUS_WARN, NULL);
+
+	const char *verify[] = { CARVE_BIN, "verify", plan, NULL };
+	r = t_run(verify, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	t_result_done(&r);
+}
