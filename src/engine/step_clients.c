@@ -69,21 +69,23 @@ static void outlook(pipeline *p, pipe_object *o)
 	}
 	if (pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_RUNNING, NULL, NULL) < 0)
 		goto done;
-	if ((err = on_machine(&text, p, m, CMD_HOSTS_ADD, values)) < 0) {
-		snprintf(why, sizeof(why), "the hosts entry could not be added: %s",
-			 carve_error_last()->message);
-		goto failed;
-	}
-	snprintf(added, sizeof(added), "%s", first_line(&text));
-
-	/* Outlook reconfigures itself the next time it reaches the mailbox
-	 * server through the entry. */
+	/* Outlook may have reconfigured already (an earlier run was stopped
+	 * after the entry did its work): then the entry is only removed. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
+	for (bool asked = false;; asked = true) {
 		if ((err = on_machine(&text, p, m, CMD_OUTLOOK_SERVER, one)) == 0) {
 			snprintf(server, sizeof(server), "%s", first_line(&text));
 			if (!strcasecmp(server, mail->target_cas))
 				break;
+		}
+		if (!asked) {
+			if ((err = on_machine(&text, p, m, CMD_HOSTS_ADD, values)) < 0) {
+				snprintf(why, sizeof(why), "the hosts entry could not be added: %s",
+					 carve_error_last()->message);
+				goto failed;
+			}
+			snprintf(added, sizeof(added), "%s", first_line(&text));
+			continue; /* Outlook reconfigures on its next connection */
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((uint64_t)(now.tv_sec - t0.tv_sec) * 1000 > mail->outlook_timeout_ms) {
@@ -103,7 +105,7 @@ static void outlook(pipeline *p, pipe_object *o)
 	}
 	carve_buf_putc(&ev, '{');
 	pipe_json_num(&ev, "outlook", 2003);
-	pipe_json_str(&ev, "hosts_entry", added);
+	pipe_json_str(&ev, "hosts_entry", added[0] ? added : "not needed: already reconfigured");
 	pipe_json_str(&ev, "server", server);
 	pipe_json_str(&ev, "hosts_entry_removed", first_line(&text));
 	carve_buf_putc(&ev, '}');
