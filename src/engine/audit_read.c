@@ -207,7 +207,7 @@ int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb,
 
 	if (sqlite3_prepare_v2(audit->db,
 			       "SELECT s.object_kind, s.object, s.chunk, s.phase, s.step,"
-			       " s.status, s.time, s.diagnosis, e.evidence, s.seq, e.run"
+			       " s.status, s.time, s.diagnosis, e.evidence, s.seq, e.run, e.actor"
 			       " FROM state s JOIN events e ON e.seq = s.seq"
 			       " WHERE ?1 IS NULL OR s.chunk = ?1"
 			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
@@ -228,6 +228,7 @@ int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb,
 		row.evidence = text_or_null(st, 8);
 		row.seq = sqlite3_column_int64(st, 9);
 		row.run = sqlite3_column_int64(st, 10);
+		row.actor = text_or_null(st, 11);
 		if ((err = cb(&row, ctx)) != 0)
 			goto done;
 	}

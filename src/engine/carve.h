@@ -111,6 +111,12 @@ typedef struct {
 	uint32_t move_timeout_ms;          /* a mailbox move may take, default 24h */
 	uint32_t poll_interval_ms;         /* between status polls, default 30s */
 	uint32_t outlook_timeout_ms;       /* for Outlook 2003 to reconfigure, default 1h */
+	const char *smtp_domain;           /* fabrikam.com: whose MX and autodiscover
+					    * teardown checks; NULL: from the users' email */
+	const char *target_mx;             /* the MX host the domain must end on; NULL:
+					    * any host in the target's DNS domain */
+	const char *resolver;              /* IPv4 address teardown asks, or NULL */
+	uint16_t resolver_port;            /* default 53 */
 } carve_mail;
 
 typedef struct {
@@ -414,6 +420,7 @@ typedef struct {
 	const char *time;
 	const char *diagnosis;   /* may be NULL */
 	const char *evidence;    /* JSON, may be NULL */
+	const char *actor;       /* "engine", or the person who signed it off */
 	int64_t seq;             /* the event that set it */
 	int64_t run;
 } carve_state_row;
@@ -707,6 +714,33 @@ int carve_run(carve_run_summary *out, const carve_plan *plan, const carve_run_op
 int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const char *chunk,
 	       carve_phase phase, const char *const *names, const char *actor,
 	       const char *reason);
+
+/* ------------------------------------------------------------ teardown */
+
+/*
+ * Checks the teardown items carve can verify and records each result
+ * (phase teardown, step the item's id): no outstanding mailbox and every
+ * workstation migrated (from the audit log), the MX and autodiscover
+ * records of mail.smtp_domain (asked of mail.resolver).  Returns 0 when the
+ * checks were carried out; read the verdicts with carve_audit_states.
+ */
+int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run);
+
+/* A person's sign-off: a teardown item, or a step a person does (an
+ * ActiveSync device re-pointed: user and step "activesync"). */
+typedef struct {
+	const char *who;  /* required */
+	const char *item; /* a teardown item's id, or NULL */
+	const char *user; /* with step */
+	const char *step;
+	const char *note; /* may be NULL */
+} carve_signoff;
+
+/* Records the sign-off.  CARVE_EINVALID when it names nothing in the plan,
+ * or an item carve verifies whose last verification did not pass (it
+ * cannot be signed off while its verification fails). */
+int carve_signoff_record(const carve_plan *plan, carve_audit *audit, int64_t run,
+			 const carve_signoff *s);
 
 #ifdef __cplusplus
 }

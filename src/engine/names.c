@@ -148,6 +148,15 @@ bool plan_name_address(const char *s, const char **why)
 	       inet_pton(AF_INET6, s, addr) == 1 || carve_name_dns(s, why);
 }
 
+bool plan_name_ipv4(const char *s, const char **why)
+{
+	unsigned char addr[4];
+
+	if (inet_pton(AF_INET, s, addr) != 1)
+		return fail(why, "it must be an IPv4 address such as 10.0.0.53");
+	return true;
+}
+
 bool plan_name_email(const char *s, const char **why)
 {
 	const char *at = strchr(s, '@');
@@ -163,6 +172,10 @@ bool plan_name_dn(const char *s, const char **why)
 {
 	if (!strchr(s, '='))
 		return fail(why, "it needs '=', as in OU=Workstations,DC=contoso,DC=com");
+	/* It reaches ADMT's command line, which Windows PowerShell re-quotes
+	 * without escaping double quotes. */
+	if (strpbrk(s, "\"`$\r\n\t"))
+		return fail(why, "it must not contain \", `, $ or control characters");
 	return true;
 }
 

@@ -299,6 +299,7 @@ int plan_check(plan_load *ld);
 bool plan_name_ident(const char *s, const char **why);
 bool plan_name_domain(const char *s, const char **why);
 bool plan_name_address(const char *s, const char **why);
+bool plan_name_ipv4(const char *s, const char **why);
 bool plan_name_email(const char *s, const char **why);
 bool plan_name_dn(const char *s, const char **why);
 bool plan_name_env(const char *s, const char **why);

@@ -17,6 +17,7 @@ static const plan_rule rule_netbios = { "NetBIOS name", carve_name_netbios };
 static const plan_rule rule_sam = { "sAMAccountName", carve_name_sam };
 static const plan_rule rule_domain = { "DNS name", plan_name_domain };
 static const plan_rule rule_address = { "address", plan_name_address };
+static const plan_rule rule_ipv4 = { "IPv4 address", plan_name_ipv4 };
 static const plan_rule rule_dn = { "distinguished name", plan_name_dn };
 static const plan_rule rule_email = { "email address", plan_name_email };
 static const plan_rule rule_env = { "environment variable name", plan_name_env };
@@ -106,6 +107,10 @@ static const plan_field mail_fields[] = {
 	{ KEY("move_timeout", plan_set_duration, move_timeout_ms) },
 	{ KEY("poll_interval", plan_set_duration, poll_interval_ms) },
 	{ KEY("outlook_timeout", plan_set_duration, outlook_timeout_ms) },
+	{ KEY("smtp_domain", plan_set_string, smtp_domain), .arg = &rule_domain },
+	{ KEY("target_mx", plan_set_string, target_mx), .arg = &rule_domain },
+	{ KEY("resolver", plan_set_string, resolver), .arg = &rule_ipv4 },
+	{ UINT("resolver_port", resolver_port, 1, 65535) },
 };
 #undef OBJ
 
@@ -329,6 +334,7 @@ void plan_walk(plan_load *ld, const pnode *root)
 	ld->mail.move_timeout_ms = 24 * 3600 * 1000;
 	ld->mail.poll_interval_ms = 30 * 1000;
 	ld->mail.outlook_timeout_ms = 3600 * 1000;
+	ld->mail.resolver_port = 53;
 	t->user = "carve";
 	t->port = 22;
 	t->connect_timeout_ms = 5000;

@@ -144,6 +144,33 @@ static const cli_command commands[] = {
 	  "  --phase P       restart, workstations, mail or clients\n"
 	  "  --reason TEXT   why (required; it goes to the audit log)\n",
 	  cli_skip },
+	{ "teardown", "check and show the end-of-coexistence checklist",
+	  "usage: carve teardown PLAN [--db FILE]\n"
+	  "\n"
+	  "Verifies the checklist items carve can check and records each result: no\n"
+	  "outstanding mailbox and every workstation migrated (from the audit log),\n"
+	  "the MX and autodiscover records of mail.smtp_domain (asked of\n"
+	  "mail.resolver).  Then prints the seed's checklist, Exchange first, with\n"
+	  "each item's state, what is wrong, or who signed it off and when.\n"
+	  "\n"
+	  "Exit status: 0 every item done, 1 items open, 2 bad usage.\n",
+	  cli_teardown },
+	{ "signoff", "record a person's sign-off",
+	  "usage: carve signoff PLAN (--item ID | --user U --step activesync)\n"
+	  "                     [--who NAME] [--note TEXT] [--db FILE]\n"
+	  "\n"
+	  "Records that a person did and checked a teardown item (trust removed,\n"
+	  "forwarders removed, ...) or re-pointed a user's ActiveSync device.  An\n"
+	  "item carve verifies can be signed off only after its verification passed.\n"
+	  "\n"
+	  "  --item ID     a teardown item of the plan (carve teardown lists them)\n"
+	  "  --user U      with --step activesync: U's device was re-pointed\n"
+	  "  --who NAME    who signs (default: your login name)\n"
+	  "  --note TEXT   a remark kept with the sign-off\n"
+	  "\n"
+	  "Exit status: 0 recorded, 1 refused (the item's verification fails),\n"
+	  "2 bad usage.\n",
+	  cli_signoff },
 	{ NULL, NULL, NULL, NULL },
 };
 

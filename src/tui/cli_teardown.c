@@ -1,0 +1,174 @@
+/*
+ * cli_teardown.c - carve teardown: the end-of-coexistence checklist, with
+ * what carve can verify checked again, and carve signoff: a person's
+ * confirmation of a checklist item or of a step people do.
+ */
+#include "cli.h"
+#include "glyph.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+	const char *id;
+	carve_status status;
+	char actor[64];
+	char time[32];
+	char diagnosis[512];
+} item_state;
+
+static int take_item(const carve_state_row *row, void *ctx)
+{
+	item_state *it = ctx;
+
+	if (strcmp(row->object_kind, "site") || strcmp(row->phase, "teardown") ||
+	    strcmp(row->step, it->id))
+		return 0;
+	it->status = row->status;
+	snprintf(it->actor, sizeof(it->actor), "%s", row->actor ? row->actor : "");
+	snprintf(it->time, sizeof(it->time), "%.16s", row->time ? row->time : "");
+	snprintf(it->diagnosis, sizeof(it->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
+	return 0;
+}
+
+/* Prints the checklist; returns how many items are not done. */
+static size_t print_checklist(const carve_plan *plan, carve_audit *audit)
+{
+	size_t n, open = 0;
+	const carve_teardown_item *items = carve_plan_teardown(plan, &n);
+
+	for (int area = CARVE_AREA_EXCHANGE; area <= CARVE_AREA_AD; area++) {
+		printf("%s%s\n", area == CARVE_AREA_EXCHANGE ? "" : "\n",
+		       area == CARVE_AREA_EXCHANGE ? "Exchange" : "Active Directory");
+		for (size_t i = 0; i < n; i++) {
+			if ((int)items[i].area != area)
+				continue;
+			item_state it = { items[i].id, CARVE_STATUS_PENDING, "", "", "" };
+			carve_audit_states(audit, NULL, take_item, &it);
+			bool signed_off = it.status == CARVE_STATUS_OK && strcmp(it.actor, "engine");
+			printf("  %s %-22s %s\n", glyph_status(it.status), items[i].id, items[i].title);
+			if (signed_off)
+				printf("      signed off by %s at %s%s%s\n", it.actor, it.time,
+				       it.diagnosis[0] ? ": " : "", it.diagnosis);
+			else if (it.status == CARVE_STATUS_OK)
+				printf("      verified by carve at %s\n", it.time);
+			else if (it.diagnosis[0])
+				printf("      %s\n", it.diagnosis);
+			else
+				printf("      waiting for a sign-off: carve signoff PLAN --item %s\n",
+				       items[i].id);
+			open += it.status != CARVE_STATUS_OK;
+		}
+	}
+	printf("\n%zu of %zu items done\n", n - open, n);
+	return open;
+}
+
+int cli_teardown(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db_opt = NULL;
+	int c, status;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (c != 'd')
+			return cli_option_error("teardown", c, argv);
+		db_opt = optarg;
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("teardown", "name one PLAN");
+
+	carve_plan *plan = NULL;
+	carve_audit *audit = NULL;
+	int64_t run = 0;
+	int err;
+
+	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE ||
+	    (status = cli_begin_run(&audit, &run, db_opt, plan, "teardown")) != EXIT_DONE)
+		goto done;
+	err = carve_teardown_check(plan, audit, run);
+	carve_audit_run_end(audit, run);
+	if (err < 0) {
+		status = cli_engine_error(err);
+		goto done;
+	}
+	status = print_checklist(plan, audit) ? EXIT_FAILURES : EXIT_DONE;
+done:
+	carve_audit_free(audit);
+	carve_plan_free(plan);
+	return status;
+}
+
+int cli_signoff(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "item", required_argument, NULL, 'i' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "step", required_argument, NULL, 's' },
+		{ "who", required_argument, NULL, 'w' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "db", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	carve_signoff s = { NULL, NULL, NULL, NULL, NULL };
+	const char *db_opt = NULL;
+	char login[64] = "";
+	int c, status;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': s.item = optarg; break;
+		case 'u': s.user = optarg; break;
+		case 's': s.step = optarg; break;
+		case 'w': s.who = optarg; break;
+		case 'n': s.note = optarg; break;
+		case 'd': db_opt = optarg; break;
+		default: return cli_option_error("signoff", c, argv);
+		}
+	}
+	if (argc - optind != 1 || (!s.item == !s.user) || (s.user && !s.step))
+		return cli_usage_error("signoff", "name one PLAN and either --item ID or --user U"
+				       " --step activesync");
+	if (!s.who) {
+		if (getlogin_r(login, sizeof(login)) != 0 || !login[0])
+			snprintf(login, sizeof(login), "%s", getenv("USER") ? getenv("USER") : "");
+		s.who = login;
+	}
+
+	carve_plan *plan = NULL;
+	carve_audit *audit = NULL;
+	char command[256];
+	int64_t run = 0;
+	int err;
+
+	snprintf(command, sizeof(command), "signoff %s%s", s.item ? "--item " : "--user ",
+		 s.item ? s.item : s.user);
+	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE ||
+	    (status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
+		goto done;
+	err = carve_signoff_record(plan, audit, run, &s);
+	carve_audit_run_end(audit, run);
+	if (err == CARVE_EINVALID) {
+		/* Refused, not broken: the item is not ready to be signed. */
+		fprintf(stderr, "carve signoff: %s\n", carve_error_last()->message);
+		status = EXIT_FAILURES;
+		goto done;
+	} else if (err < 0) {
+		status = cli_engine_error(err);
+		goto done;
+	}
+	printf("signed off %s%s%s by %s\n", s.item ? s.item : s.user, s.item ? "" : " ",
+	       s.item ? "" : s.step, s.who);
+done:
+	carve_audit_free(audit);
+	carve_plan_free(plan);
+	return status;
+}
