@@ -127,6 +127,10 @@ typedef struct {
 	size_t hotfix_count[CARVE_OS__COUNT];
 	bool disable_source_accounts; /* else set the default logon domain */
 	uint32_t restart_timeout_ms;  /* for a restarted machine to return, default 15m */
+	/* Where --fix installs a missing hotfix from: ids[i] from paths[i]. */
+	const char *const *hotfix_package_ids;
+	const char *const *hotfix_package_paths;
+	size_t hotfix_package_count;
 } carve_policy;
 
 typedef enum {
@@ -605,6 +609,8 @@ typedef struct {
 	carve_status status; /* the worst of its checks */
 	carve_check_result checks[CARVE_CHECK__COUNT];
 	char *unreachable;   /* why carve could not reach it over SSH, or NULL */
+	bool fixed[CARVE_CHECK__COUNT]; /* a fix ran (checks[] holds the check after it) */
+	char *not_fixed;     /* why fixes were not offered (its migration started), or NULL */
 } carve_preflight_machine;
 
 typedef struct carve_preflight carve_preflight;
@@ -615,12 +621,18 @@ typedef struct {
 	carve_audit *audit;           /* every result is appended here; may be NULL */
 	int64_t run;                  /* the audit run the events belong to */
 	carve_cancel *cancel;         /* may be NULL */
+	/* Apply the known fix for each failed check (services, adapters,
+	 * firewall, local Administrators, hotfixes from
+	 * policy.hotfix_packages) and check again; each fix is logged with the
+	 * evidence before and after.  Never on a machine whose workstations
+	 * phase has started. */
+	bool fix;
 	/* Called from worker threads as each machine finishes; may be NULL. */
 	void (*on_machine)(const carve_preflight_machine *m, void *ctx);
 	void *ctx;
 } carve_preflight_options;
 
-#define CARVE_PREFLIGHT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define CARVE_PREFLIGHT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, false, NULL, NULL }
 
 /*
  * Runs every applicable check on the selected machines: a machine that does

@@ -108,6 +108,45 @@ static const command_def defs[CMD__COUNT] = {
 		"  $v = $reg.GetStringValue(2147483651, \"$sid\\" PROFILE_KEY "\", '001e6602')\n"
 		"  if ($v.ReturnValue -eq 0) { $v.sValue }\n"
 		"}\n" },
+	[CMD_FIX_SERVICES] = { "fix_services", { "computer" },
+		"foreach ($name in 'RemoteRegistry', 'LanmanServer', 'LanmanWorkstation', 'Netlogon') {\n"
+		"  $s = Get-WmiObject -Class Win32_Service -ComputerName $computer"
+		" -Filter \"Name='$name'\"\n"
+		"  if ($s.StartMode -ne 'Auto') { $null = $s.ChangeStartMode('Automatic') }\n"
+		"  if ($s.State -ne 'Running') { $null = $s.StartService(); \"started $name\" }\n"
+		"}\n" },
+	[CMD_FIX_NICS] = { "fix_nics", { "computer" },
+		"$wired = 0\n"
+		"Get-WmiObject -Class Win32_NetworkAdapter -ComputerName $computer"
+		" -Filter \"PhysicalAdapter=True\" | ForEach-Object {\n"
+		"  if (-not $_.NetEnabled -and $_.NetConnectionStatus -ne 2) { return }\n"
+		"  $wifi = \"$($_.NetConnectionID) $($_.Name)\" -match"
+		" 'wireless|wi-fi|wifi|wlan|802\\.11|centrino'\n"
+		"  if (-not $wifi -and $wired++ -eq 0) { return }\n"
+		"  $null = $_.Disable()\n"
+		"  \"disabled $($_.NetConnectionID)\"\n"
+		"}\n" },
+	[CMD_FIX_FIREWALL] = { "fix_firewall", { "computer" },
+		"$reg = Get-WmiObject -List StdRegProv -Namespace root\\default"
+		" -ComputerName $computer\n"
+		"foreach ($p in 'DomainProfile', 'StandardProfile', 'PublicProfile') {\n"
+		"  $key = \"SYSTEM\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\"
+		"FirewallPolicy\\$p\"\n"
+		"  $null = $reg.SetDWORDValue(2147483650, $key, 'EnableFirewall', 0)\n"
+		"}\n"
+		"'off'\n" },
+	[CMD_FIX_ADMIN] = { "fix_admin", { "computer", "target_netbios", "migrator" },
+		"$group = [ADSI]\"WinNT://$computer/Administrators,group\"\n"
+		"$group.Add(\"WinNT://$target_netbios/$migrator,user\")\n"
+		"'added'\n" },
+	[CMD_FIX_HOTFIX] = { "fix_hotfix", { "computer", "package" },
+		"$line = '\"{0}\" /quiet /norestart' -f $package\n"
+		"$p = Invoke-WmiMethod -ComputerName $computer -Class Win32_Process -Name Create"
+		" -ArgumentList $line\n"
+		"if ($p.ReturnValue -ne 0) { throw \"the installer did not start ($($p.ReturnValue))\" }\n"
+		"while (Get-WmiObject -Class Win32_Process -ComputerName $computer"
+		" -Filter \"ProcessId=$($p.ProcessId)\") { Start-Sleep -Seconds 5 }\n"
+		"'installed'\n" },
 };
 
 const char *cmd_key(carve_command c)

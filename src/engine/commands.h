@@ -29,6 +29,11 @@ typedef enum {
 	CMD_HOSTS_ADD,      /* computer, address, namespace -> added|present */
 	CMD_HOSTS_REMOVE,   /* computer, address, namespace -> removed|absent */
 	CMD_OUTLOOK_SERVER, /* computer -> the Outlook profile's Exchange server */
+	CMD_FIX_SERVICES,   /* computer: the four services started, automatic */
+	CMD_FIX_NICS,       /* computer: wireless and secondary adapters disabled */
+	CMD_FIX_FIREWALL,   /* computer: off in every profile */
+	CMD_FIX_ADMIN,      /* computer, target_netbios, migrator: into Administrators */
+	CMD_FIX_HOTFIX,     /* computer, package: installed quietly, no restart */
 	CMD__COUNT
 } carve_command;
 

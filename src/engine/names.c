@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 static bool fail(const char **why, const char *reason)
 {
@@ -154,6 +155,24 @@ bool plan_name_ipv4(const char *s, const char **why)
 
 	if (inet_pton(AF_INET, s, addr) != 1)
 		return fail(why, "it must be an IPv4 address such as 10.0.0.53");
+	return true;
+}
+
+/* An installer the fix starts through Win32_Process, so it becomes part of
+ * a command line: a UNC or drive path of plain characters, an .exe. */
+bool plan_name_package(const char *s, const char **why)
+{
+	size_t len = strlen(s);
+	bool unc = s[0] == '\\' && s[1] == '\\';
+	bool drive = ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z') && s[1] == ':' && s[2] == '\\';
+
+	if (!unc && !drive)
+		return fail(why, "it must be a UNC path (\\\\server\\share\\...) or a drive path");
+	if (len < 5 || strcasecmp(s + len - 4, ".exe") != 0)
+		return fail(why, "it must name an .exe installer");
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+		      "\\:._- $()") != len)
+		return fail(why, "only letters, digits, spaces and \\ : . _ - $ ( ) are allowed");
 	return true;
 }
 

@@ -285,6 +285,7 @@ PLAN_SETTER(plan_set_hotfixes); /* arg: the carve_os; dst: a carve_policy */
 PLAN_SETTER(plan_set_at);       /* dst: a carve_machine */
 PLAN_SETTER(plan_set_floor_map); /* dst: a plan_floor_raw */
 PLAN_SETTER(plan_set_template); /* a commands: template */
+PLAN_SETTER(plan_set_packages); /* dst: a carve_policy */
 
 /* Fills obj from map by the key table s, reporting what it refuses. */
 void plan_walk_map(plan_load *ld, const pnode *map, const plan_schema *s, void *obj);
@@ -300,6 +301,7 @@ bool plan_name_ident(const char *s, const char **why);
 bool plan_name_domain(const char *s, const char **why);
 bool plan_name_address(const char *s, const char **why);
 bool plan_name_ipv4(const char *s, const char **why);
+bool plan_name_package(const char *s, const char **why);
 bool plan_name_email(const char *s, const char **why);
 bool plan_name_dn(const char *s, const char **why);
 bool plan_name_env(const char *s, const char **why);

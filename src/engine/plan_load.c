@@ -419,6 +419,42 @@ bool plan_set_hotfixes(plan_load *ld, const pnode *v, void *dst, const plan_fiel
 	return ok;
 }
 
+static const plan_rule rule_package = { "package path", plan_name_package };
+
+/* hotfix_packages: { KB944043: '\\fs01\patches\...exe', ... }; dst is the
+ * carve_policy. */
+bool plan_set_packages(plan_load *ld, const pnode *v, void *dst, const plan_field *f)
+{
+	carve_policy *policy = dst;
+	const plan_field id_field = { .key = f->key, .arg = &rule_hotfix };
+	const plan_field path_field = { .key = f->key, .arg = &rule_package };
+	size_t n = v->kind == PNODE_MAP ? v->len / 2 : 0;
+	const char **ids, **paths;
+	bool ok = true;
+
+	if (v->kind != PNODE_MAP) {
+		plan_diag(ld, v, "'%s' must map hotfix ids to installer paths", f->key);
+		return false;
+	}
+	ids = carve_arena_calloc(&ld->plan->arena, n ? n : 1, sizeof(*ids));
+	paths = carve_arena_calloc(&ld->plan->arena, n ? n : 1, sizeof(*paths));
+	if (!ids || !paths) {
+		ld->oom = true;
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const pnode *k = v->u.kids[2 * i], *p = v->u.kids[2 * i + 1];
+		if (k->flags & PNODE_REPORTED)
+			continue;
+		ok &= plan_set_string(ld, k, &ids[i], &id_field);
+		ok &= plan_set_string(ld, p, &paths[i], &path_field);
+	}
+	policy->hotfix_package_ids = ids;
+	policy->hotfix_package_paths = paths;
+	policy->hotfix_package_count = n;
+	return ok;
+}
+
 /* at: [column, row], 1-based as people count; dst is the carve_machine. */
 bool plan_set_at(plan_load *ld, const pnode *v, void *dst, const plan_field *f)
 {

@@ -132,6 +132,7 @@ static const plan_field policy_fields[] = {
 	{ WHOLE("hotfixes", plan_set_submap), .arg = SCHEMA("hotfixes", hotfix_fields, NULL) },
 	{ KEY("disable_source_accounts", plan_set_bool, disable_source_accounts) },
 	{ KEY("restart_timeout", plan_set_duration, restart_timeout_ms) },
+	{ WHOLE("hotfix_packages", plan_set_packages) },
 };
 #undef OBJ
 
@@ -293,6 +294,11 @@ static const plan_field command_fields[] = {
 	[CMD_HOSTS_REMOVE] = { KEY("hosts_remove", plan_set_template, commands[CMD_HOSTS_REMOVE]) },
 	[CMD_OUTLOOK_SERVER] = { KEY("outlook_server", plan_set_template,
 				     commands[CMD_OUTLOOK_SERVER]) },
+	[CMD_FIX_SERVICES] = { KEY("fix_services", plan_set_template, commands[CMD_FIX_SERVICES]) },
+	[CMD_FIX_NICS] = { KEY("fix_nics", plan_set_template, commands[CMD_FIX_NICS]) },
+	[CMD_FIX_FIREWALL] = { KEY("fix_firewall", plan_set_template, commands[CMD_FIX_FIREWALL]) },
+	[CMD_FIX_ADMIN] = { KEY("fix_admin", plan_set_template, commands[CMD_FIX_ADMIN]) },
+	[CMD_FIX_HOTFIX] = { KEY("fix_hotfix", plan_set_template, commands[CMD_FIX_HOTFIX]) },
 };
 _Static_assert(CARVE_ARRAY_SIZE(command_fields) == CMD__COUNT, "a key for every command");
 static const plan_field root_fields[] = {

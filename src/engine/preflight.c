@@ -7,7 +7,9 @@
  * Then each machine is a job on the worker pool: one SSH connection (to the
  * machine, or to the exec host that asks it with -ComputerName), every
  * applicable check on its own channel, and its results appended to the
- * audit log in one transaction as soon as it is done.
+ * audit log in one transaction as soon as it is done.  With fix set, each
+ * failed check that has a known fix gets it on the same session, then is
+ * checked again; the fix is logged between the two results.
  */
 #include "remote.h"
 #include "transport_internal.h"
@@ -26,6 +28,7 @@ typedef struct {
 	const carve_preflight_options *opts;
 	carve_preflight *report;
 	const bool *alive;       /* from the sweep, or NULL: probe per machine */
+	const bool *migrating;   /* per plan machine: its workstations phase started */
 	size_t management;       /* exec host for probe exec, or CARVE_NONE */
 	pthread_mutex_t audit_lock;
 	int audit_err;
@@ -47,14 +50,29 @@ static carve_status machine_status(const carve_preflight_machine *pm)
 	return CARVE_STATUS_PENDING;
 }
 
+/* The event fields every pre-flight event about m shares. */
+static carve_event base_event(const run *r, const carve_machine *m)
+{
+	size_t n_chunks, n_users;
+	const carve_chunk *chunks = carve_plan_chunks(r->plan, &n_chunks);
+	const carve_user *users = carve_plan_users(r->plan, &n_users);
+	carve_event e = CARVE_EVENT_INIT;
+
+	e.run = r->opts->run;
+	e.actor = "engine";
+	e.chunk = chunks[m->chunk].name;
+	e.machine = m->name;
+	e.user = m->user != CARVE_NONE ? users[m->user].name : NULL;
+	e.phase = carve_phase_name(CARVE_PHASE_PREFLIGHT);
+	return e;
+}
+
 /* Appends the machine's outcome: one event per check that ran, or the one
  * failure that stopped it. */
 static void record(run *r, const carve_preflight_machine *pm)
 {
-	size_t n_machines, n_chunks;
+	size_t n_machines;
 	const carve_machine *m = &carve_plan_machines(r->plan, &n_machines)[pm->machine];
-	const carve_chunk *chunks = carve_plan_chunks(r->plan, &n_chunks);
-	const carve_user *users = carve_plan_users(r->plan, &n_machines);
 	carve_event ev[CARVE_CHECK__COUNT + 1];
 	size_t n = 0;
 
@@ -66,13 +84,7 @@ static void record(run *r, const carve_preflight_machine *pm)
 			    : pm->checks[c].status == CARVE_STATUS_PENDING ||
 			      pm->checks[c].status == CARVE_STATUS_BLOCKED)
 			continue;
-		carve_event e = CARVE_EVENT_INIT;
-		e.run = r->opts->run;
-		e.actor = "engine";
-		e.chunk = chunks[m->chunk].name;
-		e.machine = m->name;
-		e.user = m->user != CARVE_NONE ? users[m->user].name : NULL;
-		e.phase = carve_phase_name(CARVE_PHASE_PREFLIGHT);
+		carve_event e = base_event(r, m);
 		e.step = connect ? "connect" : carve_check_name((carve_check)c);
 		e.status = connect ? CARVE_STATUS_FAILED : pm->checks[c].status;
 		e.evidence = connect ? NULL : pm->checks[c].evidence;
@@ -84,6 +96,133 @@ static void record(run *r, const carve_preflight_machine *pm)
 	if (err < 0 && !r->audit_err)
 		r->audit_err = err;
 	pthread_mutex_unlock(&r->audit_lock);
+}
+
+/* ---- fixes ---- */
+
+/* The seed's order of likelihood, for the checks that have a fix. */
+static const carve_check fixable[] = {
+	CARVE_CHECK_HOTFIXES, CARVE_CHECK_ADMIN, CARVE_CHECK_NICS, CARVE_CHECK_FIREWALL,
+	CARVE_CHECK_SERVICES,
+};
+
+/* Installs each missing hotfix the plan has a package for; *why (appended)
+ * names the ones it has none for. */
+static int fix_hotfixes(carve_buf *out, carve_buf *why, carve_ssh *ssh, const carve_plan *plan,
+			const carve_machine *m, const char *evidence)
+{
+	const carve_policy *pol = carve_plan_policy(plan);
+	const char *missing = evidence ? strstr(evidence, "\"missing\":[") : NULL;
+	int err = 0;
+
+	for (size_t i = 0; missing && i < pol->hotfix_count[m->os] && err == 0; i++) {
+		const char *kb = pol->hotfixes[m->os][i];
+		char quoted[40];
+		snprintf(quoted, sizeof(quoted), "\"%s\"", kb);
+		if (!strstr(missing, quoted))
+			continue;
+		const char *package = NULL;
+		for (size_t k = 0; k < pol->hotfix_package_count; k++)
+			if (pol->hotfix_package_ids[k] && !carve_strcasecmp(pol->hotfix_package_ids[k], kb))
+				package = pol->hotfix_package_paths[k];
+		if (!package) {
+			carve_buf_printf(why, "%sno installer for %s in policy.hotfix_packages",
+					 why->len ? "; " : "", kb);
+			continue;
+		}
+		const char *values[] = { m->name, package };
+		carve_buf_printf(out, "%s: ", kb);
+		err = remote_run(out, ssh, plan, CMD_FIX_HOTFIX, values);
+	}
+	return err;
+}
+
+static int run_fix(carve_buf *out, carve_buf *why, carve_ssh *ssh, const carve_plan *plan,
+		   const carve_machine *m, carve_check c, const char *evidence)
+{
+	const carve_site *site = carve_plan_site(plan);
+	const char *one[] = { m->name };
+	const char *admin[] = { m->name, site->target.netbios, site->migrator };
+
+	switch (c) {
+	case CARVE_CHECK_HOTFIXES: return fix_hotfixes(out, why, ssh, plan, m, evidence);
+	case CARVE_CHECK_ADMIN: return remote_run(out, ssh, plan, CMD_FIX_ADMIN, admin);
+	case CARVE_CHECK_NICS: return remote_run(out, ssh, plan, CMD_FIX_NICS, one);
+	case CARVE_CHECK_FIREWALL: return remote_run(out, ssh, plan, CMD_FIX_FIREWALL, one);
+	case CARVE_CHECK_SERVICES: return remote_run(out, ssh, plan, CMD_FIX_SERVICES, one);
+	default: return carve_error_set(CARVE_EINVALID, "no fix for this check");
+	}
+}
+
+/* Fixes each failed check that has a fix, checks it again, and logs the
+ * fix (with the evidence before and after) and the new result together. */
+static void apply_fixes(run *r, carve_preflight_machine *pm, carve_ssh *ssh,
+			const carve_machine *m, const carve_event *base)
+{
+	carve_event ev[2 * CARVE_ARRAY_SIZE(fixable)];
+	carve_buf evidence[CARVE_ARRAY_SIZE(fixable)], diag[CARVE_ARRAY_SIZE(fixable)];
+	size_t n = 0, nf = 0;
+
+	for (size_t k = 0; k < CARVE_ARRAY_SIZE(fixable); k++) {
+		carve_check c = fixable[k];
+		carve_check_result *res = &pm->checks[c];
+		if (res->status != CARVE_STATUS_FAILED || carve_cancel_fired(r->opts->cancel))
+			continue;
+		carve_buf out = CARVE_BUF_INIT, why = CARVE_BUF_INIT;
+		char *before = res->evidence ? strdup(res->evidence) : NULL;
+		int err = run_fix(&out, &why, ssh, r->plan, m, c, before);
+		if (err == 0 && why.len && !out.len)
+			err = carve_error_set(CARVE_EINVALID, "%s", why.ptr);
+		if (err == 0)
+			err = remote_check(res, ssh, c, r->plan, m);
+		pm->fixed[c] = true;
+
+		carve_buf *e = &evidence[nf], *d = &diag[nf];
+		*e = (carve_buf)CARVE_BUF_INIT;
+		*d = (carve_buf)CARVE_BUF_INIT;
+		carve_buf_printf(e, "{\"before\":%s,\"output\":", before ? before : "null");
+		carve_buf_json_string(e, carve_buf_cstr(&out));
+		carve_buf_printf(e, ",\"after\":%s}", err == 0 && res->evidence ? res->evidence
+									 : "null");
+		bool ok = err == 0 && (res->status == CARVE_STATUS_OK || res->status == CARVE_STATUS_WARN);
+		if (err < 0)
+			carve_buf_printf(d, "the fix could not run: %s", carve_error_last()->message);
+		else if (!ok)
+			carve_buf_printf(d, "the fix ran, but the check still fails: %s%s%s",
+					 res->diagnosis ? res->diagnosis : "", why.len ? "; " : "",
+					 carve_buf_cstr(&why));
+		ev[n] = *base;
+		ev[n].step = c == CARVE_CHECK_HOTFIXES ? "fix-hotfixes" : c == CARVE_CHECK_ADMIN
+			     ? "fix-admin" : c == CARVE_CHECK_NICS ? "fix-nics"
+			     : c == CARVE_CHECK_FIREWALL ? "fix-firewall" : "fix-services";
+		ev[n].status = ok ? CARVE_STATUS_OK : CARVE_STATUS_FAILED;
+		ev[n].evidence = carve_buf_cstr(e);
+		ev[n++].diagnosis = d->len ? d->ptr : NULL;
+		if (err == 0) {
+			ev[n] = *base;
+			ev[n].step = carve_check_name(c);
+			ev[n].status = res->status;
+			ev[n].evidence = res->evidence;
+			ev[n++].diagnosis = res->diagnosis;
+		}
+		nf++;
+		free(before);
+		carve_buf_done(&out);
+		carve_buf_done(&why);
+		if (remote_session_lost(err))
+			break;
+	}
+	if (r->opts->audit && n) {
+		pthread_mutex_lock(&r->audit_lock);
+		int err = carve_audit_append(NULL, r->opts->audit, ev, n);
+		if (err < 0 && !r->audit_err)
+			r->audit_err = err;
+		pthread_mutex_unlock(&r->audit_lock);
+	}
+	for (size_t i = 0; i < nf; i++) {
+		carve_buf_done(&evidence[i]);
+		carve_buf_done(&diag[i]);
+	}
 }
 
 static void set_unreachable(carve_preflight_machine *pm, const char *why)
@@ -175,12 +314,24 @@ static void machine_job(size_t i, void *ctx)
 		if (pm->checks[c].status != CARVE_STATUS_BLOCKED)
 			continue;
 		int err = remote_check(&pm->checks[c], ssh, (carve_check)c, r->plan, m);
-		if (remote_session_lost(err))
-			break; /* the session is gone; the rest stay blocked */
+		if (remote_session_lost(err)) {
+			carve_ssh_free(ssh);
+			ssh = NULL; /* the session is gone; the rest stay blocked */
+		}
 	}
-	carve_ssh_free(ssh);
 	pm->status = machine_status(pm);
 	record(r, pm);
+	if (r->opts->fix && ssh && pm->status == CARVE_STATUS_FAILED) {
+		if (r->migrating && r->migrating[pm->machine]) {
+			pm->not_fixed = strdup("its workstation migration has started: fixes are"
+					       " for a person now");
+		} else {
+			carve_event base = base_event(r, m);
+			apply_fixes(r, pm, ssh, m, &base);
+			pm->status = machine_status(pm);
+		}
+	}
+	carve_ssh_free(ssh);
 	if (r->opts->on_machine)
 		r->opts->on_machine(pm, r->opts->ctx);
 }
@@ -216,6 +367,23 @@ static int select_machines(carve_preflight *p, const carve_plan *plan,
 	return 0;
 }
 
+typedef struct {
+	const carve_plan *plan;
+	bool *migrating;
+} migrating_scan;
+
+static int scan_migrating(const carve_state_row *row, void *ctx)
+{
+	migrating_scan *s = ctx;
+	size_t m;
+
+	if (!strcmp(row->object_kind, "machine") && !strcmp(row->phase, "workstations") &&
+	    row->status != CARVE_STATUS_PENDING && row->status != CARVE_STATUS_BLOCKED &&
+	    (m = carve_plan_find_machine(s->plan, row->object)) != CARVE_NONE)
+		s->migrating[m] = true;
+	return 0;
+}
+
 int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 			const carve_preflight_options *opts)
 {
@@ -236,10 +404,20 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 		opts = &none;
 	if (!p)
 		return carve_error_oom();
-	run r = { plan, opts, p, NULL, CARVE_NONE, PTHREAD_MUTEX_INITIALIZER, 0 };
+	run r = { plan, opts, p, NULL, NULL, CARVE_NONE, PTHREAD_MUTEX_INITIALIZER, 0 };
 	if ((err = select_machines(p, plan, opts)) < 0)
 		goto fail;
 	r.management = remote_exec_host(plan, CARVE_ROLE_MANAGEMENT);
+	if (opts->fix && opts->audit) {
+		migrating_scan s = { plan, calloc(n_machines ? n_machines : 1, sizeof(bool)) };
+		if (!s.migrating) {
+			err = carve_error_oom();
+			goto fail;
+		}
+		r.migrating = s.migrating;
+		if ((err = carve_audit_states(opts->audit, opts->chunk, scan_migrating, &s)) < 0)
+			goto fail;
+	}
 
 	if (t->probe == CARVE_PROBE_ICMP && p->n) {
 		alive = calloc(p->n, sizeof(*alive));
@@ -279,6 +457,7 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	free(limit);
 	free(alive);
 	free(addrs);
+	free((bool *)r.migrating);
 	*out = p;
 	return 0;
 fail:
@@ -286,6 +465,7 @@ fail:
 	free(limit);
 	free(alive);
 	free(addrs);
+	free((bool *)r.migrating);
 	carve_preflight_free(p);
 	return err;
 }
@@ -310,6 +490,7 @@ void carve_preflight_free(carve_preflight *p)
 			free(p->m[i].checks[c].diagnosis);
 		}
 		free(p->m[i].unreachable);
+		free(p->m[i].not_fixed);
 	}
 	free(p->m);
 	free(p);

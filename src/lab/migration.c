@@ -392,6 +392,72 @@ static void outlook_server(carve_buf *out, lab_site *site, lab_host *h)
 							       : site->fixture.namespace);
 }
 
+/* ---- pre-flight fixes ---- */
+
+static void fix_journal(const lab_host *h, const char *fix)
+{
+	journal_pair(h->name, "fix", "fix", fix, "os", h->os);
+}
+
+/* Applies the fix script to h; false when script is not a fix. */
+static bool fix(carve_buf *out, carve_buf *err, lab_answer *a, lab_host *h, const char *script)
+{
+	if (strcasestr(script, "ChangeStartMode")) {
+		for (int s = 0; s < SVC__COUNT; s++) {
+			if (!h->service_running[s])
+				carve_buf_printf(out, "started %s\r\n", lab_service_names[s]);
+			h->service_running[s] = h->service_auto[s] = true;
+		}
+		fix_journal(h, "services");
+	} else if (strcasestr(script, "Win32_NetworkAdapter") && strstr(script, ".Disable()")) {
+		bool wired = false;
+		for (size_t i = 0; i < h->nic_count; i++) {
+			lab_nic *n = &h->nics[i];
+			if (!n->enabled)
+				continue;
+			if (!strcmp(n->kind, "wired") && !wired) {
+				wired = true;
+				continue;
+			}
+			n->enabled = false;
+			carve_buf_printf(out, "disabled %s\r\n", n->name);
+		}
+		fix_journal(h, "nics");
+	} else if (strcasestr(script, "SetDWORDValue") && strcasestr(script, "FirewallPolicy")) {
+		memset(h->firewall, 0, sizeof(h->firewall));
+		carve_buf_puts(out, "off\r\n");
+		fix_journal(h, "firewall");
+	} else if (strstr(script, "WinNT://")) {
+		char domain[16], account[40];
+		if (!lab_script_var(domain, sizeof(domain), script, "target_netbios") ||
+		    !lab_script_var(account, sizeof(account), script, "migrator"))
+			return false;
+		if (h->admin_count < LAB_MAX_LIST)
+			snprintf(h->admins[h->admin_count++], sizeof(h->admins[0]), "%s\\%s", domain,
+				 account);
+		carve_buf_puts(out, "added\r\n");
+		fix_journal(h, "admin");
+	} else if (strcasestr(script, "Win32_Process") && strcasestr(script, "/quiet")) {
+		char package[256];
+		const char *kb;
+		if (!lab_script_var(package, sizeof(package), script, "package"))
+			return false;
+		if (!(kb = strcasestr(package, "KB")) || h->hotfix_count >= LAB_MAX_LIST) {
+			carve_buf_printf(err, "Invoke-WmiMethod : the installer %s failed\r\n", package);
+			a->exit_status = 1;
+			return true;
+		}
+		size_t n = strspn(kb + 2, "0123456789");
+		snprintf(h->hotfixes[h->hotfix_count++], sizeof(h->hotfixes[0]), "KB%.*s", (int)n,
+			 kb + 2);
+		carve_buf_puts(out, "installed\r\n");
+		fix_journal(h, "hotfix");
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void boot_time(carve_buf *out, const lab_host *h)
 {
 	struct tm tm;
@@ -406,7 +472,12 @@ bool lab_migration(lab_answer *a, carve_buf *out, carve_buf *err, lab_site *site
 {
 	char name[64];
 
-	if (strcasestr(script, "Win32_OperatingSystem")) {
+	lab_host *named = lab_script_var(name, sizeof(name), script, "computer")
+			  ? lab_find_host(site, name) : NULL;
+
+	if (fix(out, err, a, named ? named : target, script)) {
+		/* a pre-flight fix */
+	} else if (strcasestr(script, "Win32_OperatingSystem")) {
 		boot_time(out, target);
 	} else if (strcasestr(script, "Windows Messaging Subsystem")) {
 		outlook_server(out, site, target);

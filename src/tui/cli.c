@@ -60,7 +60,7 @@ static const cli_command commands[] = {
 	  "Exit status: 0 intact, 3 tampered or damaged, 4 unreadable.\n",
 	  cli_verify },
 	{ "check", "run the pre-flight checks and log every result",
-	  "usage: carve check PLAN [--chunk C] [--machine M]... [--db FILE]\n"
+	  "usage: carve check PLAN [--chunk C] [--machine M]... [--fix] [--db FILE]\n"
 	  "\n"
 	  "Runs the pre-flight on the chunk's machines (default: every machine):\n"
 	  "ping, free disk, XP hotfixes, the migrator in local Administrators,\n"
@@ -72,6 +72,14 @@ static const cli_command commands[] = {
 	  "\n"
 	  "  --chunk C      only chunk C\n"
 	  "  --machine M    only machine M (repeat for more)\n"
+	  "  --fix          apply the known fix to each failed check, then check it\n"
+	  "                 again: start the services (and set them automatic),\n"
+	  "                 disable wireless and secondary adapters, turn the\n"
+	  "                 firewall off in every profile, add the migrator to local\n"
+	  "                 Administrators, install missing hotfixes from\n"
+	  "                 policy.hotfix_packages.  Each fix is logged with the\n"
+	  "                 evidence before and after; none runs on a machine whose\n"
+	  "                 workstation migration has started.\n"
 	  "  --db FILE      the audit database (default: the plan's)\n"
 	  "\n"
 	  "Exit status: 0 every machine ready, 1 some are not, 2 bad usage,\n"

@@ -76,6 +76,27 @@ static void summarise(const carve_plan *plan, const carve_preflight *report, dou
 				       r->diagnosis ? r->diagnosis : "");
 		}
 	}
+	bool fixed = false;
+	for (size_t i = 0; i < n; i++) {
+		const carve_preflight_machine *pm = carve_preflight_get(report, i);
+		for (int c = 0; c < CARVE_CHECK__COUNT; c++) {
+			if (!pm->fixed[c])
+				continue;
+			if (!fixed)
+				printf("\nfixed (checked again after the fix):\n");
+			fixed = true;
+			printf("  %s %-15s %-9s %s\n", glyph_status(pm->checks[c].status),
+			       m[pm->machine].name, carve_check_name((carve_check)c),
+			       ready(pm->checks[c].status) ? "fixed" : "the fix did not help");
+		}
+		if (pm->not_fixed) {
+			if (!fixed)
+				printf("\nfixed (checked again after the fix):\n");
+			fixed = true;
+			printf("  %s %-15s %-9s %s\n", glyph_status(CARVE_STATUS_SKIPPED),
+			       m[pm->machine].name, "fix", pm->not_fixed);
+		}
+	}
 	bool warned = false;
 	for (size_t i = 0; i < n; i++) {
 		const carve_preflight_machine *pm = carve_preflight_get(report, i);
@@ -97,9 +118,11 @@ int cli_check(int argc, char **argv)
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "machine", required_argument, NULL, 'm' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "fix", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *chunk = NULL, *db_opt = NULL;
+	bool fix = false;
 	const char **machines = calloc((size_t)argc + 1, sizeof(*machines));
 	size_t n_machines = 0;
 	int c, status;
@@ -112,6 +135,7 @@ int cli_check(int argc, char **argv)
 		case 'c': chunk = optarg; break;
 		case 'm': machines[n_machines++] = optarg; break;
 		case 'd': db_opt = optarg; break;
+		case 'f': fix = true; break;
 		default: free(machines); return cli_option_error("check", c, argv);
 		}
 	}
@@ -128,8 +152,8 @@ int cli_check(int argc, char **argv)
 	int64_t run = 0;
 	int err;
 
-	snprintf(command, sizeof(command), "check%s%s", chunk ? " --chunk " : "",
-		 chunk ? chunk : "");
+	snprintf(command, sizeof(command), "check%s%s%s", chunk ? " --chunk " : "",
+		 chunk ? chunk : "", fix ? " --fix" : "");
 	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE ||
 	    (status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
 		goto done;
@@ -151,6 +175,7 @@ int cli_check(int argc, char **argv)
 	o.audit = audit;
 	o.run = run;
 	o.cancel = stop;
+	o.fix = fix;
 	o.on_machine = on_machine;
 	o.ctx = &p;
 	struct timespec t0, t1;

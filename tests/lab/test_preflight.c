@@ -76,7 +76,12 @@ static void write_site(void)
 		"  target: { netbios: CONTOSO, dns: contoso.com, ou: \"OU=M,DC=contoso,DC=com\" }\n"
 		"  migrator: svc_targetmigrator\n"
 		"  database: %s\n"
-		"policy: { update_headroom: 1GiB }\n"
+		"policy:\n"
+		"  update_headroom: 1GiB\n"
+		"  hotfix_packages:\n"
+		"    KB944505: '\\\\fs01\\patches\\WindowsXP-KB944505-x86-ENU.exe'\n"
+		"    KB968730: '\\\\fs01\\patches\\WindowsXP-KB968730-x86-ENU.exe'\n"
+		"    KB2535512: '\\\\fs01\\patches\\WindowsXP-KB2535512-x86-ENU.exe'\n"
 		"transport:\n"
 		"  user: carve\n"
 		"  auth: key_file\n"
@@ -207,4 +212,65 @@ Test(preflight, names_every_cause_within_its_deadlines)
 		cr_assert_eq(n, strcmp(hosts[i].name, "WS-SLEEP") ? 1 : 0, "%s: %d connections",
 			     hosts[i].name, n);
 	}
+}
+
+/* Records that machine's workstation migration has started. */
+static void migration_started(const char *machine)
+{
+	carve_audit *audit = NULL;
+	carve_event e = CARVE_EVENT_INIT;
+
+	cr_assert_eq(carve_audit_open(&audit, db, NULL), 0, "%s", carve_error_last()->message);
+	e.actor = "engine";
+	e.chunk = "wave1";
+	e.machine = machine;
+	e.phase = "workstations";
+	e.step = "admt";
+	e.status = CARVE_STATUS_RUNNING;
+	cr_assert_eq(carve_audit_append(NULL, audit, &e, 1), 0);
+	carve_audit_free(audit);
+}
+
+Test(preflight, fix_repairs_what_it_can_and_logs_before_and_after)
+{
+	const char *argv[] = { CARVE_BIN, "check", plan, "--fix", NULL };
+
+	setenv("LANG", "C", 1);
+	migration_started("WS-SVC");
+	t_result r = t_run(argv, NULL);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	/* Fixed and checked again: the four causes a fix exists for. */
+	const char *fixed[][2] = { { "WS-ADMIN", "admin" }, { "WS-WIFI", "nics" },
+				   { "WS-FW", "firewall" }, { "XP-HOTFIX", "hotfixes" } };
+	for (size_t i = 0; i < 4; i++) {
+		char line[128];
+		snprintf(line, sizeof(line), "+ %-15s %-9s fixed", fixed[i][0], fixed[i][1]);
+		cr_assert(strstr(r.out, line), "%s not fixed:\n%s", fixed[i][0], r.out);
+		char host[64];
+		snprintf(host, sizeof(host), "\"host\":\"%s\"", fixed[i][0]);
+		/* One fix each; XP-HOTFIX's three missing hotfixes one install each. */
+		int n = t_lab_journal_count(&lab, host, "\"event\":\"fix\"", NULL);
+		cr_assert_eq(n, strcmp(fixed[i][0], "XP-HOTFIX") ? 1 : 3, "%s: %d fixes",
+			     fixed[i][0], n);
+	}
+	/* Not on a machine whose migration started; nothing to do for disk. */
+	cr_assert(strstr(r.out, "WS-SVC          fix       its workstation migration has started"),
+		  "%s", r.out);
+	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-SVC\"", "\"event\":\"fix\"",
+					 NULL), 0);
+	cr_assert(strstr(r.out, "7 ready, 5 not ready"), "%s", r.out);
+	t_result_done(&r);
+
+	/* The log holds the failure, the fix with both sides, then the pass. */
+	const char *log[] = { CARVE_BIN, "log", "--db", db, "--machine", "WS-FW", "--format",
+			      "json", NULL };
+	r = t_run(log, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	const char *failed = strstr(r.out, "\"step\":\"firewall\",\"status\":\"failed\"");
+	const char *fix = strstr(r.out, "\"step\":\"fix-firewall\",\"status\":\"ok\"");
+	const char *ok = fix ? strstr(fix, "\"step\":\"firewall\",\"status\":\"ok\"") : NULL;
+	cr_assert(failed && fix && ok && failed < fix, "%s", r.out);
+	cr_assert(strstr(fix, "{\\\"before\\\":{\\\"domain\\\":true,"), "%s", fix);
+	cr_assert(strstr(fix, "\\\"after\\\":{\\\"domain\\\":false,"), "%s", fix);
+	t_result_done(&r);
 }
