@@ -179,6 +179,22 @@ static const cli_command commands[] = {
 	  "Exit status: 0 recorded, 1 refused (the item's verification fails),\n"
 	  "2 bad usage.\n",
 	  cli_signoff },
+	{ "report", "write the migration's report: html, csv or json",
+	  "usage: carve report PLAN [--format html|csv|json] [--out FILE] [--db FILE]\n"
+	  "\n"
+	  "Writes, from the audit log: the counts and durations of every chunk and\n"
+	  "phase, every failure with its diagnosis and evidence, each machine's worst\n"
+	  "status (as SVG floor maps in HTML, with the glyphs drawn too), the teardown\n"
+	  "checklist and ActiveSync devices with who signed what, and the result of\n"
+	  "verifying the hash chain.  The HTML is one file that fetches nothing.\n"
+	  "\n"
+	  "  --format FMT   html (default), csv (one record per row) or json\n"
+	  "  --out FILE     write there instead of to standard output\n"
+	  "  --db FILE      the audit database (default: the plan's)\n"
+	  "\n"
+	  "Exit status: 0 written, 3 written but the audit log failed verification,\n"
+	  "2 bad usage, 4 could not be written.\n",
+	  cli_report },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -39,6 +39,7 @@ int cli_run(int argc, char **argv);
 int cli_skip(int argc, char **argv);
 int cli_teardown(int argc, char **argv);
 int cli_signoff(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 /* Prints "carve CMD: message" and "try 'carve CMD --help'"; returns
  * EXIT_USAGE. */

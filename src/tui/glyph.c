@@ -18,7 +18,7 @@ void glyph_init(void)
 			   strcasecmp(codeset, "utf8") == 0);
 }
 
-const char *glyph_status(carve_status s)
+const char *glyph_status_utf8(carve_status s)
 {
 	static const char *const fancy[CARVE_STATUS__COUNT] = {
 		[CARVE_STATUS_PENDING] = "\u00b7", [CARVE_STATUS_RUNNING] = "\u25b6",
@@ -26,6 +26,12 @@ const char *glyph_status(carve_status s)
 		[CARVE_STATUS_FAILED] = "\u2717",  [CARVE_STATUS_BLOCKED] = "\u2298",
 		[CARVE_STATUS_SKIPPED] = "\u21b7", [CARVE_STATUS_INTERRUPTED] = "\u21af",
 	};
+
+	return (unsigned)s < CARVE_STATUS__COUNT ? fancy[s] : "?";
+}
+
+const char *glyph_status(carve_status s)
+{
 	static const char *const plain[CARVE_STATUS__COUNT] = {
 		[CARVE_STATUS_PENDING] = ".", [CARVE_STATUS_RUNNING] = ">",
 		[CARVE_STATUS_OK] = "+",      [CARVE_STATUS_WARN] = "!",
@@ -35,5 +41,5 @@ const char *glyph_status(carve_status s)
 
 	if ((unsigned)s >= CARVE_STATUS__COUNT)
 		return "?";
-	return utf8 ? fancy[s] : plain[s];
+	return utf8 ? glyph_status_utf8(s) : plain[s];
 }

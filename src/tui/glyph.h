@@ -16,4 +16,7 @@ void glyph_init(void);
  * Static string. */
 const char *glyph_status(carve_status s);
 
+/* The UTF-8 glyph whatever the locale (for files such as the HTML report). */
+const char *glyph_status_utf8(carve_status s);
+
 #endif

@@ -149,6 +149,38 @@ static int moves_started(const char *user)
 	return t_lab_journal_count(&lab, "\"event\":\"move\"", u, "\"result\":\"started\"", NULL);
 }
 
+static t_result report(const char *format)
+{
+	const char *argv[] = { CARVE_BIN, "report", plan, "--format", format, NULL };
+	t_result r = t_run(argv, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	return r;
+}
+
+/* The reports carry the failures, the maps and the chain's verdict. */
+static void check_reports(void)
+{
+	t_result r = report("html");
+	cr_assert(strstr(r.out, "<svg"), "no floor map");
+	cr_assert_null(strstr(r.out, "http"), "the HTML refers to the network");
+	cr_assert_null(strstr(r.out, "<script"), "the HTML has a script");
+	cr_assert(strstr(r.out, "<title>WS-ADMIN: failed</title>"), "WS-ADMIN not on the map");
+	cr_assert(strstr(r.out, "svc_targetmigrator is not a member"), "no diagnosis");
+	cr_assert(strstr(r.out, "hash chain intact"), "no verdict on the chain");
+	t_result_done(&r);
+	r = report("csv");
+	cr_assert(strstr(r.out, "\r\nfailure,wave1,workstations,WS-ADMIN,admt,failed,"), "%s", r.out);
+	cr_assert(strstr(r.out, "\r\nfailure,wave1,mail,u-bad,move,failed,"), "%s", r.out);
+	cr_assert(strstr(r.out, "\r\nmachine,wave1,,WS-01,,ok,"), "%s", r.out);
+	cr_assert(strstr(r.out, "\r\nchain,,,,,ok,"), "%s", r.out);
+	t_result_done(&r);
+	r = report("json");
+	cr_assert(strstr(r.out, "{\"machine\":\"WS-FW\",\"chunk\":\"wave1\",\"phase\":"
+			 "\"workstations\",\"step\":\"admt\",\"status\":\"failed\""), "%s", r.out);
+	cr_assert(strstr(r.out, "\"chain\":{\"ok\":true,"), "%s", r.out);
+	t_result_done(&r);
+}
+
 Test(pipeline, diagnoses_every_failure_and_retries_only_those)
 {
 	/* The pre-flight and the restarts on the site as it was checked. */
@@ -204,6 +236,7 @@ Test(pipeline, diagnoses_every_failure_and_retries_only_those)
 	expect("WS-ADMIN", "outlook", CARVE_STATUS_BLOCKED, NULL);
 	cr_assert_eq(journal("WS-OL1", "hosts", "\"change\":\"add\""), 1);
 	cr_assert_eq(journal("WS-OL1", "hosts", "\"change\":\"remove\""), 1);
+	check_reports();
 
 	/* Fix everything in the lab and retry only what failed. */
 	for (size_t k = 0; k < N_HOSTS; k++) {

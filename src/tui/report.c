@@ -1,0 +1,194 @@
+/*
+ * report.c - gathering what carve report writes (report.h).
+ */
+#define _GNU_SOURCE /* timegm */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Most to least urgent: a machine's colour on the map is its worst. */
+static int urgency(carve_status s)
+{
+	static const carve_status order[] = {
+		CARVE_STATUS_FAILED, CARVE_STATUS_INTERRUPTED, CARVE_STATUS_BLOCKED,
+		CARVE_STATUS_WARN, CARVE_STATUS_RUNNING, CARVE_STATUS_PENDING,
+		CARVE_STATUS_SKIPPED, CARVE_STATUS_OK,
+	};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (order[i] == s)
+			return (int)i;
+	return 99;
+}
+
+static int take_state(const carve_state_row *row, void *ctx)
+{
+	report *r = ctx;
+	size_t i;
+
+	if (!strcmp(row->object_kind, "machine")) {
+		i = carve_plan_find_machine(r->plan, row->object);
+		if (i != CARVE_NONE && urgency(row->status) < urgency(r->machine_status[i]))
+			r->machine_status[i] = row->status;
+	}
+	report_item *item = NULL;
+	size_t n;
+	const carve_teardown_item *td = carve_plan_teardown(r->plan, &n);
+	if (!strcmp(row->object_kind, "site") && !strcmp(row->phase, "teardown")) {
+		for (i = 0; i < n; i++)
+			if (!strcmp(td[i].id, row->step))
+				item = &r->teardown[i];
+	} else if (!strcmp(row->object_kind, "user") && !strcmp(row->step, "activesync")) {
+		i = carve_plan_find_user(r->plan, row->object);
+		item = i == CARVE_NONE ? NULL : &r->activesync[i];
+	}
+	if (item) {
+		item->status = row->status;
+		item->actor = dup_or_null(row->actor);
+		item->time = dup_or_null(row->time);
+		item->diagnosis = dup_or_null(row->diagnosis);
+	}
+	if (row->status != CARVE_STATUS_FAILED && row->status != CARVE_STATUS_INTERRUPTED)
+		return 0;
+	report_failure *f = realloc(r->failures, (r->failure_count + 1) * sizeof(*f));
+	if (!f)
+		return CARVE_ENOMEM;
+	r->failures = f;
+	f[r->failure_count++] = (report_failure){
+		dup_or_null(row->object_kind), dup_or_null(row->object), dup_or_null(row->chunk),
+		dup_or_null(row->phase), dup_or_null(row->step), row->status,
+		dup_or_null(row->time), dup_or_null(row->diagnosis), dup_or_null(row->evidence),
+	};
+	return 0;
+}
+
+static int take_event(const carve_event_row *row, void *ctx)
+{
+	report *r = ctx;
+	carve_phase ph;
+	size_t c;
+
+	if (!row->ev.chunk || !row->ev.phase || !row->time ||
+	    (c = carve_plan_find_chunk(r->plan, row->ev.chunk)) == CARVE_NONE ||
+	    carve_phase_parse(&ph, row->ev.phase) < 0)
+		return 0;
+	report_span *s = &r->spans[c][ph];
+	if (!s->first[0])
+		snprintf(s->first, sizeof(s->first), "%s", row->time);
+	snprintf(s->last, sizeof(s->last), "%s", row->time);
+	return 0;
+}
+
+static time_t parse_time(const char *t, double *frac)
+{
+	struct tm tm = { 0 };
+	int ms = 0;
+
+	if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*frac = ms / 1000.0;
+	return timegm(&tm);
+}
+
+double report_seconds(const report_span *s)
+{
+	double fa = 0, fb = 0;
+
+	if (!s->first[0])
+		return 0;
+	time_t a = parse_time(s->first, &fa), b = parse_time(s->last, &fb);
+	return (double)(b - a) + fb - fa;
+}
+
+int report_gather(report *r, const carve_plan *plan, carve_audit *audit)
+{
+	size_t n_chunks, n_machines, n_items, n_users;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->plan = plan;
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(r->generated, sizeof(r->generated), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	carve_plan_chunks(plan, &n_chunks);
+	carve_plan_machines(plan, &n_machines);
+	carve_plan_teardown(plan, &n_items);
+	carve_plan_users(plan, &n_users);
+	r->spans = calloc(n_chunks ? n_chunks : 1, sizeof(*r->spans));
+	r->machine_status = malloc((n_machines ? n_machines : 1) * sizeof(*r->machine_status));
+	r->teardown = calloc(n_items ? n_items : 1, sizeof(*r->teardown));
+	r->activesync = calloc(n_users ? n_users : 1, sizeof(*r->activesync));
+	if (!r->spans || !r->machine_status || !r->teardown || !r->activesync)
+		return CARVE_ENOMEM;
+	/* No state yet: any recorded one replaces it, and it ends pending. */
+	for (size_t i = 0; i < n_machines; i++)
+		r->machine_status[i] = CARVE_STATUS__COUNT;
+	if ((err = carve_audit_grid(&r->grid, audit, plan)) < 0)
+		return err;
+	if (audit && ((err = carve_audit_states(audit, NULL, take_state, r)) < 0 ||
+		      (err = carve_audit_query(audit, NULL, take_event, r)) < 0 ||
+		      (err = carve_audit_verify(&r->chain, audit)) < 0))
+		return err;
+	r->chain_checked = audit != NULL;
+	for (size_t i = 0; i < n_machines; i++)
+		if (r->machine_status[i] == CARVE_STATUS__COUNT)
+			r->machine_status[i] = CARVE_STATUS_PENDING;
+	return 0;
+}
+
+static void item_done(report_item *it)
+{
+	free(it->actor);
+	free(it->time);
+	free(it->diagnosis);
+}
+
+void report_done(report *r)
+{
+	size_t n;
+
+	for (size_t i = 0; i < r->failure_count; i++) {
+		report_failure *f = &r->failures[i];
+		free(f->object_kind);
+		free(f->object);
+		free(f->chunk);
+		free(f->phase);
+		free(f->step);
+		free(f->time);
+		free(f->diagnosis);
+		free(f->evidence);
+	}
+	free(r->failures);
+	carve_plan_teardown(r->plan, &n);
+	for (size_t i = 0; r->teardown && i < n; i++)
+		item_done(&r->teardown[i]);
+	carve_plan_users(r->plan, &n);
+	for (size_t i = 0; r->activesync && i < n; i++)
+		item_done(&r->activesync[i]);
+	free(r->teardown);
+	free(r->activesync);
+	free(r->spans);
+	free(r->machine_status);
+	carve_grid_done(&r->grid);
+}
+
+const char *report_colour(carve_status s)
+{
+	static const char *const colours[CARVE_STATUS__COUNT] = {
+		[CARVE_STATUS_PENDING] = "#9e9e9e", [CARVE_STATUS_RUNNING] = "#1565c0",
+		[CARVE_STATUS_OK] = "#2e7d32",      [CARVE_STATUS_WARN] = "#ef8f00",
+		[CARVE_STATUS_FAILED] = "#c62828",  [CARVE_STATUS_BLOCKED] = "#6a1b9a",
+		[CARVE_STATUS_SKIPPED] = "#546e7a", [CARVE_STATUS_INTERRUPTED] = "#ad1457",
+	};
+	return (unsigned)s < CARVE_STATUS__COUNT ? colours[s] : "#000000";
+}

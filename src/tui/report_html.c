@@ -1,0 +1,246 @@
+/*
+ * report_html.c - carve report --format html: one self-contained file (no
+ * scripts, fonts, images or links to fetch) a manager can open: the grid,
+ * the failures with their diagnosis and evidence, the floor maps as SVG
+ * coloured by status with the glyphs drawn too, the teardown checklist
+ * with its sign-offs, and the verdict on the audit log.
+ */
+#include "glyph.h"
+#include "report.h"
+
+#include <string.h>
+
+#define CELL_W 8
+#define CELL_H 16
+
+static void esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: putc(*s, f);
+		}
+	}
+}
+
+/* One table cell of escaped text. */
+static void cell(FILE *f, const char *s)
+{
+	fputs("<td>", f);
+	esc(f, s);
+	fputs("</td>", f);
+}
+
+static void status_span(FILE *f, carve_status s)
+{
+	fprintf(f, "<span class=\"st\" style=\"color:%s\">%s %s</span>", report_colour(s),
+		glyph_status_utf8(s), carve_status_name(s));
+}
+
+static void grid(FILE *f, const report *r)
+{
+	size_t n;
+	const carve_chunk *chunks = carve_plan_chunks(r->plan, &n);
+
+	fputs("<h2>Chunks and phases</h2>\n<table>\n<tr><th>chunk</th><th>cutover</th>", f);
+	for (int p = 0; p < CARVE_PHASE__COUNT; p++)
+		fprintf(f, "<th>%s</th>", carve_phase_name((carve_phase)p));
+	fputs("</tr>\n", f);
+	for (size_t c = 0; c < n && c < r->grid.chunk_count; c++) {
+		fputs("<tr><th>", f);
+		esc(f, chunks[c].name);
+		fputs("</th><td>", f);
+		esc(f, chunks[c].cutover_text);
+		fputs("</td>", f);
+		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
+			const unsigned *k = r->grid.counts[c][p];
+			unsigned total = 0;
+			for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+				total += k[s];
+			fprintf(f, "<td>%u/%u done", k[CARVE_STATUS_OK] + k[CARVE_STATUS_WARN] +
+				k[CARVE_STATUS_SKIPPED], total);
+			for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+				if (k[s] && s != CARVE_STATUS_OK && s != CARVE_STATUS_PENDING)
+					fprintf(f, "<br><span style=\"color:%s\">%s %u %s</span>",
+						report_colour((carve_status)s),
+						glyph_status_utf8((carve_status)s), k[s],
+						carve_status_name((carve_status)s));
+			double secs = report_seconds(&r->spans[c][p]);
+			if (r->spans[c][p].first[0])
+				fprintf(f, "<br><small>%.0f s</small>", secs);
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void failures(FILE *f, const report *r)
+{
+	fprintf(f, "<h2>Failures (%zu)</h2>\n", r->failure_count);
+	if (!r->failure_count) {
+		fputs("<p>None.</p>\n", f);
+		return;
+	}
+	fputs("<table>\n<tr><th>object</th><th>chunk</th><th>phase</th><th>step</th>"
+	      "<th>status</th><th>diagnosis</th><th>evidence</th></tr>\n", f);
+	for (size_t i = 0; i < r->failure_count; i++) {
+		const report_failure *x = &r->failures[i];
+		fputs("<tr>", f);
+		cell(f, x->object);
+		cell(f, x->chunk);
+		cell(f, x->phase);
+		cell(f, x->step);
+		fputs("<td>", f);
+		status_span(f, x->status);
+		fputs("</td>", f);
+		cell(f, x->diagnosis);
+		fputs("<td>", f);
+		if (x->evidence) {
+			fputs("<details><summary>evidence</summary><pre>", f);
+			esc(f, x->evidence);
+			fputs("</pre></details>", f);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+/* The floor's drawing as text, each machine a coloured cell with its glyph
+ * and its name and status as a tooltip. */
+static void floor_svg(FILE *f, const report *r, size_t fl)
+{
+	size_t n_floors, n_machines;
+	const carve_floor *floor = &carve_plan_floors(r->plan, &n_floors)[fl];
+	const carve_machine *m = carve_plan_machines(r->plan, &n_machines);
+
+	fputs("<h3>", f);
+	esc(f, floor->title ? floor->title : floor->name);
+	fprintf(f, "</h3>\n<svg width=\"%zu\" height=\"%zu\""
+		" font-family=\"monospace\" font-size=\"13\">\n",
+		(floor->width + 2) * CELL_W, (floor->row_count + 1) * CELL_H);
+	for (size_t row = 0; row < floor->row_count; row++) {
+		fprintf(f, "<text x=\"0\" y=\"%zu\" fill=\"#555\" xml:space=\"preserve\">",
+			(row + 1) * CELL_H - 4);
+		esc(f, floor->rows[row]);
+		fputs("</text>\n", f);
+	}
+	for (size_t i = 0; i < n_machines; i++) {
+		if (m[i].floor != fl)
+			continue;
+		carve_status s = r->machine_status[i];
+		fputs("<g><title>", f);
+		esc(f, m[i].name);
+		fprintf(f, ": %s</title><rect x=\"%u\" y=\"%u\" width=\"%d\" height=\"%d\" rx=\"3\""
+			" fill=\"%s\"/><text x=\"%u\" y=\"%u\" fill=\"#fff\" text-anchor=\"middle\">"
+			"%s</text></g>\n", carve_status_name(s), m[i].x * CELL_W, m[i].y * CELL_H,
+			2 * CELL_W, CELL_H, report_colour(s), m[i].x * CELL_W + CELL_W,
+			(m[i].y + 1) * CELL_H - 4, glyph_status_utf8(s));
+	}
+	fputs("</svg>\n", f);
+}
+
+static void legend(FILE *f)
+{
+	fputs("<p>", f);
+	for (int s = 0; s < CARVE_STATUS__COUNT; s++) {
+		status_span(f, (carve_status)s);
+		fputs(" &nbsp; ", f);
+	}
+	fputs("</p>\n", f);
+}
+
+static void item_row(FILE *f, const char *id, const char *title, const report_item *it,
+		     bool verified)
+{
+	fputs("<tr>", f);
+	cell(f, id);
+	cell(f, title);
+	fputs("<td>", f);
+	status_span(f, it->status);
+	fputs("</td><td>", f);
+	if (it->actor && strcmp(it->actor, "engine") != 0) {
+		fputs("signed off by ", f);
+		esc(f, it->actor);
+		fputs(" at ", f);
+		esc(f, it->time);
+	} else if (it->status == CARVE_STATUS_OK) {
+		fputs("verified by carve at ", f);
+		esc(f, it->time);
+	} else if (verified || it->diagnosis) {
+		esc(f, it->diagnosis ? it->diagnosis : "not verified yet");
+	} else {
+		fputs("waiting for a sign-off", f);
+	}
+	if (it->diagnosis && it->actor && strcmp(it->actor, "engine") != 0) {
+		fputs(": ", f);
+		esc(f, it->diagnosis);
+	}
+	fputs("</td></tr>\n", f);
+}
+
+static void checklist(FILE *f, const report *r)
+{
+	size_t n, n_users;
+	const carve_teardown_item *items = carve_plan_teardown(r->plan, &n);
+	const carve_user *users = carve_plan_users(r->plan, &n_users);
+
+	fputs("<h2>Teardown</h2>\n<table>\n<tr><th>item</th><th>what</th><th>status</th>"
+	      "<th>by</th></tr>\n", f);
+	for (size_t i = 0; i < n; i++)
+		item_row(f, items[i].id, items[i].title, &r->teardown[i],
+			 items[i].verify != CARVE_VERIFY_NONE);
+	fputs("</table>\n<h2>ActiveSync devices</h2>\n<table>\n<tr><th>user</th><th>device</th>"
+	      "<th>status</th><th>by</th></tr>\n", f);
+	for (size_t i = 0; i < n_users; i++)
+		if (users[i].activesync)
+			item_row(f, users[i].name, users[i].activesync, &r->activesync[i], false);
+	fputs("</table>\n", f);
+}
+
+void report_write_html(FILE *f, const report *r)
+{
+	const carve_site *site = carve_plan_site(r->plan);
+	size_t n_floors;
+
+	carve_plan_floors(r->plan, &n_floors);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
+	esc(f, site->name);
+	fputs(" - carve report</title>\n<style>\n"
+	      "body{font-family:sans-serif;margin:2em;color:#222}\n"
+	      "table{border-collapse:collapse;margin-bottom:1em}\n"
+	      "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}\n"
+	      "pre{white-space:pre-wrap;max-width:60em}\n.st{white-space:nowrap}\n"
+	      "</style></head><body>\n<h1>", f);
+	esc(f, site->name);
+	fputs("</h1>\n<p>", f);
+	esc(f, site->source.netbios);
+	fputs(" &rarr; ", f);
+	esc(f, site->target.netbios);
+	fprintf(f, ". Report made %s by carve %s from ", r->generated, CARVE_VERSION);
+	esc(f, carve_plan_path(r->plan));
+	fputs(".</p>\n<p><strong>Audit log:</strong> ", f);
+	if (!r->chain_checked)
+		fputs("none yet.", f);
+	else if (r->chain.ok)
+		fprintf(f, "%lld events, hash chain intact.", (long long)r->chain.events);
+	else {
+		fprintf(f, "<span style=\"color:%s\">FAILED verification at event %lld: ",
+			report_colour(CARVE_STATUS_FAILED), (long long)r->chain.bad_seq);
+		esc(f, r->chain.reason);
+		fputs("</span>", f);
+	}
+	fputs("</p>\n", f);
+	grid(f, r);
+	failures(f, r);
+	fputs("<h2>Floors</h2>\n", f);
+	legend(f);
+	for (size_t i = 0; i < n_floors; i++)
+		floor_svg(f, r, i);
+	checklist(f, r);
+	fputs("</body></html>\n", f);
+}
