@@ -7,6 +7,11 @@
  * before is recorded with the running step, so a carve killed mid-restart
  * can tell, when it starts again, whether the restart took effect before
  * sending another.
+ *
+ * The restarts go out first, as fast as the worker pool allows; then carve
+ * polls every machine still away, a round at a time, so a slow machine
+ * holds no worker while it boots and the phase takes about as long as its
+ * slowest machine.
  */
 #include "pipeline.h"
 
@@ -15,6 +20,20 @@
 #include <time.h>
 
 #define RESTART_POLL_MS 1000
+
+typedef struct {
+	bool waiting;          /* sent (or maybe sent): polled until back */
+	bool resumed;          /* an earlier carve may have sent it */
+	bool down_seen;        /* a poll found it not answering */
+	bool answered_same;    /* a poll found it up with the old boot time */
+	struct timespec since; /* when the wait began */
+	char before[64];       /* LastBootUpTime before the restart */
+} restart_machine;
+
+static restart_machine *state_of(pipeline *p, size_t i)
+{
+	return &((restart_machine *)p->phase)[i];
+}
 
 /* The machine's LastBootUpTime, as Windows prints it. */
 static int boot_time(char *out, size_t cap, pipeline *p, const carve_machine *m)
@@ -47,124 +66,36 @@ static double since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-typedef enum { BACK, SAME, GONE, STOPPED } wait_result;
-
-/*
- * Polls until the machine answers with a boot time other than before
- * (BACK), until ms passed (GONE, or SAME when it answered throughout with
- * the old boot time), or the run is stopped.
- */
-static wait_result wait_back(pipeline *p, const carve_machine *m, const char *before,
-			     char *after, size_t cap, uint32_t ms, bool *down_seen)
+static void finish(pipeline *p, size_t i, carve_status status, const char *after,
+		   const char *how, const char *diagnosis)
 {
-	struct timespec t0;
-	bool answered_same = false;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		int err = boot_time(after, cap, p, m);
-		if (err == 0 && strcmp(after, before) != 0)
-			return BACK;
-		if (err == CARVE_ECANCELED)
-			return STOPPED;
-		if (err == 0)
-			answered_same = true;
-		else
-			*down_seen = true;
-		if (since(&t0) * 1000.0 >= ms)
-			return answered_same && !*down_seen ? SAME : GONE;
-		if (!pipe_sleep(p, RESTART_POLL_MS))
-			return STOPPED;
-	}
-}
-
-static void finish(pipeline *p, pipe_object *o, carve_status status, const char *before,
-		   const char *after, bool down_seen, double seconds, const char *how,
-		   const char *diagnosis)
-{
+	restart_machine *rm = state_of(p, i);
 	carve_buf ev = CARVE_BUF_INIT;
 
 	carve_buf_putc(&ev, '{');
-	pipe_json_str(&ev, "boot_before", before);
+	pipe_json_str(&ev, "boot_before", rm->before);
 	if (after)
 		pipe_json_str(&ev, "boot_after", after);
-	carve_buf_printf(&ev, ",\"down_seen\":%s", down_seen ? "true" : "false");
-	pipe_json_num(&ev, "seconds", seconds);
+	carve_buf_printf(&ev, ",\"down_seen\":%s", rm->down_seen ? "true" : "false");
+	pipe_json_num(&ev, "seconds", since(&rm->since));
 	if (how)
 		pipe_json_str(&ev, "verified", how);
 	carve_buf_putc(&ev, '}');
-	pipe_record(p, o, SLOT_RESTART, status, carve_buf_cstr(&ev), diagnosis);
+	pipe_record(p, &p->machines[i], SLOT_RESTART, status, carve_buf_cstr(&ev), diagnosis);
 	carve_buf_done(&ev);
+	rm->waiting = false;
 }
 
-static void restart_job(size_t i, void *ctx)
+/* Sends the restart; false (recorded failed) when Windows refused it. */
+static bool send_restart(pipeline *p, size_t i)
 {
-	pipeline *p = ctx;
-	pipe_object *o = &p->machines[i];
-	const carve_machine *m = pipe_machine(p, o);
-	const carve_policy *pol = carve_plan_policy(p->plan);
-	char before[64] = "", after[64] = "", why[768];
-	bool down_seen = false;
-	struct timespec t0;
-	wait_result w;
-
-	if (!pipe_wants(p, o, SLOT_RESTART) || pipe_cancelled(p))
-		return;
-	if (!pipe_done(o, SLOT_PREFLIGHT)) {
-		pipe_block(p, o, SLOT_RESTART, "pre-flight has not passed: fix what it found"
-			   " and run the chunk again");
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (o->s[SLOT_RESTART].status == CARVE_STATUS_INTERRUPTED &&
-	    pipe_evidence_get(o->s[SLOT_RESTART].evidence, "boot_before", before,
-			      sizeof(before))) {
-		/* The restart may have gone out: a machine that is told to
-		 * restart stops answering within seconds, so a short wait
-		 * tells whether it did. */
-		uint32_t grace = 2 * carve_plan_transport(p->plan)->connect_timeout_ms + 2000;
-		w = wait_back(p, m, before, after, sizeof(after), grace, &down_seen);
-		if (w == GONE && down_seen)
-			w = wait_back(p, m, before, after, sizeof(after), pol->restart_timeout_ms,
-				      &down_seen);
-		if (w == BACK) {
-			finish(p, o, CARVE_STATUS_OK, before, after, down_seen, since(&t0),
-			       "the restart sent before carve stopped took effect", NULL);
-			return;
-		}
-		if (w == STOPPED)
-			return;
-		if (w == GONE) {
-			snprintf(why, sizeof(why), "did not come back after the restart (waited"
-				 " %us): find it on the floor (stuck at shutdown, a BIOS"
-				 " prompt, powered off?)", pol->restart_timeout_ms / 1000);
-			finish(p, o, CARVE_STATUS_FAILED, before, NULL, down_seen, since(&t0),
-			       NULL, why);
-			return;
-		}
-		/* SAME: the restart never went out. */
-	} else if (boot_time(before, sizeof(before), p, m) < 0) {
-		if (carve_error_last()->code == CARVE_ECANCELED)
-			return;
-		snprintf(why, sizeof(why), "could not ask it before restarting: %s",
-			 carve_error_last()->message);
-		pipe_record(p, o, SLOT_RESTART, CARVE_STATUS_FAILED, NULL, why);
-		return;
-	}
-
-	carve_buf ev = CARVE_BUF_INIT;
-	carve_buf_putc(&ev, '{');
-	pipe_json_str(&ev, "boot_before", before);
-	carve_buf_putc(&ev, '}');
-	int err = pipe_record(p, o, SLOT_RESTART, CARVE_STATUS_RUNNING, carve_buf_cstr(&ev), NULL);
-	carve_buf_done(&ev);
-	if (err < 0)
-		return;
-
+	const carve_machine *m = pipe_machine(p, &p->machines[i]);
 	carve_ssh *ssh = NULL;
 	carve_buf text = CARVE_BUF_INIT;
 	const char *values[] = { m->name };
-	err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel);
+	char why[768];
+	int err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel);
+
 	if (err == 0)
 		err = remote_run(&text, ssh, p->plan, CMD_RESTART, values);
 	carve_ssh_free(ssh);
@@ -173,27 +104,120 @@ static void restart_job(size_t i, void *ctx)
 	if (err < 0 && err != CARVE_ENET && err != CARVE_ECANCELED) {
 		snprintf(why, sizeof(why), "the restart was refused: %s",
 			 carve_error_last()->message);
-		finish(p, o, CARVE_STATUS_FAILED, before, NULL, false, since(&t0), NULL, why);
+		finish(p, i, CARVE_STATUS_FAILED, NULL, NULL, why);
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &state_of(p, i)->since);
+	return true;
+}
+
+static void send_job(size_t i, void *ctx)
+{
+	pipeline *p = ctx;
+	pipe_object *o = &p->machines[i];
+	restart_machine *rm = state_of(p, i);
+	char why[768];
+
+	if (!pipe_wants(p, o, SLOT_RESTART) || pipe_cancelled(p))
+		return;
+	if (!pipe_done(o, SLOT_PREFLIGHT)) {
+		pipe_block(p, o, SLOT_RESTART, "pre-flight has not passed: fix what it found"
+			   " and run the chunk again");
 		return;
 	}
-	w = wait_back(p, m, before, after, sizeof(after), pol->restart_timeout_ms, &down_seen);
-	if (w == STOPPED) {
-		finish(p, o, CARVE_STATUS_INTERRUPTED, before, NULL, down_seen, since(&t0), NULL,
-		       "stopped while waiting for it to come back");
-	} else if (w == BACK) {
-		finish(p, o, CARVE_STATUS_OK, before, after, down_seen, since(&t0), NULL, NULL);
-	} else {
-		snprintf(why, sizeof(why), w == SAME
-			 ? "it kept running after the restart (same boot time for %us): a"
-			   " program may be blocking the shutdown; restart it by hand"
-			 : "did not come back after the restart (waited %us): find it on the"
-			   " floor (stuck at shutdown, a BIOS prompt, powered off?)",
-			 pol->restart_timeout_ms / 1000);
-		finish(p, o, CARVE_STATUS_FAILED, before, NULL, down_seen, since(&t0), NULL, why);
+	clock_gettime(CLOCK_MONOTONIC, &rm->since);
+	if (o->s[SLOT_RESTART].status == CARVE_STATUS_INTERRUPTED &&
+	    pipe_evidence_get(o->s[SLOT_RESTART].evidence, "boot_before", rm->before,
+			      sizeof(rm->before))) {
+		/* The restart may have gone out: the wait tells. */
+		rm->resumed = rm->waiting = true;
+		return;
 	}
+	if (boot_time(rm->before, sizeof(rm->before), p, pipe_machine(p, o)) < 0) {
+		if (carve_error_last()->code == CARVE_ECANCELED)
+			return;
+		snprintf(why, sizeof(why), "could not ask it before restarting: %s",
+			 carve_error_last()->message);
+		pipe_record(p, o, SLOT_RESTART, CARVE_STATUS_FAILED, NULL, why);
+		return;
+	}
+	carve_buf ev = CARVE_BUF_INIT;
+	carve_buf_putc(&ev, '{');
+	pipe_json_str(&ev, "boot_before", rm->before);
+	carve_buf_putc(&ev, '}');
+	int err = pipe_record(p, o, SLOT_RESTART, CARVE_STATUS_RUNNING, carve_buf_cstr(&ev), NULL);
+	carve_buf_done(&ev);
+	if (err == 0 && send_restart(p, i))
+		rm->waiting = true;
+}
+
+/* One look at a machine that is away. */
+static void poll_job(size_t i, void *ctx)
+{
+	pipeline *p = ctx;
+	restart_machine *rm = state_of(p, i);
+	const carve_policy *pol = carve_plan_policy(p->plan);
+	char after[64], why[768];
+
+	if (!rm->waiting || pipe_cancelled(p))
+		return;
+	int err = boot_time(after, sizeof(after), p, pipe_machine(p, &p->machines[i]));
+	if (err == CARVE_ECANCELED)
+		return;
+	if (err == 0 && strcmp(after, rm->before) != 0) {
+		finish(p, i, CARVE_STATUS_OK, after, rm->resumed
+		       ? "the restart sent before carve stopped took effect" : NULL, NULL);
+		return;
+	}
+	if (err == 0)
+		rm->answered_same = true;
+	else
+		rm->down_seen = true;
+	/* A machine told to restart stops answering within seconds: one that
+	 * an earlier carve may have told, still up on its old boot, was not. */
+	uint32_t grace = 2 * carve_plan_transport(p->plan)->connect_timeout_ms + 2000;
+	if (rm->resumed && !rm->down_seen && since(&rm->since) * 1000.0 >= grace) {
+		rm->resumed = false;
+		rm->answered_same = false;
+		send_restart(p, i);
+		return;
+	}
+	if (since(&rm->since) * 1000.0 < pol->restart_timeout_ms)
+		return;
+	snprintf(why, sizeof(why), rm->answered_same && !rm->down_seen
+		 ? "it kept running after the restart (same boot time for %us): a program may"
+		   " be blocking the shutdown; restart it by hand"
+		 : "did not come back after the restart (waited %us): find it on the floor"
+		   " (stuck at shutdown, a BIOS prompt, powered off?)",
+		 pol->restart_timeout_ms / 1000);
+	finish(p, i, CARVE_STATUS_FAILED, NULL, NULL, why);
 }
 
 void phase_restart(pipeline *p)
 {
-	pipe_each_machine(p, restart_job);
+	restart_machine *rm = calloc(p->n_machines ? p->n_machines : 1, sizeof(*rm));
+	bool away = true;
+
+	if (!rm) {
+		carve_error_oom();
+		pipe_stop(p, "restart");
+		return;
+	}
+	p->phase = rm;
+	pipe_each_machine(p, send_job);
+	while (away && !pipe_cancelled(p)) {
+		pipe_each_machine(p, poll_job);
+		away = false;
+		for (size_t i = 0; i < p->n_machines; i++)
+			away |= rm[i].waiting;
+		if (away && !pipe_sleep(p, RESTART_POLL_MS))
+			break;
+	}
+	/* Stopped while waiting: the next run picks the wait up again. */
+	for (size_t i = 0; i < p->n_machines; i++)
+		if (rm[i].waiting && !p->stop_err)
+			finish(p, i, CARVE_STATUS_INTERRUPTED, NULL, NULL,
+			       "stopped while waiting for it to come back");
+	p->phase = NULL;
+	free(rm);
 }
