@@ -23,13 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct {
-	unsigned long n;
-	unsigned asleep_pct, failing_pct;
-	unsigned long seed;
-	int base_port;
-	const char *out;
-} gen;
+typedef lab_gen gen;
 
 static const struct { const char *prefix, *chunk, *title; } departments[] = {
 	{ "FIN", "wave1-finance", "Finance and Payroll" },
@@ -66,7 +60,7 @@ static uint64_t mix(uint64_t x)
 
 static size_t chunks_for(const gen *g)
 {
-	size_t c = g->n < 300 ? 3 : g->n / 100;
+	size_t c = g->chunks ? g->chunks : g->n < 300 ? 3 : g->n / 100;
 	return c > 6 ? 6 : c;
 }
 
@@ -293,17 +287,18 @@ static int client_key(const char *dir)
 	return rc;
 }
 
-int lab_generate(unsigned long n, unsigned asleep_pct, unsigned failing_pct,
-		 unsigned long seed, int base_port, const char *out)
+int lab_generate(const lab_gen *gp)
 {
-	gen g = { n, asleep_pct, failing_pct, seed, base_port, out };
+	gen g = *gp;
+	const char *out = g.out;
+	unsigned long n = g.n;
 	char path[1200];
 	FILE *f;
 
-	if (n == 0 || n > 20000 || asleep_pct + failing_pct > 100 || base_port < 1024 ||
-	    base_port + 10 + (long)n > 65535) {
+	if (n == 0 || n > 20000 || g.asleep_pct + g.failing_pct > 100 || g.base_port < 1024 ||
+	    g.base_port + 10 + (long)n > 65535 || g.chunks > 6) {
 		fprintf(stderr, "carve-lab: --generate wants 1 to 20000 machines, shares that add "
-			"up to at most 100%%, and ports that fit below 65536\n");
+			"up to at most 100%%, ports that fit below 65536 and at most 6 chunks\n");
 		return 2;
 	}
 	mkdir(out, 0755);

@@ -177,9 +177,18 @@ int lab_serve(lab_site *site, const char *known_hosts_out);
 
 /* ---- generator ---- */
 
+typedef struct {
+	unsigned long n;          /* machines */
+	unsigned asleep_pct;      /* share asleep */
+	unsigned failing_pct;     /* share failing a pre-flight check (and mailboxes) */
+	unsigned long seed;
+	int base_port;
+	unsigned chunks;          /* 0: three, or one per 100 machines, at most 6 */
+	const char *out;          /* the directory */
+} lab_gen;
+
 /* Writes DIR/lab-fixture.yaml, DIR/lab-site.yaml and the client key pair
  * (DIR/.lab/client, DIR/.lab/client.pub) when missing.  Returns an exit status. */
-int lab_generate(unsigned long n, unsigned asleep_pct, unsigned failing_pct,
-		 unsigned long seed, int base_port, const char *out);
+int lab_generate(const lab_gen *g);
 
 #endif

@@ -4,7 +4,7 @@
  *
  *   carve-lab --fixture FILE [--journal FILE] [--known-hosts FILE]
  *   carve-lab --generate N --out DIR [--asleep PCT] [--failing PCT] [--seed S]
- *             [--base-port P]
+ *             [--base-port P] [--chunks K]
  */
 #include "lab.h"
 
@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: carve-lab --fixture FILE [--journal FILE] [--known-hosts FILE]\n"
 	      "       carve-lab --generate N --out DIR [--asleep PCT] [--failing PCT]\n"
-	      "                 [--seed S] [--base-port P]\n"
+	      "                 [--seed S] [--base-port P] [--chunks K]\n"
 	      "\n"
 	      "Serves every host of the fixture on its own port of 127.0.0.1, prints\n"
 	      "one line per endpoint (name, address, host key fingerprint), then a line\n"
@@ -31,8 +31,11 @@ static void usage(FILE *f)
 	      "  --known-hosts FILE   write the endpoints' host keys as a known-hosts file\n"
 	      "\n"
 	      "--generate writes DIR/lab-fixture.yaml and DIR/lab-site.yaml, the plan that\n"
-	      "points at it, for N machines: PCT%% asleep (default 10) and PCT%% failing\n"
-	      "one pre-flight check each (default 25), ports from P (default 22000).\n",
+	      "points at it, for N machines, each with a user and a mailbox: PCT% asleep\n"
+	      "(default 10) and PCT% failing one pre-flight check each (default 25; a\n"
+	      "third of that share also gets a mailbox whose move will fail), ports from\n"
+	      "P (default 22000), in K chunks (default 3, or one per 100 machines; at\n"
+	      "most 6).\n",
 	      f);
 }
 
@@ -49,12 +52,11 @@ int main(int argc, char **argv)
 		{ "failing", required_argument, NULL, 'F' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "base-port", required_argument, NULL, 'p' },
+		{ "chunks", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *fixture = NULL, *journal = NULL, *known_hosts = NULL, *out = NULL;
-	unsigned long generate = 0, seed = 1;
-	unsigned asleep = 10, failing = 25;
-	int base_port = 22000;
+	const char *fixture = NULL, *journal = NULL, *known_hosts = NULL;
+	lab_gen gen = { 0, 10, 25, 1, 22000, 0, NULL };
 	lab_site site;
 	int c;
 
@@ -64,17 +66,18 @@ int main(int argc, char **argv)
 		case 'j': journal = optarg; break;
 		case 'k': known_hosts = optarg; break;
 		case 'h': usage(stdout); return 0;
-		case 'g': generate = strtoul(optarg, NULL, 10); break;
-		case 'o': out = optarg; break;
-		case 'a': asleep = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'F': failing = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 's': seed = strtoul(optarg, NULL, 10); break;
-		case 'p': base_port = atoi(optarg); break;
+		case 'g': gen.n = strtoul(optarg, NULL, 10); break;
+		case 'o': gen.out = optarg; break;
+		case 'a': gen.asleep_pct = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'F': gen.failing_pct = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': gen.seed = strtoul(optarg, NULL, 10); break;
+		case 'p': gen.base_port = atoi(optarg); break;
+		case 'c': gen.chunks = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (generate && out && !fixture && optind == argc)
-		return lab_generate(generate, asleep, failing, seed, base_port, out);
+	if (gen.n && gen.out && !fixture && optind == argc)
+		return lab_generate(&gen);
 	if (!fixture || optind != argc) {
 		usage(stderr);
 		return 2;
