@@ -702,13 +702,15 @@ typedef struct {
 				      * (NULL-terminated); NULL: all of the chunk */
 	carve_audit *audit;          /* required: the state and the record */
 	int64_t run;
-	carve_cancel *cancel;        /* may be NULL */
+	carve_cancel *cancel;        /* stops at once (may be NULL) */
+	carve_cancel *pause;         /* starts nothing new, lets what runs finish:
+				      * the next run resumes (may be NULL) */
 	/* Called after each event is durable, from any thread; may be NULL. */
 	void (*on_event)(const carve_event *ev, void *ctx);
 	void *ctx;
 } carve_run_options;
 
-#define CARVE_RUN_OPTIONS_INIT { NULL, -1, false, NULL, NULL, 0, NULL, NULL, NULL }
+#define CARVE_RUN_OPTIONS_INIT { NULL, -1, false, NULL, NULL, 0, NULL, NULL, NULL, NULL }
 
 /* The chunk's objects by phase and status when the run ended (objects of
  * the phase: machines, or users for mail). */

@@ -144,7 +144,7 @@ int pipe_record(pipeline *p, pipe_object *o, pipe_slot slot, carve_status status
 
 bool pipe_wants(const pipeline *p, const pipe_object *o, pipe_slot slot)
 {
-	if (!o->selected || p->stop_err)
+	if (!o->selected || p->stop_err || carve_cancel_fired(p->opts->pause))
 		return false;
 	switch (o->s[slot].status) {
 	case CARVE_STATUS_OK:
@@ -547,7 +547,8 @@ int carve_run(carve_run_summary *out, const carve_plan *plan, const carve_run_op
 		[CARVE_PHASE_CLIENTS] = phase_clients,
 	};
 	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++) {
-		if ((opts->phase == -1 || opts->phase == ph) && !pipe_cancelled(&p))
+		if ((opts->phase == -1 || opts->phase == ph) && !pipe_cancelled(&p) &&
+		    !carve_cancel_fired(opts->pause))
 			phases[ph](&p);
 	}
 	if (p.stop_err) {

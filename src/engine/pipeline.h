@@ -68,8 +68,8 @@ int pipe_record_all(pipeline *p, const pipe_change *c, size_t n);
 int pipe_record(pipeline *p, pipe_object *o, pipe_slot slot, carve_status status,
 		const char *evidence, const char *diagnosis);
 
-/* Whether the run should act on slot of o: selected, and not done (failed
- * only when retrying). */
+/* Whether the run should act on slot of o: selected, not done (failed only
+ * when retrying), and the run not paused. */
 bool pipe_wants(const pipeline *p, const pipe_object *o, pipe_slot slot);
 /* Whether slot holds a finished, usable result (ok or warn). */
 bool pipe_done(const pipe_object *o, pipe_slot slot);

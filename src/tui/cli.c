@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const cli_command commands[] = {
 	{ "validate", "check a site plan and summarise it",
@@ -126,7 +127,8 @@ static const cli_command commands[] = {
 	  "continue.  Steps a stopped or killed carve left running are checked on the\n"
 	  "machines first, so nothing with side effects is done twice.  Each outcome\n"
 	  "is printed as it is logged; at the end, the counts per phase and every\n"
-	  "failure with its diagnosis.  Ctrl-C stops at once.\n"
+	  "failure with its diagnosis.  Ctrl-C pauses: what is running finishes,\n"
+	  "nothing new starts (run it again to resume); a second Ctrl-C stops at once.\n"
 	  "\n"
 	  "  --chunk C        the chunk (required)\n"
 	  "  --phase P        only phase P: preflight, restart, workstations, mail or\n"
@@ -323,20 +325,32 @@ bool cli_wants_help(const cli_command *cmd, int argc, char **argv)
 	return false;
 }
 
-static carve_cancel *stop;
+static carve_cancel *stop, *pausing_on;
 
 static void on_interrupt(int sig)
 {
-	(void)sig;
-	carve_cancel_fire(stop); /* a write to a pipe: safe here */
+	static const char pausing[] = "\ncarve: pausing: what is running finishes, nothing new"
+				      " starts (Ctrl-C again to stop now)\n";
+
+	/* Only writes to pipes and to stderr: safe here. */
+	if (sig == SIGINT && pausing_on && !carve_cancel_fired(pausing_on)) {
+		carve_cancel_fire(pausing_on);
+		if (write(2, pausing, sizeof(pausing) - 1) < 0)
+			return;
+		return;
+	}
+	carve_cancel_fire(stop);
 }
 
-carve_cancel *cli_stop_on_signals(void)
+carve_cancel *cli_stop_on_signals(carve_cancel **pause_out)
 {
 	int err = carve_cancel_new(&stop);
 
+	if (err == 0 && pause_out && (err = carve_cancel_new(&pausing_on)) == 0)
+		*pause_out = pausing_on;
 	if (err < 0) {
 		cli_engine_error(err);
+		cli_stop_done();
 		return NULL;
 	}
 	signal(SIGINT, on_interrupt);
@@ -349,5 +363,6 @@ void cli_stop_done(void)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	carve_cancel_free(stop);
-	stop = NULL;
+	carve_cancel_free(pausing_on);
+	stop = pausing_on = NULL;
 }

@@ -73,9 +73,11 @@ int cli_begin_run(carve_audit **audit, int64_t *run, const char *db_opt,
 		  const carve_plan *plan, const char *command);
 
 /* A cancellation that Ctrl-C and SIGTERM fire, for a command's engine
- * calls; NULL (after printing why) when it cannot be made.  End it with
+ * calls; NULL (after printing why) when it cannot be made.  With pause not
+ * NULL, *pause gets one the first Ctrl-C fires instead (start nothing new,
+ * let what runs finish) and the second fires the stop.  End it with
  * cli_stop_done(). */
-carve_cancel *cli_stop_on_signals(void);
+carve_cancel *cli_stop_on_signals(carve_cancel **pause);
 void cli_stop_done(void);
 
 /* Handles --help for a subcommand: true when argv asks for it (and the

@@ -157,7 +157,7 @@ int cli_check(int argc, char **argv)
 	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE ||
 	    (status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
 		goto done;
-	if (!(stop = cli_stop_on_signals())) {
+	if (!(stop = cli_stop_on_signals(NULL))) {
 		status = EXIT_RUNTIME;
 		goto done;
 	}

@@ -130,7 +130,8 @@ int cli_run(int argc, char **argv)
 	}
 	if ((status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
 		goto done;
-	if (!(stop = cli_stop_on_signals())) {
+	carve_cancel *pause_run = NULL;
+	if (!(stop = cli_stop_on_signals(&pause_run))) {
 		status = EXIT_RUNTIME;
 		goto done;
 	}
@@ -143,6 +144,7 @@ int cli_run(int argc, char **argv)
 	o.audit = audit;
 	o.run = run;
 	o.cancel = stop;
+	o.pause = pause_run;
 	o.on_event = on_event;
 	err = carve_run(&summary, plan, &o);
 	carve_audit_run_end(audit, run);
@@ -156,8 +158,10 @@ int cli_run(int argc, char **argv)
 		if (summary.counts[ph][CARVE_STATUS_FAILED] ||
 		    summary.counts[ph][CARVE_STATUS_INTERRUPTED])
 			status = EXIT_FAILURES;
-	if (err == CARVE_ECANCELED) {
-		printf("\nstopped: run it again to continue where it stopped\n");
+	if (err == CARVE_ECANCELED || carve_cancel_fired(pause_run)) {
+		printf("\n%s: run it again to continue where it %s\n",
+		       err == CARVE_ECANCELED ? "stopped" : "paused",
+		       err == CARVE_ECANCELED ? "stopped" : "paused");
 		status = EXIT_FAILURES;
 	}
 done:
