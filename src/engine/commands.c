@@ -154,16 +154,6 @@ const char *cmd_key(carve_command c)
 	return (unsigned)c < CMD__COUNT ? defs[c].key : "?";
 }
 
-const char *cmd_default(carve_command c)
-{
-	return defs[c].body;
-}
-
-const char *const *cmd_params(carve_command c)
-{
-	return defs[c].params;
-}
-
 /* A value reaches the line as an assignment, so the body gets this much
  * less than the whole line; 2.7 is base64 of UTF-16. */
 #define BODY_MAX 2400

@@ -39,10 +39,6 @@ typedef enum {
 
 /* The key in the plan's commands: section ("admt_migrate"). */
 const char *cmd_key(carve_command c);
-/* The built-in template. */
-const char *cmd_default(carve_command c);
-/* The variables c is given, NULL-terminated. */
-const char *const *cmd_params(carve_command c);
 
 /* Whether text is usable as a template (not blank, short enough to leave
  * room for values on a Windows command line); on false *why says why. */
