@@ -48,7 +48,7 @@ bool cmd_template_ok(const char *text, const char **why);
 #define CMD_LINE_MAX 8191
 
 /* The command line for c on plan: the plan's template or the default,
- * values in the order cmd_params() gives, as a powershell -EncodedCommand
+ * values in the order the enum above lists, as a powershell -EncodedCommand
  * line appended to out.  CARVE_EINVALID when a value is missing (the
  * plan lacks a setting the step needs) or the line would be longer than
  * CMD_LINE_MAX. */
