@@ -71,8 +71,12 @@ static void verify_job(size_t i, void *ctx)
 	if (!pipe_wants(p, o, SLOT_ADMT) || pipe_cancelled(p))
 		return;
 	/* A skipped restart (the lead's call) does not hold the migration up. */
-	if (!pipe_done(o, SLOT_RESTART) && o->s[SLOT_RESTART].status != CARVE_STATUS_SKIPPED) {
-		pipe_block(p, o, SLOT_ADMT, "not restarted yet: the restart phase comes first");
+	carve_status restart = o->s[SLOT_RESTART].status;
+	if (!pipe_done(o, SLOT_RESTART) && restart != CARVE_STATUS_SKIPPED) {
+		pipe_block(p, o, SLOT_ADMT, restart == CARVE_STATUS_BLOCKED
+			   ? "not restarted: its pre-flight has not passed"
+			   : restart == CARVE_STATUS_FAILED ? "its restart failed: see the restart phase"
+			   : "not restarted yet: the restart phase comes first");
 		return;
 	}
 	carve_status was = o->s[SLOT_ADMT].status;
