@@ -267,3 +267,15 @@ const char *carve_audit_path(const carve_audit *audit)
 {
 	return audit->path;
 }
+
+int carve_audit_changed(bool *changed, carve_audit *audit)
+{
+	int64_t version = 0;
+	int err = audit_query_int(&version, audit, "PRAGMA data_version",
+				  "cannot ask whether the log changed");
+
+	*changed = err == 0 && version != audit->data_version;
+	if (err == 0)
+		audit->data_version = version;
+	return err;
+}

@@ -30,6 +30,7 @@ struct carve_audit {
 	sqlite3 *db;
 	char *path;
 	bool read_only;
+	int64_t data_version; /* PRAGMA data_version when last asked */
 	sqlite3_stmt *stmts[AUDIT_ST__COUNT];
 };
 

@@ -351,6 +351,11 @@ void carve_audit_free(carve_audit *audit);
 /* The database file's path.  Borrowed. */
 const char *carve_audit_path(const carve_audit *audit);
 
+/* Sets *changed when another connection (another carve, another process)
+ * committed since the last call on this handle; cheap enough to poll a few
+ * times a second. */
+int carve_audit_changed(bool *changed, carve_audit *audit);
+
 /* The database path to use for a plan: the plan's site.database, else
  * $XDG_STATE_HOME/carve/<plan file stem>.db (~/.local/state/...).  Owned. */
 char *carve_audit_default_path(const carve_plan *plan);

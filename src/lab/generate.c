@@ -253,7 +253,7 @@ static void write_plan(FILE *f, const gen *g)
 		fprintf(f, "  - { name: %s, address: 127.0.0.1, os: \"%s\", floor: F%lu,"
 			   " at: [%lu, %lu], user: user%05lu, chunk: %s", name,
 			xp ? "xp" : strstr(name, "-W7-") ? "7" : "10", i / desks + 1,
-			2 + (desk % DESKS_PER_ROW) * 6 + 1, 1 + (desk / DESKS_PER_ROW) * 2, i + 1,
+			4 + (desk % DESKS_PER_ROW) * 6, 2 + (desk / DESKS_PER_ROW) * 2, i + 1,
 			departments[i % chunks].chunk);
 		fprintf(f, ", outlook: \"%s\"", outlook_2003(i) ? "2003" : "2010");
 		if (xp)

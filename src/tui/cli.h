@@ -40,6 +40,8 @@ int cli_skip(int argc, char **argv);
 int cli_teardown(int argc, char **argv);
 int cli_signoff(int argc, char **argv);
 int cli_report(int argc, char **argv);
+/* carve [--read-only] [--db FILE] PLAN: not in the command table. */
+int cli_console(int argc, char **argv);
 
 /* Prints "carve CMD: message" and "try 'carve CMD --help'"; returns
  * EXIT_USAGE. */

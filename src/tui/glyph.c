@@ -43,3 +43,21 @@ const char *glyph_status(carve_status s)
 		return "?";
 	return utf8 ? glyph_status_utf8(s) : plain[s];
 }
+
+int glyph_urgency(carve_status s)
+{
+	static const carve_status order[] = {
+		CARVE_STATUS_FAILED, CARVE_STATUS_INTERRUPTED, CARVE_STATUS_BLOCKED,
+		CARVE_STATUS_WARN, CARVE_STATUS_RUNNING, CARVE_STATUS_PENDING,
+		CARVE_STATUS_SKIPPED, CARVE_STATUS_OK,
+	};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (order[i] == s)
+			return (int)i;
+	return 99;
+}
+
+bool glyph_is_utf8(void)
+{
+	return utf8;
+}

@@ -16,6 +16,13 @@ void glyph_init(void);
  * Static string. */
 const char *glyph_status(carve_status s);
 
+/* Whether glyphs are drawn in UTF-8 (else ASCII). */
+bool glyph_is_utf8(void);
+
+/* How urgent a status is for a person, 0 (failed) to 7 (ok); anything
+ * else (no status yet) is 99.  A machine shows its most urgent. */
+int glyph_urgency(carve_status s);
+
 /* The UTF-8 glyph whatever the locale (for files such as the HTML report). */
 const char *glyph_status_utf8(carve_status s);
 

@@ -11,11 +11,14 @@
 
 static void print_help(FILE *f)
 {
-	fputs("usage: carve COMMAND [ARGS]\n"
+	fputs("usage: carve [--read-only] [--db FILE] PLAN\n"
+	      "       carve COMMAND [ARGS]\n"
 	      "       carve help COMMAND | --help | --version\n"
 	      "\n"
 	      "carve runs phased carve-out migrations from a YAML site plan and keeps\n"
-	      "every outcome in a tamper-evident audit log.\n"
+	      "every outcome in a tamper-evident audit log.  With a PLAN and no command\n"
+	      "it opens the console on the plan's audit log (live; --read-only for a\n"
+	      "viewer that changes nothing).\n"
 	      "\n"
 	      "Commands:\n", f);
 	for (const cli_command *c = cli_commands(); c->name; c++)
@@ -57,6 +60,9 @@ int main(int argc, char **argv)
 		return EXIT_DONE;
 	}
 	const cli_command *cmd = cli_find(name);
+	struct stat st;
+	if (!cmd && (name[0] == '-' || stat(name, &st) == 0))
+		return cli_console(argc, argv);
 	if (!cmd) {
 		fprintf(stderr, "carve: unknown command '%s'\ntry 'carve --help'\n", name);
 		return EXIT_USAGE;

@@ -2,6 +2,7 @@
  * report.c - gathering what carve report writes (report.h).
  */
 #define _GNU_SOURCE /* timegm */
+#include "glyph.h"
 #include "report.h"
 
 #include <stdlib.h>
@@ -13,20 +14,6 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* Most to least urgent: a machine's colour on the map is its worst. */
-static int urgency(carve_status s)
-{
-	static const carve_status order[] = {
-		CARVE_STATUS_FAILED, CARVE_STATUS_INTERRUPTED, CARVE_STATUS_BLOCKED,
-		CARVE_STATUS_WARN, CARVE_STATUS_RUNNING, CARVE_STATUS_PENDING,
-		CARVE_STATUS_SKIPPED, CARVE_STATUS_OK,
-	};
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (order[i] == s)
-			return (int)i;
-	return 99;
-}
-
 static int take_state(const carve_state_row *row, void *ctx)
 {
 	report *r = ctx;
@@ -34,7 +21,7 @@ static int take_state(const carve_state_row *row, void *ctx)
 
 	if (!strcmp(row->object_kind, "machine")) {
 		i = carve_plan_find_machine(r->plan, row->object);
-		if (i != CARVE_NONE && urgency(row->status) < urgency(r->machine_status[i]))
+		if (i != CARVE_NONE && glyph_urgency(row->status) < glyph_urgency(r->machine_status[i]))
 			r->machine_status[i] = row->status;
 	}
 	report_item *item = NULL;

@@ -1,0 +1,56 @@
+/*
+ * cli_console.c - carve [--read-only] [--db FILE] PLAN: the console on the
+ * plan's audit database.
+ */
+#include "cli.h"
+#include "console.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_console(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "read-only", no_argument, NULL, 'r' },
+		{ "db", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db_opt = NULL;
+	bool read_only = false;
+	int c, status;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': read_only = true; break;
+		case 'd': db_opt = optarg; break;
+		default: return cli_option_error("console", c, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("console", "name one PLAN");
+	if (!isatty(0) || !isatty(1)) {
+		fputs("carve: the console needs a terminal; the subcommands (carve --help) run"
+		      " without one\n", stderr);
+		return EXIT_USAGE;
+	}
+
+	carve_plan *plan = NULL;
+	char *db = NULL;
+
+	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE)
+		return status;
+	db = db_opt ? strdup(db_opt) : carve_audit_default_path(plan);
+	if (!db) {
+		status = cli_engine_error(CARVE_ENOMEM);
+	} else {
+		status = console_run(plan, db, read_only);
+	}
+	free(db);
+	carve_plan_free(plan);
+	return status;
+}

@@ -1,0 +1,244 @@
+/*
+ * console.c - the console's screen and loop: ncurses set up the way people
+ * expect (short Esc delay, no mouse, colour only with NO_COLOR unset and
+ * always with a glyph beside it, ASCII when the locale is not UTF-8), a
+ * title line, the current view, a status line, and a snapshot of the audit
+ * log read again whenever another carve commits to it.
+ *
+ * Each frame is drawn into ncurses' virtual screen and sent with one
+ * doupdate(), so only what changed reaches the terminal.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "console.h"
+#include "glyph.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_COLS 60
+#define MIN_ROWS 16
+#define TICK_MS 100
+
+static const char *const view_names[VIEW__COUNT] = {
+	[VIEW_GRID] = "chunks", [VIEW_FLOOR] = "floor map", [VIEW_LOG] = "log",
+	[VIEW_HELP] = "help",
+};
+
+int console_status_attr(const console *c, carve_status s)
+{
+	return c->colour ? (int)COLOR_PAIR(1 + (int)s) : 0;
+}
+
+const char *console_glyph(carve_status s)
+{
+	return glyph_status(s);
+}
+
+static void setup_colours(console *c)
+{
+	static const short fg[CARVE_STATUS__COUNT] = {
+		[CARVE_STATUS_PENDING] = COLOR_WHITE, [CARVE_STATUS_RUNNING] = COLOR_CYAN,
+		[CARVE_STATUS_OK] = COLOR_GREEN,      [CARVE_STATUS_WARN] = COLOR_YELLOW,
+		[CARVE_STATUS_FAILED] = COLOR_RED,    [CARVE_STATUS_BLOCKED] = COLOR_MAGENTA,
+		[CARVE_STATUS_SKIPPED] = COLOR_BLUE,  [CARVE_STATUS_INTERRUPTED] = COLOR_MAGENTA,
+	};
+	const char *no_colour = getenv("NO_COLOR");
+
+	/* https://no-color.org: set and not empty. */
+	c->colour = has_colors() && !(no_colour && *no_colour);
+	if (!c->colour)
+		return;
+	start_color();
+	use_default_colors();
+	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+		init_pair((short)(1 + s), fg[s], -1);
+}
+
+/* ---- the snapshot ---- */
+
+static int take_state(const carve_state_row *row, void *ctx)
+{
+	console *c = ctx;
+	size_t i;
+
+	if (strcmp(row->object_kind, "machine") == 0 &&
+	    (i = carve_plan_find_machine(c->plan, row->object)) != CARVE_NONE &&
+	    glyph_urgency(row->status) < glyph_urgency(c->machine_status[i]))
+		c->machine_status[i] = row->status;
+	return 0;
+}
+
+static int take_event(const carve_event_row *row, void *ctx)
+{
+	console *c = ctx;
+	log_line *l = &c->log[(c->log_head + c->log_count) % LOG_KEEP];
+	const carve_event *e = &row->ev;
+
+	if (c->log_count < LOG_KEEP)
+		c->log_count++;
+	else
+		c->log_head = (c->log_head + 1) % LOG_KEEP;
+	l->seq = row->seq;
+	snprintf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
+	snprintf(l->actor, sizeof(l->actor), "%s", e->actor ? e->actor : "");
+	snprintf(l->chunk, sizeof(l->chunk), "%s", e->chunk ? e->chunk : "");
+	snprintf(l->object, sizeof(l->object), "%s",
+		 e->machine ? e->machine : e->user ? e->user : "");
+	snprintf(l->where, sizeof(l->where), "%s%s%s", e->phase ? e->phase : "",
+		 e->step ? "/" : "", e->step ? e->step : "");
+	l->status = e->status;
+	snprintf(l->text, sizeof(l->text), "%s", e->diagnosis ? e->diagnosis : "");
+	c->last_seq = row->seq;
+	return 0;
+}
+
+/* Reads what changed: the grid and the machines' states again, the log's
+ * new events on top of what is kept. */
+static void load_snapshot(console *c)
+{
+	size_t n;
+	carve_log_filter f = CARVE_LOG_FILTER_INIT;
+
+	if (!c->audit) {
+		carve_audit_options o = CARVE_AUDIT_OPTIONS_INIT;
+		o.read_only = true;
+		if (carve_audit_open(&c->audit, c->db_path, &o) < 0)
+			c->audit = NULL; /* not written yet: everything is pending */
+	}
+	carve_grid_done(&c->grid);
+	if (carve_audit_grid(&c->grid, c->audit, c->plan) < 0)
+		snprintf(c->message, sizeof(c->message), "%s", carve_error_last()->message);
+	carve_plan_machines(c->plan, &n);
+	for (size_t i = 0; i < n; i++)
+		c->machine_status[i] = CARVE_STATUS__COUNT;
+	if (c->audit) {
+		carve_audit_states(c->audit, NULL, take_state, c);
+		f.after_seq = c->last_seq;
+		carve_audit_query(c->audit, &f, take_event, c);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (c->machine_status[i] == CARVE_STATUS__COUNT)
+			c->machine_status[i] = CARVE_STATUS_PENDING;
+}
+
+static bool changed(console *c)
+{
+	bool yes = false;
+
+	if (!c->audit)
+		return true; /* until the log exists, look for it */
+	return carve_audit_changed(&yes, c->audit) == 0 && yes;
+}
+
+/* ---- the frame ---- */
+
+static void draw_title(console *c, int cols)
+{
+	const carve_site *site = carve_plan_site(c->plan);
+	char right[64];
+
+	attron(A_REVERSE);
+	mvhline(0, 0, ' ', cols);
+	mvprintw(0, 1, "carve  %.*s", cols > 40 ? cols - 40 : 10, site->name);
+	snprintf(right, sizeof(right), "%s%s ", view_names[c->view],
+		 c->read_only ? "  [read-only]" : "");
+	mvaddstr(0, cols - (int)strlen(right), right);
+	attroff(A_REVERSE);
+}
+
+static void draw_status(console *c, int rows, int cols)
+{
+	const char *hint = "?:help  g:chunks  f:floor  L:log  Tab:next problem  q:back  Q:quit";
+
+	move(rows - 1, 0);
+	clrtoeol();
+	attron(A_REVERSE);
+	mvhline(rows - 1, 0, ' ', cols);
+	mvaddnstr(rows - 1, 1, c->message[0] ? c->message : hint, cols - 2);
+	attroff(A_REVERSE);
+}
+
+static void draw(console *c)
+{
+	int rows = LINES, cols = COLS;
+
+	erase();
+	if (cols < MIN_COLS || rows < MIN_ROWS) {
+		mvprintw(rows / 2, 0, "terminal too small: %dx%d, carve needs %dx%d", cols, rows,
+			 MIN_COLS, MIN_ROWS);
+	} else {
+		draw_title(c, cols);
+		switch (c->view) {
+		case VIEW_GRID: view_grid_draw(c, 1, rows - 2, cols); break;
+		case VIEW_FLOOR: view_floor_draw(c, 1, rows - 2, cols); break;
+		case VIEW_LOG: view_log_draw(c, 1, rows - 2, cols); break;
+		case VIEW_HELP: view_help_draw(c, 1, rows - 2, cols); break;
+		default: break;
+		}
+		draw_status(c, rows, cols);
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+int console_run(const carve_plan *plan, const char *db_path, bool read_only)
+{
+	size_t n;
+	console c;
+
+	memset(&c, 0, sizeof(c));
+	c.plan = plan;
+	c.db_path = db_path;
+	c.read_only = read_only;
+	c.machine = CARVE_NONE;
+	carve_plan_machines(plan, &n);
+	c.machine_status = calloc(n ? n : 1, sizeof(*c.machine_status));
+	c.log = calloc(LOG_KEEP, sizeof(*c.log));
+	if (!c.machine_status || !c.log) {
+		free(c.machine_status);
+		free(c.log);
+		fputs("carve: out of memory\n", stderr);
+		return 4;
+	}
+	SCREEN *screen = newterm(NULL, stdout, stdin);
+	if (!screen) {
+		fputs("carve: this terminal cannot run the console (is TERM set?)\n", stderr);
+		free(c.machine_status);
+		free(c.log);
+		return 4;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	mousemask(0, NULL);
+	timeout(TICK_MS);
+	setup_colours(&c);
+	load_snapshot(&c);
+	changed(&c);
+
+	while (!c.quit) {
+		draw(&c);
+		int key = getch();
+		if (key == ERR) {
+			if (changed(&c))
+				load_snapshot(&c);
+			continue;
+		}
+		if (key == KEY_RESIZE)
+			continue; /* ncurses has the new size: the next frame uses it */
+		c.message[0] = '\0';
+		keys_dispatch(&c, key);
+	}
+	endwin();
+	delscreen(screen);
+	carve_grid_done(&c.grid);
+	carve_audit_free(c.audit);
+	free(c.machine_status);
+	free(c.log);
+	return 0;
+}

@@ -1,0 +1,102 @@
+/*
+ * console.h - the interactive console: one UI thread, one screen, views
+ * that draw from a snapshot of the audit log, and one key table that both
+ * dispatches keys and writes the help.
+ *
+ * The snapshot is read again whenever the database changes (another carve
+ * committed), so several consoles on one database all stay live.
+ */
+#ifndef CARVE_CONSOLE_H
+#define CARVE_CONSOLE_H
+
+#include "carve.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+	VIEW_GRID,  /* chunks x phases (home) */
+	VIEW_FLOOR, /* the floor map */
+	VIEW_LOG,   /* the audit log's tail */
+	VIEW_HELP,  /* generated from the key table */
+	VIEW__COUNT
+} view_id;
+
+/* An event of the log's tail, copied out of SQLite. */
+typedef struct {
+	int64_t seq;
+	char time[24];
+	char actor[24];
+	char chunk[40];
+	char object[64];
+	char where[48]; /* phase/step */
+	carve_status status;
+	char text[256]; /* the diagnosis */
+} log_line;
+
+#define LOG_KEEP 2000
+
+typedef struct console {
+	const carve_plan *plan;
+	carve_audit *audit;
+	const char *db_path;
+	bool read_only;
+	bool colour;
+	bool quit;
+	view_id view, back;
+
+	/* the snapshot */
+	carve_grid grid;
+	carve_status *machine_status; /* per plan machine: its worst */
+	log_line *log;                /* a ring of the last LOG_KEEP events */
+	size_t log_count, log_head;
+	int64_t last_seq;
+
+	/* where each view's cursor is */
+	size_t grid_chunk, grid_phase;
+	size_t floor, machine;        /* machine: plan index, CARVE_NONE if none */
+	size_t log_top;               /* lines scrolled up from the newest */
+
+	char message[256];            /* the status line's message */
+} console;
+
+/* Runs the console on plan until the user quits; returns an exit status. */
+int console_run(const carve_plan *plan, const char *db_path, bool read_only);
+
+/* ---- the key table (keys.c) ---- */
+
+typedef struct {
+	int key;
+	const char *name;  /* as help shows it: "q", "Enter", "^L" */
+	unsigned views;    /* bit per view_id it works in */
+	bool writes;       /* changes the log: refused with --read-only */
+	const char *help;
+	void (*run)(console *c);
+} key_binding;
+
+/* The table, ending with a NULL name. */
+const key_binding *keys_table(void);
+/* The one place keys are dispatched; read-only is enforced here. */
+void keys_dispatch(console *c, int key);
+
+/* ---- views: each draws the whole of its area ---- */
+
+void view_grid_draw(console *c, int top, int rows, int cols);
+void view_floor_draw(console *c, int top, int rows, int cols);
+void view_log_draw(console *c, int top, int rows, int cols);
+void view_help_draw(console *c, int top, int rows, int cols);
+
+/* Moves on the views (keys.c calls them). */
+void view_grid_move(console *c, int dx, int dy);
+void view_floor_move(console *c, int dx, int dy);
+void view_floor_next_problem(console *c);
+void view_log_scroll(console *c, int lines);
+
+/* ---- drawing helpers (console.c) ---- */
+
+/* The colour pair attribute for a status (0 without colour). */
+int console_status_attr(const console *c, carve_status s);
+/* The status glyph for the screen (ASCII when the locale is not UTF-8). */
+const char *console_glyph(carve_status s);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * keys.c - the console's key table: what each key does in which views,
+ * whether it writes to the log, and its help line.  keys_dispatch() is
+ * the only place a key is acted on, so read-only mode is enforced here and
+ * the help (view_help.c) is generated from the same table.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "console.h"
+
+#include <curses.h>
+#include <stdio.h>
+
+#define ALL ((1u << VIEW__COUNT) - 1)
+#define IN(v) (1u << (v))
+
+static void go(console *c, view_id v)
+{
+	if (c->view != v)
+		c->back = c->view;
+	c->view = v;
+}
+
+static void do_help(console *c) { go(c, VIEW_HELP); }
+static void do_grid(console *c) { go(c, VIEW_GRID); }
+static void do_floor(console *c) { go(c, VIEW_FLOOR); }
+static void do_log(console *c) { go(c, VIEW_LOG); }
+
+static void do_back(console *c)
+{
+	if (c->view == VIEW_GRID)
+		c->quit = true;
+	else
+		c->view = c->back != c->view ? c->back : VIEW_GRID;
+	c->back = VIEW_GRID;
+}
+
+static void do_quit(console *c) { c->quit = true; }
+static void do_redraw(console *c) { (void)c; clearok(curscr, TRUE); }
+
+static void move_by(console *c, int dx, int dy)
+{
+	switch (c->view) {
+	case VIEW_GRID: view_grid_move(c, dx, dy); break;
+	case VIEW_FLOOR: view_floor_move(c, dx, dy); break;
+	case VIEW_LOG: view_log_scroll(c, -dy); break;
+	default: break;
+	}
+}
+
+static void do_left(console *c) { move_by(c, -1, 0); }
+static void do_right(console *c) { move_by(c, 1, 0); }
+static void do_up(console *c) { move_by(c, 0, -1); }
+static void do_down(console *c) { move_by(c, 0, 1); }
+
+static void do_page_up(console *c)
+{
+	if (c->view == VIEW_LOG)
+		view_log_scroll(c, LINES - 4);
+	else if (c->view == VIEW_FLOOR)
+		view_floor_move(c, 0, -1000);
+}
+
+static void do_page_down(console *c)
+{
+	if (c->view == VIEW_LOG)
+		view_log_scroll(c, -(LINES - 4));
+	else if (c->view == VIEW_FLOOR)
+		view_floor_move(c, 0, 1000);
+}
+
+static void do_next_problem(console *c)
+{
+	go(c, VIEW_FLOOR);
+	view_floor_next_problem(c);
+}
+
+/* Enter on a cell of the grid: the chunk's machines on the floor map. */
+static void do_open(console *c)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	if (c->view != VIEW_GRID)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].chunk == c->grid_chunk) {
+			c->machine = i;
+			c->floor = m[i].floor;
+			go(c, VIEW_FLOOR);
+			return;
+		}
+	snprintf(c->message, sizeof(c->message), "this chunk has no machines");
+}
+
+static const key_binding table[] = {
+	{ '?', "?", ALL, false, "this help", do_help },
+	{ 'g', "g", ALL, false, "the chunk grid (home)", do_grid },
+	{ 'f', "f", ALL, false, "the floor map", do_floor },
+	{ 'L', "L", ALL, false, "the audit log's tail", do_log },
+	{ '\t', "Tab", ALL, false, "next problem machine on the floor map", do_next_problem },
+	{ '\r', "Enter", IN(VIEW_GRID), false, "the chunk's machines on the floor map", do_open },
+	{ KEY_ENTER, "Enter", IN(VIEW_GRID), false, NULL, do_open },
+	{ KEY_LEFT, "Left/h", ALL, false, "move left", do_left },
+	{ 'h', "h", ALL, false, NULL, do_left },
+	{ KEY_RIGHT, "Right/l", IN(VIEW_GRID) | IN(VIEW_FLOOR), false, "move right", do_right },
+	{ 'l', "l", IN(VIEW_GRID) | IN(VIEW_FLOOR), false, NULL, do_right },
+	{ KEY_UP, "Up/k", ALL, false, "move up (log: older)", do_up },
+	{ 'k', "k", ALL, false, NULL, do_up },
+	{ KEY_DOWN, "Down/j", ALL, false, "move down (log: newer)", do_down },
+	{ 'j', "j", ALL, false, NULL, do_down },
+	{ KEY_PPAGE, "PgUp", IN(VIEW_LOG) | IN(VIEW_FLOOR), false,
+	  "log: a page older; floor map: the floor above", do_page_up },
+	{ KEY_NPAGE, "PgDn", IN(VIEW_LOG) | IN(VIEW_FLOOR), false,
+	  "log: a page newer; floor map: the floor below", do_page_down },
+	{ 'q', "q", ALL, false, "back (on the grid: quit)", do_back },
+	{ 27, "Esc", ALL & ~IN(VIEW_GRID), false, "back", do_back },
+	{ 'Q', "Q", ALL, false, "quit", do_quit },
+	{ 12, "^L", ALL, false, "redraw the screen", do_redraw },
+	{ 0, NULL, 0, false, NULL, NULL },
+};
+
+const key_binding *keys_table(void)
+{
+	return table;
+}
+
+void keys_dispatch(console *c, int key)
+{
+	for (const key_binding *b = table; b->name; b++) {
+		if (b->key != key || !(b->views & IN(c->view)))
+			continue;
+		if (b->writes && c->read_only) {
+			snprintf(c->message, sizeof(c->message),
+				 "read-only: '%s' would change the audit log", b->name);
+			return;
+		}
+		b->run(c);
+		return;
+	}
+}

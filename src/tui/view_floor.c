@@ -1,0 +1,153 @@
+/*
+ * view_floor.c - the floor map: the plan's drawing with every machine at
+ * its place, shown by the glyph and colour of its most urgent status.
+ * Arrows and hjkl move to the nearest machine that way, Tab to the next
+ * problem machine (on any floor), PgUp/PgDn between floors.  The drawing
+ * scrolls to keep the selected machine in view.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "console.h"
+#include "glyph.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool problem(carve_status s)
+{
+	return s == CARVE_STATUS_FAILED || s == CARVE_STATUS_INTERRUPTED ||
+	       s == CARVE_STATUS_BLOCKED || s == CARVE_STATUS_WARN;
+}
+
+/* The selected machine, or the first one on the floor. */
+static size_t selected(console *c)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	if (c->machine < n && m[c->machine].floor == c->floor)
+		return c->machine;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].floor == c->floor)
+			return c->machine = i;
+	return CARVE_NONE;
+}
+
+/* row after its first n columns (characters; the plan holds valid UTF-8). */
+static const char *skip_columns(const char *row, int n)
+{
+	for (; n > 0 && *row; n--) {
+		unsigned char lead = (unsigned char)*row++;
+		while (lead >= 0xc0 && ((unsigned char)*row & 0xc0) == 0x80)
+			row++;
+	}
+	return row;
+}
+
+void view_floor_draw(console *c, int top, int rows, int cols)
+{
+	size_t n_floors, n;
+	const carve_floor *fl = &carve_plan_floors(c->plan, &n_floors)[c->floor];
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	size_t sel = selected(c), problems = 0;
+	int area = rows - 2; /* a heading above, the machine's line below */
+
+	for (size_t i = 0; i < n; i++)
+		problems += m[i].floor == c->floor && problem(c->machine_status[i]);
+	attron(A_BOLD);
+	mvprintw(top, 1, "%s%s%s  (floor %zu of %zu, %zu problem machine%s)", fl->name,
+		 fl->title ? ": " : "", fl->title ? fl->title : "", c->floor + 1, n_floors,
+		 problems, problems == 1 ? "" : "s");
+	attroff(A_BOLD);
+
+	/* Scroll so the selected machine is on screen. */
+	int dy = 0, dx = 0;
+	if (sel != CARVE_NONE) {
+		if ((int)m[sel].y >= area)
+			dy = (int)m[sel].y - area / 2;
+		if ((int)m[sel].x + 2 >= cols)
+			dx = (int)m[sel].x - cols / 2;
+	}
+	for (int r = 0; r < area && (size_t)(r + dy) < fl->row_count; r++) {
+		mvaddnstr(top + 1 + r, 0, skip_columns(fl->rows[r + dy], dx), cols);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int y = (int)m[i].y - dy, x = (int)m[i].x - dx;
+		if (m[i].floor != c->floor || y < 0 || y >= area || x < 0 || x >= cols)
+			continue;
+		int attr = console_status_attr(c, c->machine_status[i]) |
+			   (i == sel ? A_REVERSE | A_BOLD : 0);
+		attron(attr);
+		mvaddstr(top + 1 + y, x, console_glyph(c->machine_status[i]));
+		attroff(attr);
+	}
+	if (sel != CARVE_NONE) {
+		size_t n_chunks, n_users;
+		const carve_chunk *ch = carve_plan_chunks(c->plan, &n_chunks);
+		const carve_user *u = carve_plan_users(c->plan, &n_users);
+		char line[256];
+		snprintf(line, sizeof(line), "%s %s  %s, chunk %s, Windows %s, at column %u row %u",
+			 console_glyph(c->machine_status[sel]), m[sel].name,
+			 carve_status_name(c->machine_status[sel]), ch[m[sel].chunk].name,
+			 carve_os_name(m[sel].os), m[sel].x + 1, m[sel].y + 1);
+		if (m[sel].user != CARVE_NONE)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), ", user %s",
+				 u[m[sel].user].name);
+		mvaddnstr(top + rows - 1, 1, line, cols - 2);
+	}
+}
+
+void view_floor_move(console *c, int dx, int dy)
+{
+	size_t n_floors, n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	size_t sel = selected(c), best = CARVE_NONE;
+	long best_score = 0;
+
+	carve_plan_floors(c->plan, &n_floors);
+	if (dy >= 1000 || dy <= -1000) {
+		long f = (long)c->floor + (dy > 0 ? 1 : -1);
+		if (f >= 0 && (size_t)f < n_floors) {
+			c->floor = (size_t)f;
+			c->machine = CARVE_NONE;
+		}
+		return;
+	}
+	if (sel == CARVE_NONE)
+		return;
+	/* The nearest machine in that direction, sideways distance counting
+	 * double so a move stays in its row or column when it can. */
+	for (size_t i = 0; i < n; i++) {
+		if (i == sel || m[i].floor != c->floor)
+			continue;
+		long ddx = (long)m[i].x - (long)m[sel].x, ddy = (long)m[i].y - (long)m[sel].y;
+		long along = dx ? ddx * dx : ddy * dy, across = dx ? labs(ddy) : labs(ddx);
+		if (along <= 0)
+			continue;
+		long score = along + 2 * across * (dx ? 6 : 1);
+		if (best == CARVE_NONE || score < best_score) {
+			best = i;
+			best_score = score;
+		}
+	}
+	if (best != CARVE_NONE)
+		c->machine = best;
+}
+
+void view_floor_next_problem(console *c)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	size_t start = c->machine < n ? c->machine : n - 1;
+
+	for (size_t k = 1; k <= n; k++) {
+		size_t i = (start + k) % n;
+		if (problem(c->machine_status[i])) {
+			c->machine = i;
+			c->floor = m[i].floor;
+			return;
+		}
+	}
+	snprintf(c->message, sizeof(c->message), "no problem machines");
+}

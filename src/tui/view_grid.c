@@ -1,0 +1,119 @@
+/*
+ * view_grid.c - the home view: every chunk against every phase.  Each cell
+ * shows the most urgent status among its objects (glyph and colour), how
+ * many are done of how many, and a progress bar; the line under the grid
+ * spells out the selected cell.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "console.h"
+#include "glyph.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NAME_W 18
+
+static unsigned done_of(const unsigned *k)
+{
+	return k[CARVE_STATUS_OK] + k[CARVE_STATUS_WARN] + k[CARVE_STATUS_SKIPPED];
+}
+
+static unsigned total_of(const unsigned *k)
+{
+	unsigned t = 0;
+
+	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+		t += k[s];
+	return t;
+}
+
+static carve_status urgent(const unsigned *k)
+{
+	carve_status best = CARVE_STATUS_PENDING;
+	int rank = 99;
+
+	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+		if (k[s] && glyph_urgency((carve_status)s) < rank) {
+			rank = glyph_urgency((carve_status)s);
+			best = (carve_status)s;
+		}
+	return best;
+}
+
+static void bar(console *c, int y, int x, int w, unsigned done, unsigned total, carve_status s)
+{
+	int filled = total ? (int)((long)w * done / total) : 0;
+	bool u = glyph_is_utf8();
+
+	attron(console_status_attr(c, s));
+	for (int i = 0; i < w; i++)
+		mvaddstr(y, x + i, i < filled ? (u ? "\u2588" : "#") : (u ? "\u2591" : "."));
+	attroff(console_status_attr(c, s));
+}
+
+/* "wave1 restart: 17 ok, 3 blocked" for the selected cell. */
+static void describe(console *c, int y, int cols)
+{
+	size_t n;
+	const carve_chunk *ch = &carve_plan_chunks(c->plan, &n)[c->grid_chunk];
+	const unsigned *k = c->grid.counts[c->grid_chunk][c->grid_phase];
+	char line[512];
+	int len = snprintf(line, sizeof(line), "%s %s (cutover %s):", ch->name,
+			   carve_phase_name((carve_phase)c->grid_phase), ch->cutover_text);
+
+	for (int s = 0; s < CARVE_STATUS__COUNT && len < (int)sizeof(line) - 32; s++)
+		if (k[s])
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " %u %s", k[s],
+					carve_status_name((carve_status)s));
+	mvaddnstr(y, 1, line, cols - 2);
+}
+
+void view_grid_draw(console *c, int top, int rows, int cols)
+{
+	size_t n;
+	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n);
+	int cw = (cols - NAME_W) / CARVE_PHASE__COUNT;
+
+	if (cw < 7)
+		cw = 7;
+	attron(A_BOLD);
+	mvaddstr(top, 1, "chunk");
+	for (int p = 0; p < CARVE_PHASE__COUNT; p++)
+		mvaddnstr(top, NAME_W + p * cw, carve_phase_name((carve_phase)p), cw - 1);
+	attroff(A_BOLD);
+	int y = top + 2;
+	for (size_t ch = 0; ch < n && ch < c->grid.chunk_count && y + 1 < top + rows - 1; ch++) {
+		mvaddnstr(y, 1, chunks[ch].name, NAME_W - 2);
+		mvaddnstr(y + 1, 1, chunks[ch].cutover_text, NAME_W - 2);
+		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
+			const unsigned *k = c->grid.counts[ch][p];
+			carve_status s = urgent(k);
+			char text[32];
+			bool here = ch == c->grid_chunk && (size_t)p == c->grid_phase;
+			int x = NAME_W + p * cw;
+			snprintf(text, sizeof(text), " %u/%u", done_of(k), total_of(k));
+			if (here)
+				attron(A_REVERSE);
+			attron(console_status_attr(c, s));
+			mvaddstr(y, x, console_glyph(s));
+			attroff(console_status_attr(c, s));
+			addnstr(text, cw - 2);
+			if (here)
+				attroff(A_REVERSE);
+			bar(c, y + 1, x, cw - 2, done_of(k), total_of(k), s);
+		}
+		y += 3;
+	}
+	describe(c, top + rows - 1, cols);
+}
+
+void view_grid_move(console *c, int dx, int dy)
+{
+	long chunk = (long)c->grid_chunk + dy, phase = (long)c->grid_phase + dx;
+
+	if (chunk >= 0 && (size_t)chunk < c->grid.chunk_count)
+		c->grid_chunk = (size_t)chunk;
+	if (phase >= 0 && phase < CARVE_PHASE__COUNT)
+		c->grid_phase = (size_t)phase;
+}

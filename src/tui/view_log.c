@@ -1,0 +1,48 @@
+/*
+ * view_log.c - the audit log's tail, newest at the bottom, live: new
+ * events appear as they are committed (by this carve or another).  Up and
+ * PgUp go back in time.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "console.h"
+
+#include <curses.h>
+#include <stdio.h>
+
+void view_log_draw(console *c, int top, int rows, int cols)
+{
+	int lines = rows - 1;
+
+	attron(A_BOLD);
+	mvprintw(top, 1, "audit log: %zu events kept%s", c->log_count,
+		 c->log_top ? " (scrolled back; Down/PgDn for newer)" : ", newest last");
+	attroff(A_BOLD);
+	if (!c->log_count) {
+		mvaddstr(top + 2, 1, "nothing logged yet");
+		return;
+	}
+	size_t last = c->log_count - 1 - (c->log_top < c->log_count ? c->log_top : 0);
+	size_t first = last + 1 >= (size_t)lines ? last + 1 - (size_t)lines : 0;
+	for (size_t i = first, y = (size_t)top + 1; i <= last; i++, y++) {
+		const log_line *l = &c->log[(c->log_head + i) % LOG_KEEP];
+		char line[512];
+		snprintf(line, sizeof(line), " %-15s %-15s %-22s %s", l->object, l->chunk,
+			 l->where, l->text[0] ? l->text : carve_status_name(l->status));
+		mvprintw((int)y, 0, "%.8s ", l->time + 11);
+		attron(console_status_attr(c, l->status));
+		addstr(console_glyph(l->status));
+		attroff(console_status_attr(c, l->status));
+		addnstr(line, cols - 11 > 0 ? cols - 11 : 0);
+	}
+}
+
+void view_log_scroll(console *c, int lines)
+{
+	long top = (long)c->log_top + lines;
+
+	if (top < 0)
+		top = 0;
+	if (c->log_count && (size_t)top >= c->log_count)
+		top = (long)c->log_count - 1;
+	c->log_top = (size_t)top;
+}

@@ -1,0 +1,187 @@
+/*
+ * test_console.c - the console in a real terminal: the carve binary runs in
+ * tmux (its own server socket) at 80x24 and 160x50, keys are sent with
+ * send-keys and the screen is read back with capture-pane.  Covers each
+ * view, live updates from another writer, resizing, a terminal too small,
+ * NO_COLOR and the ASCII fallback.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include "carve.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *tmp, *db, *plan, socket_name[64];
+
+static void tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void tmux(const char *fmt, ...)
+{
+	char args[1024], *cmd;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	cr_assert(asprintf(&cmd, "tmux -L %s %s >/dev/null 2>&1", socket_name, args) > 0);
+	int rc = system(cmd);
+	(void)rc; /* kill-server on a dead server fails, and that is fine */
+	free(cmd);
+}
+
+/* The screen as text (with colour escapes when escapes is set), or NULL
+ * while tmux is not ready to show it. */
+static char *screen(bool escapes)
+{
+	char *cmd, *path = t_path(tmp, "screen.txt");
+	cr_assert(asprintf(&cmd, "tmux -L %s capture-pane -p %s -t t > %s 2>/dev/null",
+			   socket_name, escapes ? "-e" : "", path) > 0);
+	char *text = system(cmd) == 0 ? t_read_file(path, NULL) : NULL;
+	free(cmd);
+	free(path);
+	return text;
+}
+
+static void pause_ms(long ms)
+{
+	nanosleep(&(struct timespec){ 0, ms * 1000 * 1000 }, NULL);
+}
+
+/* Waits up to 3 s for text on the screen and for the frame to settle (two
+ * captures alike: a frame can be caught half written); returns it. */
+static char *wait_for(const char *text)
+{
+	char *s = NULL, *again = NULL;
+
+	for (int i = 0; i < 100; i++) {
+		free(s);
+		s = screen(false);
+		if (s && strstr(s, text)) {
+			pause_ms(30);
+			again = screen(false);
+			if (again && strcmp(again, s) == 0) {
+				free(again);
+				return s;
+			}
+			free(again);
+		}
+		pause_ms(30);
+	}
+	cr_assert_fail("'%s' never appeared on the screen:\n%s", text, s ? s : "");
+	return s;
+}
+
+static void append(const char *machine, const char *phase, const char *step,
+		   carve_status status, const char *diagnosis)
+{
+	carve_audit *audit = NULL;
+	carve_event e = CARVE_EVENT_INIT;
+
+	cr_assert_eq(carve_audit_open(&audit, db, NULL), 0, "%s", carve_error_last()->message);
+	e.actor = "engine";
+	e.chunk = "wave1";
+	e.machine = machine;
+	e.phase = phase;
+	e.step = step;
+	e.status = status;
+	e.diagnosis = diagnosis;
+	cr_assert_eq(carve_audit_append(NULL, audit, &e, 1), 0);
+	carve_audit_free(audit);
+}
+
+static void start(int cols, int rows, const char *env)
+{
+	tmux("new-session -d -s t -x %d -y %d '%s %s %s --db %s'", cols, rows, env, CARVE_BIN,
+	     plan, db);
+}
+
+static void setup(void)
+{
+	tmp = t_tmpdir();
+	db = t_path(tmp, "audit.db");
+	plan = t_data("cli/site.yaml");
+	snprintf(socket_name, sizeof(socket_name), "carve-test-%d", (int)getpid());
+	append("WS-01", "preflight", "ping", CARVE_STATUS_OK, NULL);
+	append("WS-02", "preflight", "admin", CARVE_STATUS_FAILED,
+	       "CONTOSO\\svc_targetmigrator is not a member of the local Administrators group");
+}
+
+static void teardown(void)
+{
+	tmux("kill-server");
+	t_rm_rf(tmp);
+	free(tmp);
+	free(db);
+	free(plan);
+}
+
+TestSuite(console, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(console, grid_views_and_help_at_80x24)
+{
+	start(80, 24, "LANG=C.UTF-8");
+	char *s = wait_for("wave1");
+	cr_assert(strstr(s, "preflig") && strstr(s, "teardow") && strstr(s, "wave2"), "%s", s);
+	cr_assert(strstr(s, "\u2717 1/2"), "the failed pre-flight cell:\n%s", s);
+	free(s);
+
+	tmux("send-keys -t t '?'");
+	s = wait_for("this help");
+	cr_assert(strstr(s, "Tab") && strstr(s, "next problem machine") && strstr(s, "quit"),
+		  "%s", s);
+	free(s);
+	tmux("send-keys -t t q");
+	free(wait_for("wave1 inventory"));
+
+	/* Tab: the problem machine on the floor map. */
+	tmux("send-keys -t t Tab");
+	s = wait_for("WS-02");
+	cr_assert(strstr(s, "failed, chunk wave1"), "%s", s);
+	cr_assert(strstr(s, "1 problem machine"), "%s", s);
+	free(s);
+
+	/* The log, live: an outcome another carve commits shows up. */
+	tmux("send-keys -t t L");
+	free(wait_for("preflight/admin"));
+	append("WS-01", "restart", "restart", CARVE_STATUS_OK, "came back");
+	free(wait_for("came back"));
+	tmux("send-keys -t t Q");
+}
+
+Test(console, resize_too_small_and_large)
+{
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	tmux("resize-window -t t -x 40 -y 10");
+	free(wait_for("terminal too small: 40x10"));
+	tmux("resize-window -t t -x 160 -y 50");
+	char *s = wait_for("wave1");
+	cr_assert(strstr(s, "preflight") && strstr(s, "workstations"), "wide headers:\n%s", s);
+	free(s);
+}
+
+Test(console, ascii_without_utf8_and_no_colour)
+{
+	start(80, 24, "LANG=C NO_COLOR=1");
+	char *s = wait_for("wave1");
+	cr_assert(strstr(s, "x 1/2"), "ASCII glyph for failed:\n%s", s);
+	cr_assert_null(strstr(s, "\u2717"), "%s", s);
+	free(s);
+	s = screen(true);
+	cr_assert(s && !strstr(s, "\033[31m"), "red with NO_COLOR set:\n%s", s);
+	free(s);
+}
+
+Test(console, colour_marks_status_when_allowed)
+{
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	char *s = screen(true);
+	cr_assert(s && strstr(s, "\033[31m"), "no red for the failed cell:\n%s", s ? s : "");
+	free(s);
+}
