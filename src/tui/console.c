@@ -13,13 +13,18 @@
 #include "glyph.h"
 
 #include <curses.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MIN_COLS 60
 #define MIN_ROWS 16
-#define TICK_MS 100
+/* How often other writers' commits are looked for: well inside the 1 s in
+ * which viewers must show them.  The lead's own outcomes wake it at once. */
+#define LOOK_MS 250
 
 static const char *const view_names[VIEW__COUNT] = {
 	[VIEW_GRID] = "chunks", [VIEW_FLOOR] = "floor map", [VIEW_LOG] = "log",
@@ -96,7 +101,7 @@ static int take_event(const carve_event_row *row, void *ctx)
 
 /* Reads what changed: the grid and the machines' states again, the log's
  * new events on top of what is kept. */
-static void load_snapshot(console *c)
+void console_reload(console *c)
 {
 	size_t n;
 	carve_log_filter f = CARVE_LOG_FILTER_INIT;
@@ -150,7 +155,10 @@ static void draw_title(console *c, int cols)
 
 static void draw_status(console *c, int rows, int cols)
 {
-	const char *hint = "?:help  g:chunks  f:floor  L:log  Tab:next problem  q:back  Q:quit";
+	const char *hint = c->read_only
+		? "?:help  g:chunks  f:floor  L:log  Tab:next problem  q:back  Q:quit"
+		: runner_busy(&c->engine) ? "running: p:pause  ?:help  f:floor  L:log  Q:quit"
+		: "s:start  a:all phases  r:retry failed  x:skip  ?:help  f:floor  L:log  Q:quit";
 
 	move(rows - 1, 0);
 	clrtoeol();
@@ -183,6 +191,66 @@ static void draw(console *c)
 	doupdate();
 }
 
+bool console_prompt(console *c, const char *question, char *out, size_t cap)
+{
+	size_t len = 0;
+	int key;
+
+	(void)c;
+	out[0] = '\0';
+	curs_set(1);
+	timeout(-1);
+	for (;;) {
+		move(LINES - 1, 0);
+		clrtoeol();
+		attron(A_REVERSE);
+		mvhline(LINES - 1, 0, ' ', COLS);
+		mvprintw(LINES - 1, 1, "%s %s", question, out);
+		attroff(A_REVERSE);
+		wnoutrefresh(stdscr);
+		doupdate();
+		key = getch();
+		if (key == 27 || key == 7 /* ^G */) {
+			len = 0;
+			break;
+		}
+		if (key == '\r' || key == '\n' || key == KEY_ENTER)
+			break;
+		if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len) {
+			/* Back over one UTF-8 character. */
+			do
+				len--;
+			while (len && ((unsigned char)out[len] & 0xc0) == 0x80);
+			out[len] = '\0';
+		} else if (key >= 0x20 && key < 0x100 && key != 127 && len + 1 < cap) {
+			out[len++] = (char)key;
+			out[len] = '\0';
+		}
+	}
+	out[len] = '\0';
+	curs_set(0);
+	timeout(0);
+	return len > 0;
+}
+
+/* Waits for a key, the engine's wake-up or the next look at the log. */
+static void wait_input(console *c)
+{
+	struct pollfd fds[2] = { { 0, POLLIN, 0 }, { c->engine.pipe[0], POLLIN, 0 } };
+
+	if (poll(fds, 2, LOOK_MS) < 0 && errno != EINTR)
+		return;
+	if (fds[1].revents & POLLIN) {
+		char done[512];
+		runner_drain(&c->engine);
+		console_reload(c);
+		if (runner_reap(&c->engine, done, sizeof(done)))
+			snprintf(c->message, sizeof(c->message), "%s", done);
+	} else if (!(fds[0].revents & POLLIN) && changed(c)) {
+		console_reload(c);
+	}
+}
+
 int console_run(const carve_plan *plan, const char *db_path, bool read_only)
 {
 	size_t n;
@@ -193,18 +261,21 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only)
 	c.db_path = db_path;
 	c.read_only = read_only;
 	c.machine = CARVE_NONE;
+	if (getlogin_r(c.who, sizeof(c.who)) != 0 || !c.who[0])
+		snprintf(c.who, sizeof(c.who), "%s", getenv("USER") ? getenv("USER") : "unknown");
+	if (runner_init(&c.engine, plan, db_path) < 0) {
+		fputs("carve: cannot make the engine's pipe\n", stderr);
+		return 4;
+	}
 	carve_plan_machines(plan, &n);
 	c.machine_status = calloc(n ? n : 1, sizeof(*c.machine_status));
 	c.log = calloc(LOG_KEEP, sizeof(*c.log));
-	if (!c.machine_status || !c.log) {
-		free(c.machine_status);
-		free(c.log);
-		fputs("carve: out of memory\n", stderr);
-		return 4;
-	}
-	SCREEN *screen = newterm(NULL, stdout, stdin);
+	SCREEN *screen = c.machine_status && c.log ? newterm(NULL, stdout, stdin) : NULL;
 	if (!screen) {
-		fputs("carve: this terminal cannot run the console (is TERM set?)\n", stderr);
+		fputs(c.machine_status && c.log
+		      ? "carve: this terminal cannot run the console (is TERM set?)\n"
+		      : "carve: out of memory\n", stderr);
+		runner_done(&c.engine);
 		free(c.machine_status);
 		free(c.log);
 		return 4;
@@ -216,26 +287,25 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only)
 	curs_set(0);
 	set_escdelay(25);
 	mousemask(0, NULL);
-	timeout(TICK_MS);
+	timeout(0);
 	setup_colours(&c);
-	load_snapshot(&c);
+	console_reload(&c);
 	changed(&c);
 
 	while (!c.quit) {
 		draw(&c);
-		int key = getch();
-		if (key == ERR) {
-			if (changed(&c))
-				load_snapshot(&c);
-			continue;
+		wait_input(&c);
+		/* Every key that arrived, then one frame. */
+		for (int key; !c.quit && (key = getch()) != ERR;) {
+			if (key == KEY_RESIZE)
+				continue; /* ncurses has the new size: the next frame uses it */
+			c.message[0] = '\0';
+			keys_dispatch(&c, key);
 		}
-		if (key == KEY_RESIZE)
-			continue; /* ncurses has the new size: the next frame uses it */
-		c.message[0] = '\0';
-		keys_dispatch(&c, key);
 	}
 	endwin();
 	delscreen(screen);
+	runner_done(&c.engine);
 	carve_grid_done(&c.grid);
 	carve_audit_free(c.audit);
 	free(c.machine_status);

@@ -10,6 +10,7 @@
 #define CARVE_CONSOLE_H
 
 #include "carve.h"
+#include "runner.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,7 +58,9 @@ typedef struct console {
 	size_t floor, machine;        /* machine: plan index, CARVE_NONE if none */
 	size_t log_top;               /* lines scrolled up from the newest */
 
-	char message[256];            /* the status line's message */
+	char message[512];            /* the status line's message */
+	runner engine;                /* the lead's runs (not in read-only) */
+	char who[64];                 /* for notes and sign-offs */
 } console;
 
 /* Runs the console on plan until the user quits; returns an exit status. */
@@ -91,6 +94,22 @@ void view_grid_move(console *c, int dx, int dy);
 void view_floor_move(console *c, int dx, int dy);
 void view_floor_next_problem(console *c);
 void view_log_scroll(console *c, int lines);
+
+/* ---- actions that write (actions.c) ---- */
+
+void action_start(console *c, bool all_phases, bool retry);
+void action_pause(console *c);
+void action_skip(console *c);
+void action_note(console *c);
+/* Q: asks first while a run is going. */
+void action_quit(console *c);
+
+/* ---- console.c ---- */
+
+/* Asks for a line on the status line; false when cancelled (Esc) or empty. */
+bool console_prompt(console *c, const char *question, char *out, size_t cap);
+/* Reads the log again now. */
+void console_reload(console *c);
 
 /* ---- drawing helpers (console.c) ---- */
 

@@ -28,13 +28,19 @@ static void do_log(console *c) { go(c, VIEW_LOG); }
 static void do_back(console *c)
 {
 	if (c->view == VIEW_GRID)
-		c->quit = true;
+		action_quit(c);
 	else
 		c->view = c->back != c->view ? c->back : VIEW_GRID;
 	c->back = VIEW_GRID;
 }
 
-static void do_quit(console *c) { c->quit = true; }
+static void do_quit(console *c) { action_quit(c); }
+static void do_start(console *c) { action_start(c, false, false); }
+static void do_start_all(console *c) { action_start(c, true, false); }
+static void do_retry(console *c) { action_start(c, false, true); }
+static void do_pause(console *c) { action_pause(c); }
+static void do_skip(console *c) { action_skip(c); }
+static void do_note(console *c) { action_note(c); }
 static void do_redraw(console *c) { (void)c; clearok(curscr, TRUE); }
 
 static void move_by(console *c, int dx, int dy)
@@ -112,9 +118,18 @@ static const key_binding table[] = {
 	  "log: a page older; floor map: the floor above", do_page_up },
 	{ KEY_NPAGE, "PgDn", IN(VIEW_LOG) | IN(VIEW_FLOOR), false,
 	  "log: a page newer; floor map: the floor below", do_page_down },
+	{ 's', "s", IN(VIEW_GRID), true, "start the selected phase for the chunk", do_start },
+	{ 'a', "a", IN(VIEW_GRID), true, "start every phase for the chunk, in order", do_start_all },
+	{ 'r', "r", IN(VIEW_GRID), true, "retry what failed in the selected phase", do_retry },
+	{ 'p', "p", ALL, true, "pause the run: what runs finishes, nothing new starts",
+	  do_pause },
+	{ 'x', "x", IN(VIEW_GRID), true, "skip the selected phase for the chunk (asks why)",
+	  do_skip },
+	{ 'n', "n", IN(VIEW_FLOOR), true, "a floor note on the selected machine (asks what)",
+	  do_note },
 	{ 'q', "q", ALL, false, "back (on the grid: quit)", do_back },
 	{ 27, "Esc", ALL & ~IN(VIEW_GRID), false, "back", do_back },
-	{ 'Q', "Q", ALL, false, "quit", do_quit },
+	{ 'Q', "Q", ALL, false, "quit (asks first while steps are running)", do_quit },
 	{ 12, "^L", ALL, false, "redraw the screen", do_redraw },
 	{ 0, NULL, 0, false, NULL, NULL },
 };

@@ -26,8 +26,11 @@ void view_log_draw(console *c, int top, int rows, int cols)
 	for (size_t i = first, y = (size_t)top + 1; i <= last; i++, y++) {
 		const log_line *l = &c->log[(c->log_head + i) % LOG_KEEP];
 		char line[512];
-		snprintf(line, sizeof(line), " %-15s %-15s %-22s %s", l->object, l->chunk,
-			 l->where, l->text[0] ? l->text : carve_status_name(l->status));
+		/* The chunk only where there is room for it. */
+		snprintf(line, sizeof(line), " %-15s %-*.*s%s%-20s %s", l->object,
+			 cols >= 120 ? 15 : 0, cols >= 120 ? 15 : 0, l->chunk,
+			 cols >= 120 ? " " : "", l->where,
+			 l->text[0] ? l->text : carve_status_name(l->status));
 		mvprintw((int)y, 0, "%.8s ", l->time + 11);
 		attron(console_status_attr(c, l->status));
 		addstr(console_glyph(l->status));

@@ -94,10 +94,38 @@ static void append(const char *machine, const char *phase, const char *step,
 	carve_audit_free(audit);
 }
 
+static void start_named(const char *name, int cols, int rows, const char *env,
+			const char *flags)
+{
+	tmux("new-session -d -s %s -x %d -y %d '%s %s %s %s --db %s'", name, cols, rows, env,
+	     CARVE_BIN, flags, plan, db);
+}
+
 static void start(int cols, int rows, const char *env)
 {
-	tmux("new-session -d -s t -x %d -y %d '%s %s %s --db %s'", cols, rows, env, CARVE_BIN,
-	     plan, db);
+	start_named("t", cols, rows, env, "");
+}
+
+/* The text of session name's screen, or NULL. */
+static char *screen_of(const char *name)
+{
+	char *cmd, *path = t_path(tmp, "screen2.txt");
+	cr_assert(asprintf(&cmd, "tmux -L %s capture-pane -p -t %s > %s 2>/dev/null",
+			   socket_name, name, path) > 0);
+	char *text = system(cmd) == 0 ? t_read_file(path, NULL) : NULL;
+	free(cmd);
+	free(path);
+	return text;
+}
+
+/* Rows of the log via the CLI, as CSV. */
+static char *log_csv(void)
+{
+	const char *argv[] = { CARVE_BIN, "log", "--db", db, "--format", "csv", NULL };
+	t_result r = t_run(argv, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	free(r.err);
+	return r.out;
 }
 
 static void setup(void)
@@ -184,4 +212,93 @@ Test(console, colour_marks_status_when_allowed)
 	char *s = screen(true);
 	cr_assert(s && strstr(s, "\033[31m"), "no red for the failed cell:\n%s", s ? s : "");
 	free(s);
+}
+
+Test(console, read_only_refuses_writes_and_hides_them)
+{
+	start_named("t", 80, 24, "LANG=C.UTF-8", "--read-only");
+	char *s = wait_for("[read-only]");
+	free(s);
+	tmux("send-keys -t t s");
+	free(wait_for("read-only: 's' would change the audit log"));
+	tmux("send-keys -t t '?'");
+	s = wait_for("this help");
+	cr_assert_null(strstr(s, "start the selected phase"), "a write key in read-only help:\n%s",
+		       s);
+	free(s);
+	/* Nothing was written. */
+	s = log_csv();
+	cr_assert_null(strstr(s, "skipped"), "%s", s);
+	free(s);
+}
+
+Test(console, lead_skips_with_a_reason_and_notes_a_machine)
+{
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	tmux("send-keys -t t Right Right");
+	free(wait_for("wave1 restart"));
+	tmux("send-keys -t t x");
+	free(wait_for("skip: why?"));
+	tmux("send-keys -t t 'user at the board meeting' Enter");
+	free(wait_for("skipped: user at the board meeting"));
+	char *s = log_csv();
+	cr_assert(strstr(s, ",WS-01,anna.berg,restart,restart,skipped,"), "%s", s);
+	cr_assert(strstr(s, "user at the board meeting"), "%s", s);
+	free(s);
+
+	tmux("send-keys -t t f");
+	free(wait_for("floor map"));
+	tmux("send-keys -t t n");
+	free(wait_for("note ("));
+	tmux("send-keys -t t 'found asleep, woke it' Enter");
+	free(wait_for("noted by"));
+	char *cmd, *path = t_path(tmp, "notes.txt");
+	cr_assert(asprintf(&cmd, "sqlite3 %s \"SELECT machine || ':' || text FROM v_notes\" > %s",
+			   db, path) > 0);
+	cr_assert_eq(system(cmd), 0);
+	s = t_read_file(path, NULL);
+	cr_assert_str_eq(s, "WS-01:found asleep, woke it\n");
+	free(s);
+	free(cmd);
+	free(path);
+}
+
+Test(console, two_viewers_show_every_outcome_within_a_second)
+{
+	start_named("v1", 120, 30, "LANG=C.UTF-8", "--read-only");
+	start_named("v2", 80, 24, "LANG=C.UTF-8", "--read-only");
+	tmux("send-keys -t v1 L");
+	tmux("send-keys -t v2 L");
+	for (int v = 0; v < 2; v++) {
+		char *s = NULL;
+		for (int i = 0; i < 100 && !(s && strstr(s, "preflight/admin")); i++) {
+			free(s);
+			pause_ms(30);
+			s = screen_of(v ? "v2" : "v1");
+		}
+		cr_assert(s && strstr(s, "preflight/admin"), "viewer %d not on the log:\n%s", v + 1,
+			  s ? s : "");
+		free(s);
+	}
+	for (int i = 0; i < 5; i++) {
+		char text[64];
+		struct timespec t0, t1;
+		snprintf(text, sizeof(text), "outcome number %d", i);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		append("WS-01", "restart", "restart", CARVE_STATUS_OK, text);
+		bool seen[2] = { false, false };
+		double secs = 0;
+		while (!(seen[0] && seen[1]) && secs < 1.0) {
+			for (int v = 0; v < 2; v++) {
+				char *s = screen_of(v ? "v2" : "v1");
+				seen[v] |= s && strstr(s, text);
+				free(s);
+			}
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		}
+		cr_assert(seen[0] && seen[1], "'%s' not on both viewers within 1 s (v1 %d, v2 %d)",
+			  text, seen[0], seen[1]);
+	}
 }

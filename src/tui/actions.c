@@ -1,0 +1,167 @@
+/*
+ * actions.c - what the console's write keys do: start, pause, retry or
+ * skip a phase of a chunk, a floor note, quitting while steps run.  The key
+ * table marks these as writing, so read-only consoles never get here.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "console.h"
+
+#include "out.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The grid's phase, when it is one carve runs. */
+static bool runnable(const console *c)
+{
+	return c->grid_phase >= CARVE_PHASE_PREFLIGHT && c->grid_phase <= CARVE_PHASE_CLIENTS;
+}
+
+static const char *selected_chunk(const console *c)
+{
+	size_t n;
+	return carve_plan_chunks(c->plan, &n)[c->grid_chunk].name;
+}
+
+void action_start(console *c, bool all_phases, bool retry)
+{
+	int phase = all_phases ? -1 : (int)c->grid_phase;
+
+	if (runner_busy(&c->engine)) {
+		snprintf(c->message, sizeof(c->message), "a run is going (%s): p pauses it",
+			 c->engine.chunk);
+		return;
+	}
+	if (!all_phases && !runnable(c)) {
+		snprintf(c->message, sizeof(c->message), "%s is not a phase carve runs: pick"
+			 " preflight to clients, or a for all", carve_phase_name(c->grid_phase));
+		return;
+	}
+	if (runner_start(&c->engine, selected_chunk(c), phase, retry) < 0) {
+		snprintf(c->message, sizeof(c->message), "could not start the run");
+		return;
+	}
+	snprintf(c->message, sizeof(c->message), "%s %s%s: started", selected_chunk(c),
+		 all_phases ? "every phase" : carve_phase_name((carve_phase)phase),
+		 retry ? " (retrying what failed)" : "");
+}
+
+void action_pause(console *c)
+{
+	if (!runner_busy(&c->engine)) {
+		snprintf(c->message, sizeof(c->message), "nothing is running");
+		return;
+	}
+	runner_pause(&c->engine);
+	snprintf(c->message, sizeof(c->message), "pausing %s: what runs finishes, nothing new"
+		 " starts", c->engine.chunk);
+}
+
+/* Runs fn on a writable connection inside a run of its own. */
+static int with_log(console *c, const char *command,
+		    int (*fn)(console *c, carve_audit *audit, int64_t run, void *arg), void *arg)
+{
+	carve_audit *audit = NULL;
+	int64_t run = 0;
+	int err;
+
+	if ((err = carve_audit_open(&audit, c->db_path, NULL)) == 0 &&
+	    (err = carve_audit_run_begin(&run, audit, c->plan, command)) == 0) {
+		err = fn(c, audit, run, arg);
+		carve_audit_run_end(audit, run);
+	}
+	if (err < 0)
+		snprintf(c->message, sizeof(c->message), "%s", carve_error_last()->message);
+	carve_audit_free(audit);
+	console_reload(c);
+	return err;
+}
+
+static int skip(console *c, carve_audit *audit, int64_t run, void *reason)
+{
+	return carve_skip(c->plan, audit, run, selected_chunk(c), (carve_phase)c->grid_phase,
+			  NULL, c->who, reason);
+}
+
+void action_skip(console *c)
+{
+	char reason[200], command[128];
+
+	if (c->grid_phase < CARVE_PHASE_RESTART || c->grid_phase > CARVE_PHASE_CLIENTS) {
+		snprintf(c->message, sizeof(c->message), "only restart, workstations, mail and"
+			 " clients can be skipped");
+		return;
+	}
+	if (!console_prompt(c, "skip: why?", reason, sizeof(reason))) {
+		snprintf(c->message, sizeof(c->message), "not skipped (a reason is required)");
+		return;
+	}
+	snprintf(command, sizeof(command), "console: skip --chunk %s --phase %s",
+		 selected_chunk(c), carve_phase_name((carve_phase)c->grid_phase));
+	if (with_log(c, command, skip, reason) == 0)
+		snprintf(c->message, sizeof(c->message), "skipped: %s", reason);
+}
+
+static int note(console *c, carve_audit *audit, int64_t run, void *text)
+{
+	size_t n, n_chunks, n_users;
+	const carve_machine *m = &carve_plan_machines(c->plan, &n)[c->machine];
+	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n_chunks);
+	const carve_user *users = carve_plan_users(c->plan, &n_users);
+	carve_event e = CARVE_EVENT_INIT;
+	char *json = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&json, &len);
+	int err;
+
+	if (!f)
+		return CARVE_ENOMEM;
+	fputs("{\"text\":", f);
+	out_json(f, text);
+	fputs("}", f);
+	if (fclose(f) != 0) {
+		free(json);
+		return CARVE_ENOMEM;
+	}
+	e.run = run;
+	e.actor = c->who;
+	e.kind = "note";
+	e.chunk = chunks[m->chunk].name;
+	e.machine = m->name;
+	e.user = m->user != CARVE_NONE ? users[m->user].name : NULL;
+	e.evidence = json;
+	e.diagnosis = text; /* what the log shows */
+	err = carve_audit_append(NULL, audit, &e, 1);
+	free(json);
+	return err;
+}
+
+void action_note(console *c)
+{
+	char text[300];
+	size_t n;
+
+	carve_plan_machines(c->plan, &n);
+	if (c->machine >= n) {
+		snprintf(c->message, sizeof(c->message), "pick a machine on the floor map first");
+		return;
+	}
+	if (!console_prompt(c, "note (asleep, powered off, fixed, missing, moved, ...):", text,
+			    sizeof(text)))
+		return;
+	if (with_log(c, "console: note", note, text) == 0)
+		snprintf(c->message, sizeof(c->message), "noted by %s", c->who);
+}
+
+void action_quit(console *c)
+{
+	char answer[8];
+
+	if (runner_busy(&c->engine) &&
+	    (!console_prompt(c, "steps are running: stop them and quit? (y/N)", answer,
+			     sizeof(answer)) || (answer[0] != 'y' && answer[0] != 'Y')))
+		return;
+	c->quit = true;
+}

@@ -1,0 +1,172 @@
+/*
+ * runner.c - the engine working for the console: carve_run on its own
+ * thread and its own database connection, one chunk and phase (or all) at
+ * a time.  Every outcome the engine logs wakes the UI thread through a
+ * pipe, which then reads the log again: the UI shows only what is durable.
+ */
+#include "runner.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void wake(runner *r)
+{
+	char b = 1;
+
+	/* A full pipe already holds a wake-up: dropping this one is fine. */
+	if (write(r->pipe[1], &b, 1) < 0)
+		return;
+}
+
+static void on_event(const carve_event *ev, void *ctx)
+{
+	(void)ev;
+	wake(ctx);
+}
+
+static void *work(void *arg)
+{
+	runner *r = arg;
+	carve_audit *audit = NULL;
+	carve_run_options o = CARVE_RUN_OPTIONS_INIT;
+	carve_run_summary summary;
+	int64_t run = 0;
+	char command[256];
+	int err;
+
+	snprintf(command, sizeof(command), "console: run --chunk %s%s%s%s", r->chunk,
+		 r->phase >= 0 ? " --phase " : "",
+		 r->phase >= 0 ? carve_phase_name((carve_phase)r->phase) : "",
+		 r->retry ? " --retry-failed" : "");
+	if ((err = carve_audit_open(&audit, r->db_path, NULL)) == 0 &&
+	    (err = carve_audit_run_begin(&run, audit, r->plan, command)) == 0) {
+		o.chunk = r->chunk;
+		o.phase = r->phase;
+		o.retry_failed = r->retry;
+		o.audit = audit;
+		o.run = run;
+		o.cancel = r->cancel;
+		o.pause = r->pause;
+		o.on_event = on_event;
+		o.ctx = r;
+		err = carve_run(&summary, r->plan, &o);
+		carve_audit_run_end(audit, run);
+	}
+	pthread_mutex_lock(&r->lock);
+	if (err < 0 && err != CARVE_ECANCELED)
+		snprintf(r->result, sizeof(r->result), "%s: %s", r->chunk,
+			 carve_error_last()->message);
+	else if (err == CARVE_ECANCELED)
+		snprintf(r->result, sizeof(r->result), "%s stopped: start it again to continue"
+			 " (steps that were running are checked first)", r->chunk);
+	else if (carve_cancel_fired(r->pause))
+		snprintf(r->result, sizeof(r->result), "%s paused: start it again to resume",
+			 r->chunk);
+	else
+		snprintf(r->result, sizeof(r->result), "%s: the run ended", r->chunk);
+	r->finished = true;
+	pthread_mutex_unlock(&r->lock);
+	carve_audit_free(audit);
+	wake(r);
+	return NULL;
+}
+
+int runner_init(runner *r, const carve_plan *plan, const char *db_path)
+{
+	memset(r, 0, sizeof(*r));
+	r->plan = plan;
+	r->db_path = db_path;
+	r->pipe[0] = r->pipe[1] = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	if (pipe(r->pipe) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(r->pipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(r->pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	return 0;
+}
+
+bool runner_busy(runner *r)
+{
+	return r->started && !r->joined;
+}
+
+int runner_start(runner *r, const char *chunk, int phase, bool retry)
+{
+	if (runner_busy(r))
+		return -1;
+	snprintf(r->chunk, sizeof(r->chunk), "%s", chunk);
+	r->phase = phase;
+	r->retry = retry;
+	r->finished = false;
+	r->result[0] = '\0';
+	if (carve_cancel_new(&r->cancel) < 0 || carve_cancel_new(&r->pause) < 0)
+		return -1;
+	if (pthread_create(&r->thread, NULL, work, r) != 0)
+		return -1;
+	r->started = true;
+	r->joined = false;
+	return 0;
+}
+
+void runner_pause(runner *r)
+{
+	if (runner_busy(r))
+		carve_cancel_fire(r->pause);
+}
+
+void runner_stop(runner *r)
+{
+	if (runner_busy(r))
+		carve_cancel_fire(r->cancel);
+}
+
+bool runner_reap(runner *r, char *message, size_t cap)
+{
+	bool done;
+
+	pthread_mutex_lock(&r->lock);
+	done = r->started && !r->joined && r->finished;
+	if (done)
+		snprintf(message, cap, "%s", r->result);
+	pthread_mutex_unlock(&r->lock);
+	if (done) {
+		pthread_join(r->thread, NULL);
+		r->joined = true;
+		carve_cancel_free(r->cancel);
+		carve_cancel_free(r->pause);
+		r->cancel = r->pause = NULL;
+	}
+	return done;
+}
+
+void runner_drain(runner *r)
+{
+	char buf[256];
+
+	while (read(r->pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+void runner_done(runner *r)
+{
+	char ignored[8];
+
+	runner_stop(r);
+	if (runner_busy(r)) {
+		pthread_join(r->thread, NULL);
+		r->finished = true;
+		runner_reap(r, ignored, sizeof(ignored));
+		r->joined = true;
+	}
+	carve_cancel_free(r->cancel);
+	carve_cancel_free(r->pause);
+	for (int i = 0; i < 2; i++)
+		if (r->pipe[i] >= 0)
+			close(r->pipe[i]);
+	pthread_mutex_destroy(&r->lock);
+}
