@@ -1,6 +1,6 @@
 /*
- * cli_console.c - carve [--read-only] [--db FILE] PLAN: the console on the
- * plan's audit database.
+ * cli_console.c - carve [--read-only | --run CHUNK] [--db FILE] PLAN: the
+ * console on the plan's audit database.
  */
 #include "cli.h"
 #include "console.h"
@@ -16,9 +16,10 @@ int cli_console(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "read-only", no_argument, NULL, 'r' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "run", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db_opt = NULL;
+	const char *db_opt = NULL, *start = NULL;
 	bool read_only = false;
 	int c, status;
 
@@ -28,6 +29,7 @@ int cli_console(int argc, char **argv)
 		switch (c) {
 		case 'r': read_only = true; break;
 		case 'd': db_opt = optarg; break;
+		case 'R': start = optarg; break;
 		default: return cli_option_error("console", c, argv);
 		}
 	}
@@ -44,11 +46,16 @@ int cli_console(int argc, char **argv)
 
 	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE)
 		return status;
+	if (start && (read_only || carve_plan_find_chunk(plan, start) == CARVE_NONE)) {
+		carve_plan_free(plan);
+		return cli_usage_error("console", read_only ? "--run cannot go with --read-only"
+				       : "the plan has no chunk '%s'", start);
+	}
 	db = db_opt ? strdup(db_opt) : carve_audit_default_path(plan);
 	if (!db) {
 		status = cli_engine_error(CARVE_ENOMEM);
 	} else {
-		status = console_run(plan, db, read_only);
+		status = console_run(plan, db, read_only, start);
 	}
 	free(db);
 	carve_plan_free(plan);

@@ -251,7 +251,8 @@ static void wait_input(console *c)
 	}
 }
 
-int console_run(const carve_plan *plan, const char *db_path, bool read_only)
+int console_run(const carve_plan *plan, const char *db_path, bool read_only,
+		const char *start_chunk)
 {
 	size_t n;
 	console c;
@@ -291,6 +292,10 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only)
 	setup_colours(&c);
 	console_reload(&c);
 	changed(&c);
+	if (start_chunk) {
+		c.grid_chunk = carve_plan_find_chunk(plan, start_chunk);
+		action_start(&c, true, false);
+	}
 
 	while (!c.quit) {
 		draw(&c);

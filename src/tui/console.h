@@ -63,8 +63,10 @@ typedef struct console {
 	char who[64];                 /* for notes and sign-offs */
 } console;
 
-/* Runs the console on plan until the user quits; returns an exit status. */
-int console_run(const carve_plan *plan, const char *db_path, bool read_only);
+/* Runs the console on plan until the user quits; returns an exit status.
+ * start_chunk (may be NULL): every phase of that chunk starts at once. */
+int console_run(const carve_plan *plan, const char *db_path, bool read_only,
+		const char *start_chunk);
 
 /* ---- the key table (keys.c) ---- */
 

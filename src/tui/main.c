@@ -11,14 +11,15 @@
 
 static void print_help(FILE *f)
 {
-	fputs("usage: carve [--read-only] [--db FILE] PLAN\n"
+	fputs("usage: carve [--read-only | --run CHUNK] [--db FILE] PLAN\n"
 	      "       carve COMMAND [ARGS]\n"
 	      "       carve help COMMAND | --help | --version\n"
 	      "\n"
 	      "carve runs phased carve-out migrations from a YAML site plan and keeps\n"
 	      "every outcome in a tamper-evident audit log.  With a PLAN and no command\n"
 	      "it opens the console on the plan's audit log (live; --read-only for a\n"
-	      "viewer that changes nothing).\n"
+	      "viewer that changes nothing; --run CHUNK starts every phase of a chunk\n"
+	      "as it opens).\n"
 	      "\n"
 	      "Commands:\n", f);
 	for (const cli_command *c = cli_commands(); c->name; c++)
