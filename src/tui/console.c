@@ -168,7 +168,7 @@ static void draw_status(console *c, int rows, int cols)
 	attroff(A_REVERSE);
 }
 
-static void draw(console *c)
+void console_draw(console *c)
 {
 	int rows = LINES, cols = COLS;
 
@@ -251,36 +251,30 @@ static void wait_input(console *c)
 	}
 }
 
-int console_run(const carve_plan *plan, const char *db_path, bool read_only,
-		const char *start_chunk)
+int console_init(console *c, const carve_plan *plan, const char *db_path, bool read_only)
 {
 	size_t n;
-	console c;
 
-	memset(&c, 0, sizeof(c));
-	c.plan = plan;
-	c.db_path = db_path;
-	c.read_only = read_only;
-	c.machine = CARVE_NONE;
-	if (getlogin_r(c.who, sizeof(c.who)) != 0 || !c.who[0])
-		snprintf(c.who, sizeof(c.who), "%s", getenv("USER") ? getenv("USER") : "unknown");
-	if (runner_init(&c.engine, plan, db_path) < 0) {
-		fputs("carve: cannot make the engine's pipe\n", stderr);
-		return 4;
-	}
+	memset(c, 0, sizeof(*c));
+	c->plan = plan;
+	c->db_path = db_path;
+	c->read_only = read_only;
+	c->machine = CARVE_NONE;
+	if (getlogin_r(c->who, sizeof(c->who)) != 0 || !c->who[0])
+		snprintf(c->who, sizeof(c->who), "%s", getenv("USER") ? getenv("USER") : "unknown");
 	carve_plan_machines(plan, &n);
-	c.machine_status = calloc(n ? n : 1, sizeof(*c.machine_status));
-	c.log = calloc(LOG_KEEP, sizeof(*c.log));
-	SCREEN *screen = c.machine_status && c.log ? newterm(NULL, stdout, stdin) : NULL;
-	if (!screen) {
-		fputs(c.machine_status && c.log
-		      ? "carve: this terminal cannot run the console (is TERM set?)\n"
-		      : "carve: out of memory\n", stderr);
-		runner_done(&c.engine);
-		free(c.machine_status);
-		free(c.log);
-		return 4;
+	c->machine_status = calloc(n ? n : 1, sizeof(*c->machine_status));
+	c->log = calloc(LOG_KEEP, sizeof(*c->log));
+	if (!c->machine_status || !c->log || runner_init(&c->engine, plan, db_path) < 0) {
+		free(c->machine_status);
+		free(c->log);
+		return -1;
 	}
+	return 0;
+}
+
+void console_start_screen(console *c)
+{
 	cbreak();
 	noecho();
 	nonl();
@@ -289,16 +283,42 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only,
 	set_escdelay(25);
 	mousemask(0, NULL);
 	timeout(0);
-	setup_colours(&c);
-	console_reload(&c);
-	changed(&c);
+	setup_colours(c);
+	console_reload(c);
+	changed(c);
+}
+
+void console_done(console *c)
+{
+	runner_done(&c->engine);
+	carve_grid_done(&c->grid);
+	carve_audit_free(c->audit);
+	free(c->machine_status);
+	free(c->log);
+}
+
+int console_run(const carve_plan *plan, const char *db_path, bool read_only,
+		const char *start_chunk)
+{
+	console c;
+
+	if (console_init(&c, plan, db_path, read_only) < 0) {
+		fputs("carve: out of memory\n", stderr);
+		return 4;
+	}
+	SCREEN *screen = newterm(NULL, stdout, stdin);
+	if (!screen) {
+		fputs("carve: this terminal cannot run the console (is TERM set?)\n", stderr);
+		console_done(&c);
+		return 4;
+	}
+	console_start_screen(&c);
 	if (start_chunk) {
 		c.grid_chunk = carve_plan_find_chunk(plan, start_chunk);
 		action_start(&c, true, false);
 	}
-
 	while (!c.quit) {
-		draw(&c);
+		console_draw(&c);
 		wait_input(&c);
 		/* Every key that arrived, then one frame. */
 		for (int key; !c.quit && (key = getch()) != ERR;) {
@@ -310,10 +330,6 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only,
 	}
 	endwin();
 	delscreen(screen);
-	runner_done(&c.engine);
-	carve_grid_done(&c.grid);
-	carve_audit_free(c.audit);
-	free(c.machine_status);
-	free(c.log);
+	console_done(&c);
 	return 0;
 }

@@ -108,6 +108,14 @@ void action_quit(console *c);
 
 /* ---- console.c ---- */
 
+/* The console's pieces, for console_run and the frame benchmark: state for
+ * plan (no screen yet), the screen set up on the current ncurses terminal
+ * (and the first snapshot read), one frame, and the end. */
+int console_init(console *c, const carve_plan *plan, const char *db_path, bool read_only);
+void console_start_screen(console *c);
+void console_draw(console *c);
+void console_done(console *c);
+
 /* Asks for a line on the status line; false when cancelled (Esc) or empty. */
 bool console_prompt(console *c, const char *question, char *out, size_t cap);
 /* Reads the log again now. */
