@@ -39,7 +39,7 @@ void action_start(console *c, bool all_phases, bool retry)
 			 " preflight to clients, or a for all", carve_phase_name(c->grid_phase));
 		return;
 	}
-	if (runner_start(&c->engine, selected_chunk(c), phase, retry) < 0) {
+	if (runner_start(&c->engine, selected_chunk(c), phase, retry, NULL) < 0) {
 		snprintf(c->message, sizeof(c->message), "could not start the run");
 		return;
 	}
@@ -164,4 +164,115 @@ void action_quit(console *c)
 			     sizeof(answer)) || (answer[0] != 'y' && answer[0] != 'Y')))
 		return;
 	c->quit = true;
+}
+
+/* The detail view's selected step, and its phase. */
+static const state_line *selected_step(console *c, carve_phase *phase)
+{
+	if (c->step >= c->step_count) {
+		snprintf(c->message, sizeof(c->message), "no step selected");
+		return NULL;
+	}
+	const state_line *s = &c->steps[c->step];
+	if (carve_phase_parse(phase, s->phase) < 0 || *phase < CARVE_PHASE_PREFLIGHT ||
+	    *phase > CARVE_PHASE_CLIENTS) {
+		snprintf(c->message, sizeof(c->message), "%s is not a phase carve runs", s->phase);
+		return NULL;
+	}
+	return s;
+}
+
+void action_retry_step(console *c)
+{
+	carve_phase phase;
+	const state_line *s = selected_step(c, &phase);
+
+	if (!s)
+		return;
+	if (runner_busy(&c->engine)) {
+		snprintf(c->message, sizeof(c->message), "a run is going (%s): p pauses it",
+			 c->engine.chunk);
+		return;
+	}
+	if (runner_start(&c->engine, s->chunk, (int)phase, true, s->object) < 0) {
+		snprintf(c->message, sizeof(c->message), "could not start the run");
+		return;
+	}
+	snprintf(c->message, sizeof(c->message), "%s %s: started again", s->object, s->phase);
+}
+
+typedef struct {
+	const state_line *step;
+	carve_phase phase;
+	const char *reason;
+} skip_one;
+
+static int skip_step(console *c, carve_audit *audit, int64_t run, void *arg)
+{
+	skip_one *k = arg;
+	const char *names[] = { k->step->object, NULL };
+
+	return carve_skip(c->plan, audit, run, k->step->chunk, k->phase, names, c->who, k->reason);
+}
+
+void action_skip_step(console *c)
+{
+	char reason[200], command[256];
+	skip_one k;
+
+	if (!(k.step = selected_step(c, &k.phase)))
+		return;
+	if (!console_prompt(c, "skip: why?", reason, sizeof(reason))) {
+		snprintf(c->message, sizeof(c->message), "not skipped (a reason is required)");
+		return;
+	}
+	k.reason = reason;
+	snprintf(command, sizeof(command), "console: skip --chunk %s --phase %s --machine %s",
+		 k.step->chunk, k.step->phase, k.step->object);
+	if (with_log(c, command, skip_step, &k) == 0)
+		snprintf(c->message, sizeof(c->message), "skipped: %s", reason);
+}
+
+static int sign(console *c, carve_audit *audit, int64_t run, void *arg)
+{
+	return carve_signoff_record(c->plan, audit, run, arg);
+}
+
+void action_signoff(console *c)
+{
+	carve_signoff s = { c->who, NULL, NULL, NULL, NULL };
+	char note_text[200], command[160];
+	size_t n;
+	const carve_teardown_item *items = carve_plan_teardown(c->plan, &n);
+
+	if (c->view == VIEW_TEARDOWN) {
+		if (c->item >= n)
+			return;
+		s.item = items[c->item].id;
+	} else if (c->step < c->step_count && c->steps[c->step].user &&
+		   !strcmp(c->steps[c->step].step, "activesync")) {
+		s.user = c->steps[c->step].object;
+		s.step = "activesync";
+	} else {
+		snprintf(c->message, sizeof(c->message), "pick a teardown item or an ActiveSync"
+			 " step to sign off");
+		return;
+	}
+	if (console_prompt(c, "sign off: a note (Enter for none):", note_text, sizeof(note_text)))
+		s.note = note_text;
+	snprintf(command, sizeof(command), "console: signoff %s", s.item ? s.item : s.user);
+	if (with_log(c, command, sign, &s) == 0)
+		snprintf(c->message, sizeof(c->message), "signed off by %s", c->who);
+}
+
+static int verify(console *c, carve_audit *audit, int64_t run, void *arg)
+{
+	(void)arg;
+	return carve_teardown_check(c->plan, audit, run);
+}
+
+void action_verify_teardown(console *c)
+{
+	if (with_log(c, "console: teardown", verify, NULL) == 0)
+		snprintf(c->message, sizeof(c->message), "teardown verified: see each item");
 }

@@ -28,6 +28,7 @@
 
 static const char *const view_names[VIEW__COUNT] = {
 	[VIEW_GRID] = "chunks", [VIEW_FLOOR] = "floor map", [VIEW_LOG] = "log",
+	[VIEW_DETAIL] = "machine", [VIEW_TRIAGE] = "triage", [VIEW_TEARDOWN] = "teardown",
 	[VIEW_HELP] = "help",
 };
 
@@ -126,6 +127,11 @@ void console_reload(console *c)
 	for (size_t i = 0; i < n; i++)
 		if (c->machine_status[i] == CARVE_STATUS__COUNT)
 			c->machine_status[i] = CARVE_STATUS_PENDING;
+	/* The views that keep their own rows read them when shown. */
+	if (c->view == VIEW_DETAIL)
+		view_detail_load(c);
+	else if (c->view == VIEW_TRIAGE)
+		view_triage_load(c);
 }
 
 static bool changed(console *c)
@@ -156,7 +162,7 @@ static void draw_title(console *c, int cols)
 static void draw_status(console *c, int rows, int cols)
 {
 	const char *hint = c->read_only
-		? "?:help  g:chunks  f:floor  L:log  Tab:next problem  q:back  Q:quit"
+		? "?:help  g:chunks  f:floor  t:triage  T:teardown  L:log  Tab:next problem  Q:quit"
 		: runner_busy(&c->engine) ? "running: p:pause  ?:help  f:floor  L:log  Q:quit"
 		: "s:start  a:all phases  r:retry failed  x:skip  ?:help  f:floor  L:log  Q:quit";
 
@@ -182,6 +188,9 @@ void console_draw(console *c)
 		case VIEW_GRID: view_grid_draw(c, 1, rows - 2, cols); break;
 		case VIEW_FLOOR: view_floor_draw(c, 1, rows - 2, cols); break;
 		case VIEW_LOG: view_log_draw(c, 1, rows - 2, cols); break;
+		case VIEW_DETAIL: view_detail_draw(c, 1, rows - 2, cols); break;
+		case VIEW_TRIAGE: view_triage_draw(c, 1, rows - 2, cols); break;
+		case VIEW_TEARDOWN: view_teardown_draw(c, 1, rows - 2, cols); break;
 		case VIEW_HELP: view_help_draw(c, 1, rows - 2, cols); break;
 		default: break;
 		}
@@ -295,6 +304,10 @@ void console_done(console *c)
 	carve_audit_free(c->audit);
 	free(c->machine_status);
 	free(c->log);
+	free(c->steps);
+	free(c->trail);
+	free(c->failures);
+	free(c->groups);
 }
 
 int console_run(const carve_plan *plan, const char *db_path, bool read_only,

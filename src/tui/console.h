@@ -19,9 +19,32 @@ typedef enum {
 	VIEW_GRID,  /* chunks x phases (home) */
 	VIEW_FLOOR, /* the floor map */
 	VIEW_LOG,   /* the audit log's tail */
+	VIEW_DETAIL,   /* one machine and its user: steps, evidence, trail */
+	VIEW_TRIAGE,   /* every failure, grouped by cause, most common first */
+	VIEW_TEARDOWN, /* the site checklist */
 	VIEW_HELP,  /* generated from the key table */
 	VIEW__COUNT
 } view_id;
+
+/* A step of the machine (or its user) in the detail view, or a failure in
+ * the triage view: a current state, copied out of SQLite. */
+typedef struct {
+	char object[64];
+	bool user;          /* the object is the machine's user */
+	char chunk[64];
+	char phase[24], step[32];
+	carve_status status;
+	char time[24], actor[32];
+	char diagnosis[512];
+	char evidence[1024];
+} state_line;
+
+/* A cause in the triage view: the failures that share it. */
+typedef struct {
+	char cause[160];    /* phase/step and the diagnosis's first clause */
+	size_t first;       /* its first failure in the triage list */
+	unsigned count;
+} triage_group;
 
 /* An event of the log's tail, copied out of SQLite. */
 typedef struct {
@@ -53,10 +76,23 @@ typedef struct console {
 	size_t log_count, log_head;
 	int64_t last_seq;
 
+	/* the detail view's machine: its steps and its audit trail */
+	state_line *steps;
+	size_t step_count, step_cap;
+	log_line *trail;
+	size_t trail_count;
+
+	/* the triage view: failures sorted by cause, and the causes */
+	state_line *failures;
+	size_t failure_count, failure_cap;
+	triage_group *groups;
+	size_t group_count;
+
 	/* where each view's cursor is */
 	size_t grid_chunk, grid_phase;
 	size_t floor, machine;        /* machine: plan index, CARVE_NONE if none */
 	size_t log_top;               /* lines scrolled up from the newest */
+	size_t step, group, item;     /* detail, triage and teardown rows */
 
 	char message[512];            /* the status line's message */
 	runner engine;                /* the lead's runs (not in read-only) */
@@ -89,7 +125,14 @@ void keys_dispatch(console *c, int key);
 void view_grid_draw(console *c, int top, int rows, int cols);
 void view_floor_draw(console *c, int top, int rows, int cols);
 void view_log_draw(console *c, int top, int rows, int cols);
+void view_detail_draw(console *c, int top, int rows, int cols);
+void view_triage_draw(console *c, int top, int rows, int cols);
+void view_teardown_draw(console *c, int top, int rows, int cols);
 void view_help_draw(console *c, int top, int rows, int cols);
+
+/* Read what the detail and triage views show (console_reload calls them). */
+void view_detail_load(console *c);
+void view_triage_load(console *c);
 
 /* Moves on the views (keys.c calls them). */
 void view_grid_move(console *c, int dx, int dy);
@@ -103,6 +146,13 @@ void action_start(console *c, bool all_phases, bool retry);
 void action_pause(console *c);
 void action_skip(console *c);
 void action_note(console *c);
+/* The detail view's selected step: run again, skip (asks why). */
+void action_retry_step(console *c);
+void action_skip_step(console *c);
+/* Sign off the selected teardown item or ActiveSync step (asks for a note). */
+void action_signoff(console *c);
+/* Verify the teardown checklist (DNS, the log). */
+void action_verify_teardown(console *c);
 /* Q: asks first while a run is going. */
 void action_quit(console *c);
 

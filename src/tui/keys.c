@@ -20,7 +20,19 @@ static void go(console *c, view_id v)
 	c->view = v;
 }
 
+static void open_view(console *c, view_id v)
+{
+	go(c, v);
+	console_reload(c); /* the detail and triage rows */
+}
+
 static void do_help(console *c) { go(c, VIEW_HELP); }
+static void do_triage(console *c) { open_view(c, VIEW_TRIAGE); }
+static void do_teardown(console *c) { go(c, VIEW_TEARDOWN); }
+static void do_retry_step(console *c) { action_retry_step(c); }
+static void do_skip_step(console *c) { action_skip_step(c); }
+static void do_signoff(console *c) { action_signoff(c); }
+static void do_verify(console *c) { action_verify_teardown(c); }
 static void do_grid(console *c) { go(c, VIEW_GRID); }
 static void do_floor(console *c) { go(c, VIEW_FLOOR); }
 static void do_log(console *c) { go(c, VIEW_LOG); }
@@ -43,12 +55,28 @@ static void do_skip(console *c) { action_skip(c); }
 static void do_note(console *c) { action_note(c); }
 static void do_redraw(console *c) { (void)c; clearok(curscr, TRUE); }
 
+/* A list cursor moved by dy within count rows. */
+static void list_move(size_t *row, size_t count, int dy)
+{
+	long r = (long)*row + dy;
+
+	*row = r < 0 || !count ? 0 : (size_t)r >= count ? count - 1 : (size_t)r;
+}
+
 static void move_by(console *c, int dx, int dy)
 {
+	size_t n;
+
 	switch (c->view) {
 	case VIEW_GRID: view_grid_move(c, dx, dy); break;
 	case VIEW_FLOOR: view_floor_move(c, dx, dy); break;
 	case VIEW_LOG: view_log_scroll(c, -dy); break;
+	case VIEW_DETAIL: list_move(&c->step, c->step_count, dy); break;
+	case VIEW_TRIAGE: list_move(&c->group, c->group_count, dy); break;
+	case VIEW_TEARDOWN:
+		carve_plan_teardown(c->plan, &n);
+		list_move(&c->item, n, dy);
+		break;
 	default: break;
 	}
 }
@@ -80,12 +108,34 @@ static void do_next_problem(console *c)
 	view_floor_next_problem(c);
 }
 
-/* Enter on a cell of the grid: the chunk's machines on the floor map. */
+/* Enter: on the grid, the chunk's machines on the floor map; on the map,
+ * the machine's detail; in triage, the cause's first machine. */
 static void do_open(console *c)
 {
 	size_t n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
 
+	if (c->view == VIEW_FLOOR && c->machine < n) {
+		open_view(c, VIEW_DETAIL);
+		return;
+	}
+	if (c->view == VIEW_TRIAGE && c->group < c->group_count) {
+		const state_line *s = &c->failures[c->groups[c->group].first];
+		size_t i = s->user ? CARVE_NONE : carve_plan_find_machine(c->plan, s->object);
+		size_t u = s->user ? carve_plan_find_user(c->plan, s->object) : CARVE_NONE;
+		for (size_t k = 0; i == CARVE_NONE && u != CARVE_NONE && k < n; k++)
+			if (m[k].user == u)
+				i = k;
+		if (i == CARVE_NONE) {
+			snprintf(c->message, sizeof(c->message), "%s has no machine in the plan",
+				 s->object);
+			return;
+		}
+		c->machine = i;
+		c->floor = m[i].floor;
+		open_view(c, VIEW_DETAIL);
+		return;
+	}
 	if (c->view != VIEW_GRID)
 		return;
 	for (size_t i = 0; i < n; i++)
@@ -103,9 +153,13 @@ static const key_binding table[] = {
 	{ 'g', "g", ALL, false, "the chunk grid (home)", do_grid },
 	{ 'f', "f", ALL, false, "the floor map", do_floor },
 	{ 'L', "L", ALL, false, "the audit log's tail", do_log },
+	{ 't', "t", ALL, false, "triage: every failure by cause, most common first", do_triage },
+	{ 'T', "T", ALL, false, "the teardown checklist", do_teardown },
 	{ '\t', "Tab", ALL, false, "next problem machine on the floor map", do_next_problem },
-	{ '\r', "Enter", IN(VIEW_GRID), false, "the chunk's machines on the floor map", do_open },
-	{ KEY_ENTER, "Enter", IN(VIEW_GRID), false, NULL, do_open },
+	{ '\r', "Enter", IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE), false,
+	  "open: a cell's machines on the map, a machine's detail, a cause's machine", do_open },
+	{ KEY_ENTER, "Enter", IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE), false, NULL,
+	  do_open },
 	{ KEY_LEFT, "Left/h", ALL, false, "move left", do_left },
 	{ 'h', "h", ALL, false, NULL, do_left },
 	{ KEY_RIGHT, "Right/l", IN(VIEW_GRID) | IN(VIEW_FLOOR), false, "move right", do_right },
@@ -125,8 +179,16 @@ static const key_binding table[] = {
 	  do_pause },
 	{ 'x', "x", IN(VIEW_GRID), true, "skip the selected phase for the chunk (asks why)",
 	  do_skip },
-	{ 'n', "n", IN(VIEW_FLOOR), true, "a floor note on the selected machine (asks what)",
-	  do_note },
+	{ 'n', "n", IN(VIEW_FLOOR) | IN(VIEW_DETAIL), true,
+	  "a floor note on the selected machine (asks what)", do_note },
+	{ 'r', "r", IN(VIEW_DETAIL), true, "run the selected step's phase again for this machine",
+	  do_retry_step },
+	{ 'x', "x", IN(VIEW_DETAIL), true, "skip the selected step's phase for this machine"
+	  " (asks why)", do_skip_step },
+	{ 'o', "o", IN(VIEW_DETAIL) | IN(VIEW_TEARDOWN), true,
+	  "sign off the teardown item or ActiveSync step (asks for a note)", do_signoff },
+	{ 'v', "v", IN(VIEW_TEARDOWN), true, "verify what carve can check (the log, DNS)",
+	  do_verify },
 	{ 'q', "q", ALL, false, "back (on the grid: quit)", do_back },
 	{ 27, "Esc", ALL & ~IN(VIEW_GRID), false, "back", do_back },
 	{ 'Q', "Q", ALL, false, "quit (asks first while steps are running)", do_quit },

@@ -33,19 +33,21 @@ static void *work(void *arg)
 	carve_audit *audit = NULL;
 	carve_run_options o = CARVE_RUN_OPTIONS_INIT;
 	carve_run_summary summary;
+	const char *names[] = { r->name, NULL };
 	int64_t run = 0;
 	char command[256];
 	int err;
 
-	snprintf(command, sizeof(command), "console: run --chunk %s%s%s%s", r->chunk,
+	snprintf(command, sizeof(command), "console: run --chunk %s%s%s%s%s%s", r->chunk,
 		 r->phase >= 0 ? " --phase " : "",
 		 r->phase >= 0 ? carve_phase_name((carve_phase)r->phase) : "",
-		 r->retry ? " --retry-failed" : "");
+		 r->retry ? " --retry-failed" : "", r->name[0] ? " --machine " : "", r->name);
 	if ((err = carve_audit_open(&audit, r->db_path, NULL)) == 0 &&
 	    (err = carve_audit_run_begin(&run, audit, r->plan, command)) == 0) {
 		o.chunk = r->chunk;
 		o.phase = r->phase;
 		o.retry_failed = r->retry;
+		o.names = r->name[0] ? names : NULL;
 		o.audit = audit;
 		o.run = run;
 		o.cancel = r->cancel;
@@ -95,11 +97,12 @@ bool runner_busy(runner *r)
 	return r->started && !r->joined;
 }
 
-int runner_start(runner *r, const char *chunk, int phase, bool retry)
+int runner_start(runner *r, const char *chunk, int phase, bool retry, const char *name)
 {
 	if (runner_busy(r))
 		return -1;
 	snprintf(r->chunk, sizeof(r->chunk), "%s", chunk);
+	snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
 	r->phase = phase;
 	r->retry = retry;
 	r->finished = false;

@@ -20,6 +20,7 @@ typedef struct {
 	char chunk[64];
 	int phase;            /* a carve_phase, or -1 for all */
 	bool retry;
+	char name[64];        /* only this machine or user, or "" */
 	char result[512];     /* how the run ended, for the status line */
 } runner;
 
@@ -28,8 +29,9 @@ void runner_done(runner *r); /* stops a run (steps left running are
 			      * re-verified next time) and frees */
 /* Whether a run is going. */
 bool runner_busy(runner *r);
-/* Starts chunk's phase (-1: all); -1 when a run is going or it could not. */
-int runner_start(runner *r, const char *chunk, int phase, bool retry);
+/* Starts chunk's phase (-1: all), for one machine or user when name is not
+ * NULL; -1 when a run is going or it could not. */
+int runner_start(runner *r, const char *chunk, int phase, bool retry, const char *name);
 /* Nothing new starts; what runs finishes. */
 void runner_pause(runner *r);
 /* Stops at once. */

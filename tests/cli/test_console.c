@@ -302,3 +302,33 @@ Test(console, two_viewers_show_every_outcome_within_a_second)
 			  text, seen[0], seen[1]);
 	}
 }
+
+Test(console, triage_detail_and_teardown_signoff)
+{
+	start(100, 30, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	tmux("send-keys -t t t");
+	char *s = wait_for("triage: 1 failures, 1 causes");
+	cr_assert(strstr(s, "preflight/admin: CONTOSO\\svc_targetmigrator is not a member"), "%s", s);
+	free(s);
+	tmux("send-keys -t t Enter");
+	s = wait_for("audit trail");
+	cr_assert(strstr(s, "WS-02") && strstr(s, "preflight/admin") && strstr(s, "failed"),
+		  "%s", s);
+	free(s);
+
+	/* A verified item cannot be signed before carve verified it. */
+	tmux("send-keys -t t T");
+	free(wait_for("ex-mailboxes"));
+	tmux("send-keys -t t o");
+	free(wait_for("sign off: a note"));
+	tmux("send-keys -t t Enter");
+	free(wait_for("run carve teardown first"));
+	tmux("send-keys -t t Down o");
+	free(wait_for("sign off: a note"));
+	tmux("send-keys -t t 'groups merged by Bo' Enter");
+	free(wait_for("signed off by"));
+	s = wait_for("groups merged by Bo");
+	cr_assert(strstr(s, "signed off by"), "%s", s);
+	free(s);
+}

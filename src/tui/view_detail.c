@@ -1,0 +1,172 @@
+/*
+ * view_detail.c - one machine and its user: every step's current result
+ * with its diagnosis, the selected step's evidence, and the audit trail
+ * (steps, notes, sign-offs) newest last.  From here the lead retries or
+ * skips a step, writes a floor note, or signs off a person's step.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "console.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+	console *c;
+	const char *machine, *user;
+	size_t cap;
+} detail_scan;
+
+static void copy_state(state_line *s, const carve_state_row *row, bool user)
+{
+	snprintf(s->object, sizeof(s->object), "%s", row->object);
+	s->user = user;
+	snprintf(s->chunk, sizeof(s->chunk), "%s", row->chunk ? row->chunk : "");
+	snprintf(s->phase, sizeof(s->phase), "%s", row->phase);
+	snprintf(s->step, sizeof(s->step), "%s", row->step);
+	s->status = row->status;
+	snprintf(s->time, sizeof(s->time), "%.19s", row->time ? row->time : "");
+	snprintf(s->actor, sizeof(s->actor), "%s", row->actor ? row->actor : "");
+	snprintf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
+	snprintf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");
+}
+
+static int take_step(const carve_state_row *row, void *ctx)
+{
+	detail_scan *d = ctx;
+	console *c = d->c;
+	bool machine = !strcmp(row->object_kind, "machine") && !strcasecmp(row->object, d->machine);
+	bool user = d->user && !strcmp(row->object_kind, "user") && !strcasecmp(row->object, d->user);
+
+	if (!machine && !user)
+		return 0;
+	if (c->step_count == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 32;
+		state_line *s = realloc(c->steps, cap * sizeof(*s));
+		if (!s)
+			return CARVE_ENOMEM;
+		c->steps = s;
+		c->step_cap = d->cap = cap;
+	}
+	copy_state(&c->steps[c->step_count++], row, user);
+	return 0;
+}
+
+static int take_trail(const carve_event_row *row, void *ctx)
+{
+	console *c = ctx;
+
+	if (c->trail_count == LOG_KEEP)
+		return 0; /* one machine's trail is short; this is only a bound */
+	log_line *l = &c->trail[c->trail_count++];
+	memset(l, 0, sizeof(*l));
+	l->seq = row->seq;
+	snprintf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
+	snprintf(l->actor, sizeof(l->actor), "%s", row->ev.actor ? row->ev.actor : "");
+	snprintf(l->where, sizeof(l->where), "%s%s%s", row->ev.phase ? row->ev.phase : "",
+		 row->ev.step ? "/" : "", row->ev.step ? row->ev.step : "");
+	if (row->ev.kind && strcmp(row->ev.kind, "step") != 0)
+		snprintf(l->where, sizeof(l->where), "%s", row->ev.kind);
+	l->status = row->ev.status;
+	snprintf(l->text, sizeof(l->text), "%s", row->ev.diagnosis ? row->ev.diagnosis : "");
+	return 0;
+}
+
+/* Steps in the order the phases run, the machine's before its user's. */
+static int by_phase(const void *a, const void *b)
+{
+	const state_line *x = a, *y = b;
+	carve_phase px = CARVE_PHASE__COUNT, py = CARVE_PHASE__COUNT;
+
+	carve_phase_parse(&px, x->phase);
+	carve_phase_parse(&py, y->phase);
+	if (px != py)
+		return px < py ? -1 : 1;
+	if (x->user != y->user)
+		return x->user ? 1 : -1;
+	return strcmp(x->step, y->step);
+}
+
+void view_detail_load(console *c)
+{
+	size_t n, n_users;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	const carve_user *u = carve_plan_users(c->plan, &n_users);
+	carve_log_filter f = CARVE_LOG_FILTER_INIT;
+
+	c->step_count = 0;
+	c->trail_count = 0;
+	if (c->machine >= n || !c->audit ||
+	    (!c->trail && !(c->trail = calloc(LOG_KEEP, sizeof(*c->trail)))))
+		return;
+	/* steps grows as it is filled; it is kept between loads. */
+	detail_scan d = { c, m[c->machine].name,
+			  m[c->machine].user != CARVE_NONE ? u[m[c->machine].user].name : NULL,
+			  c->step_cap };
+	carve_audit_states(c->audit, NULL, take_step, &d);
+	qsort(c->steps, c->step_count, sizeof(*c->steps), by_phase);
+	f.machine = m[c->machine].name;
+	carve_audit_query(c->audit, &f, take_trail, c);
+	if (c->step >= c->step_count)
+		c->step = c->step_count ? c->step_count - 1 : 0;
+}
+
+void view_detail_draw(console *c, int top, int rows, int cols)
+{
+	size_t n, n_chunks, n_users;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	const carve_chunk *ch = carve_plan_chunks(c->plan, &n_chunks);
+	const carve_user *u = carve_plan_users(c->plan, &n_users);
+
+	if (c->machine >= n) {
+		mvaddstr(top + 1, 1, "no machine selected: pick one on the floor map (f)");
+		return;
+	}
+	const carve_machine *mm = &m[c->machine];
+	attron(A_BOLD);
+	mvprintw(top, 1, "%s  %s  Windows %s  chunk %s  user %s", console_glyph(c->machine_status[c->machine]),
+		 mm->name, carve_os_name(mm->os), ch[mm->chunk].name,
+		 mm->user != CARVE_NONE ? u[mm->user].name : "(none)");
+	attroff(A_BOLD);
+
+	int y = top + 2, steps_end = top + rows / 2;
+	if (!c->step_count)
+		mvaddstr(y++, 3, "nothing recorded yet");
+	for (size_t i = 0; i < c->step_count && y < steps_end; i++, y++) {
+		const state_line *s = &c->steps[i];
+		char where[64];
+		snprintf(where, sizeof(where), "%s%s/%s", s->user ? "user " : "", s->phase, s->step);
+		if (i == c->step)
+			attron(A_REVERSE);
+		mvprintw(y, 1, "%s", i == c->step ? ">" : " ");
+		attron(console_status_attr(c, s->status));
+		addstr(console_glyph(s->status));
+		attroff(console_status_attr(c, s->status));
+		printw(" %-26.26s %-11s %.*s", where, carve_status_name(s->status),
+		       cols - 44 > 0 ? cols - 44 : 0, s->diagnosis);
+		if (i == c->step)
+			attroff(A_REVERSE);
+	}
+	if (c->step < c->step_count) {
+		const state_line *s = &c->steps[c->step];
+		mvprintw(steps_end, 1, "evidence (%s by %s):", s->time, s->actor);
+		mvaddnstr(steps_end + 1, 3, s->evidence[0] ? s->evidence : "none", cols - 4);
+	}
+	int t = steps_end + 3;
+	attron(A_BOLD);
+	mvaddstr(t++, 1, "audit trail");
+	attroff(A_BOLD);
+	size_t show = (size_t)(top + rows - t);
+	size_t first = c->trail_count > show ? c->trail_count - show : 0;
+	for (size_t i = first; i < c->trail_count && t < top + rows; i++, t++) {
+		const log_line *l = &c->trail[i];
+		mvprintw(t, 1, "%.8s ", l->time + 11);
+		attron(console_status_attr(c, l->status));
+		addstr(console_glyph(l->status));
+		attroff(console_status_attr(c, l->status));
+		printw(" %-10.10s %-22.22s %.*s", l->actor, l->where, cols - 46 > 0 ? cols - 46 : 0,
+		       l->text);
+	}
+}
