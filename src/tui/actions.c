@@ -104,8 +104,22 @@ void action_skip(console *c)
 		snprintf(c->message, sizeof(c->message), "skipped: %s", reason);
 }
 
-static int note(console *c, carve_audit *audit, int64_t run, void *text)
+/* What the floor notes say, the last two what users report the morning
+ * after (triage groups those). */
+static const char *const note_kinds[] = {
+	"asleep", "powered off", "fixed", "missing", "moved", "cannot log on",
+	"application lost its settings", "other",
+};
+
+typedef struct {
+	const char *kind;
+	const char *text;
+} floor_note;
+
+static int note(console *c, carve_audit *audit, int64_t run, void *arg)
 {
+	floor_note *nt = arg;
+	char line[400];
 	size_t n, n_chunks, n_users;
 	const carve_machine *m = &carve_plan_machines(c->plan, &n)[c->machine];
 	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n_chunks);
@@ -118,8 +132,11 @@ static int note(console *c, carve_audit *audit, int64_t run, void *text)
 
 	if (!f)
 		return CARVE_ENOMEM;
-	fputs("{\"text\":", f);
-	out_json(f, text);
+	snprintf(line, sizeof(line), "%s%s%s", nt->kind, nt->text[0] ? ": " : "", nt->text);
+	fputs("{\"kind\":", f);
+	out_json(f, nt->kind);
+	fputs(",\"text\":", f);
+	out_json(f, line);
 	fputs("}", f);
 	if (fclose(f) != 0) {
 		free(json);
@@ -132,7 +149,7 @@ static int note(console *c, carve_audit *audit, int64_t run, void *text)
 	e.machine = m->name;
 	e.user = m->user != CARVE_NONE ? users[m->user].name : NULL;
 	e.evidence = json;
-	e.diagnosis = text; /* what the log shows */
+	e.diagnosis = line; /* what the log shows */
 	err = carve_audit_append(NULL, audit, &e, 1);
 	free(json);
 	return err;
@@ -144,15 +161,29 @@ void action_note(console *c)
 	size_t n;
 
 	carve_plan_machines(c->plan, &n);
+	if (c->view == VIEW_FLOOR)
+		view_floor_selected(c);
 	if (c->machine >= n) {
 		snprintf(c->message, sizeof(c->message), "pick a machine on the floor map first");
 		return;
 	}
-	if (!console_prompt(c, "note (asleep, powered off, fixed, missing, moved, ...):", text,
-			    sizeof(text)))
+	char choice[8], question[300];
+	int len = snprintf(question, sizeof(question), "note:");
+	for (size_t k = 0; k < sizeof(note_kinds) / sizeof(note_kinds[0]); k++)
+		len += snprintf(question + len, sizeof(question) - (size_t)len, " %zu %s", k + 1,
+				note_kinds[k]);
+	if (!console_prompt(c, question, choice, sizeof(choice)))
 		return;
-	if (with_log(c, "console: note", note, text) == 0)
-		snprintf(c->message, sizeof(c->message), "noted by %s", c->who);
+	size_t k = (size_t)atoi(choice);
+	if (k < 1 || k > sizeof(note_kinds) / sizeof(note_kinds[0])) {
+		snprintf(c->message, sizeof(c->message), "no note: pick 1 to %zu",
+			 sizeof(note_kinds) / sizeof(note_kinds[0]));
+		return;
+	}
+	console_prompt(c, "details (Enter for none):", text, sizeof(text));
+	floor_note nt = { note_kinds[k - 1], text };
+	if (with_log(c, "console: note", note, &nt) == 0)
+		snprintf(c->message, sizeof(c->message), "noted by %s: %s", c->who, nt.kind);
 }
 
 void action_quit(console *c)

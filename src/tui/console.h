@@ -138,6 +138,9 @@ void view_triage_load(console *c);
 void view_grid_move(console *c, int dx, int dy);
 void view_floor_move(console *c, int dx, int dy);
 void view_floor_next_problem(console *c);
+/* The machine selected on the map (the floor's first until one is picked),
+ * or CARVE_NONE on an empty floor. */
+size_t view_floor_selected(console *c);
 void view_log_scroll(console *c, int lines);
 
 /* ---- actions that write (actions.c) ---- */

@@ -115,7 +115,7 @@ static void do_open(console *c)
 	size_t n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
 
-	if (c->view == VIEW_FLOOR && c->machine < n) {
+	if (c->view == VIEW_FLOOR && view_floor_selected(c) < n) {
 		open_view(c, VIEW_DETAIL);
 		return;
 	}

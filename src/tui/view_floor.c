@@ -21,7 +21,7 @@ static bool problem(carve_status s)
 }
 
 /* The selected machine, or the first one on the floor. */
-static size_t selected(console *c)
+size_t view_floor_selected(console *c)
 {
 	size_t n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
@@ -50,7 +50,7 @@ void view_floor_draw(console *c, int top, int rows, int cols)
 	size_t n_floors, n;
 	const carve_floor *fl = &carve_plan_floors(c->plan, &n_floors)[c->floor];
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
-	size_t sel = selected(c), problems = 0;
+	size_t sel = view_floor_selected(c), problems = 0;
 	int area = rows - 2; /* a heading above, the machine's line below */
 
 	for (size_t i = 0; i < n; i++)
@@ -102,7 +102,7 @@ void view_floor_move(console *c, int dx, int dy)
 {
 	size_t n_floors, n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
-	size_t sel = selected(c), best = CARVE_NONE;
+	size_t sel = view_floor_selected(c), best = CARVE_NONE;
 	long best_score = 0;
 
 	carve_plan_floors(c->plan, &n_floors);

@@ -3,7 +3,8 @@
  * cause, most common first.  A cause is the step and the first clause of
  * the diagnosis (what the engine names first is the cause, what follows
  * the fix), so the group line reads as what went wrong and what to do.
- * Enter opens the group's first machine.
+ * What users report the morning after (floor notes of those kinds) is
+ * grouped the same way.  Enter opens the group's first machine.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
@@ -24,12 +25,31 @@ static void cause_of(char *out, size_t cap, const state_line *s)
 {
 	const char *d = s->diagnosis, *prefix = "ADMT's post-check says ";
 
+	if (!strcmp(s->phase, "reported")) {
+		snprintf(out, cap, "user reported: %s", s->step);
+		return;
+	}
 	if (!strncmp(d, prefix, strlen(prefix)) && strchr(d, ':'))
 		d = strchr(d, ':') + 2;
 	size_t len = strcspn(d, ":(");
 	while (len && d[len - 1] == ' ')
 		len--;
 	snprintf(out, cap, "%s/%s: %.*s", s->phase, s->step, (int)len, d);
+}
+
+static bool grow(triage_scan *t)
+{
+	console *c = t->c;
+
+	if (c->failure_count < t->cap)
+		return true;
+	size_t cap = t->cap ? 2 * t->cap : 64;
+	state_line *f = realloc(c->failures, cap * sizeof(*f));
+	if (!f)
+		return false;
+	c->failures = f;
+	t->cap = cap;
+	return true;
 }
 
 static int take_failure(const carve_state_row *row, void *ctx)
@@ -39,14 +59,8 @@ static int take_failure(const carve_state_row *row, void *ctx)
 
 	if (row->status != CARVE_STATUS_FAILED && row->status != CARVE_STATUS_INTERRUPTED)
 		return 0;
-	if (c->failure_count == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		state_line *f = realloc(c->failures, cap * sizeof(*f));
-		if (!f)
-			return CARVE_ENOMEM;
-		c->failures = f;
-		t->cap = cap;
-	}
+	if (!grow(t))
+		return CARVE_ENOMEM;
 	state_line *s = &c->failures[c->failure_count++];
 	memset(s, 0, sizeof(*s));
 	snprintf(s->object, sizeof(s->object), "%s", row->object);
@@ -56,6 +70,35 @@ static int take_failure(const carve_state_row *row, void *ctx)
 	snprintf(s->step, sizeof(s->step), "%s", row->step);
 	s->status = row->status;
 	snprintf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
+	return 0;
+}
+
+/* A note of a kind users report: "cannot log on", "application lost its
+ * settings". */
+static int take_report(const carve_event_row *row, void *ctx)
+{
+	triage_scan *t = ctx;
+	static const char *const reported[] = { "cannot log on", "application lost its settings" };
+	const char *ev = row->ev.evidence;
+
+	if (!row->ev.kind || strcmp(row->ev.kind, "note") != 0 || !ev)
+		return 0;
+	for (size_t k = 0; k < sizeof(reported) / sizeof(reported[0]); k++) {
+		char needle[64];
+		snprintf(needle, sizeof(needle), "\"kind\":\"%s\"", reported[k]);
+		if (!strstr(ev, needle) || !grow(t))
+			continue;
+		state_line *s = &t->c->failures[t->c->failure_count++];
+		memset(s, 0, sizeof(*s));
+		snprintf(s->object, sizeof(s->object), "%s", row->ev.machine ? row->ev.machine : "");
+		snprintf(s->chunk, sizeof(s->chunk), "%s", row->ev.chunk ? row->ev.chunk : "");
+		snprintf(s->phase, sizeof(s->phase), "reported");
+		snprintf(s->step, sizeof(s->step), "%s", reported[k]);
+		s->status = CARVE_STATUS_WARN;
+		snprintf(s->diagnosis, sizeof(s->diagnosis), "%s (%s, %.16s)",
+			 row->ev.diagnosis ? row->ev.diagnosis : reported[k],
+			 row->ev.actor ? row->ev.actor : "", row->time ? row->time : "");
+	}
 	return 0;
 }
 
@@ -82,6 +125,7 @@ void view_triage_load(console *c)
 	if (!c->audit)
 		return;
 	carve_audit_states(c->audit, NULL, take_failure, &t);
+	carve_audit_query(c->audit, NULL, take_report, &t);
 	c->failure_cap = t.cap;
 	qsort(c->failures, c->failure_count, sizeof(*c->failures), by_cause);
 	free(c->groups);
@@ -107,8 +151,8 @@ void view_triage_load(console *c)
 void view_triage_draw(console *c, int top, int rows, int cols)
 {
 	attron(A_BOLD);
-	mvprintw(top, 1, "triage: %zu failures, %zu causes, most common first", c->failure_count,
-		 c->group_count);
+	mvprintw(top, 1, "triage: %zu failures and reports, %zu causes, most common first",
+		 c->failure_count, c->group_count);
 	attroff(A_BOLD);
 	if (!c->group_count) {
 		mvaddstr(top + 2, 1, "nothing has failed");

@@ -250,15 +250,17 @@ Test(console, lead_skips_with_a_reason_and_notes_a_machine)
 	tmux("send-keys -t t f");
 	free(wait_for("floor map"));
 	tmux("send-keys -t t n");
-	free(wait_for("note ("));
-	tmux("send-keys -t t 'found asleep, woke it' Enter");
+	free(wait_for("note: 1 asleep"));
+	tmux("send-keys -t t 1 Enter");
+	free(wait_for("details"));
+	tmux("send-keys -t t 'woke it' Enter");
 	free(wait_for("noted by"));
 	char *cmd, *path = t_path(tmp, "notes.txt");
 	cr_assert(asprintf(&cmd, "sqlite3 %s \"SELECT machine || ':' || text FROM v_notes\" > %s",
 			   db, path) > 0);
 	cr_assert_eq(system(cmd), 0);
 	s = t_read_file(path, NULL);
-	cr_assert_str_eq(s, "WS-01:found asleep, woke it\n");
+	cr_assert_str_eq(s, "WS-01:asleep: woke it\n");
 	free(s);
 	free(cmd);
 	free(path);
@@ -307,9 +309,17 @@ Test(console, triage_detail_and_teardown_signoff)
 {
 	start(100, 30, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
+	/* The morning after: a user cannot log on. */
+	tmux("send-keys -t t f n");
+	free(wait_for("note: 1 asleep"));
+	tmux("send-keys -t t 6 Enter");
+	free(wait_for("details"));
+	tmux("send-keys -t t 'password rejected' Enter");
+	free(wait_for("noted by"));
 	tmux("send-keys -t t t");
-	char *s = wait_for("triage: 1 failures, 1 causes");
+	char *s = wait_for("triage: 2 failures and reports, 2 causes");
 	cr_assert(strstr(s, "preflight/admin: CONTOSO\\svc_targetmigrator is not a member"), "%s", s);
+	cr_assert(strstr(s, "user reported: cannot log on"), "%s", s);
 	free(s);
 	tmux("send-keys -t t Enter");
 	s = wait_for("audit trail");
