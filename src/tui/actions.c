@@ -307,3 +307,67 @@ void action_verify_teardown(console *c)
 	if (with_log(c, "console: teardown", verify, NULL) == 0)
 		snprintf(c->message, sizeof(c->message), "teardown verified: see each item");
 }
+
+void action_filter(console *c)
+{
+	char text[64];
+
+	if (!console_prompt(c, "filter (a chunk, a status such as failed, part of a name;"
+			    " Enter clears):", text, sizeof(text))) {
+		c->filter[0] = '\0';
+		snprintf(c->message, sizeof(c->message), "no filter");
+		return;
+	}
+	snprintf(c->filter, sizeof(c->filter), "%s", text);
+	snprintf(c->message, sizeof(c->message), "filter: %s", c->filter);
+}
+
+void action_command(console *c)
+{
+	char line[128], word[32] = "", arg[96] = "";
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	if (!console_prompt(c, ":", line, sizeof(line)))
+		return;
+	sscanf(line, " %31s %95[^\n]", word, arg);
+	if (!strcmp(word, "q") || !strcmp(word, "quit")) {
+		action_quit(c);
+	} else if (!strcmp(word, "help")) {
+		c->back = c->view;
+		c->view = VIEW_HELP;
+	} else if (!strcmp(word, "machine") || !strcmp(word, "m")) {
+		size_t i = carve_plan_find_machine(c->plan, arg);
+		if (i == CARVE_NONE) {
+			snprintf(c->message, sizeof(c->message), "no machine '%s' in the plan", arg);
+			return;
+		}
+		c->machine = i;
+		c->floor = m[i].floor;
+		c->back = c->view;
+		c->view = VIEW_DETAIL;
+		console_reload(c);
+	} else if (!strcmp(word, "chunk")) {
+		size_t i = carve_plan_find_chunk(c->plan, arg);
+		if (i == CARVE_NONE) {
+			snprintf(c->message, sizeof(c->message), "no chunk '%s' in the plan", arg);
+			return;
+		}
+		c->grid_chunk = i;
+		c->view = VIEW_GRID;
+	} else if (!strcmp(word, "floor")) {
+		size_t nf;
+		const carve_floor *fl = carve_plan_floors(c->plan, &nf);
+		for (size_t i = 0; i < nf; i++)
+			if (!strcmp(fl[i].name, arg)) {
+				c->floor = i;
+				c->machine = CARVE_NONE;
+				c->view = VIEW_FLOOR;
+				return;
+			}
+		snprintf(c->message, sizeof(c->message), "no floor '%s' in the plan", arg);
+	} else {
+		snprintf(c->message, sizeof(c->message), "commands: machine NAME, chunk NAME,"
+			 " floor NAME, help, quit");
+	}
+}

@@ -308,6 +308,7 @@ void console_done(console *c)
 	free(c->trail);
 	free(c->failures);
 	free(c->groups);
+	free(c->walk);
 }
 
 int console_run(const carve_plan *plan, const char *db_path, bool read_only,

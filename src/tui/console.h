@@ -95,6 +95,9 @@ typedef struct console {
 	size_t step, group, item;     /* detail, triage and teardown rows */
 
 	char message[512];            /* the status line's message */
+	char filter[64];              /* map and log: chunk, status or text; "" for all */
+	size_t *walk;                 /* the walking order on the floor, or NULL */
+	size_t walk_count;
 	runner engine;                /* the lead's runs (not in read-only) */
 	char who[64];                 /* for notes and sign-offs */
 } console;
@@ -138,6 +141,12 @@ void view_triage_load(console *c);
 void view_grid_move(console *c, int dx, int dy);
 void view_floor_move(console *c, int dx, int dy);
 void view_floor_next_problem(console *c);
+/* Whether machine i passes the filter (chunk, status, or part of its name). */
+bool view_floor_matches(console *c, size_t i);
+/* w: the walking order through the floor's problem machines, nearest first
+ * from the selected machine (where the technician stands); again: off. */
+void view_floor_walk(console *c);
+
 /* The machine selected on the map (the floor's first until one is picked),
  * or CARVE_NONE on an empty floor. */
 size_t view_floor_selected(console *c);
@@ -156,6 +165,9 @@ void action_skip_step(console *c);
 void action_signoff(console *c);
 /* Verify the teardown checklist (DNS, the log). */
 void action_verify_teardown(console *c);
+/* / asks for the filter; : for a command (machine, floor, chunk, help, quit). */
+void action_filter(console *c);
+void action_command(console *c);
 /* Q: asks first while a run is going. */
 void action_quit(console *c);
 

@@ -33,6 +33,9 @@ static void do_retry_step(console *c) { action_retry_step(c); }
 static void do_skip_step(console *c) { action_skip_step(c); }
 static void do_signoff(console *c) { action_signoff(c); }
 static void do_verify(console *c) { action_verify_teardown(c); }
+static void do_filter(console *c) { action_filter(c); }
+static void do_command(console *c) { action_command(c); }
+static void do_walk(console *c) { view_floor_walk(c); }
 static void do_grid(console *c) { go(c, VIEW_GRID); }
 static void do_floor(console *c) { go(c, VIEW_FLOOR); }
 static void do_log(console *c) { go(c, VIEW_LOG); }
@@ -156,6 +159,12 @@ static const key_binding table[] = {
 	{ 't', "t", ALL, false, "triage: every failure by cause, most common first", do_triage },
 	{ 'T', "T", ALL, false, "the teardown checklist", do_teardown },
 	{ '\t', "Tab", ALL, false, "next problem machine on the floor map", do_next_problem },
+	{ 'w', "w", IN(VIEW_FLOOR), false, "walking order through the floor's problem machines,"
+	  " nearest first from the selected one (again: off)", do_walk },
+	{ '/', "/", IN(VIEW_FLOOR) | IN(VIEW_LOG), false, "filter by chunk, status or name",
+	  do_filter },
+	{ ':', ":", ALL, false, "command: machine NAME, chunk NAME, floor NAME, help, quit",
+	  do_command },
 	{ '\r', "Enter", IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE), false,
 	  "open: a cell's machines on the map, a machine's detail, a cause's machine", do_open },
 	{ KEY_ENTER, "Enter", IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE), false, NULL,

@@ -5,6 +5,7 @@
  * problem machine (on any floor), PgUp/PgDn between floors.  The drawing
  * scrolls to keep the selected machine in view.
  */
+#define _GNU_SOURCE /* strcasestr */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "glyph.h"
@@ -13,11 +14,65 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static bool problem(carve_status s)
 {
 	return s == CARVE_STATUS_FAILED || s == CARVE_STATUS_INTERRUPTED ||
 	       s == CARVE_STATUS_BLOCKED || s == CARVE_STATUS_WARN;
+}
+
+bool view_floor_matches(console *c, size_t i)
+{
+	size_t n, n_chunks;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	const carve_chunk *ch = carve_plan_chunks(c->plan, &n_chunks);
+
+	return !c->filter[0] || !strcasecmp(ch[m[i].chunk].name, c->filter) ||
+	       !strcmp(carve_status_name(c->machine_status[i]), c->filter) ||
+	       strcasestr(m[i].name, c->filter);
+}
+
+/* Desks are a few columns apart in a row and two rows apart: a step
+ * between rows costs about as much as crossing three desks. */
+static long distance(const carve_machine *a, const carve_machine *b)
+{
+	return labs((long)a->x - (long)b->x) + 6 * labs((long)a->y - (long)b->y);
+}
+
+void view_floor_walk(console *c)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	size_t here = view_floor_selected(c);
+
+	free(c->walk);
+	c->walk = NULL;
+	if (c->walk_count) {
+		c->walk_count = 0;
+		snprintf(c->message, sizeof(c->message), "walking order off");
+		return;
+	}
+	if (here == CARVE_NONE || !(c->walk = calloc(n, sizeof(*c->walk))))
+		return;
+	bool *taken = calloc(n, sizeof(*taken));
+	const carve_machine *from = &m[here];
+	for (;;) {
+		size_t best = CARVE_NONE;
+		for (size_t i = 0; taken && i < n; i++)
+			if (!taken[i] && m[i].floor == c->floor && problem(c->machine_status[i]) &&
+			    view_floor_matches(c, i) &&
+			    (best == CARVE_NONE || distance(from, &m[i]) < distance(from, &m[best])))
+				best = i;
+		if (best == CARVE_NONE)
+			break;
+		taken[best] = true;
+		c->walk[c->walk_count++] = best;
+		from = &m[best];
+	}
+	free(taken);
+	snprintf(c->message, sizeof(c->message), "%zu problem machine%s to walk to from %s",
+		 c->walk_count, c->walk_count == 1 ? "" : "s", m[here].name);
 }
 
 /* The selected machine, or the first one on the floor. */
@@ -56,9 +111,9 @@ void view_floor_draw(console *c, int top, int rows, int cols)
 	for (size_t i = 0; i < n; i++)
 		problems += m[i].floor == c->floor && problem(c->machine_status[i]);
 	attron(A_BOLD);
-	mvprintw(top, 1, "%s%s%s  (floor %zu of %zu, %zu problem machine%s)", fl->name,
+	mvprintw(top, 1, "%s%s%s  (floor %zu of %zu, %zu problem machine%s)%s%s", fl->name,
 		 fl->title ? ": " : "", fl->title ? fl->title : "", c->floor + 1, n_floors,
-		 problems, problems == 1 ? "" : "s");
+		 problems, problems == 1 ? "" : "s", c->filter[0] ? "  filter: " : "", c->filter);
 	attroff(A_BOLD);
 
 	/* Scroll so the selected machine is on screen. */
@@ -77,10 +132,22 @@ void view_floor_draw(console *c, int top, int rows, int cols)
 		if (m[i].floor != c->floor || y < 0 || y >= area || x < 0 || x >= cols)
 			continue;
 		int attr = console_status_attr(c, c->machine_status[i]) |
-			   (i == sel ? A_REVERSE | A_BOLD : 0);
+			   (i == sel ? A_REVERSE | A_BOLD : 0) |
+			   (view_floor_matches(c, i) ? 0 : A_DIM);
 		attron(attr);
-		mvaddstr(top + 1 + y, x, console_glyph(c->machine_status[i]));
+		mvaddstr(top + 1 + y, x, view_floor_matches(c, i) ? console_glyph(c->machine_status[i])
+								  : " ");
 		attroff(attr);
+	}
+	/* The walking order, as numbers beside the glyphs. */
+	for (size_t k = 0; k < c->walk_count; k++) {
+		size_t i = c->walk[k];
+		int y = (int)m[i].y - dy, x = (int)m[i].x - dx + 1;
+		if (m[i].floor == c->floor && y >= 0 && y < area && x >= 0 && x + 2 < cols) {
+			attron(A_BOLD);
+			mvprintw(top + 1 + y, x, "%zu", k + 1);
+			attroff(A_BOLD);
+		}
 	}
 	if (sel != CARVE_NONE) {
 		size_t n_chunks, n_users;
@@ -143,7 +210,7 @@ void view_floor_next_problem(console *c)
 
 	for (size_t k = 1; k <= n; k++) {
 		size_t i = (start + k) % n;
-		if (problem(c->machine_status[i])) {
+		if (problem(c->machine_status[i]) && view_floor_matches(c, i)) {
 			c->machine = i;
 			c->floor = m[i].floor;
 			return;

@@ -342,3 +342,30 @@ Test(console, triage_detail_and_teardown_signoff)
 	cr_assert(strstr(s, "signed off by"), "%s", s);
 	free(s);
 }
+
+Test(console, filter_walking_order_and_command_line)
+{
+	start(100, 30, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	tmux("send-keys -t t f /");
+	free(wait_for("filter (a chunk"));
+	tmux("send-keys -t t failed Enter");
+	free(wait_for("filter: failed"));
+	tmux("send-keys -t t w");
+	char *s = wait_for("to walk to from");
+	cr_assert(strstr(s, "1 problem machine to walk to from WS-01"), "%s", s);
+	cr_assert(strstr(s, "\u2717" "1"), "the walking number beside WS-02:\n%s", s);
+	free(s);
+
+	tmux("send-keys -t t :");
+	free(wait_for(": "));
+	tmux("send-keys -t t 'machine ws-04' Enter");
+	free(wait_for("WS-04  Windows 10"));
+
+	tmux("send-keys -t t L /");
+	free(wait_for("filter (a chunk"));
+	tmux("send-keys -t t admin Enter");
+	s = wait_for("filter: admin");
+	cr_assert(strstr(s, "preflight/admin") && !strstr(s, "preflight/ping"), "%s", s);
+	free(s);
+}
