@@ -238,3 +238,25 @@ done:
 	sqlite3_finalize(st);
 	return err;
 }
+
+int carve_audit_chunk_span(char first[32], char last[32], carve_audit *audit,
+			   const char *chunk)
+{
+	sqlite3_stmt *st = NULL;
+	int err = 0;
+
+	first[0] = last[0] = '\0';
+	if (sqlite3_prepare_v2(audit->db, "SELECT min(time), max(time) FROM events"
+			       " WHERE chunk = ?1", -1, &st, NULL) != SQLITE_OK)
+		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the chunk's times");
+	sqlite3_bind_text(st, 1, chunk, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = text_or_null(st, 0), *b = text_or_null(st, 1);
+		snprintf(first, 32, "%s", a ? a : "");
+		snprintf(last, 32, "%s", b ? b : "");
+	} else {
+		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the chunk's times");
+	}
+	sqlite3_finalize(st);
+	return err;
+}

@@ -8,6 +8,7 @@
  * Each frame is drawn into ncurses' virtual screen and sent with one
  * doupdate(), so only what changed reaches the terminal.
  */
+#define _GNU_SOURCE /* timegm */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "glyph.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MIN_COLS 60
@@ -100,6 +102,35 @@ static int take_event(const carve_event_row *row, void *ctx)
 	return 0;
 }
 
+/* Seconds from an RFC 3339 UTC time to now. */
+static double seconds_since(const char *t)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return difftime(time(NULL), timegm(&tm));
+}
+
+double console_chunk_elapsed(console *c)
+{
+	size_t n;
+	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n);
+	char last[32];
+
+	if (c->chunk_first_of != c->grid_chunk) {
+		c->chunk_first[0] = '\0';
+		if (c->audit)
+			carve_audit_chunk_span(c->chunk_first, last, c->audit,
+					       chunks[c->grid_chunk].name);
+		c->chunk_first_of = c->grid_chunk;
+	}
+	return c->chunk_first[0] ? seconds_since(c->chunk_first) : 0;
+}
+
 /* Reads what changed: the grid and the machines' states again, the log's
  * new events on top of what is kept. */
 void console_reload(console *c)
@@ -119,6 +150,7 @@ void console_reload(console *c)
 	carve_plan_machines(c->plan, &n);
 	for (size_t i = 0; i < n; i++)
 		c->machine_status[i] = CARVE_STATUS__COUNT;
+	c->chunk_first_of = CARVE_NONE; /* it may have begun since */
 	if (c->audit) {
 		carve_audit_states(c->audit, NULL, take_state, c);
 		f.after_seq = c->last_seq;
@@ -274,6 +306,7 @@ int console_init(console *c, const carve_plan *plan, const char *db_path, bool r
 	carve_plan_machines(plan, &n);
 	c->machine_status = calloc(n ? n : 1, sizeof(*c->machine_status));
 	c->log = calloc(LOG_KEEP, sizeof(*c->log));
+	c->chunk_first_of = CARVE_NONE;
 	if (!c->machine_status || !c->log || runner_init(&c->engine, plan, db_path) < 0) {
 		free(c->machine_status);
 		free(c->log);

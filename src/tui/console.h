@@ -71,6 +71,8 @@ typedef struct console {
 
 	/* the snapshot */
 	carve_grid grid;
+	char chunk_first[32];         /* the selected chunk's first event ("" none) */
+	size_t chunk_first_of;        /* which chunk that is; CARVE_NONE: read again */
 	carve_status *machine_status; /* per plan machine: its worst */
 	log_line *log;                /* a ring of the last LOG_KEEP events */
 	size_t log_count, log_head;
@@ -185,6 +187,9 @@ void console_done(console *c);
 bool console_prompt(console *c, const char *question, char *out, size_t cap);
 /* Reads the log again now. */
 void console_reload(console *c);
+
+/* Seconds since the grid's selected chunk began (0: not yet). */
+double console_chunk_elapsed(console *c);
 
 /* ---- drawing helpers (console.c) ---- */
 

@@ -52,6 +52,44 @@ static void bar(console *c, int y, int x, int w, unsigned done, unsigned total, 
 	attroff(console_status_attr(c, s));
 }
 
+/* "1h05m", "12m", "40s". */
+static void duration(char *out, size_t cap, double secs)
+{
+	long s = (long)secs;
+
+	if (s >= 3600)
+		snprintf(out, cap, "%ldh%02ldm", s / 3600, s / 60 % 60);
+	else if (s >= 60)
+		snprintf(out, cap, "%ldm", s / 60);
+	else
+		snprintf(out, cap, "%lds", s);
+}
+
+/* Under the grid: the chunk's time so far and an estimate of what is left
+ * (at the rate so far, over the phases carve runs). */
+static void chunk_time(console *c, int y, int cols)
+{
+	unsigned done = 0, total = 0;
+	double secs = console_chunk_elapsed(c);
+	char line[256], spent[32], left[32];
+
+	for (int p = CARVE_PHASE_RESTART; p <= CARVE_PHASE_CLIENTS; p++) {
+		done += done_of(c->grid.counts[c->grid_chunk][p]);
+		total += total_of(c->grid.counts[c->grid_chunk][p]);
+	}
+	if (secs <= 0) {
+		snprintf(line, sizeof(line), "not started");
+	} else {
+		duration(spent, sizeof(spent), secs);
+		if (done && done < total)
+			duration(left, sizeof(left), secs * (total - done) / done);
+		snprintf(line, sizeof(line), "going for %s; %u of %u steps done%s%s%s", spent, done,
+			 total, done && done < total ? ", about " : "",
+			 done && done < total ? left : "", done && done < total ? " left" : "");
+	}
+	mvaddnstr(y, 1, line, cols - 2);
+}
+
 /* "wave1 restart: 17 ok, 3 blocked" for the selected cell. */
 static void describe(console *c, int y, int cols)
 {
@@ -105,6 +143,7 @@ void view_grid_draw(console *c, int top, int rows, int cols)
 		}
 		y += 3;
 	}
+	chunk_time(c, top + rows - 2, cols);
 	describe(c, top + rows - 1, cols);
 }
 

@@ -156,6 +156,7 @@ Test(console, grid_views_and_help_at_80x24)
 	char *s = wait_for("wave1");
 	cr_assert(strstr(s, "preflig") && strstr(s, "teardow") && strstr(s, "wave2"), "%s", s);
 	cr_assert(strstr(s, "\u2717 1/2"), "the failed pre-flight cell:\n%s", s);
+	cr_assert(strstr(s, "going for") && strstr(s, "steps done"), "the chunk's time:\n%s", s);
 	free(s);
 
 	tmux("send-keys -t t '?'");
