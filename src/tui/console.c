@@ -128,7 +128,7 @@ double console_chunk_elapsed(console *c)
 					       chunks[c->grid_chunk].name);
 		c->chunk_first_of = c->grid_chunk;
 	}
-	return c->chunk_first[0] ? seconds_since(c->chunk_first) : 0;
+	return c->chunk_first[0] ? seconds_since(c->chunk_first) : -1;
 }
 
 /* Reads what changed: the grid and the machines' states again, the log's

@@ -188,7 +188,7 @@ bool console_prompt(console *c, const char *question, char *out, size_t cap);
 /* Reads the log again now. */
 void console_reload(console *c);
 
-/* Seconds since the grid's selected chunk began (0: not yet). */
+/* Seconds since the grid's selected chunk began (-1: not yet). */
 double console_chunk_elapsed(console *c);
 
 /* ---- drawing helpers (console.c) ---- */

@@ -77,7 +77,7 @@ static void chunk_time(console *c, int y, int cols)
 		done += done_of(c->grid.counts[c->grid_chunk][p]);
 		total += total_of(c->grid.counts[c->grid_chunk][p]);
 	}
-	if (secs <= 0) {
+	if (secs < 0) {
 		snprintf(line, sizeof(line), "not started");
 	} else {
 		duration(spent, sizeof(spent), secs);
