@@ -17,10 +17,11 @@ int cli_console(int argc, char **argv)
 		{ "read-only", no_argument, NULL, 'r' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "run", required_argument, NULL, 'R' },
+		{ "mouse", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_opt = NULL, *start = NULL;
-	bool read_only = false;
+	bool read_only = false, mouse = false;
 	int c, status;
 
 	opterr = 0;
@@ -30,6 +31,7 @@ int cli_console(int argc, char **argv)
 		case 'r': read_only = true; break;
 		case 'd': db_opt = optarg; break;
 		case 'R': start = optarg; break;
+		case 'm': mouse = true; break;
 		default: return cli_option_error("console", c, argv);
 		}
 	}
@@ -55,7 +57,7 @@ int cli_console(int argc, char **argv)
 	if (!db) {
 		status = cli_engine_error(CARVE_ENOMEM);
 	} else {
-		status = console_run(plan, db, read_only, start);
+		status = console_run(plan, db, read_only, start, mouse);
 	}
 	free(db);
 	carve_plan_free(plan);

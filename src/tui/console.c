@@ -345,7 +345,7 @@ void console_done(console *c)
 }
 
 int console_run(const carve_plan *plan, const char *db_path, bool read_only,
-		const char *start_chunk)
+		const char *start_chunk, bool mouse)
 {
 	console c;
 
@@ -360,6 +360,9 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only,
 		return 4;
 	}
 	console_start_screen(&c);
+	c.mouse = mouse;
+	if (mouse)
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
 	if (start_chunk) {
 		c.grid_chunk = carve_plan_find_chunk(plan, start_chunk);
 		action_start(&c, true, false);

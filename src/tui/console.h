@@ -65,6 +65,7 @@ typedef struct console {
 	carve_audit *audit;
 	const char *db_path;
 	bool read_only;
+	bool mouse;                   /* clicks select (off unless asked for) */
 	bool colour;
 	bool quit;
 	view_id view, back;
@@ -107,7 +108,7 @@ typedef struct console {
 /* Runs the console on plan until the user quits; returns an exit status.
  * start_chunk (may be NULL): every phase of that chunk starts at once. */
 int console_run(const carve_plan *plan, const char *db_path, bool read_only,
-		const char *start_chunk);
+		const char *start_chunk, bool mouse);
 
 /* ---- the key table (keys.c) ---- */
 
@@ -153,6 +154,9 @@ void view_floor_walk(console *c);
  * or CARVE_NONE on an empty floor. */
 size_t view_floor_selected(console *c);
 void view_log_scroll(console *c, int lines);
+/* A click at screen column x, row y: selects what is there. */
+void view_grid_click(console *c, int x, int y);
+void view_floor_click(console *c, int x, int y);
 
 /* ---- actions that write (actions.c) ---- */
 

@@ -210,8 +210,25 @@ const key_binding *keys_table(void)
 	return table;
 }
 
+static void click(console *c)
+{
+	MEVENT e;
+
+	if (getmouse(&e) != OK)
+		return;
+	if (c->view == VIEW_GRID)
+		view_grid_click(c, e.x, e.y);
+	else if (c->view == VIEW_FLOOR)
+		view_floor_click(c, e.x, e.y);
+}
+
 void keys_dispatch(console *c, int key)
 {
+	if (key == KEY_MOUSE) {
+		if (c->mouse)
+			click(c);
+		return;
+	}
 	for (const key_binding *b = table; b->name; b++) {
 		if (b->key != key || !(b->views & IN(c->view)))
 			continue;

@@ -11,7 +11,7 @@
 
 static void print_help(FILE *f)
 {
-	fputs("usage: carve [--read-only | --run CHUNK] [--db FILE] PLAN\n"
+	fputs("usage: carve [--read-only | --run CHUNK] [--mouse] [--db FILE] PLAN\n"
 	      "       carve COMMAND [ARGS]\n"
 	      "       carve help COMMAND | --help | --version\n"
 	      "\n"
@@ -19,7 +19,7 @@ static void print_help(FILE *f)
 	      "every outcome in a tamper-evident audit log.  With a PLAN and no command\n"
 	      "it opens the console on the plan's audit log (live; --read-only for a\n"
 	      "viewer that changes nothing; --run CHUNK starts every phase of a chunk\n"
-	      "as it opens).\n"
+	      "as it opens; --mouse lets clicks select).\n"
 	      "\n"
 	      "Commands:\n", f);
 	for (const cli_command *c = cli_commands(); c->name; c++)

@@ -202,6 +202,21 @@ void view_floor_move(console *c, int dx, int dy)
 		c->machine = best;
 }
 
+void view_floor_click(console *c, int x, int y)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	/* The drawing starts under the heading; a click may land beside the
+	 * glyph, inside the desk. */
+	for (size_t i = 0; i < n; i++)
+		if (m[i].floor == c->floor && (int)m[i].y == y - 2 &&
+		    x >= (int)m[i].x - 1 && x <= (int)m[i].x + 2) {
+			c->machine = i;
+			return;
+		}
+}
+
 void view_floor_next_problem(console *c)
 {
 	size_t n;

@@ -147,6 +147,18 @@ void view_grid_draw(console *c, int top, int rows, int cols)
 	describe(c, top + rows - 1, cols);
 }
 
+void view_grid_click(console *c, int x, int y)
+{
+	int cw = (COLS - NAME_W) / CARVE_PHASE__COUNT;
+	long chunk = (y - 3) / 3, phase = x < NAME_W ? -1 : (x - NAME_W) / (cw < 7 ? 7 : cw);
+
+	/* Rows: the title, the heading, a blank, then three per chunk. */
+	if (y >= 3 && chunk >= 0 && (size_t)chunk < c->grid.chunk_count)
+		c->grid_chunk = (size_t)chunk;
+	if (phase >= 0 && phase < CARVE_PHASE__COUNT)
+		c->grid_phase = (size_t)phase;
+}
+
 void view_grid_move(console *c, int dx, int dy)
 {
 	long chunk = (long)c->grid_chunk + dy, phase = (long)c->grid_phase + dx;

@@ -370,3 +370,40 @@ Test(console, filter_walking_order_and_command_line)
 	cr_assert(strstr(s, "preflight/admin") && !strstr(s, "preflight/ping"), "%s", s);
 	free(s);
 }
+
+/* An X10 mouse click (what xterm and tmux send) at 0-based column x, row y. */
+static void click_at(const char *session, int x, int y)
+{
+	tmux("send-keys -t %s -l \"$(printf '\\033[M %%b%%b' '\\%03o' '\\%03o')\"", session,
+	     33 + x, 33 + y);
+}
+
+Test(console, mouse_clicks_select_only_when_asked)
+{
+	start_named("t", 80, 24, "LANG=C.UTF-8", "--mouse");
+	start_named("u", 80, 24, "LANG=C.UTF-8", "");
+	free(wait_for("wave1 inventory"));
+	/* The mail column of wave2's row.  A loaded machine may deliver the
+	 * escape apart from the rest of the sequence: click again, as a
+	 * person would. */
+	char *s = NULL;
+	for (int i = 0; i < 20 && !(s && strstr(s, "wave2 mail")); i++) {
+		free(s);
+		click_at("t", 18 + 4 * 8 + 2, 6);
+		pause_ms(50);
+		s = screen_of("t");
+	}
+	cr_assert(s && strstr(s, "wave2 mail"), "the click did not select the cell:\n%s",
+		  s ? s : "");
+	free(s);
+	s = NULL;
+	for (int i = 0; i < 20; i++) {
+		free(s);
+		pause_ms(30);
+		click_at("u", 18 + 4 * 8 + 2, 6);
+		s = screen_of("u");
+	}
+	cr_assert(s && strstr(s, "wave1 inventory"), "a click moved the cursor without --mouse:\n%s",
+		  s ? s : "");
+	free(s);
+}
