@@ -30,7 +30,7 @@
 
 static const char *const view_names[VIEW__COUNT] = {
 	[VIEW_GRID] = "chunks", [VIEW_FLOOR] = "floor map", [VIEW_LOG] = "log",
-	[VIEW_DETAIL] = "machine", [VIEW_TRIAGE] = "triage", [VIEW_TEARDOWN] = "teardown",
+	[VIEW_LIST] = "cell", [VIEW_DETAIL] = "machine", [VIEW_TRIAGE] = "triage", [VIEW_TEARDOWN] = "teardown",
 	[VIEW_HELP] = "help",
 };
 
@@ -160,7 +160,9 @@ void console_reload(console *c)
 		if (c->machine_status[i] == CARVE_STATUS__COUNT)
 			c->machine_status[i] = CARVE_STATUS_PENDING;
 	/* The views that keep their own rows read them when shown. */
-	if (c->view == VIEW_DETAIL)
+	if (c->view == VIEW_LIST)
+		view_list_load(c);
+	else if (c->view == VIEW_DETAIL)
 		view_detail_load(c);
 	else if (c->view == VIEW_TRIAGE)
 		view_triage_load(c);
@@ -220,6 +222,7 @@ void console_draw(console *c)
 		case VIEW_GRID: view_grid_draw(c, 1, rows - 2, cols); break;
 		case VIEW_FLOOR: view_floor_draw(c, 1, rows - 2, cols); break;
 		case VIEW_LOG: view_log_draw(c, 1, rows - 2, cols); break;
+		case VIEW_LIST: view_list_draw(c, 1, rows - 2, cols); break;
 		case VIEW_DETAIL: view_detail_draw(c, 1, rows - 2, cols); break;
 		case VIEW_TRIAGE: view_triage_draw(c, 1, rows - 2, cols); break;
 		case VIEW_TEARDOWN: view_teardown_draw(c, 1, rows - 2, cols); break;
@@ -337,6 +340,7 @@ void console_done(console *c)
 	carve_audit_free(c->audit);
 	free(c->machine_status);
 	free(c->log);
+	free(c->cell);
 	free(c->steps);
 	free(c->trail);
 	free(c->failures);

@@ -19,6 +19,7 @@ typedef enum {
 	VIEW_GRID,  /* chunks x phases (home) */
 	VIEW_FLOOR, /* the floor map */
 	VIEW_LOG,   /* the audit log's tail */
+	VIEW_LIST,     /* a grid cell's machines or users */
 	VIEW_DETAIL,   /* one machine and its user: steps, evidence, trail */
 	VIEW_TRIAGE,   /* every failure, grouped by cause, most common first */
 	VIEW_TEARDOWN, /* the site checklist */
@@ -85,6 +86,10 @@ typedef struct console {
 	log_line *trail;
 	size_t trail_count;
 
+	/* the list view: the selected grid cell's objects */
+	state_line *cell;
+	size_t cell_count, cell_cap, cell_row;
+
 	/* the triage view: failures sorted by cause, and the causes */
 	state_line *failures;
 	size_t failure_count, failure_cap;
@@ -131,12 +136,14 @@ void keys_dispatch(console *c, int key);
 void view_grid_draw(console *c, int top, int rows, int cols);
 void view_floor_draw(console *c, int top, int rows, int cols);
 void view_log_draw(console *c, int top, int rows, int cols);
+void view_list_draw(console *c, int top, int rows, int cols);
 void view_detail_draw(console *c, int top, int rows, int cols);
 void view_triage_draw(console *c, int top, int rows, int cols);
 void view_teardown_draw(console *c, int top, int rows, int cols);
 void view_help_draw(console *c, int top, int rows, int cols);
 
 /* Read what the detail and triage views show (console_reload calls them). */
+void view_list_load(console *c);
 void view_detail_load(console *c);
 void view_triage_load(console *c);
 

@@ -74,6 +74,7 @@ static void move_by(console *c, int dx, int dy)
 	case VIEW_GRID: view_grid_move(c, dx, dy); break;
 	case VIEW_FLOOR: view_floor_move(c, dx, dy); break;
 	case VIEW_LOG: view_log_scroll(c, -dy); break;
+	case VIEW_LIST: list_move(&c->cell_row, c->cell_count, dy); break;
 	case VIEW_DETAIL: list_move(&c->step, c->step_count, dy); break;
 	case VIEW_TRIAGE: list_move(&c->group, c->group_count, dy); break;
 	case VIEW_TEARDOWN:
@@ -111,12 +112,34 @@ static void do_next_problem(console *c)
 	view_floor_next_problem(c);
 }
 
-/* Enter: on the grid, the chunk's machines on the floor map; on the map,
- * the machine's detail; in triage, the cause's first machine. */
-static void do_open(console *c)
+/* The machine of object (a machine, or a user's machine) in the detail
+ * view; false (with a message) when there is none. */
+static bool open_machine(console *c, const char *object, bool user)
 {
 	size_t n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	size_t i = user ? CARVE_NONE : carve_plan_find_machine(c->plan, object);
+	size_t u = user ? carve_plan_find_user(c->plan, object) : CARVE_NONE;
+
+	for (size_t k = 0; i == CARVE_NONE && u != CARVE_NONE && k < n; k++)
+		if (m[k].user == u)
+			i = k;
+	if (i == CARVE_NONE) {
+		snprintf(c->message, sizeof(c->message), "%s has no machine in the plan", object);
+		return false;
+	}
+	c->machine = i;
+	c->floor = m[i].floor;
+	open_view(c, VIEW_DETAIL);
+	return true;
+}
+
+/* Enter: on the grid, the cell's machines or users; in that list, on the
+ * map and in triage, the machine's detail. */
+static void do_open(console *c)
+{
+	size_t n;
+	carve_plan_machines(c->plan, &n);
 
 	if (c->view == VIEW_FLOOR && view_floor_selected(c) < n) {
 		open_view(c, VIEW_DETAIL);
@@ -124,31 +147,15 @@ static void do_open(console *c)
 	}
 	if (c->view == VIEW_TRIAGE && c->group < c->group_count) {
 		const state_line *s = &c->failures[c->groups[c->group].first];
-		size_t i = s->user ? CARVE_NONE : carve_plan_find_machine(c->plan, s->object);
-		size_t u = s->user ? carve_plan_find_user(c->plan, s->object) : CARVE_NONE;
-		for (size_t k = 0; i == CARVE_NONE && u != CARVE_NONE && k < n; k++)
-			if (m[k].user == u)
-				i = k;
-		if (i == CARVE_NONE) {
-			snprintf(c->message, sizeof(c->message), "%s has no machine in the plan",
-				 s->object);
-			return;
-		}
-		c->machine = i;
-		c->floor = m[i].floor;
-		open_view(c, VIEW_DETAIL);
-		return;
+		open_machine(c, s->object, s->user);
+	} else if (c->view == VIEW_LIST && c->cell_row < c->cell_count) {
+		open_machine(c, c->cell[c->cell_row].object, c->cell[c->cell_row].user);
+	} else if (c->view == VIEW_GRID) {
+		if (c->grid_phase == CARVE_PHASE_TEARDOWN)
+			go(c, VIEW_TEARDOWN);
+		else
+			open_view(c, VIEW_LIST);
 	}
-	if (c->view != VIEW_GRID)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (m[i].chunk == c->grid_chunk) {
-			c->machine = i;
-			c->floor = m[i].floor;
-			go(c, VIEW_FLOOR);
-			return;
-		}
-	snprintf(c->message, sizeof(c->message), "this chunk has no machines");
 }
 
 static const key_binding table[] = {
@@ -165,10 +172,10 @@ static const key_binding table[] = {
 	  do_filter },
 	{ ':', ":", ALL, false, "command: machine NAME, chunk NAME, floor NAME, help, quit",
 	  do_command },
-	{ '\r', "Enter", IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE), false,
-	  "open: a cell's machines on the map, a machine's detail, a cause's machine", do_open },
-	{ KEY_ENTER, "Enter", IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE), false, NULL,
-	  do_open },
+	{ '\r', "Enter", IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST), false,
+	  "open: a cell's machines or users, a machine, a cause's first machine", do_open },
+	{ KEY_ENTER, "Enter", IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST),
+	  false, NULL, do_open },
 	{ KEY_LEFT, "Left/h", ALL, false, "move left", do_left },
 	{ 'h', "h", ALL, false, NULL, do_left },
 	{ KEY_RIGHT, "Right/l", IN(VIEW_GRID) | IN(VIEW_FLOOR), false, "move right", do_right },

@@ -106,7 +106,8 @@ void view_detail_load(console *c)
 			  m[c->machine].user != CARVE_NONE ? u[m[c->machine].user].name : NULL,
 			  c->step_cap };
 	carve_audit_states(c->audit, NULL, take_step, &d);
-	qsort(c->steps, c->step_count, sizeof(*c->steps), by_phase);
+	if (c->step_count) /* steps is NULL until a machine had one */
+		qsort(c->steps, c->step_count, sizeof(*c->steps), by_phase);
 	f.machine = m[c->machine].name;
 	carve_audit_query(c->audit, &f, take_trail, c);
 	if (c->step >= c->step_count)

@@ -127,7 +127,8 @@ void view_triage_load(console *c)
 	carve_audit_states(c->audit, NULL, take_failure, &t);
 	carve_audit_query(c->audit, NULL, take_report, &t);
 	c->failure_cap = t.cap;
-	qsort(c->failures, c->failure_count, sizeof(*c->failures), by_cause);
+	if (c->failure_count) /* failures is NULL until something failed */
+		qsort(c->failures, c->failure_count, sizeof(*c->failures), by_cause);
 	free(c->groups);
 	c->groups = calloc(c->failure_count ? c->failure_count : 1, sizeof(*c->groups));
 	if (!c->groups)
@@ -143,7 +144,8 @@ void view_triage_load(console *c)
 		}
 		g->count++;
 	}
-	qsort(c->groups, c->group_count, sizeof(*c->groups), by_count);
+	if (c->group_count)
+		qsort(c->groups, c->group_count, sizeof(*c->groups), by_count);
 	if (c->group >= c->group_count)
 		c->group = c->group_count ? c->group_count - 1 : 0;
 }

@@ -97,8 +97,11 @@ static void append(const char *machine, const char *phase, const char *step,
 static void start_named(const char *name, int cols, int rows, const char *env,
 			const char *flags)
 {
-	tmux("new-session -d -s %s -x %d -y %d '%s %s %s %s --db %s'", name, cols, rows, env,
-	     CARVE_BIN, flags, plan, db);
+	/* If carve dies, its last words (a sanitizer's report) stay on the
+	 * screen for the failing test to print. */
+	tmux("new-session -d -s %s -x %d -y %d '%s %s %s %s --db %s;"
+	     " echo carve exited with status $?; sleep 60'", name, cols, rows, env, CARVE_BIN,
+	     flags, plan, db);
 }
 
 static void start(int cols, int rows, const char *env)
@@ -192,6 +195,24 @@ Test(console, resize_too_small_and_large)
 	char *s = wait_for("wave1");
 	cr_assert(strstr(s, "preflight") && strstr(s, "workstations"), "wide headers:\n%s", s);
 	free(s);
+
+	/* Every view at 160x50: a cell's list, a machine, the map, triage,
+	 * teardown, the log, help. */
+	tmux("send-keys -t t Right Enter");
+	s = wait_for("wave1 preflight: 2 machines, most urgent first");
+	cr_assert(strstr(s, "WS-02") && strstr(s, "failed") && strstr(s, "admin"), "%s", s);
+	cr_assert(strstr(s, "WS-02") < strstr(s, "WS-01"), "failed first:\n%s", s);
+	free(s);
+	tmux("send-keys -t t Enter");
+	free(wait_for("audit trail"));
+	static const char *const views[][2] = {
+		{ "f", "floor 1 of 1" }, { "t", "triage:" }, { "T", "teardown:" },
+		{ "L", "audit log:" }, { "?", "this help" },
+	};
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		tmux("send-keys -t t '%s'", views[i][0]);
+		free(wait_for(views[i][1]));
+	}
 }
 
 Test(console, ascii_without_utf8_and_no_colour)
