@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* asprintf */
 #include "carve.h"
+#include "screen.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -16,64 +17,19 @@
 #include <time.h>
 #include <unistd.h>
 
-static char *tmp, *db, *plan, socket_name[64];
+static char *tmp, *db, *plan;
 
-static void tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define tmux t_tmux
+#define pause_ms t_pause_ms
 
-static void tmux(const char *fmt, ...)
-{
-	char args[1024], *cmd;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	cr_assert(asprintf(&cmd, "tmux -L %s %s >/dev/null 2>&1", socket_name, args) > 0);
-	int rc = system(cmd);
-	(void)rc; /* kill-server on a dead server fails, and that is fine */
-	free(cmd);
-}
-
-/* The screen as text (with colour escapes when escapes is set), or NULL
- * while tmux is not ready to show it. */
 static char *screen(bool escapes)
 {
-	char *cmd, *path = t_path(tmp, "screen.txt");
-	cr_assert(asprintf(&cmd, "tmux -L %s capture-pane -p %s -t t > %s 2>/dev/null",
-			   socket_name, escapes ? "-e" : "", path) > 0);
-	char *text = system(cmd) == 0 ? t_read_file(path, NULL) : NULL;
-	free(cmd);
-	free(path);
-	return text;
+	return t_screen("t", escapes);
 }
 
-static void pause_ms(long ms)
-{
-	nanosleep(&(struct timespec){ 0, ms * 1000 * 1000 }, NULL);
-}
-
-/* Waits up to 3 s for text on the screen and for the frame to settle (two
- * captures alike: a frame can be caught half written); returns it. */
 static char *wait_for(const char *text)
 {
-	char *s = NULL, *again = NULL;
-
-	for (int i = 0; i < 100; i++) {
-		free(s);
-		s = screen(false);
-		if (s && strstr(s, text)) {
-			pause_ms(30);
-			again = screen(false);
-			if (again && strcmp(again, s) == 0) {
-				free(again);
-				return s;
-			}
-			free(again);
-		}
-		pause_ms(30);
-	}
-	cr_assert_fail("'%s' never appeared on the screen:\n%s", text, s ? s : "");
-	return s;
+	return t_screen_wait("t", text);
 }
 
 static void append(const char *machine, const char *phase, const char *step,
@@ -97,11 +53,10 @@ static void append(const char *machine, const char *phase, const char *step,
 static void start_named(const char *name, int cols, int rows, const char *env,
 			const char *flags)
 {
-	/* If carve dies, its last words (a sanitizer's report) stay on the
-	 * screen for the failing test to print. */
-	tmux("new-session -d -s %s -x %d -y %d '%s %s %s %s --db %s;"
-	     " echo carve exited with status $?; sleep 60'", name, cols, rows, env, CARVE_BIN,
-	     flags, plan, db);
+	char args[1024];
+
+	snprintf(args, sizeof(args), "%s %s --db %s", flags, plan, db);
+	t_screen_start(name, cols, rows, env, args);
 }
 
 static void start(int cols, int rows, const char *env)
@@ -109,16 +64,9 @@ static void start(int cols, int rows, const char *env)
 	start_named("t", cols, rows, env, "");
 }
 
-/* The text of session name's screen, or NULL. */
 static char *screen_of(const char *name)
 {
-	char *cmd, *path = t_path(tmp, "screen2.txt");
-	cr_assert(asprintf(&cmd, "tmux -L %s capture-pane -p -t %s > %s 2>/dev/null",
-			   socket_name, name, path) > 0);
-	char *text = system(cmd) == 0 ? t_read_file(path, NULL) : NULL;
-	free(cmd);
-	free(path);
-	return text;
+	return t_screen(name, false);
 }
 
 /* Rows of the log via the CLI, as CSV. */
@@ -136,7 +84,7 @@ static void setup(void)
 	tmp = t_tmpdir();
 	db = t_path(tmp, "audit.db");
 	plan = t_data("cli/site.yaml");
-	snprintf(socket_name, sizeof(socket_name), "carve-test-%d", (int)getpid());
+	t_screen_init(tmp);
 	append("WS-01", "preflight", "ping", CARVE_STATUS_OK, NULL);
 	append("WS-02", "preflight", "admin", CARVE_STATUS_FAILED,
 	       "CONTOSO\\svc_targetmigrator is not a member of the local Administrators group");
@@ -144,7 +92,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	tmux("kill-server");
+	t_screen_done();
 	t_rm_rf(tmp);
 	free(tmp);
 	free(db);
