@@ -16,6 +16,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,39 @@ bool console_prompt(console *c, const char *question, char *out, size_t cap)
 	return len > 0;
 }
 
+/* SIGINT (Ctrl-C) asks like Q; SIGTERM and SIGHUP (the terminal went
+ * away) end the console the orderly way, so the terminal is restored and
+ * a run is stopped cleanly. */
+static volatile sig_atomic_t signalled;
+
+static void on_signal(int sig)
+{
+	signalled = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void handle_signal(console *c)
+{
+	int sig = signalled;
+
+	signalled = 0;
+	if (sig == SIGINT)
+		action_quit(c);
+	else if (sig)
+		c->quit = true;
+}
+
 /* Waits for a key, the engine's wake-up or the next look at the log. */
 static void wait_input(console *c)
 {
@@ -364,6 +398,7 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only,
 		return 4;
 	}
 	console_start_screen(&c);
+	catch_signals();
 	c.mouse = mouse;
 	if (mouse)
 		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
@@ -374,6 +409,7 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only,
 	while (!c.quit) {
 		console_draw(&c);
 		wait_input(&c);
+		handle_signal(&c);
 		/* Every key that arrived, then one frame. */
 		for (int key; !c.quit && (key = getch()) != ERR;) {
 			if (key == KEY_RESIZE)

@@ -376,3 +376,11 @@ Test(console, mouse_clicks_select_only_when_asked)
 		  s ? s : "");
 	free(s);
 }
+
+Test(console, ctrl_c_quits_in_order)
+{
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	tmux("send-keys -t t C-c");
+	free(wait_for("carve exited with status 0"));
+}
