@@ -559,21 +559,42 @@ Test(plan, deep_nesting_is_refused_early)
 	free(buf);
 }
 
-Test(plan, duplicate_keys_in_a_huge_mapping_are_not_quadratic)
+/* The best of three loads of a mapping of n keys with one duplicate, in
+ * seconds; *got (when not NULL) gets the last diagnostics. */
+static double load_keys(int n, char **got)
 {
 	carve_buf b = CARVE_BUF_INIT;
-	double secs;
+	double best = 0;
 
 	carve_buf_puts(&b, "extra:\n");
-	for (int i = 0; i < 100000; i++)
+	for (int i = 0; i < n; i++)
 		carve_buf_printf(&b, "  k%d: %d\n", i, i);
 	carve_buf_puts(&b, "  k5: again\n");
-	char *got = load_bad(b.ptr, b.len, &secs);
-	cr_expect_lt(secs, 1.0);
+	for (int run = 0; run < 3; run++) {
+		double secs;
+		char *text = load_bad(b.ptr, b.len, &secs);
+		best = run == 0 || secs < best ? secs : best;
+		if (got && run == 2)
+			*got = text;
+		else
+			free(text);
+	}
+	carve_buf_done(&b);
+	return best;
+}
+
+Test(plan, duplicate_keys_in_a_huge_mapping_are_not_quadratic)
+{
+	/* Four times the keys must cost about four times as long, not
+	 * sixteen: a ratio, so a loaded machine (sanitizers, parallel suites)
+	 * does not make it fail. */
+	char *got = NULL;
+	double small = load_keys(25000, NULL), large = load_keys(100000, &got);
+
+	cr_expect_lt(large / small, 8.0, "25k keys %.3f s, 100k keys %.3f s", small, large);
 	cr_expect_neq(strstr(got, "100002:3: duplicate key 'k5' (first at 7:3)\n"), NULL, "%s",
 		      got);
 	free(got);
-	carve_buf_done(&b);
 }
 
 Test(plan, huge_scalars_and_truncated_input)
