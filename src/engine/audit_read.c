@@ -200,20 +200,12 @@ done:
 	return err;
 }
 
-int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb, void *ctx)
+/* Calls cb for each row the statement (object_kind, object, chunk, phase,
+ * step, status, time, diagnosis, evidence, seq, run, actor) yields. */
+static int each_state(carve_audit *audit, sqlite3_stmt *st, carve_state_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	int err = 0, rc;
 
-	if (sqlite3_prepare_v2(audit->db,
-			       "SELECT s.object_kind, s.object, s.chunk, s.phase, s.step,"
-			       " s.status, s.time, s.diagnosis, e.evidence, s.seq, e.run, e.actor"
-			       " FROM state s JOIN events e ON e.seq = s.seq"
-			       " WHERE ?1 IS NULL OR s.chunk = ?1"
-			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
-			       -1, &st, NULL) != SQLITE_OK)
-		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
-	sqlite3_bind_text(st, 1, chunk, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		carve_state_row row;
 
@@ -237,6 +229,34 @@ int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb,
 done:
 	sqlite3_finalize(st);
 	return err;
+}
+
+#define STATE_COLUMNS "SELECT s.object_kind, s.object, s.chunk, s.phase, s.step," \
+	" s.status, s.time, s.diagnosis, e.evidence, s.seq, e.run, e.actor" \
+	" FROM state s JOIN events e ON e.seq = s.seq"
+
+int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(audit->db, STATE_COLUMNS " WHERE ?1 IS NULL OR s.chunk = ?1"
+			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
+			       -1, &st, NULL) != SQLITE_OK)
+		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
+	sqlite3_bind_text(st, 1, chunk, -1, SQLITE_STATIC);
+	return each_state(audit, st, cb, ctx);
+}
+
+int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+
+	/* The key's first column: an index range, not a scan of every row. */
+	if (sqlite3_prepare_v2(audit->db, STATE_COLUMNS " WHERE s.object_kind = 'site'"
+			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
+			       -1, &st, NULL) != SQLITE_OK)
+		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
+	return each_state(audit, st, cb, ctx);
 }
 
 int carve_audit_chunk_span(char first[32], char last[32], carve_audit *audit,

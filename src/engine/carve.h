@@ -440,6 +440,10 @@ typedef struct {
 typedef int (*carve_state_cb)(const carve_state_row *row, void *ctx);
 int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb, void *ctx);
 
+/* The same for the site's own objects only (the teardown checklist):
+ * cheap, whatever the number of machines. */
+int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx);
+
 /* The first and last event of a chunk (RFC 3339 UTC), "" when it has none:
  * how long its cutover has been going. */
 int carve_audit_chunk_span(char first[32], char last[32], carve_audit *audit,

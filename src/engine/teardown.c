@@ -19,10 +19,6 @@ typedef struct {
 	const carve_plan *plan;
 	bool *done;         /* per machine (admt ok) or per user (move ok) */
 	bool users;
-	const char *item;   /* the teardown item looked up, or NULL */
-	carve_status item_status;
-	bool item_found;
-	char item_diag[512];
 } log_scan;
 
 static int scan_row(const carve_state_row *row, void *ctx)
@@ -30,16 +26,6 @@ static int scan_row(const carve_state_row *row, void *ctx)
 	log_scan *s = ctx;
 	bool ok = row->status == CARVE_STATUS_OK || row->status == CARVE_STATUS_WARN;
 
-	if (s->item) {
-		if (!strcmp(row->object_kind, "site") && !strcmp(row->phase, "teardown") &&
-		    !strcmp(row->step, s->item)) {
-			s->item_found = true;
-			s->item_status = row->status;
-			snprintf(s->item_diag, sizeof(s->item_diag), "%s",
-				 row->diagnosis ? row->diagnosis : "");
-		}
-		return 0;
-	}
 	if (s->users && !strcmp(row->object_kind, "user") && !strcmp(row->phase, "mail") &&
 	    !strcmp(row->step, "move") && ok) {
 		size_t u = carve_plan_find_user(s->plan, row->object);
@@ -62,7 +48,7 @@ static int verify_from_log(carve_buf *ev, carve_buf *diag, const carve_plan *pla
 	const char *name0 = NULL;
 	const carve_machine *m = carve_plan_machines(plan, &n);
 	const carve_user *u = users ? carve_plan_users(plan, &n) : NULL;
-	log_scan s = { plan, calloc(n ? n : 1, sizeof(bool)), users, NULL, 0, false, "" };
+	log_scan s = { plan, calloc(n ? n : 1, sizeof(bool)), users };
 	size_t missing = 0;
 	int err;
 
@@ -273,12 +259,31 @@ int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run
 
 /* ---- sign-offs ---- */
 
+typedef struct {
+	const char *id;
+	carve_status status;
+	bool found;
+	char diagnosis[512];
+} item_scan;
+
+static int scan_item(const carve_state_row *row, void *ctx)
+{
+	item_scan *s = ctx;
+
+	if (!strcmp(row->phase, "teardown") && !strcmp(row->step, s->id)) {
+		s->found = true;
+		s->status = row->status;
+		snprintf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
+	}
+	return 0;
+}
+
 static int signoff_item(carve_event *e, const carve_plan *plan, carve_audit *audit,
 			const char *id)
 {
 	size_t n;
 	const carve_teardown_item *items = carve_plan_teardown(plan, &n);
-	log_scan s = { plan, NULL, false, id, CARVE_STATUS_PENDING, false, "" };
+	item_scan s = { id, CARVE_STATUS_PENDING, false, "" };
 	size_t i = 0;
 	int err;
 
@@ -287,14 +292,14 @@ static int signoff_item(carve_event *e, const carve_plan *plan, carve_audit *aud
 	if (i == n)
 		return carve_error_set(CARVE_EINVALID, "the plan's teardown has no item '%s'", id);
 	if (items[i].verify != CARVE_VERIFY_NONE) {
-		if ((err = carve_audit_states(audit, NULL, scan_row, &s)) < 0)
+		if ((err = carve_audit_site_states(audit, scan_item, &s)) < 0)
 			return err;
-		if (!s.item_found)
+		if (!s.found)
 			return carve_error_set(CARVE_EINVALID, "'%s' is verified by carve and has not"
 					       " been yet: run carve teardown first", id);
-		if (s.item_status != CARVE_STATUS_OK)
+		if (s.status != CARVE_STATUS_OK)
 			return carve_error_set(CARVE_EINVALID, "'%s' cannot be signed off while its"
-					       " verification fails: %s", id, s.item_diag);
+					       " verification fails: %s", id, s.diagnosis);
 	}
 	e->phase = carve_phase_name(CARVE_PHASE_TEARDOWN);
 	e->step = items[i].id;

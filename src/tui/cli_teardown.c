@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "glyph.h"
+#include "states.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -12,42 +13,23 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct {
-	const char *id;
-	carve_status status;
-	char actor[64];
-	char time[32];
-	char diagnosis[512];
-} item_state;
-
-static int take_item(const carve_state_row *row, void *ctx)
-{
-	item_state *it = ctx;
-
-	if (strcmp(row->object_kind, "site") || strcmp(row->phase, "teardown") ||
-	    strcmp(row->step, it->id))
-		return 0;
-	it->status = row->status;
-	snprintf(it->actor, sizeof(it->actor), "%s", row->actor ? row->actor : "");
-	snprintf(it->time, sizeof(it->time), "%.16s", row->time ? row->time : "");
-	snprintf(it->diagnosis, sizeof(it->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
-	return 0;
-}
-
 /* Prints the checklist; returns how many items are not done. */
 static size_t print_checklist(const carve_plan *plan, carve_audit *audit)
 {
 	size_t n, open = 0;
 	const carve_teardown_item *items = carve_plan_teardown(plan, &n);
+	item_state *state = calloc(n ? n : 1, sizeof(*state));
 
+	if (!state)
+		return n;
+	states_teardown(state, plan, audit);
 	for (int area = CARVE_AREA_EXCHANGE; area <= CARVE_AREA_AD; area++) {
 		printf("%s%s\n", area == CARVE_AREA_EXCHANGE ? "" : "\n",
 		       area == CARVE_AREA_EXCHANGE ? "Exchange" : "Active Directory");
 		for (size_t i = 0; i < n; i++) {
 			if ((int)items[i].area != area)
 				continue;
-			item_state it = { items[i].id, CARVE_STATUS_PENDING, "", "", "" };
-			carve_audit_states(audit, NULL, take_item, &it);
+			const item_state it = state[i];
 			bool signed_off = it.status == CARVE_STATUS_OK && strcmp(it.actor, "engine");
 			printf("  %s %-22s %s\n", glyph_status(it.status), items[i].id, items[i].title);
 			if (signed_off)
@@ -64,6 +46,7 @@ static size_t print_checklist(const carve_plan *plan, carve_audit *audit)
 		}
 	}
 	printf("\n%zu of %zu items done\n", n - open, n);
+	free(state);
 	return open;
 }
 

@@ -12,6 +12,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "glyph.h"
+#include "states.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -66,18 +67,6 @@ static void setup_colours(console *c)
 }
 
 /* ---- the snapshot ---- */
-
-static int take_state(const carve_state_row *row, void *ctx)
-{
-	console *c = ctx;
-	size_t i;
-
-	if (strcmp(row->object_kind, "machine") == 0 &&
-	    (i = carve_plan_find_machine(c->plan, row->object)) != CARVE_NONE &&
-	    glyph_urgency(row->status) < glyph_urgency(c->machine_status[i]))
-		c->machine_status[i] = row->status;
-	return 0;
-}
 
 static int take_event(const carve_event_row *row, void *ctx)
 {
@@ -136,7 +125,6 @@ double console_chunk_elapsed(console *c)
  * new events on top of what is kept. */
 void console_reload(console *c)
 {
-	size_t n;
 	carve_log_filter f = CARVE_LOG_FILTER_INIT;
 
 	if (!c->audit) {
@@ -148,18 +136,12 @@ void console_reload(console *c)
 	carve_grid_done(&c->grid);
 	if (carve_audit_grid(&c->grid, c->audit, c->plan) < 0)
 		snprintf(c->message, sizeof(c->message), "%s", carve_error_last()->message);
-	carve_plan_machines(c->plan, &n);
-	for (size_t i = 0; i < n; i++)
-		c->machine_status[i] = CARVE_STATUS__COUNT;
 	c->chunk_first_of = CARVE_NONE; /* it may have begun since */
+	states_machines(c->machine_status, c->plan, c->audit);
 	if (c->audit) {
-		carve_audit_states(c->audit, NULL, take_state, c);
 		f.after_seq = c->last_seq;
 		carve_audit_query(c->audit, &f, take_event, c);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (c->machine_status[i] == CARVE_STATUS__COUNT)
-			c->machine_status[i] = CARVE_STATUS_PENDING;
 	/* The views that keep their own rows read them when shown. */
 	if (c->view == VIEW_LIST)
 		view_list_load(c);
@@ -234,6 +216,20 @@ void console_draw(console *c)
 	}
 	wnoutrefresh(stdscr);
 	doupdate();
+}
+
+void console_state_line(state_line *s, const carve_state_row *row)
+{
+	snprintf(s->object, sizeof(s->object), "%s", row->object);
+	s->user = strcmp(row->object_kind, "user") == 0;
+	snprintf(s->chunk, sizeof(s->chunk), "%s", row->chunk ? row->chunk : "");
+	snprintf(s->phase, sizeof(s->phase), "%s", row->phase);
+	snprintf(s->step, sizeof(s->step), "%s", row->step);
+	s->status = row->status;
+	snprintf(s->time, sizeof(s->time), "%.19s", row->time ? row->time : "");
+	snprintf(s->actor, sizeof(s->actor), "%s", row->actor ? row->actor : "");
+	snprintf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
+	snprintf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");
 }
 
 bool console_prompt(console *c, const char *question, char *out, size_t cap)

@@ -194,6 +194,10 @@ void console_start_screen(console *c);
 void console_draw(console *c);
 void console_done(console *c);
 
+/* Copies a current-state row into s (the object is a user when the row's
+ * object kind says so). */
+void console_state_line(state_line *s, const carve_state_row *row);
+
 /* Asks for a line on the status line; false when cancelled (Esc) or empty. */
 bool console_prompt(console *c, const char *question, char *out, size_t cap);
 /* Reads the log again now. */

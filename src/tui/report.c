@@ -2,8 +2,8 @@
  * report.c - gathering what carve report writes (report.h).
  */
 #define _GNU_SOURCE /* timegm */
-#include "glyph.h"
 #include "report.h"
+#include "states.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +19,6 @@ static int take_state(const carve_state_row *row, void *ctx)
 	report *r = ctx;
 	size_t i;
 
-	if (!strcmp(row->object_kind, "machine")) {
-		i = carve_plan_find_machine(r->plan, row->object);
-		if (i != CARVE_NONE && glyph_urgency(row->status) < glyph_urgency(r->machine_status[i]))
-			r->machine_status[i] = row->status;
-	}
 	report_item *item = NULL;
 	size_t n;
 	const carve_teardown_item *td = carve_plan_teardown(r->plan, &n);
@@ -117,19 +112,14 @@ int report_gather(report *r, const carve_plan *plan, carve_audit *audit)
 	r->activesync = calloc(n_users ? n_users : 1, sizeof(*r->activesync));
 	if (!r->spans || !r->machine_status || !r->teardown || !r->activesync)
 		return CARVE_ENOMEM;
-	/* No state yet: any recorded one replaces it, and it ends pending. */
-	for (size_t i = 0; i < n_machines; i++)
-		r->machine_status[i] = CARVE_STATUS__COUNT;
-	if ((err = carve_audit_grid(&r->grid, audit, plan)) < 0)
+	if ((err = carve_audit_grid(&r->grid, audit, plan)) < 0 ||
+	    (err = states_machines(r->machine_status, plan, audit)) < 0)
 		return err;
 	if (audit && ((err = carve_audit_states(audit, NULL, take_state, r)) < 0 ||
 		      (err = carve_audit_query(audit, NULL, take_event, r)) < 0 ||
 		      (err = carve_audit_verify(&r->chain, audit)) < 0))
 		return err;
 	r->chain_checked = audit != NULL;
-	for (size_t i = 0; i < n_machines; i++)
-		if (r->machine_status[i] == CARVE_STATUS__COUNT)
-			r->machine_status[i] = CARVE_STATUS_PENDING;
 	return 0;
 }
 

@@ -19,20 +19,6 @@ typedef struct {
 	size_t cap;
 } detail_scan;
 
-static void copy_state(state_line *s, const carve_state_row *row, bool user)
-{
-	snprintf(s->object, sizeof(s->object), "%s", row->object);
-	s->user = user;
-	snprintf(s->chunk, sizeof(s->chunk), "%s", row->chunk ? row->chunk : "");
-	snprintf(s->phase, sizeof(s->phase), "%s", row->phase);
-	snprintf(s->step, sizeof(s->step), "%s", row->step);
-	s->status = row->status;
-	snprintf(s->time, sizeof(s->time), "%.19s", row->time ? row->time : "");
-	snprintf(s->actor, sizeof(s->actor), "%s", row->actor ? row->actor : "");
-	snprintf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
-	snprintf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");
-}
-
 static int take_step(const carve_state_row *row, void *ctx)
 {
 	detail_scan *d = ctx;
@@ -50,7 +36,7 @@ static int take_step(const carve_state_row *row, void *ctx)
 		c->steps = s;
 		c->step_cap = d->cap = cap;
 	}
-	copy_state(&c->steps[c->step_count++], row, user);
+	console_state_line(&c->steps[c->step_count++], row);
 	return 0;
 }
 
@@ -105,7 +91,10 @@ void view_detail_load(console *c)
 	detail_scan d = { c, m[c->machine].name,
 			  m[c->machine].user != CARVE_NONE ? u[m[c->machine].user].name : NULL,
 			  c->step_cap };
-	carve_audit_states(c->audit, NULL, take_step, &d);
+	size_t n_chunks;
+	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n_chunks);
+	/* Its rows and its user's are in its chunk: read only that chunk's. */
+	carve_audit_states(c->audit, chunks[m[c->machine].chunk].name, take_step, &d);
 	if (c->step_count) /* steps is NULL until a machine had one */
 		qsort(c->steps, c->step_count, sizeof(*c->steps), by_phase);
 	f.machine = m[c->machine].name;

@@ -5,32 +5,12 @@
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
+#include "states.h"
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-	const char *id;
-	state_line *out;
-	bool found;
-} item_scan;
-
-static int take_item(const carve_state_row *row, void *ctx)
-{
-	item_scan *s = ctx;
-
-	if (strcmp(row->object_kind, "site") || strcmp(row->phase, "teardown") ||
-	    strcmp(row->step, s->id))
-		return 0;
-	s->found = true;
-	s->out->status = row->status;
-	snprintf(s->out->actor, sizeof(s->out->actor), "%s", row->actor ? row->actor : "");
-	snprintf(s->out->time, sizeof(s->out->time), "%.16s", row->time ? row->time : "");
-	snprintf(s->out->diagnosis, sizeof(s->out->diagnosis), "%s",
-		 row->diagnosis ? row->diagnosis : "");
-	return 0;
-}
 
 void view_teardown_draw(console *c, int top, int rows, int cols)
 {
@@ -42,15 +22,15 @@ void view_teardown_draw(console *c, int top, int rows, int cols)
 	mvaddstr(top, 1, c->read_only ? "teardown: the end of coexistence"
 				       : "teardown: the end of coexistence (v verifies, o signs off)");
 	attroff(A_BOLD);
+	item_state *state = calloc(n ? n : 1, sizeof(*state));
+
+	if (!state)
+		return;
 	if (c->item >= n && n)
 		c->item = n - 1;
+	states_teardown(state, c->plan, c->audit);
 	for (size_t i = 0; i < n && y < top + rows - 1; i++) {
-		state_line st;
-		memset(&st, 0, sizeof(st));
-		st.status = CARVE_STATUS_PENDING;
-		item_scan s = { items[i].id, &st, false };
-		if (c->audit)
-			carve_audit_states(c->audit, NULL, take_item, &s);
+		const item_state st = state[i];
 		if (i == c->item)
 			attron(A_REVERSE);
 		mvprintw(y, 1, "%s ", i == c->item ? ">" : " ");
@@ -62,7 +42,7 @@ void view_teardown_draw(console *c, int top, int rows, int cols)
 		if (i == c->item)
 			attroff(A_REVERSE);
 		y++;
-		char why[600];
+		char why[700];
 		if (st.status == CARVE_STATUS_OK && strcmp(st.actor, "engine") != 0)
 			snprintf(why, sizeof(why), "signed off by %s at %s%s%s", st.actor, st.time,
 				 st.diagnosis[0] ? ": " : "", st.diagnosis);
@@ -76,4 +56,5 @@ void view_teardown_draw(console *c, int top, int rows, int cols)
 		if (y < top + rows - 1)
 			mvaddnstr(y++, 9, why, cols - 10);
 	}
+	free(state);
 }

@@ -61,15 +61,7 @@ static int take_failure(const carve_state_row *row, void *ctx)
 		return 0;
 	if (!grow(t))
 		return CARVE_ENOMEM;
-	state_line *s = &c->failures[c->failure_count++];
-	memset(s, 0, sizeof(*s));
-	snprintf(s->object, sizeof(s->object), "%s", row->object);
-	s->user = !strcmp(row->object_kind, "user");
-	snprintf(s->chunk, sizeof(s->chunk), "%s", row->chunk ? row->chunk : "");
-	snprintf(s->phase, sizeof(s->phase), "%s", row->phase);
-	snprintf(s->step, sizeof(s->step), "%s", row->step);
-	s->status = row->status;
-	snprintf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
+	console_state_line(&c->failures[c->failure_count++], row);
 	return 0;
 }
 

@@ -1,0 +1,27 @@
+/*
+ * states.h - what the console and the subcommands read from the audit
+ * log's current-state table: each machine's most urgent status (its colour
+ * on the maps) and the teardown checklist's items.
+ */
+#ifndef CARVE_STATES_H
+#define CARVE_STATES_H
+
+#include "carve.h"
+
+/* A teardown item's latest state. */
+typedef struct {
+	carve_status status; /* pending when nothing is recorded */
+	char actor[64];      /* "engine" (verified) or who signed it off */
+	char time[32];       /* to the minute */
+	char diagnosis[512]; /* what is wrong, or the sign-off's note */
+} item_state;
+
+/* out[i] for the plan's teardown item i, in one look at the site's rows;
+ * audit may be NULL (all pending). */
+void states_teardown(item_state *out, const carve_plan *plan, carve_audit *audit);
+
+/* out[i] for plan machine i: its most urgent status over every step
+ * (pending when nothing is recorded); audit may be NULL. */
+int states_machines(carve_status *out, const carve_plan *plan, carve_audit *audit);
+
+#endif
