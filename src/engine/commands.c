@@ -174,6 +174,26 @@ bool cmd_template_ok(const char *text, const char **why)
 	return true;
 }
 
+bool cmd_list_add(carve_buf *list, const char *name, const carve_plan *plan, carve_command c,
+		  const char *const *values)
+{
+	const char *v[CARVE_ARRAY_SIZE(defs[0].params)] = { NULL };
+	carve_buf line = CARVE_BUF_INIT;
+	size_t mark = list->len;
+
+	carve_buf_printf(list, "%s%s", mark ? "," : "", name);
+	for (size_t i = 0; i < CARVE_ARRAY_SIZE(v) && defs[c].params[i]; i++)
+		v[i] = values[i];
+	v[0] = carve_buf_cstr(list);
+	bool fits = cmd_line(&line, plan, c, v) == 0 || mark == 0;
+	carve_buf_done(&line);
+	if (!fits) {
+		list->len = mark;
+		list->ptr[mark] = '\0';
+	}
+	return fits;
+}
+
 int cmd_line(carve_buf *out, const carve_plan *plan, carve_command c,
 	     const char *const *values)
 {

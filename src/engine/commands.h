@@ -55,4 +55,14 @@ bool cmd_template_ok(const char *text, const char **why);
 int cmd_line(carve_buf *out, const carve_plan *plan, carve_command c,
 	     const char *const *values);
 
+/*
+ * For the commands whose first value is a comma-separated list of names
+ * (admt_migrate, move_start): appends name to list when the command line,
+ * with values and the longer list, still fits on a Windows command line.
+ * Returns false, leaving list as it was, when it does not; the first name
+ * of a list always goes in (its command then fails with the reason).
+ */
+bool cmd_list_add(carve_buf *list, const char *name, const carve_plan *plan, carve_command c,
+		  const char *const *values);
+
 #endif

@@ -303,35 +303,28 @@ static int start_moves(pipeline *p, const bool *start)
 {
 	const carve_mail *mail = carve_plan_mail(p->plan);
 	char limit[16];
-	carve_buf list = CARVE_BUF_INIT, text = CARVE_BUF_INIT, line = CARVE_BUF_INIT;
+	carve_buf list = CARVE_BUF_INIT, text = CARVE_BUF_INIT;
+	const char *values[] = { NULL, limit, mail->source_namespace,
+				 carve_plan_site(p->plan)->target.dns };
 	int err = 0;
 
 	snprintf(limit, sizeof(limit), "%u", mail->bad_item_limit);
 	for (size_t i = 0; i <= p->n_users && err == 0 && !pipe_cancelled(p); i++) {
-		size_t mark = list.len;
-		if (i < p->n_users && start[i])
-			carve_buf_printf(&list, "%s%s", list.len ? "," : "",
-					 pipe_user(p, &p->users[i])->name);
-		const char *values[] = { carve_buf_cstr(&list), limit, mail->source_namespace,
-					 carve_plan_site(p->plan)->target.dns };
-		line.len = 0;
 		bool last = i == p->n_users;
-		if (!last && cmd_line(&line, p->plan, CMD_MOVE_START, values) == 0)
+		const char *name = last ? NULL : pipe_user(p, &p->users[i])->name;
+		if (!last && (!start[i] || cmd_list_add(&list, name, p->plan, CMD_MOVE_START, values)))
 			continue;
-		/* Full (or at the end): send what fitted before this user. */
-		if (!last) {
-			list.len = mark;
-			list.ptr[mark] = '\0';
-		}
+		/* Full (or at the end): send what fitted, then start the next
+		 * batch with this user. */
+		values[0] = carve_buf_cstr(&list);
 		if (list.len && (err = mail_run(p, &text, CMD_MOVE_START, values)) == 0)
 			remote_lines(text.ptr, read_started, p);
 		list.len = 0;
-		if (!last && start[i])
-			carve_buf_printf(&list, "%s", pipe_user(p, &p->users[i])->name);
+		if (!last)
+			cmd_list_add(&list, name, p->plan, CMD_MOVE_START, values);
 	}
 	carve_buf_done(&list);
 	carve_buf_done(&text);
-	carve_buf_done(&line);
 	return err;
 }
 

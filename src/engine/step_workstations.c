@@ -104,22 +104,14 @@ static size_t next_batch(carve_buf *list, pipeline *p, size_t *next)
 	const carve_site *s = carve_plan_site(p->plan);
 	size_t taken = 0;
 
+	const char *values[] = { NULL, s->source.dns, s->target.dns, s->target_ou };
+
 	for (; *next < p->n_machines; (*next)++) {
 		if (!ph->m[*next].candidate)
 			continue;
-		size_t mark = list->len;
-		carve_buf_printf(list, "%s%s", list->len ? "," : "",
-				 pipe_machine(p, &p->machines[*next])->name);
-		const char *values[] = { carve_buf_cstr(list), s->source.dns, s->target.dns,
-					 s->target_ou };
-		carve_buf line = CARVE_BUF_INIT;
-		int err = cmd_line(&line, p->plan, CMD_ADMT_MIGRATE, values);
-		carve_buf_done(&line);
-		if (err < 0 && taken) {
-			list->len = mark; /* the next batch starts with this one */
-			list->ptr[mark] = '\0';
-			break;
-		}
+		if (!cmd_list_add(list, pipe_machine(p, &p->machines[*next])->name, p->plan,
+				  CMD_ADMT_MIGRATE, values))
+			break; /* the next batch starts with this one */
 		taken++;
 	}
 	return taken;
