@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 
+#include "logfilter.h"
 #include "out.h"
 
 #include <curses.h>
@@ -161,8 +162,6 @@ void action_note(console *c)
 	size_t n;
 
 	carve_plan_machines(c->plan, &n);
-	if (c->view == VIEW_FLOOR)
-		view_floor_selected(c);
 	if (c->machine >= n) {
 		snprintf(c->message, sizeof(c->message), "pick a machine on the floor map first");
 		return;
@@ -322,31 +321,46 @@ void action_filter(console *c)
 	snprintf(c->message, sizeof(c->message), "filter: %s", c->filter);
 }
 
+void action_log_filter(console *c)
+{
+	log_filter_state *lf = &c->log_filter;
+	carve_log_filter f = CARVE_LOG_FILTER_INIT;
+	char text[sizeof(lf->text)], words[sizeof(lf->words)], why[512];
+
+	if (console_prompt(c, "filter (chunk= machine= phase= status= since=, or just the"
+			   " names; Enter clears):", text, sizeof(text))) {
+		memcpy(words, text, sizeof(words));
+		if (!log_filter_parse(&f, words, c->plan, why, sizeof(why))) {
+			snprintf(c->message, sizeof(c->message), "%s", why);
+			return; /* the filter in use stays */
+		}
+	}
+	/* The filter keeps its strings in lf->words: read it again there. */
+	memcpy(lf->text, text, sizeof(lf->text));
+	memcpy(lf->words, text, sizeof(lf->words));
+	lf->filter = (carve_log_filter)CARVE_LOG_FILTER_INIT;
+	if (text[0])
+		log_filter_parse(&lf->filter, lf->words, c->plan, why, sizeof(why));
+	console_reload_log(c);
+	snprintf(c->message, sizeof(c->message), "%s%s", text[0] ? "filter: " : "no filter", text);
+}
+
 void action_command(console *c)
 {
 	char line[128], word[32] = "", arg[96] = "";
-	size_t n;
-	const carve_machine *m = carve_plan_machines(c->plan, &n);
-
 	if (!console_prompt(c, ":", line, sizeof(line)))
 		return;
 	sscanf(line, " %31s %95[^\n]", word, arg);
 	if (!strcmp(word, "q") || !strcmp(word, "quit")) {
 		action_quit(c);
 	} else if (!strcmp(word, "help")) {
-		c->back = c->view;
-		c->view = VIEW_HELP;
+		console_show(c, VIEW_HELP);
 	} else if (!strcmp(word, "machine") || !strcmp(word, "m")) {
 		size_t i = carve_plan_find_machine(c->plan, arg);
-		if (i == CARVE_NONE) {
+		if (i == CARVE_NONE)
 			snprintf(c->message, sizeof(c->message), "no machine '%s' in the plan", arg);
-			return;
-		}
-		c->machine = i;
-		c->floor = m[i].floor;
-		c->back = c->view;
-		c->view = VIEW_DETAIL;
-		console_reload(c);
+		else
+			console_show_machine(c, i, VIEW_DETAIL);
 	} else if (!strcmp(word, "chunk")) {
 		size_t i = carve_plan_find_chunk(c->plan, arg);
 		if (i == CARVE_NONE) {
@@ -354,7 +368,7 @@ void action_command(console *c)
 			return;
 		}
 		c->grid_chunk = i;
-		c->view = VIEW_GRID;
+		console_show(c, VIEW_GRID);
 	} else if (!strcmp(word, "floor")) {
 		size_t nf;
 		const carve_floor *fl = carve_plan_floors(c->plan, &nf);
@@ -362,7 +376,7 @@ void action_command(console *c)
 			if (!strcmp(fl[i].name, arg)) {
 				c->floor = i;
 				c->machine = CARVE_NONE;
-				c->view = VIEW_FLOOR;
+				console_show(c, VIEW_FLOOR);
 				return;
 			}
 		snprintf(c->message, sizeof(c->message), "no floor '%s' in the plan", arg);

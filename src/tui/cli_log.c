@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "glyph.h"
+#include "logfilter.h"
 #include "out.h"
 
 #include <ctype.h>
@@ -88,35 +89,12 @@ static int print_row(const carve_event_row *row, void *ctx)
 	}
 }
 
-/* An RFC 3339 prefix: 2026-12-04, 2026-12-04T22:30, ...Z. */
-static bool time_prefix(const char *s)
-{
-	if (strlen(s) < 4)
-		return false;
-	for (size_t i = 0; s[i]; i++)
-		if (i < 4 ? !isdigit((unsigned char)s[i]) : !strchr("0123456789-T:.Z", s[i]))
-			return false;
-	return true;
-}
-
 static int check_filter(const carve_log_filter *f, const carve_plan *plan)
 {
-	carve_phase phase;
-	carve_status status;
+	char why[512];
 
-	if (f->phase && carve_phase_parse(&phase, f->phase) < 0)
-		return cli_usage_error("log", "no phase '%s'", f->phase);
-	if (f->status && carve_status_parse(&status, f->status) < 0)
-		return cli_usage_error("log", "no status '%s'", f->status);
-	if (f->since && !time_prefix(f->since))
-		return cli_usage_error("log", "--since wants an RFC 3339 time in UTC "
-				       "such as 2026-12-04T22:30, not '%s'", f->since);
-	if (plan && f->chunk && carve_plan_find_chunk(plan, f->chunk) == CARVE_NONE)
-		return cli_usage_error("log", "no chunk '%s' in %s", f->chunk,
-				       carve_plan_path(plan));
-	if (plan && f->machine && carve_plan_find_machine(plan, f->machine) == CARVE_NONE)
-		return cli_usage_error("log", "no machine '%s' in %s", f->machine,
-				       carve_plan_path(plan));
+	if (!log_filter_check(why, sizeof(why), f, plan))
+		return cli_usage_error("log", "%s", why);
 	return EXIT_DONE;
 }
 

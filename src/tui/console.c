@@ -30,11 +30,74 @@
  * which viewers must show them.  The lead's own outcomes wake it at once. */
 #define LOOK_MS 250
 
-static const char *const view_names[VIEW__COUNT] = {
-	[VIEW_GRID] = "chunks", [VIEW_FLOOR] = "floor map", [VIEW_LOG] = "log",
-	[VIEW_LIST] = "cell", [VIEW_DETAIL] = "machine", [VIEW_TRIAGE] = "triage", [VIEW_TEARDOWN] = "teardown",
-	[VIEW_HELP] = "help",
+static const view_ops *const views[VIEW__COUNT] = {
+	[VIEW_GRID] = &view_grid,         [VIEW_FLOOR] = &view_floor,
+	[VIEW_LOG] = &view_log,           [VIEW_LIST] = &view_list,
+	[VIEW_DETAIL] = &view_detail,     [VIEW_TRIAGE] = &view_triage,
+	[VIEW_TEARDOWN] = &view_teardown, [VIEW_HELP] = &view_help,
 };
+
+const view_ops *console_view_ops(view_id v)
+{
+	return views[v];
+}
+
+void console_show(console *c, view_id v)
+{
+	if (c->view != v)
+		c->back = c->view;
+	c->view = v;
+	if (views[v]->open)
+		views[v]->open(c);
+}
+
+void console_show_machine(console *c, size_t i, view_id v)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	if (i >= n)
+		return;
+	c->machine = i;
+	c->floor = m[i].floor;
+	console_show(c, v);
+}
+
+bool console_show_object(console *c, const char *object, bool user, view_id v)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	size_t i = user ? CARVE_NONE : carve_plan_find_machine(c->plan, object);
+	size_t u = user ? carve_plan_find_user(c->plan, object) : CARVE_NONE;
+
+	for (size_t k = 0; i == CARVE_NONE && u != CARVE_NONE && k < n; k++)
+		if (m[k].user == u)
+			i = k;
+	if (i == CARVE_NONE) {
+		snprintf(c->message, sizeof(c->message), "%s has no machine in the plan", object);
+		return false;
+	}
+	console_show_machine(c, i, v);
+	return true;
+}
+
+void console_list_move(size_t *row, size_t count, int dy)
+{
+	long r = (long)*row + dy;
+
+	*row = r < 0 || !count ? 0 : (size_t)r >= count ? count - 1 : (size_t)r;
+}
+
+size_t console_scroll(size_t *top, size_t row, size_t lines)
+{
+	if (!lines)
+		lines = 1;
+	if (row < *top)
+		*top = row;
+	else if (row >= *top + lines)
+		*top = row - lines + 1;
+	return *top;
+}
 
 int console_status_attr(const console *c, carve_status s)
 {
@@ -122,10 +185,10 @@ double console_chunk_elapsed(console *c)
 }
 
 /* Reads what changed: the grid and the machines' states again, the log's
- * new events on top of what is kept. */
+ * new events on top of what is kept, and what the view shows. */
 void console_reload(console *c)
 {
-	carve_log_filter f = CARVE_LOG_FILTER_INIT;
+	carve_log_filter f = c->log_filter.filter;
 
 	if (!c->audit) {
 		carve_audit_options o = CARVE_AUDIT_OPTIONS_INIT;
@@ -142,13 +205,16 @@ void console_reload(console *c)
 		f.after_seq = c->last_seq;
 		carve_audit_query(c->audit, &f, take_event, c);
 	}
-	/* The views that keep their own rows read them when shown. */
-	if (c->view == VIEW_LIST)
-		view_list_load(c);
-	else if (c->view == VIEW_DETAIL)
-		view_detail_load(c);
-	else if (c->view == VIEW_TRIAGE)
-		view_triage_load(c);
+	if (views[c->view]->open)
+		views[c->view]->open(c);
+}
+
+void console_reload_log(console *c)
+{
+	c->log_count = c->log_head = 0;
+	c->log_top = 0;
+	c->last_seq = 0;
+	console_reload(c);
 }
 
 static bool changed(console *c)
@@ -170,7 +236,7 @@ static void draw_title(console *c, int cols)
 	attron(A_REVERSE);
 	mvhline(0, 0, ' ', cols);
 	mvprintw(0, 1, "carve  %.*s", cols > 40 ? cols - 40 : 10, site->name);
-	snprintf(right, sizeof(right), "%s%s ", view_names[c->view],
+	snprintf(right, sizeof(right), "%s%s ", views[c->view]->name,
 		 c->read_only ? "  [read-only]" : "");
 	mvaddstr(0, cols - (int)strlen(right), right);
 	attroff(A_REVERSE);
@@ -178,16 +244,12 @@ static void draw_title(console *c, int cols)
 
 static void draw_status(console *c, int rows, int cols)
 {
-	const char *hint = c->read_only
-		? "?:help  g:chunks  f:floor  t:triage  T:teardown  L:log  Tab:next problem  Q:quit"
-		: runner_busy(&c->engine) ? "running: p:pause  ?:help  f:floor  L:log  Q:quit"
-		: "s:start  a:all phases  r:retry failed  x:skip  ?:help  f:floor  L:log  Q:quit";
+	char hints[512];
 
-	move(rows - 1, 0);
-	clrtoeol();
+	keys_hints(c, hints, sizeof(hints));
 	attron(A_REVERSE);
 	mvhline(rows - 1, 0, ' ', cols);
-	mvaddnstr(rows - 1, 1, c->message[0] ? c->message : hint, cols - 2);
+	mvaddnstr(rows - 1, 1, c->message[0] ? c->message : hints, cols - 2);
 	attroff(A_REVERSE);
 }
 
@@ -201,17 +263,7 @@ void console_draw(console *c)
 			 MIN_COLS, MIN_ROWS);
 	} else {
 		draw_title(c, cols);
-		switch (c->view) {
-		case VIEW_GRID: view_grid_draw(c, 1, rows - 2, cols); break;
-		case VIEW_FLOOR: view_floor_draw(c, 1, rows - 2, cols); break;
-		case VIEW_LOG: view_log_draw(c, 1, rows - 2, cols); break;
-		case VIEW_LIST: view_list_draw(c, 1, rows - 2, cols); break;
-		case VIEW_DETAIL: view_detail_draw(c, 1, rows - 2, cols); break;
-		case VIEW_TRIAGE: view_triage_draw(c, 1, rows - 2, cols); break;
-		case VIEW_TEARDOWN: view_teardown_draw(c, 1, rows - 2, cols); break;
-		case VIEW_HELP: view_help_draw(c, 1, rows - 2, cols); break;
-		default: break;
-		}
+		views[c->view]->draw(c, 1, rows - 2, cols);
 		draw_status(c, rows, cols);
 	}
 	wnoutrefresh(stdscr);
@@ -370,12 +422,9 @@ void console_done(console *c)
 	carve_audit_free(c->audit);
 	free(c->machine_status);
 	free(c->log);
-	free(c->cell);
-	free(c->steps);
-	free(c->trail);
-	free(c->failures);
-	free(c->groups);
-	free(c->walk);
+	for (int v = 0; v < VIEW__COUNT; v++)
+		if (views[v]->done)
+			views[v]->done(c);
 }
 
 int console_run(const carve_plan *plan, const char *db_path, bool read_only,
@@ -408,8 +457,13 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only,
 		handle_signal(&c);
 		/* Every key that arrived, then one frame. */
 		for (int key; !c.quit && (key = getch()) != ERR;) {
-			if (key == KEY_RESIZE)
-				continue; /* ncurses has the new size: the next frame uses it */
+			if (key == KEY_RESIZE) {
+				/* ncurses has the new size: the next frame uses it */
+				for (int v = 0; v < VIEW__COUNT; v++)
+					if (views[v]->resize)
+						views[v]->resize(&c);
+				continue;
+			}
 			c.message[0] = '\0';
 			keys_dispatch(&c, key);
 		}

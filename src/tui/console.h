@@ -16,16 +16,51 @@
 #include <stddef.h>
 
 typedef enum {
-	VIEW_GRID,  /* chunks x phases (home) */
-	VIEW_FLOOR, /* the floor map */
-	VIEW_LOG,   /* the audit log's tail */
+	VIEW_GRID,     /* chunks x phases (home) */
+	VIEW_FLOOR,    /* the floor map */
+	VIEW_LOG,      /* the audit log's tail */
 	VIEW_LIST,     /* a grid cell's machines or users */
 	VIEW_DETAIL,   /* one machine and its user: steps, evidence, trail */
 	VIEW_TRIAGE,   /* every failure, grouped by cause, most common first */
 	VIEW_TEARDOWN, /* the site checklist */
-	VIEW_HELP,  /* generated from the key table */
+	VIEW_HELP,     /* generated from the key table */
 	VIEW__COUNT
 } view_id;
+
+/* What a key asks for.  Keys map to these in one table (keys.c); a view's
+ * key() sees only commands, never keys. */
+typedef enum {
+	CMD_HELP,
+	CMD_GRID,
+	CMD_FLOOR,
+	CMD_LOG,
+	CMD_TRIAGE,
+	CMD_TEARDOWN,
+	CMD_NEXT_PROBLEM, /* the next problem machine on the map */
+	CMD_WALK,         /* the walking order through the floor's problems */
+	CMD_FILTER,
+	CMD_COMMAND,      /* the : line */
+	CMD_OPEN,         /* Enter */
+	CMD_MAP,          /* the selected machine on the floor map */
+	CMD_LEFT,
+	CMD_RIGHT,
+	CMD_UP,
+	CMD_DOWN,
+	CMD_PAGE_UP,
+	CMD_PAGE_DOWN,
+	CMD_START,        /* the selected phase for the chunk */
+	CMD_START_ALL,    /* every phase for the chunk */
+	CMD_RETRY,        /* what failed: the phase, or one machine's step */
+	CMD_PAUSE,
+	CMD_SKIP,         /* with a reason: the phase, or one machine's step */
+	CMD_NOTE,         /* a floor note */
+	CMD_SIGNOFF,
+	CMD_VERIFY,       /* the teardown checks carve can make */
+	CMD_BACK,
+	CMD_QUIT,
+	CMD_REDRAW,
+	CMD__COUNT
+} key_command;
 
 /* A step of the machine (or its user) in the detail view, or a failure in
  * the triage view: a current state, copied out of SQLite. */
@@ -61,6 +96,15 @@ typedef struct {
 
 #define LOG_KEEP 2000
 
+/* The log view's filter, as typed, and the carve log filter it makes. */
+typedef struct {
+	char text[128];        /* "" for none */
+	char words[128];       /* text cut up; filter's strings point here */
+	carve_log_filter filter;
+} log_filter_state;
+
+typedef struct view_ops view_ops;
+
 typedef struct console {
 	const carve_plan *plan;
 	carve_audit *audit;
@@ -76,9 +120,10 @@ typedef struct console {
 	char chunk_first[32];         /* the selected chunk's first event ("" none) */
 	size_t chunk_first_of;        /* which chunk that is; CARVE_NONE: read again */
 	carve_status *machine_status; /* per plan machine: its worst */
-	log_line *log;                /* a ring of the last LOG_KEEP events */
+	log_line *log;                /* a ring of the last LOG_KEEP matching events */
 	size_t log_count, log_head;
 	int64_t last_seq;
+	log_filter_state log_filter;
 
 	/* the detail view's machine: its steps and its audit trail */
 	state_line *steps;
@@ -88,7 +133,7 @@ typedef struct console {
 
 	/* the list view: the selected grid cell's objects */
 	state_line *cell;
-	size_t cell_count, cell_cap, cell_row;
+	size_t cell_count, cell_cap, cell_row, list_top;
 
 	/* the triage view: failures sorted by cause, and the causes */
 	state_line *failures;
@@ -96,14 +141,22 @@ typedef struct console {
 	triage_group *groups;
 	size_t group_count;
 
-	/* where each view's cursor is */
-	size_t grid_chunk, grid_phase;
+	/* the teardown view: each checklist item's state */
+	struct item_state *items;
+
+	/* where each view's cursor is, and how far it has scrolled */
+	size_t grid_chunk, grid_phase, grid_top;
 	size_t floor, machine;        /* machine: plan index, CARVE_NONE if none */
+	int floor_dx, floor_dy;       /* the map's top left corner on the drawing */
 	size_t log_top;               /* lines scrolled up from the newest */
-	size_t step, group, item;     /* detail, triage and teardown rows */
+	size_t step, step_top;        /* detail rows */
+	size_t item, item_top;        /* teardown items */
+	size_t group, member;         /* triage: the cause, and its failure */
+	size_t triage_top;
+	size_t help_top;
 
 	char message[512];            /* the status line's message */
-	char filter[64];              /* map and log: chunk, status or text; "" for all */
+	char filter[64];              /* the map: chunk, status or part of a name */
 	size_t *walk;                 /* the walking order on the floor, or NULL */
 	size_t walk_count;
 	runner engine;                /* the lead's runs (not in read-only) */
@@ -120,50 +173,69 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only,
 typedef struct {
 	int key;
 	const char *name;  /* as help shows it: "q", "Enter", "^L" */
+	key_command cmd;
 	unsigned views;    /* bit per view_id it works in */
 	bool writes;       /* changes the log: refused with --read-only */
-	const char *help;
-	void (*run)(console *c);
+	const char *hint;  /* its word on the status line, or NULL */
+	const char *help;  /* NULL: another name for the line above */
 } key_binding;
 
 /* The table, ending with a NULL name. */
 const key_binding *keys_table(void);
+/* Whether b does something in the current view now: not a write in a
+ * read-only console, not a start while a run goes, not a pause without. */
+bool keys_available(const console *c, const key_binding *b);
 /* The one place keys are dispatched; read-only is enforced here. */
 void keys_dispatch(console *c, int key);
+/* The views a binding works in, by name ("chunks, machine"), or "" when it
+ * works in all or all but one of them. */
+void keys_where(char *out, size_t cap, unsigned views);
+/* The status line's hints for the current view, from the table. */
+void keys_hints(const console *c, char *out, size_t cap);
 
-/* ---- views: each draws the whole of its area ---- */
+/* ---- views: one file each, each an ops table ---- */
 
-void view_grid_draw(console *c, int top, int rows, int cols);
-void view_floor_draw(console *c, int top, int rows, int cols);
-void view_log_draw(console *c, int top, int rows, int cols);
-void view_list_draw(console *c, int top, int rows, int cols);
-void view_detail_draw(console *c, int top, int rows, int cols);
-void view_triage_draw(console *c, int top, int rows, int cols);
-void view_teardown_draw(console *c, int top, int rows, int cols);
-void view_help_draw(console *c, int top, int rows, int cols);
+struct view_ops {
+	const char *name; /* the title line's */
+	/* Reads what the view shows: when it is shown and whenever the log
+	 * changed while it is (NULL: it draws from the snapshot). */
+	void (*open)(console *c);
+	/* Draws rows lines from top, cols wide. */
+	void (*draw)(console *c, int top, int rows, int cols);
+	/* A command the view acts on; false leaves it to the console. */
+	bool (*key)(console *c, key_command cmd);
+	/* The terminal changed size (NULL: nothing kept depends on it). */
+	void (*resize)(console *c);
+	/* A click at screen column x, row y (NULL: clicks do nothing). */
+	void (*click)(console *c, int x, int y);
+	/* Frees what open read (NULL: nothing). */
+	void (*done)(console *c);
+};
 
-/* Read what the detail and triage views show (console_reload calls them). */
-void view_list_load(console *c);
-void view_detail_load(console *c);
-void view_triage_load(console *c);
+extern const view_ops view_grid, view_floor, view_log, view_list, view_detail, view_triage,
+	view_teardown, view_help;
 
-/* Moves on the views (keys.c calls them). */
-void view_grid_move(console *c, int dx, int dy);
-void view_floor_move(console *c, int dx, int dy);
-void view_floor_next_problem(console *c);
-/* Whether machine i passes the filter (chunk, status, or part of its name). */
+/* The view's ops. */
+const view_ops *console_view_ops(view_id v);
+/* Shows view v (q goes back to the one before), reading what it shows. */
+void console_show(console *c, view_id v);
+/* Opens plan machine i (its floor too) in view v: the map or the detail. */
+void console_show_machine(console *c, size_t i, view_id v);
+/* The same for a machine by name, or a user's machine; false (with a
+ * message) when the plan has none. */
+bool console_show_object(console *c, const char *object, bool user, view_id v);
+/* A list cursor moved by dy within count rows. */
+void console_list_move(size_t *row, size_t count, int dy);
+/* The first row to draw so that row is among the lines shown, keeping
+ * *top where it is when it can. */
+size_t console_scroll(size_t *top, size_t row, size_t lines);
+
+/* The map's machine filter (chunk, status, or part of its name). */
 bool view_floor_matches(console *c, size_t i);
-/* w: the walking order through the floor's problem machines, nearest first
- * from the selected machine (where the technician stands); again: off. */
-void view_floor_walk(console *c);
-
 /* The machine selected on the map (the floor's first until one is picked),
  * or CARVE_NONE on an empty floor. */
 size_t view_floor_selected(console *c);
-void view_log_scroll(console *c, int lines);
-/* A click at screen column x, row y: selects what is there. */
-void view_grid_click(console *c, int x, int y);
-void view_floor_click(console *c, int x, int y);
+void view_floor_next_problem(console *c);
 
 /* ---- actions that write (actions.c) ---- */
 
@@ -178,8 +250,10 @@ void action_skip_step(console *c);
 void action_signoff(console *c);
 /* Verify the teardown checklist (DNS, the log). */
 void action_verify_teardown(console *c);
-/* / asks for the filter; : for a command (machine, floor, chunk, help, quit). */
+/* / on the map asks for its filter, in the log for the log's. */
 void action_filter(console *c);
+void action_log_filter(console *c);
+/* : asks for a command (machine, floor, chunk, help, quit). */
 void action_command(console *c);
 /* Q: asks first while a run is going. */
 void action_quit(console *c);
@@ -202,6 +276,8 @@ void console_state_line(state_line *s, const carve_state_row *row);
 bool console_prompt(console *c, const char *question, char *out, size_t cap);
 /* Reads the log again now. */
 void console_reload(console *c);
+/* Reads the log's tail again from the start, after its filter changed. */
+void console_reload_log(console *c);
 
 /* Seconds since the grid's selected chunk began (-1: not yet). */
 double console_chunk_elapsed(console *c);

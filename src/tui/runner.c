@@ -92,7 +92,7 @@ int runner_init(runner *r, const carve_plan *plan, const char *db_path)
 	return 0;
 }
 
-bool runner_busy(runner *r)
+bool runner_busy(const runner *r)
 {
 	return r->started && !r->joined;
 }

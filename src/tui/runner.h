@@ -28,7 +28,7 @@ int runner_init(runner *r, const carve_plan *plan, const char *db_path);
 void runner_done(runner *r); /* stops a run (steps left running are
 			      * re-verified next time) and frees */
 /* Whether a run is going. */
-bool runner_busy(runner *r);
+bool runner_busy(const runner *r);
 /* Starts chunk's phase (-1: all), for one machine or user when name is not
  * NULL; -1 when a run is going or it could not. */
 int runner_start(runner *r, const char *chunk, int phase, bool retry, const char *name);

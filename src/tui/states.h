@@ -9,7 +9,7 @@
 #include "carve.h"
 
 /* A teardown item's latest state. */
-typedef struct {
+typedef struct item_state {
 	carve_status status; /* pending when nothing is recorded */
 	char actor[64];      /* "engine" (verified) or who signed it off */
 	char time[32];       /* to the minute */

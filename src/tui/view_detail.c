@@ -2,7 +2,8 @@
  * view_detail.c - one machine and its user: every step's current result
  * with its diagnosis, the selected step's evidence, and the audit trail
  * (steps, notes, sign-offs) newest last.  From here the lead retries or
- * skips a step, writes a floor note, or signs off a person's step.
+ * skips a step, anyone not read-only writes a floor note or signs off a
+ * person's step, and m shows the machine on the floor map.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
@@ -75,7 +76,7 @@ static int by_phase(const void *a, const void *b)
 	return strcmp(x->step, y->step);
 }
 
-void view_detail_load(console *c)
+static void detail_open(console *c)
 {
 	size_t n, n_users;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
@@ -103,7 +104,7 @@ void view_detail_load(console *c)
 		c->step = c->step_count ? c->step_count - 1 : 0;
 }
 
-void view_detail_draw(console *c, int top, int rows, int cols)
+static void detail_draw(console *c, int top, int rows, int cols)
 {
 	size_t n, n_chunks, n_users;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
@@ -122,9 +123,10 @@ void view_detail_draw(console *c, int top, int rows, int cols)
 	attroff(A_BOLD);
 
 	int y = top + 2, steps_end = top + rows / 2;
+	size_t first = console_scroll(&c->step_top, c->step, (size_t)(steps_end - y));
 	if (!c->step_count)
 		mvaddstr(y++, 3, "nothing recorded yet");
-	for (size_t i = 0; i < c->step_count && y < steps_end; i++, y++) {
+	for (size_t i = first; i < c->step_count && y < steps_end; i++, y++) {
 		const state_line *s = &c->steps[i];
 		char where[64];
 		snprintf(where, sizeof(where), "%s%s/%s", s->user ? "user " : "", s->phase, s->step);
@@ -149,8 +151,8 @@ void view_detail_draw(console *c, int top, int rows, int cols)
 	mvaddstr(t++, 1, "audit trail");
 	attroff(A_BOLD);
 	size_t show = (size_t)(top + rows - t);
-	size_t first = c->trail_count > show ? c->trail_count - show : 0;
-	for (size_t i = first; i < c->trail_count && t < top + rows; i++, t++) {
+	size_t oldest = c->trail_count > show ? c->trail_count - show : 0;
+	for (size_t i = oldest; i < c->trail_count && t < top + rows; i++, t++) {
 		const log_line *l = &c->trail[i];
 		mvprintw(t, 1, "%.8s ", l->time + 11);
 		attron(console_status_attr(c, l->status));
@@ -160,3 +162,39 @@ void view_detail_draw(console *c, int top, int rows, int cols)
 		       l->text);
 	}
 }
+
+static bool detail_key(console *c, key_command cmd)
+{
+	int page = LINES / 2 - 3;
+
+	switch (cmd) {
+	case CMD_UP: console_list_move(&c->step, c->step_count, -1); break;
+	case CMD_DOWN: console_list_move(&c->step, c->step_count, 1); break;
+	case CMD_PAGE_UP: console_list_move(&c->step, c->step_count, -page); break;
+	case CMD_PAGE_DOWN: console_list_move(&c->step, c->step_count, page); break;
+	case CMD_RETRY: action_retry_step(c); break;
+	case CMD_SKIP: action_skip_step(c); break;
+	case CMD_NOTE: action_note(c); break;
+	case CMD_SIGNOFF: action_signoff(c); break;
+	case CMD_MAP: console_show_machine(c, c->machine, VIEW_FLOOR); break;
+	default: return false;
+	}
+	return true;
+}
+
+static void detail_done(console *c)
+{
+	free(c->steps);
+	free(c->trail);
+	c->steps = NULL;
+	c->trail = NULL;
+	c->step_count = c->step_cap = c->trail_count = 0;
+}
+
+const view_ops view_detail = {
+	.name = "machine",
+	.open = detail_open,
+	.draw = detail_draw,
+	.key = detail_key,
+	.done = detail_done,
+};

@@ -40,7 +40,7 @@ static long distance(const carve_machine *a, const carve_machine *b)
 	return labs((long)a->x - (long)b->x) + 6 * labs((long)a->y - (long)b->y);
 }
 
-void view_floor_walk(console *c)
+static void walk(console *c)
 {
 	size_t n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
@@ -100,7 +100,7 @@ static const char *skip_columns(const char *row, int n)
 	return row;
 }
 
-void view_floor_draw(console *c, int top, int rows, int cols)
+static void floor_draw(console *c, int top, int rows, int cols)
 {
 	size_t n_floors, n;
 	const carve_floor *fl = &carve_plan_floors(c->plan, &n_floors)[c->floor];
@@ -116,14 +116,16 @@ void view_floor_draw(console *c, int top, int rows, int cols)
 		 problems, problems == 1 ? "" : "s", c->filter[0] ? "  filter: " : "", c->filter);
 	attroff(A_BOLD);
 
-	/* Scroll so the selected machine is on screen. */
-	int dy = 0, dx = 0;
+	/* Scroll only when the selected machine would leave the screen, and
+	 * then bring it to the middle. */
 	if (sel != CARVE_NONE) {
-		if ((int)m[sel].y >= area)
-			dy = (int)m[sel].y - area / 2;
-		if ((int)m[sel].x + 2 >= cols)
-			dx = (int)m[sel].x - cols / 2;
+		int y = (int)m[sel].y, x = (int)m[sel].x;
+		if (y < c->floor_dy || y >= c->floor_dy + area)
+			c->floor_dy = y >= area ? y - area / 2 : 0;
+		if (x < c->floor_dx || x + 2 >= c->floor_dx + cols)
+			c->floor_dx = x + 2 >= cols ? x - cols / 2 : 0;
 	}
+	int dy = c->floor_dy, dx = c->floor_dx;
 	for (int r = 0; r < area && (size_t)(r + dy) < fl->row_count; r++) {
 		mvaddnstr(top + 1 + r, 0, skip_columns(fl->rows[r + dy], dx), cols);
 	}
@@ -165,22 +167,26 @@ void view_floor_draw(console *c, int top, int rows, int cols)
 	}
 }
 
-void view_floor_move(console *c, int dx, int dy)
+/* PgUp/PgDn: the floor above or below. */
+static void change_floor(console *c, int by)
 {
-	size_t n_floors, n;
+	size_t n_floors;
+	long f = (long)c->floor + by;
+
+	carve_plan_floors(c->plan, &n_floors);
+	if (f >= 0 && (size_t)f < n_floors) {
+		c->floor = (size_t)f;
+		c->machine = CARVE_NONE;
+	}
+}
+
+static void floor_move(console *c, int dx, int dy)
+{
+	size_t n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
 	size_t sel = view_floor_selected(c), best = CARVE_NONE;
 	long best_score = 0;
 
-	carve_plan_floors(c->plan, &n_floors);
-	if (dy >= 1000 || dy <= -1000) {
-		long f = (long)c->floor + (dy > 0 ? 1 : -1);
-		if (f >= 0 && (size_t)f < n_floors) {
-			c->floor = (size_t)f;
-			c->machine = CARVE_NONE;
-		}
-		return;
-	}
 	if (sel == CARVE_NONE)
 		return;
 	/* The nearest machine in that direction, sideways distance counting
@@ -202,13 +208,15 @@ void view_floor_move(console *c, int dx, int dy)
 		c->machine = best;
 }
 
-void view_floor_click(console *c, int x, int y)
+static void floor_click(console *c, int x, int y)
 {
 	size_t n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
 
 	/* The drawing starts under the heading; a click may land beside the
 	 * glyph, inside the desk. */
+	y += c->floor_dy;
+	x += c->floor_dx;
 	for (size_t i = 0; i < n; i++)
 		if (m[i].floor == c->floor && (int)m[i].y == y - 2 &&
 		    x >= (int)m[i].x - 1 && x <= (int)m[i].x + 2) {
@@ -233,3 +241,49 @@ void view_floor_next_problem(console *c)
 	}
 	snprintf(c->message, sizeof(c->message), "no problem machines");
 }
+
+static bool floor_key(console *c, key_command cmd)
+{
+	switch (cmd) {
+	case CMD_LEFT: floor_move(c, -1, 0); break;
+	case CMD_RIGHT: floor_move(c, 1, 0); break;
+	case CMD_UP: floor_move(c, 0, -1); break;
+	case CMD_DOWN: floor_move(c, 0, 1); break;
+	case CMD_PAGE_UP: change_floor(c, -1); break;
+	case CMD_PAGE_DOWN: change_floor(c, 1); break;
+	case CMD_OPEN:
+		if (view_floor_selected(c) != CARVE_NONE)
+			console_show(c, VIEW_DETAIL);
+		break;
+	case CMD_WALK: walk(c); break;
+	case CMD_NOTE:
+		view_floor_selected(c);
+		action_note(c);
+		break;
+	case CMD_FILTER: action_filter(c); break;
+	default: return false;
+	}
+	return true;
+}
+
+/* The drawing is placed again around the selected machine. */
+static void floor_resize(console *c)
+{
+	c->floor_dx = c->floor_dy = 0;
+}
+
+static void floor_done(console *c)
+{
+	free(c->walk);
+	c->walk = NULL;
+	c->walk_count = 0;
+}
+
+const view_ops view_floor = {
+	.name = "floor map",
+	.draw = floor_draw,
+	.key = floor_key,
+	.resize = floor_resize,
+	.click = floor_click,
+	.done = floor_done,
+};

@@ -107,11 +107,20 @@ static void describe(console *c, int y, int cols)
 	mvaddnstr(y, 1, line, cols - 2);
 }
 
-void view_grid_draw(console *c, int top, int rows, int cols)
+/* Chunks the grid has room for: three lines each, under a heading and a
+ * blank line, over the chunk's time and the cell's description. */
+static size_t chunks_shown(int rows)
+{
+	return rows > 6 ? (size_t)(rows - 3) / 3 : 1;
+}
+
+static void grid_draw(console *c, int top, int rows, int cols)
 {
 	size_t n;
 	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n);
 	int cw = (cols - NAME_W) / CARVE_PHASE__COUNT;
+	size_t shown = chunks_shown(rows);
+	size_t first = console_scroll(&c->grid_top, c->grid_chunk, shown);
 
 	if (cw < 7)
 		cw = 7;
@@ -120,8 +129,10 @@ void view_grid_draw(console *c, int top, int rows, int cols)
 	for (int p = 0; p < CARVE_PHASE__COUNT; p++)
 		mvaddnstr(top, NAME_W + p * cw, carve_phase_name((carve_phase)p), cw - 1);
 	attroff(A_BOLD);
+	if (first)
+		mvprintw(top + 1, 1, "(%zu more above)", first);
 	int y = top + 2;
-	for (size_t ch = 0; ch < n && ch < c->grid.chunk_count && y + 1 < top + rows - 1; ch++) {
+	for (size_t ch = first; ch < n && ch < c->grid.chunk_count && ch < first + shown; ch++) {
 		mvaddnstr(y, 1, chunks[ch].name, NAME_W - 2);
 		mvaddnstr(y + 1, 1, chunks[ch].cutover_text, NAME_W - 2);
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
@@ -147,10 +158,11 @@ void view_grid_draw(console *c, int top, int rows, int cols)
 	describe(c, top + rows - 1, cols);
 }
 
-void view_grid_click(console *c, int x, int y)
+static void grid_click(console *c, int x, int y)
 {
 	int cw = (COLS - NAME_W) / CARVE_PHASE__COUNT;
-	long chunk = (y - 3) / 3, phase = x < NAME_W ? -1 : (x - NAME_W) / (cw < 7 ? 7 : cw);
+	long chunk = (y - 3) / 3 + (long)c->grid_top,
+	     phase = x < NAME_W ? -1 : (x - NAME_W) / (cw < 7 ? 7 : cw);
 
 	/* Rows: the title, the heading, a blank, then three per chunk. */
 	if (y >= 3 && chunk >= 0 && (size_t)chunk < c->grid.chunk_count)
@@ -159,12 +171,50 @@ void view_grid_click(console *c, int x, int y)
 		c->grid_phase = (size_t)phase;
 }
 
-void view_grid_move(console *c, int dx, int dy)
+static void grid_move(console *c, long dx, long dy)
 {
 	long chunk = (long)c->grid_chunk + dy, phase = (long)c->grid_phase + dx;
+	long last = c->grid.chunk_count ? (long)c->grid.chunk_count - 1 : 0;
 
-	if (chunk >= 0 && (size_t)chunk < c->grid.chunk_count)
-		c->grid_chunk = (size_t)chunk;
+	c->grid_chunk = (size_t)(chunk < 0 ? 0 : chunk > last ? last : chunk);
 	if (phase >= 0 && phase < CARVE_PHASE__COUNT)
 		c->grid_phase = (size_t)phase;
 }
+
+static bool grid_key(console *c, key_command cmd)
+{
+	long page = (long)chunks_shown(LINES - 2);
+
+	switch (cmd) {
+	case CMD_LEFT: grid_move(c, -1, 0); break;
+	case CMD_RIGHT: grid_move(c, 1, 0); break;
+	case CMD_UP: grid_move(c, 0, -1); break;
+	case CMD_DOWN: grid_move(c, 0, 1); break;
+	case CMD_PAGE_UP: grid_move(c, 0, -page); break;
+	case CMD_PAGE_DOWN: grid_move(c, 0, page); break;
+	case CMD_OPEN:
+		console_show(c, c->grid_phase == CARVE_PHASE_TEARDOWN ? VIEW_TEARDOWN : VIEW_LIST);
+		break;
+	case CMD_START: action_start(c, false, false); break;
+	case CMD_START_ALL: action_start(c, true, false); break;
+	case CMD_RETRY: action_start(c, false, true); break;
+	case CMD_SKIP: action_skip(c); break;
+	default: return false;
+	}
+	return true;
+}
+
+/* After a resize the grid starts from the top again, as far as the
+ * selected chunk lets it. */
+static void grid_resize(console *c)
+{
+	c->grid_top = 0;
+}
+
+const view_ops view_grid = {
+	.name = "chunks",
+	.draw = grid_draw,
+	.key = grid_key,
+	.resize = grid_resize,
+	.click = grid_click,
+};

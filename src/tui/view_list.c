@@ -1,7 +1,7 @@
 /*
  * view_list.c - a grid cell opened: the chunk's machines (users, for mail)
  * in that phase, most urgent first, each with its worst step and why.
- * Enter opens the machine.
+ * Enter opens the machine (a user's machine).
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
@@ -53,7 +53,7 @@ static int by_urgency(const void *a, const void *b)
 	return ux != uy ? (ux < uy ? -1 : 1) : strcasecmp(x->object, y->object);
 }
 
-void view_list_load(console *c)
+static void list_open(console *c)
 {
 	size_t n_m, n_u, n_chunks;
 	const carve_machine *m = carve_plan_machines(c->plan, &n_m);
@@ -90,12 +90,11 @@ void view_list_load(console *c)
 		c->cell_row = c->cell_count ? c->cell_count - 1 : 0;
 }
 
-void view_list_draw(console *c, int top, int rows, int cols)
+static void list_draw(console *c, int top, int rows, int cols)
 {
 	size_t n;
 	const carve_chunk *ch = carve_plan_chunks(c->plan, &n);
-	int lines = rows - 1;
-	size_t first = c->cell_row >= (size_t)lines ? c->cell_row - (size_t)lines + 1 : 0;
+	size_t first = console_scroll(&c->list_top, c->cell_row, (size_t)(rows - 1));
 
 	attron(A_BOLD);
 	mvprintw(top, 1, "%s %s: %zu %s, most urgent first", ch[c->grid_chunk].name,
@@ -117,3 +116,37 @@ void view_list_draw(console *c, int top, int rows, int cols)
 			attroff(A_REVERSE);
 	}
 }
+
+static bool list_key(console *c, key_command cmd)
+{
+	int page = LINES - 4;
+
+	switch (cmd) {
+	case CMD_UP: console_list_move(&c->cell_row, c->cell_count, -1); break;
+	case CMD_DOWN: console_list_move(&c->cell_row, c->cell_count, 1); break;
+	case CMD_PAGE_UP: console_list_move(&c->cell_row, c->cell_count, -page); break;
+	case CMD_PAGE_DOWN: console_list_move(&c->cell_row, c->cell_count, page); break;
+	case CMD_OPEN:
+		if (c->cell_row < c->cell_count)
+			console_show_object(c, c->cell[c->cell_row].object, c->cell[c->cell_row].user,
+					    VIEW_DETAIL);
+		break;
+	default: return false;
+	}
+	return true;
+}
+
+static void list_done(console *c)
+{
+	free(c->cell);
+	c->cell = NULL;
+	c->cell_count = c->cell_cap = 0;
+}
+
+const view_ops view_list = {
+	.name = "cell",
+	.open = list_open,
+	.draw = list_draw,
+	.key = list_key,
+	.done = list_done,
+};

@@ -1,9 +1,10 @@
 /*
  * view_log.c - the audit log's tail, newest at the bottom, live: new
  * events appear as they are committed (by this carve or another).  Up and
- * PgUp go back in time.
+ * PgUp go back in time; / filters as carve log does (the console reads
+ * the log again through the filter, so it covers the whole log, not only
+ * what was kept).
  */
-#define _GNU_SOURCE /* strcasestr */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 
@@ -11,37 +12,25 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool log_matches(const console *c, const log_line *l)
-{
-	return !c->filter[0] || strcasestr(l->object, c->filter) || strcasestr(l->chunk, c->filter) ||
-	       strcasestr(l->where, c->filter) || strcasestr(l->text, c->filter) ||
-	       !strcmp(carve_status_name(l->status), c->filter);
-}
-
-void view_log_draw(console *c, int top, int rows, int cols)
+static void log_draw(console *c, int top, int rows, int cols)
 {
 	int lines = rows - 1;
 
 	attron(A_BOLD);
-	mvprintw(top, 1, "audit log: %zu events kept%s%s%s", c->log_count,
+	mvprintw(top, 1, "audit log: %zu %sevents kept%s%s%s", c->log_count,
+		 c->log_filter.text[0] ? "matching " : "",
 		 c->log_top ? " (scrolled back; Down/PgDn for newer)" : ", newest last",
-		 c->filter[0] ? "; filter: " : "", c->filter);
+		 c->log_filter.text[0] ? "; filter: " : "", c->log_filter.text);
 	attroff(A_BOLD);
 	if (!c->log_count) {
-		mvaddstr(top + 2, 1, "nothing logged yet");
+		mvaddstr(top + 2, 1, c->log_filter.text[0] ? "no events match" : "nothing logged yet");
 		return;
 	}
-	/* The lines that pass the filter, newest last, scrolled by log_top. */
+	/* The newest lines, scrolled back by log_top. */
 	size_t last = c->log_count - 1 - (c->log_top < c->log_count ? c->log_top : 0);
-	size_t first = last + 1, shown = 0;
-	while (first > 0 && shown < (size_t)lines) {
-		first--;
-		shown += log_matches(c, &c->log[(c->log_head + first) % LOG_KEEP]);
-	}
+	size_t first = last + 1 > (size_t)lines ? last + 1 - (size_t)lines : 0;
 	for (size_t i = first, y = (size_t)top + 1; i <= last; i++) {
 		const log_line *l = &c->log[(c->log_head + i) % LOG_KEEP];
-		if (!log_matches(c, l))
-			continue;
 		char line[512];
 		/* The chunk only where there is room for it. */
 		snprintf(line, sizeof(line), " %-15s %-*.*s%s%-20s %s", l->object,
@@ -57,7 +46,7 @@ void view_log_draw(console *c, int top, int rows, int cols)
 	}
 }
 
-void view_log_scroll(console *c, int lines)
+static void log_scroll(console *c, int lines)
 {
 	long top = (long)c->log_top + lines;
 
@@ -67,3 +56,24 @@ void view_log_scroll(console *c, int lines)
 		top = (long)c->log_count - 1;
 	c->log_top = (size_t)top;
 }
+
+static bool log_key(console *c, key_command cmd)
+{
+	int page = LINES - 4;
+
+	switch (cmd) {
+	case CMD_UP: log_scroll(c, 1); break;
+	case CMD_DOWN: log_scroll(c, -1); break;
+	case CMD_PAGE_UP: log_scroll(c, page); break;
+	case CMD_PAGE_DOWN: log_scroll(c, -page); break;
+	case CMD_FILTER: action_log_filter(c); break;
+	default: return false;
+	}
+	return true;
+}
+
+const view_ops view_log = {
+	.name = "log",
+	.draw = log_draw,
+	.key = log_key,
+};

@@ -4,7 +4,9 @@
  * the diagnosis (what the engine names first is the cause, what follows
  * the fix), so the group line reads as what went wrong and what to do.
  * What users report the morning after (floor notes of those kinds) is
- * grouped the same way.  Enter opens the group's first machine.
+ * grouped the same way.  The selected cause opens to its fix and the
+ * machines that have it; the selected one's diagnosis and evidence are at
+ * the bottom.  Enter opens that machine, m shows it on the floor map.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
@@ -109,7 +111,7 @@ static int by_count(const void *a, const void *b)
 	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->cause, y->cause);
 }
 
-void view_triage_load(console *c)
+static void triage_open(console *c)
 {
 	triage_scan t = { c, c->failures ? c->failure_cap : 0 };
 
@@ -140,10 +142,43 @@ void view_triage_load(console *c)
 		qsort(c->groups, c->group_count, sizeof(*c->groups), by_count);
 	if (c->group >= c->group_count)
 		c->group = c->group_count ? c->group_count - 1 : 0;
+	if (c->group_count && c->member >= c->groups[c->group].count)
+		c->member = c->groups[c->group].count - 1;
 }
 
-void view_triage_draw(console *c, int top, int rows, int cols)
+/* The selected failure, or NULL. */
+static const state_line *selected(const console *c)
 {
+	if (c->group >= c->group_count || c->member >= c->groups[c->group].count)
+		return NULL;
+	return &c->failures[c->groups[c->group].first + c->member];
+}
+
+/* The selected failure in full: where, when, why, and the evidence. */
+static void draw_selected(console *c, int y, int cols)
+{
+	const state_line *s = selected(c);
+	int w = cols - 4 > 0 ? cols - 4 : 0;
+
+	if (!s)
+		return;
+	char line[256];
+
+	snprintf(line, sizeof(line), "%s %s  %s/%s  %s  %s%s%s", s->object, s->chunk, s->phase,
+		 s->step, carve_status_name(s->status), s->time, s->actor[0] ? " by " : "",
+		 s->actor);
+	mvhline(y++, 1, ACS_HLINE, cols - 2);
+	mvaddnstr(y++, 1, line, cols - 2);
+	mvaddnstr(y++, 3, s->diagnosis, w);
+	mvaddnstr(y, 3, s->evidence[0] ? s->evidence : "no evidence recorded", w);
+}
+
+#define PANEL 4 /* lines under the list for the selected failure */
+
+static void triage_draw(console *c, int top, int rows, int cols)
+{
+	int w = cols - 10 > 0 ? cols - 10 : 0;
+
 	attron(A_BOLD);
 	mvprintw(top, 1, "triage: %zu failures and reports, %zu causes, most common first",
 		 c->failure_count, c->group_count);
@@ -152,28 +187,105 @@ void view_triage_draw(console *c, int top, int rows, int cols)
 		mvaddstr(top + 2, 1, "nothing has failed");
 		return;
 	}
-	int y = top + 2;
-	for (size_t g = 0; g < c->group_count && y < top + rows - 1; g++) {
+	/* The list's lines: a line per cause, and under the selected one its
+	 * fix and its failures. */
+	size_t shown = rows - 2 - PANEL > 1 ? (size_t)(rows - 2 - PANEL) : 1;
+	size_t cursor = c->group + 2 + c->member;
+	size_t first = console_scroll(&c->triage_top, cursor, shown), line = 0;
+	int y = top + 1;
+	for (size_t g = 0; g < c->group_count && y < top + 1 + (int)shown; g++) {
 		const triage_group *gr = &c->groups[g];
-		const state_line *first = &c->failures[gr->first];
-		if (g == c->group)
-			attron(A_REVERSE);
-		attron(console_status_attr(c, first->status));
-		mvaddstr(y, 1, console_glyph(first->status));
-		attroff(console_status_attr(c, first->status));
-		printw(" %4u  %.*s", gr->count, cols - 10 > 0 ? cols - 10 : 0, gr->cause);
-		if (g == c->group)
-			attroff(A_REVERSE);
-		y++;
-		if (g != c->group)
+		const state_line *one = &c->failures[gr->first];
+		bool open = g == c->group;
+		if (line++ >= first) {
+			if (open)
+				attron(A_BOLD);
+			attron(console_status_attr(c, one->status));
+			mvaddstr(y, 1, console_glyph(one->status));
+			attroff(console_status_attr(c, one->status));
+			printw(" %4u  %.*s", gr->count, w, gr->cause);
+			if (open)
+				attroff(A_BOLD);
+			y++;
+		}
+		if (!open)
 			continue;
-		/* The selected cause: its fix (once) and who has it. */
-		const char *fix = strchr(first->diagnosis, ':');
-		if (fix && y < top + rows - 1)
-			mvprintw(y++, 8, "%.*s", cols - 10 > 0 ? cols - 10 : 0, fix + 2);
-		for (unsigned k = 0; k < gr->count && y < top + rows - 1; k++) {
+		const char *fix = strchr(one->diagnosis, ':');
+		if (line++ >= first && y < top + 1 + (int)shown)
+			mvprintw(y++, 8, "%.*s", w, fix ? fix + 2 : one->diagnosis);
+		for (unsigned k = 0; k < gr->count && y < top + 1 + (int)shown; k++) {
 			const state_line *s = &c->failures[gr->first + k];
-			mvprintw(y++, 8, "%-15s %s", s->object, s->chunk);
+			if (line++ < first)
+				continue;
+			if (k == c->member)
+				attron(A_REVERSE);
+			mvprintw(y++, 6, "%s %-15s %-14s %.*s", k == c->member ? ">" : " ", s->object,
+				 s->chunk, cols - 40 > 0 ? cols - 40 : 0, s->time);
+			if (k == c->member)
+				attroff(A_REVERSE);
 		}
 	}
+	draw_selected(c, top + rows - PANEL, cols);
 }
+
+/* Down walks the selected cause's failures, then on to the next cause. */
+static void triage_move(console *c, int dy)
+{
+	if (!c->group_count)
+		return;
+	if (dy > 0 && c->member + 1 < c->groups[c->group].count) {
+		c->member++;
+	} else if (dy > 0 && c->group + 1 < c->group_count) {
+		c->group++;
+		c->member = 0;
+	} else if (dy < 0 && c->member > 0) {
+		c->member--;
+	} else if (dy < 0 && c->group > 0) {
+		c->group--;
+		c->member = 0;
+	}
+}
+
+/* PgUp/PgDn: a cause at a time. */
+static void triage_page(console *c, int by)
+{
+	console_list_move(&c->group, c->group_count, by);
+	c->member = 0;
+}
+
+static bool triage_key(console *c, key_command cmd)
+{
+	const state_line *s = selected(c);
+
+	switch (cmd) {
+	case CMD_UP: triage_move(c, -1); break;
+	case CMD_DOWN: triage_move(c, 1); break;
+	case CMD_PAGE_UP: triage_page(c, -1); break;
+	case CMD_PAGE_DOWN: triage_page(c, 1); break;
+	case CMD_OPEN:
+	case CMD_MAP:
+		if (s)
+			console_show_object(c, s->object, s->user,
+					    cmd == CMD_MAP ? VIEW_FLOOR : VIEW_DETAIL);
+		break;
+	default: return false;
+	}
+	return true;
+}
+
+static void triage_done(console *c)
+{
+	free(c->failures);
+	free(c->groups);
+	c->failures = NULL;
+	c->groups = NULL;
+	c->failure_count = c->failure_cap = c->group_count = 0;
+}
+
+const view_ops view_triage = {
+	.name = "triage",
+	.open = triage_open,
+	.draw = triage_draw,
+	.key = triage_key,
+	.done = triage_done,
+};

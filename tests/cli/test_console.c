@@ -32,8 +32,8 @@ static char *wait_for(const char *text)
 	return t_screen_wait("t", text);
 }
 
-static void append(const char *machine, const char *phase, const char *step,
-		   carve_status status, const char *diagnosis)
+static void append_with(const char *machine, const char *phase, const char *step,
+			carve_status status, const char *diagnosis, const char *evidence)
 {
 	carve_audit *audit = NULL;
 	carve_event e = CARVE_EVENT_INIT;
@@ -46,8 +46,15 @@ static void append(const char *machine, const char *phase, const char *step,
 	e.step = step;
 	e.status = status;
 	e.diagnosis = diagnosis;
+	e.evidence = evidence;
 	cr_assert_eq(carve_audit_append(NULL, audit, &e, 1), 0);
 	carve_audit_free(audit);
+}
+
+static void append(const char *machine, const char *phase, const char *step,
+		   carve_status status, const char *diagnosis)
+{
+	append_with(machine, phase, step, status, diagnosis, NULL);
 }
 
 static void start_named(const char *name, int cols, int rows, const char *env,
@@ -86,8 +93,9 @@ static void setup(void)
 	plan = t_data("cli/site.yaml");
 	t_screen_init(tmp);
 	append("WS-01", "preflight", "ping", CARVE_STATUS_OK, NULL);
-	append("WS-02", "preflight", "admin", CARVE_STATUS_FAILED,
-	       "CONTOSO\\svc_targetmigrator is not a member of the local Administrators group");
+	append_with("WS-02", "preflight", "admin", CARVE_STATUS_FAILED,
+		    "CONTOSO\\svc_targetmigrator is not a member of the local Administrators"
+		    " group: add it", "{\"members\":[\"WS-02\\\\Administrator\"]}");
 }
 
 static void teardown(void)
@@ -110,10 +118,17 @@ Test(console, grid_views_and_help_at_80x24)
 	cr_assert(strstr(s, "going for") && strstr(s, "steps done"), "the chunk's time:\n%s", s);
 	free(s);
 
+	/* Help, from the key table: every key and where it works, scrolled. */
 	tmux("send-keys -t t '?'");
-	s = wait_for("this help");
-	cr_assert(strstr(s, "Tab") && strstr(s, "next problem machine") && strstr(s, "quit"),
-		  "%s", s);
+	s = wait_for("keys (Down for more)");
+	cr_assert(strstr(s, "Tab") && strstr(s, "next problem machine") &&
+		  strstr(s, "retry what failed in the selected phase [chunks]"), "%s", s);
+	cr_assert(!strstr(s, "redraw the screen"), "%s", s);
+	free(s);
+	tmux("send-keys -t t PgDn PgDn");
+	s = wait_for("redraw the screen");
+	cr_assert(strstr(s, "quit (asks first") && strstr(s, "status"), "%s", s);
+	cr_assert(!strstr(s, "Down for more"), "%s", s);
 	free(s);
 	tmux("send-keys -t t q");
 	free(wait_for("wave1 inventory"));
@@ -290,8 +305,16 @@ Test(console, triage_detail_and_teardown_signoff)
 	char *s = wait_for("triage: 2 failures and reports, 2 causes");
 	cr_assert(strstr(s, "preflight/admin: CONTOSO\\svc_targetmigrator is not a member"), "%s", s);
 	cr_assert(strstr(s, "user reported: cannot log on"), "%s", s);
+	/* The selected failure in full: diagnosis and evidence. */
+	cr_assert(strstr(s, "WS-02 wave1  preflight/admin  failed"), "%s", s);
+	cr_assert(strstr(s, "{\"members\":[\"WS-02\\\\Administrator\"]}"), "%s", s);
 	free(s);
-	tmux("send-keys -t t Enter");
+	/* m: the machine on the floor map; Enter: the machine. */
+	tmux("send-keys -t t m");
+	s = wait_for("floor map");
+	cr_assert(strstr(s, "WS-02  failed, chunk wave1"), "%s", s);
+	free(s);
+	tmux("send-keys -t t t Enter");
 	s = wait_for("audit trail");
 	cr_assert(strstr(s, "WS-02") && strstr(s, "preflight/admin") && strstr(s, "failed"),
 		  "%s", s);
@@ -332,11 +355,34 @@ Test(console, filter_walking_order_and_command_line)
 	tmux("send-keys -t t 'machine ws-04' Enter");
 	free(wait_for("WS-04  Windows 10"));
 
+	/* The log's filters are carve log's: a word that is none of them is
+	 * refused and the filter in use stays. */
 	tmux("send-keys -t t L /");
-	free(wait_for("filter (a chunk"));
-	tmux("send-keys -t t admin Enter");
-	s = wait_for("filter: admin");
+	free(wait_for("filter (chunk="));
+	tmux("send-keys -t t lunch Enter");
+	free(wait_for("'lunch' is no chunk, machine, phase, status or time"));
+	tmux("send-keys -t t /");
+	free(wait_for("filter (chunk="));
+	tmux("send-keys -t t 'status=bogus' Enter");
+	free(wait_for("no status 'bogus'"));
+	tmux("send-keys -t t /");
+	free(wait_for("filter (chunk="));
+	tmux("send-keys -t t 'preflight status=failed' Enter");
+	s = wait_for("filter: preflight status=failed");
+	cr_assert(strstr(s, "1 matching events kept"), "%s", s);
 	cr_assert(strstr(s, "preflight/admin") && !strstr(s, "preflight/ping"), "%s", s);
+	free(s);
+	/* Live through the filter: a match shows, the rest does not. */
+	append("WS-03", "preflight", "firewall", CARVE_STATUS_FAILED, "firewall on");
+	append("WS-03", "preflight", "ping", CARVE_STATUS_OK, "answers");
+	s = wait_for("firewall on");
+	cr_assert(!strstr(s, "answers"), "%s", s);
+	free(s);
+	tmux("send-keys -t t /");
+	free(wait_for("filter (chunk="));
+	tmux("send-keys -t t Enter");
+	s = wait_for("no filter");
+	cr_assert(strstr(s, "preflight/ping") && strstr(s, "answers"), "%s", s);
 	free(s);
 }
 

@@ -1,0 +1,100 @@
+/*
+ * logfilter.c - checking and reading the audit log's filters.
+ */
+#include "logfilter.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+/* An RFC 3339 prefix: 2026-12-04, 2026-12-04T22:30, ...Z. */
+static bool time_prefix(const char *s)
+{
+	if (strlen(s) < 4)
+		return false;
+	for (size_t i = 0; s[i]; i++)
+		if (i < 4 ? !isdigit((unsigned char)s[i]) : !strchr("0123456789-T:.Z", s[i]))
+			return false;
+	return true;
+}
+
+bool log_filter_check(char *why, size_t cap, const carve_log_filter *f, const carve_plan *plan)
+{
+	carve_phase phase;
+	carve_status status;
+
+	if (f->phase && carve_phase_parse(&phase, f->phase) < 0)
+		snprintf(why, cap, "no phase '%s'", f->phase);
+	else if (f->status && carve_status_parse(&status, f->status) < 0)
+		snprintf(why, cap, "no status '%s'", f->status);
+	else if (f->since && !time_prefix(f->since))
+		snprintf(why, cap, "since wants an RFC 3339 time in UTC such as 2026-12-04T22:30,"
+			 " not '%s'", f->since);
+	else if (plan && f->chunk && carve_plan_find_chunk(plan, f->chunk) == CARVE_NONE)
+		snprintf(why, cap, "no chunk '%s' in %s", f->chunk, carve_plan_path(plan));
+	else if (plan && f->machine && carve_plan_find_machine(plan, f->machine) == CARVE_NONE)
+		snprintf(why, cap, "no machine '%s' in %s", f->machine, carve_plan_path(plan));
+	else
+		return true;
+	return false;
+}
+
+/* Which of f's fields a bare word names, or NULL. */
+static const char **field_of_word(carve_log_filter *f, const char *word, const carve_plan *plan)
+{
+	carve_phase phase;
+	carve_status status;
+
+	if (carve_plan_find_chunk(plan, word) != CARVE_NONE)
+		return &f->chunk;
+	if (carve_plan_find_machine(plan, word) != CARVE_NONE)
+		return &f->machine;
+	if (carve_phase_parse(&phase, word) == 0)
+		return &f->phase;
+	if (carve_status_parse(&status, word) == 0)
+		return &f->status;
+	if (time_prefix(word))
+		return &f->since;
+	return NULL;
+}
+
+static const char **field_named(carve_log_filter *f, const char *name)
+{
+	if (!strcmp(name, "chunk"))
+		return &f->chunk;
+	if (!strcmp(name, "machine"))
+		return &f->machine;
+	if (!strcmp(name, "phase"))
+		return &f->phase;
+	if (!strcmp(name, "status"))
+		return &f->status;
+	if (!strcmp(name, "since"))
+		return &f->since;
+	return NULL;
+}
+
+bool log_filter_parse(carve_log_filter *f, char *words, const carve_plan *plan, char *why,
+		      size_t cap)
+{
+	char *save = NULL;
+
+	for (char *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(w, '=');
+		const char **field;
+		if (eq) {
+			*eq = '\0';
+			if (!(field = field_named(f, w))) {
+				snprintf(why, cap, "no filter '%s' (chunk, machine, phase, status,"
+					 " since)", w);
+				return false;
+			}
+			*field = eq + 1;
+		} else if ((field = field_of_word(f, w, plan))) {
+			*field = w;
+		} else {
+			snprintf(why, cap, "'%s' is no chunk, machine, phase, status or time", w);
+			return false;
+		}
+	}
+	return log_filter_check(why, cap, f, plan);
+}
