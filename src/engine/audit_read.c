@@ -247,6 +247,18 @@ int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb,
 	return each_state(audit, st, cb, ctx);
 }
 
+int carve_audit_machine_states(carve_audit *audit, carve_state_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+
+	/* The state table alone (an index range of it): no evidence to fetch. */
+	if (sqlite3_prepare_v2(audit->db, "SELECT object_kind, object, chunk, phase, step,"
+			       " status, time, diagnosis, NULL, seq, 0, NULL FROM state"
+			       " WHERE object_kind = 'machine'", -1, &st, NULL) != SQLITE_OK)
+		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
+	return each_state(audit, st, cb, ctx);
+}
+
 int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx)
 {
 	sqlite3_stmt *st = NULL;

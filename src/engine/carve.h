@@ -444,6 +444,11 @@ int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb,
  * cheap, whatever the number of machines. */
 int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx);
 
+/* Every machine's current states, in no particular order and without what
+ * the events table holds (evidence, actor: NULL; run: 0): the cheap walk
+ * for a status per machine, however much evidence the log has. */
+int carve_audit_machine_states(carve_audit *audit, carve_state_cb cb, void *ctx);
+
 /* The first and last event of a chunk (RFC 3339 UTC), "" when it has none:
  * how long its cutover has been going. */
 int carve_audit_chunk_span(char first[32], char last[32], carve_audit *audit,

@@ -29,6 +29,10 @@
 /* How often other writers' commits are looked for: well inside the 1 s in
  * which viewers must show them.  The lead's own outcomes wake it at once. */
 #define LOOK_MS 250
+/* Outcomes logged within this long of the last read wait for the next:
+ * a burst costs one read, and each outcome is still on screen well inside
+ * 200 ms. */
+#define MERGE_MS 50
 
 static const view_ops *const views[VIEW__COUNT] = {
 	[VIEW_GRID] = &view_grid,         [VIEW_FLOOR] = &view_floor,
@@ -131,6 +135,14 @@ static void setup_colours(console *c)
 
 /* ---- the snapshot ---- */
 
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static int take_event(const carve_event_row *row, void *ctx)
 {
 	console *c = ctx;
@@ -184,8 +196,10 @@ double console_chunk_elapsed(console *c)
 	return c->chunk_first[0] ? seconds_since(c->chunk_first) : -1;
 }
 
-/* Reads what changed: the grid and the machines' states again, the log's
- * new events on top of what is kept, and what the view shows. */
+/* Reads what changed: the log's new events on top of what is kept, and
+ * what the view shows.  The grid and the machines' states are read again
+ * only for a view that draws them, so the log view, say, does not pay for
+ * them on every outcome. */
 void console_reload(console *c)
 {
 	carve_log_filter f = c->log_filter.filter;
@@ -196,17 +210,45 @@ void console_reload(console *c)
 		if (carve_audit_open(&c->audit, c->db_path, &o) < 0)
 			c->audit = NULL; /* not written yet: everything is pending */
 	}
-	carve_grid_done(&c->grid);
-	if (carve_audit_grid(&c->grid, c->audit, c->plan) < 0)
-		snprintf(c->message, sizeof(c->message), "%s", carve_error_last()->message);
+	c->grid_stale = c->machines_stale = true;
 	c->chunk_first_of = CARVE_NONE; /* it may have begun since */
-	states_machines(c->machine_status, c->plan, c->audit);
 	if (c->audit) {
 		f.after_seq = c->last_seq;
 		carve_audit_query(c->audit, &f, take_event, c);
 	}
+	/* What the view draws is read now; the rest when a view needs it. */
+	if (views[c->view]->needs & VIEW_NEEDS_GRID) {
+		console_grid(c);
+		console_chunk_elapsed(c);
+	}
+	if (views[c->view]->needs & VIEW_NEEDS_MACHINES)
+		console_machines(c);
 	if (views[c->view]->open)
 		views[c->view]->open(c);
+	c->stale = false;
+	c->reloaded_at = now_ms();
+	c->dirty = true;
+}
+
+const carve_grid *console_grid(console *c)
+{
+	if (c->grid_stale) {
+		carve_grid_done(&c->grid);
+		if (carve_audit_grid(&c->grid, c->audit, c->plan) < 0)
+			snprintf(c->message, sizeof(c->message), "%s",
+				 carve_error_last()->message);
+		c->grid_stale = false;
+	}
+	return &c->grid;
+}
+
+const carve_status *console_machines(console *c)
+{
+	if (c->machines_stale) {
+		states_machines(c->machine_status, c->plan, c->audit);
+		c->machines_stale = false;
+	}
+	return c->machine_status;
 }
 
 void console_reload_log(console *c)
@@ -284,12 +326,21 @@ void console_state_line(state_line *s, const carve_state_row *row)
 	snprintf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");
 }
 
+/* SIGINT (Ctrl-C) asks like Q; SIGTERM and SIGHUP (the terminal went
+ * away) end the console the orderly way, so the terminal is restored and
+ * a run is stopped cleanly. */
+static volatile sig_atomic_t signalled;
+
+static void on_signal(int sig)
+{
+	signalled = sig;
+}
+
 bool console_prompt(console *c, const char *question, char *out, size_t cap)
 {
 	size_t len = 0;
 	int key;
 
-	(void)c;
 	out[0] = '\0';
 	curs_set(1);
 	timeout(-1);
@@ -303,6 +354,17 @@ bool console_prompt(console *c, const char *question, char *out, size_t cap)
 		wnoutrefresh(stdscr);
 		doupdate();
 		key = getch();
+		if (key == ERR) {
+			/* A signal: Ctrl-C cancels the question, the others are
+			 * left for the loop to end the console.  No signal: the
+			 * terminal is gone, so is the console. */
+			if (signalled == SIGINT)
+				signalled = 0;
+			else if (!signalled)
+				c->quit = true;
+			len = 0;
+			break;
+		}
 		if (key == 27 || key == 7 /* ^G */) {
 			len = 0;
 			break;
@@ -326,16 +388,6 @@ bool console_prompt(console *c, const char *question, char *out, size_t cap)
 	return len > 0;
 }
 
-/* SIGINT (Ctrl-C) asks like Q; SIGTERM and SIGHUP (the terminal went
- * away) end the console the orderly way, so the terminal is restored and
- * a run is stopped cleanly. */
-static volatile sig_atomic_t signalled;
-
-static void on_signal(int sig)
-{
-	signalled = sig;
-}
-
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -352,27 +404,47 @@ static void handle_signal(console *c)
 {
 	int sig = signalled;
 
+	if (!sig)
+		return;
 	signalled = 0;
+	c->dirty = true;
 	if (sig == SIGINT)
 		action_quit(c);
 	else if (sig)
 		c->quit = true;
 }
 
-/* Waits for a key, the engine's wake-up or the next look at the log. */
+/* Waits for a key, the engine's wake-up or the next look at the log.
+ * Outcomes that come close together are read once per MERGE_MS: once the
+ * log is known to have changed, the engine's pipe is left alone until
+ * then, so a burst costs one read and one frame, not one per outcome.
+ * Keys go first: a read never starts while a key waits. */
 static void wait_input(console *c)
 {
 	struct pollfd fds[2] = { { 0, POLLIN, 0 }, { c->engine.pipe[0], POLLIN, 0 } };
+	long long due = c->reloaded_at + MERGE_MS - now_ms();
+	int wait = LOOK_MS;
 
-	if (poll(fds, 2, LOOK_MS) < 0 && errno != EINTR)
+	if (c->stale) {
+		fds[1].fd = -1;
+		wait = due > 0 ? (int)due : 0;
+	}
+	if (poll(fds, 2, wait) < 0 && errno != EINTR)
 		return;
+	if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		c->quit = true; /* the terminal is gone */
+		return;
+	}
 	if (fds[1].revents & POLLIN) {
-		char done[512];
 		runner_drain(&c->engine);
-		console_reload(c);
+		c->stale = true;
+	} else if (!c->stale && !(fds[0].revents & POLLIN) && changed(c)) {
+		c->stale = true;
+	}
+	if (c->stale && !(fds[0].revents & POLLIN) && now_ms() - c->reloaded_at >= MERGE_MS) {
+		char done[512];
 		if (runner_reap(&c->engine, done, sizeof(done)))
 			snprintf(c->message, sizeof(c->message), "%s", done);
-	} else if (!(fds[0].revents & POLLIN) && changed(c)) {
 		console_reload(c);
 	}
 }
@@ -451,12 +523,19 @@ int console_run(const carve_plan *plan, const char *db_path, bool read_only,
 		c.grid_chunk = carve_plan_find_chunk(plan, start_chunk);
 		action_start(&c, true, false);
 	}
-	while (!c.quit) {
-		console_draw(&c);
+	for (time_t drawn = 0; !c.quit;) {
+		/* A frame when something changed, and each second for the
+		 * clocks on the grid. */
+		if (c.dirty || time(NULL) != drawn) {
+			console_draw(&c);
+			c.dirty = false;
+			drawn = time(NULL);
+		}
 		wait_input(&c);
 		handle_signal(&c);
 		/* Every key that arrived, then one frame. */
 		for (int key; !c.quit && (key = getch()) != ERR;) {
+			c.dirty = true;
 			if (key == KEY_RESIZE) {
 				/* ncurses has the new size: the next frame uses it */
 				for (int v = 0; v < VIEW__COUNT; v++)

@@ -115,8 +115,9 @@ typedef struct console {
 	bool quit;
 	view_id view, back;
 
-	/* the snapshot */
+	/* the snapshot (the grid and machine_status through their getters) */
 	carve_grid grid;
+	bool grid_stale, machines_stale;
 	char chunk_first[32];         /* the selected chunk's first event ("" none) */
 	size_t chunk_first_of;        /* which chunk that is; CARVE_NONE: read again */
 	carve_status *machine_status; /* per plan machine: its worst */
@@ -124,6 +125,9 @@ typedef struct console {
 	size_t log_count, log_head;
 	int64_t last_seq;
 	log_filter_state log_filter;
+	bool stale;                   /* the log changed since it was read */
+	bool dirty;                   /* the screen needs a frame */
+	long long reloaded_at;        /* when it was read (monotonic ms) */
 
 	/* the detail view's machine: its steps and its audit trail */
 	state_line *steps;
@@ -195,8 +199,13 @@ void keys_hints(const console *c, char *out, size_t cap);
 
 /* ---- views: one file each, each an ops table ---- */
 
+/* What a view draws from the snapshot, read with the log when it is shown
+ * (so a key's frame never waits for the database). */
+enum { VIEW_NEEDS_GRID = 1, VIEW_NEEDS_MACHINES = 2 };
+
 struct view_ops {
 	const char *name; /* the title line's */
+	unsigned needs;   /* VIEW_NEEDS_* */
 	/* Reads what the view shows: when it is shown and whenever the log
 	 * changed while it is (NULL: it draws from the snapshot). */
 	void (*open)(console *c);
@@ -278,6 +287,11 @@ bool console_prompt(console *c, const char *question, char *out, size_t cap);
 void console_reload(console *c);
 /* Reads the log's tail again from the start, after its filter changed. */
 void console_reload_log(console *c);
+
+/* The chunk x phase counts, and each plan machine's most urgent status,
+ * as of the last look at the log (read now if it changed since). */
+const carve_grid *console_grid(console *c);
+const carve_status *console_machines(console *c);
 
 /* Seconds since the grid's selected chunk began (-1: not yet). */
 double console_chunk_elapsed(console *c);

@@ -56,8 +56,7 @@ static int take_machine(const carve_state_row *row, void *ctx)
 	machine_scan *s = ctx;
 	size_t i;
 
-	if (strcmp(row->object_kind, "machine") == 0 &&
-	    (i = carve_plan_find_machine(s->plan, row->object)) != CARVE_NONE &&
+	if ((i = carve_plan_find_machine(s->plan, row->object)) != CARVE_NONE &&
 	    glyph_urgency(row->status) < glyph_urgency(s->out[i]))
 		s->out[i] = row->status;
 	return 0;
@@ -74,7 +73,7 @@ int states_machines(carve_status *out, const carve_plan *plan, carve_audit *audi
 	for (size_t i = 0; i < n; i++)
 		out[i] = CARVE_STATUS__COUNT;
 	if (audit)
-		err = carve_audit_states(audit, NULL, take_machine, &s);
+		err = carve_audit_machine_states(audit, take_machine, &s);
 	for (size_t i = 0; i < n; i++)
 		if (out[i] == CARVE_STATUS__COUNT)
 			out[i] = CARVE_STATUS_PENDING;

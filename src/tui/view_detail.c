@@ -117,7 +117,7 @@ static void detail_draw(console *c, int top, int rows, int cols)
 	}
 	const carve_machine *mm = &m[c->machine];
 	attron(A_BOLD);
-	mvprintw(top, 1, "%s  %s  Windows %s  chunk %s  user %s", console_glyph(c->machine_status[c->machine]),
+	mvprintw(top, 1, "%s  %s  Windows %s  chunk %s  user %s", console_glyph(console_machines(c)[c->machine]),
 		 mm->name, carve_os_name(mm->os), ch[mm->chunk].name,
 		 mm->user != CARVE_NONE ? u[mm->user].name : "(none)");
 	attroff(A_BOLD);
@@ -193,6 +193,7 @@ static void detail_done(console *c)
 
 const view_ops view_detail = {
 	.name = "machine",
+	.needs = VIEW_NEEDS_MACHINES,
 	.open = detail_open,
 	.draw = detail_draw,
 	.key = detail_key,

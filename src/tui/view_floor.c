@@ -29,7 +29,7 @@ bool view_floor_matches(console *c, size_t i)
 	const carve_chunk *ch = carve_plan_chunks(c->plan, &n_chunks);
 
 	return !c->filter[0] || !strcasecmp(ch[m[i].chunk].name, c->filter) ||
-	       !strcmp(carve_status_name(c->machine_status[i]), c->filter) ||
+	       !strcmp(carve_status_name(console_machines(c)[i]), c->filter) ||
 	       strcasestr(m[i].name, c->filter);
 }
 
@@ -60,7 +60,7 @@ static void walk(console *c)
 	for (;;) {
 		size_t best = CARVE_NONE;
 		for (size_t i = 0; taken && i < n; i++)
-			if (!taken[i] && m[i].floor == c->floor && problem(c->machine_status[i]) &&
+			if (!taken[i] && m[i].floor == c->floor && problem(console_machines(c)[i]) &&
 			    view_floor_matches(c, i) &&
 			    (best == CARVE_NONE || distance(from, &m[i]) < distance(from, &m[best])))
 				best = i;
@@ -109,7 +109,7 @@ static void floor_draw(console *c, int top, int rows, int cols)
 	int area = rows - 2; /* a heading above, the machine's line below */
 
 	for (size_t i = 0; i < n; i++)
-		problems += m[i].floor == c->floor && problem(c->machine_status[i]);
+		problems += m[i].floor == c->floor && problem(console_machines(c)[i]);
 	attron(A_BOLD);
 	mvprintw(top, 1, "%s%s%s  (floor %zu of %zu, %zu problem machine%s)%s%s", fl->name,
 		 fl->title ? ": " : "", fl->title ? fl->title : "", c->floor + 1, n_floors,
@@ -133,11 +133,11 @@ static void floor_draw(console *c, int top, int rows, int cols)
 		int y = (int)m[i].y - dy, x = (int)m[i].x - dx;
 		if (m[i].floor != c->floor || y < 0 || y >= area || x < 0 || x >= cols)
 			continue;
-		int attr = console_status_attr(c, c->machine_status[i]) |
+		int attr = console_status_attr(c, console_machines(c)[i]) |
 			   (i == sel ? A_REVERSE | A_BOLD : 0) |
 			   (view_floor_matches(c, i) ? 0 : A_DIM);
 		attron(attr);
-		mvaddstr(top + 1 + y, x, view_floor_matches(c, i) ? console_glyph(c->machine_status[i])
+		mvaddstr(top + 1 + y, x, view_floor_matches(c, i) ? console_glyph(console_machines(c)[i])
 								  : " ");
 		attroff(attr);
 	}
@@ -157,8 +157,8 @@ static void floor_draw(console *c, int top, int rows, int cols)
 		const carve_user *u = carve_plan_users(c->plan, &n_users);
 		char line[256];
 		snprintf(line, sizeof(line), "%s %s  %s, chunk %s, Windows %s, at column %u row %u",
-			 console_glyph(c->machine_status[sel]), m[sel].name,
-			 carve_status_name(c->machine_status[sel]), ch[m[sel].chunk].name,
+			 console_glyph(console_machines(c)[sel]), m[sel].name,
+			 carve_status_name(console_machines(c)[sel]), ch[m[sel].chunk].name,
 			 carve_os_name(m[sel].os), m[sel].x + 1, m[sel].y + 1);
 		if (m[sel].user != CARVE_NONE)
 			snprintf(line + strlen(line), sizeof(line) - strlen(line), ", user %s",
@@ -233,7 +233,7 @@ void view_floor_next_problem(console *c)
 
 	for (size_t k = 1; k <= n; k++) {
 		size_t i = (start + k) % n;
-		if (problem(c->machine_status[i]) && view_floor_matches(c, i)) {
+		if (problem(console_machines(c)[i]) && view_floor_matches(c, i)) {
 			c->machine = i;
 			c->floor = m[i].floor;
 			return;
@@ -281,6 +281,7 @@ static void floor_done(console *c)
 
 const view_ops view_floor = {
 	.name = "floor map",
+	.needs = VIEW_NEEDS_MACHINES,
 	.draw = floor_draw,
 	.key = floor_key,
 	.resize = floor_resize,

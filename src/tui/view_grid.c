@@ -74,8 +74,8 @@ static void chunk_time(console *c, int y, int cols)
 	char line[256], spent[32], left[32];
 
 	for (int p = CARVE_PHASE_RESTART; p <= CARVE_PHASE_CLIENTS; p++) {
-		done += done_of(c->grid.counts[c->grid_chunk][p]);
-		total += total_of(c->grid.counts[c->grid_chunk][p]);
+		done += done_of(console_grid(c)->counts[c->grid_chunk][p]);
+		total += total_of(console_grid(c)->counts[c->grid_chunk][p]);
 	}
 	if (secs < 0) {
 		snprintf(line, sizeof(line), "not started");
@@ -95,7 +95,7 @@ static void describe(console *c, int y, int cols)
 {
 	size_t n;
 	const carve_chunk *ch = &carve_plan_chunks(c->plan, &n)[c->grid_chunk];
-	const unsigned *k = c->grid.counts[c->grid_chunk][c->grid_phase];
+	const unsigned *k = console_grid(c)->counts[c->grid_chunk][c->grid_phase];
 	char line[512];
 	int len = snprintf(line, sizeof(line), "%s %s (cutover %s):", ch->name,
 			   carve_phase_name((carve_phase)c->grid_phase), ch->cutover_text);
@@ -132,11 +132,11 @@ static void grid_draw(console *c, int top, int rows, int cols)
 	if (first)
 		mvprintw(top + 1, 1, "(%zu more above)", first);
 	int y = top + 2;
-	for (size_t ch = first; ch < n && ch < c->grid.chunk_count && ch < first + shown; ch++) {
+	for (size_t ch = first; ch < n && ch < console_grid(c)->chunk_count && ch < first + shown; ch++) {
 		mvaddnstr(y, 1, chunks[ch].name, NAME_W - 2);
 		mvaddnstr(y + 1, 1, chunks[ch].cutover_text, NAME_W - 2);
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
-			const unsigned *k = c->grid.counts[ch][p];
+			const unsigned *k = console_grid(c)->counts[ch][p];
 			carve_status s = urgent(k);
 			char text[32];
 			bool here = ch == c->grid_chunk && (size_t)p == c->grid_phase;
@@ -165,7 +165,7 @@ static void grid_click(console *c, int x, int y)
 	     phase = x < NAME_W ? -1 : (x - NAME_W) / (cw < 7 ? 7 : cw);
 
 	/* Rows: the title, the heading, a blank, then three per chunk. */
-	if (y >= 3 && chunk >= 0 && (size_t)chunk < c->grid.chunk_count)
+	if (y >= 3 && chunk >= 0 && (size_t)chunk < console_grid(c)->chunk_count)
 		c->grid_chunk = (size_t)chunk;
 	if (phase >= 0 && phase < CARVE_PHASE__COUNT)
 		c->grid_phase = (size_t)phase;
@@ -174,7 +174,7 @@ static void grid_click(console *c, int x, int y)
 static void grid_move(console *c, long dx, long dy)
 {
 	long chunk = (long)c->grid_chunk + dy, phase = (long)c->grid_phase + dx;
-	long last = c->grid.chunk_count ? (long)c->grid.chunk_count - 1 : 0;
+	long last = console_grid(c)->chunk_count ? (long)console_grid(c)->chunk_count - 1 : 0;
 
 	c->grid_chunk = (size_t)(chunk < 0 ? 0 : chunk > last ? last : chunk);
 	if (phase >= 0 && phase < CARVE_PHASE__COUNT)
@@ -213,6 +213,7 @@ static void grid_resize(console *c)
 
 const view_ops view_grid = {
 	.name = "chunks",
+	.needs = VIEW_NEEDS_GRID,
 	.draw = grid_draw,
 	.key = grid_key,
 	.resize = grid_resize,

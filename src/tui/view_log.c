@@ -9,6 +9,7 @@
 #include "console.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,10 +33,12 @@ static void log_draw(console *c, int top, int rows, int cols)
 	for (size_t i = first, y = (size_t)top + 1; i <= last; i++) {
 		const log_line *l = &c->log[(c->log_head + i) % LOG_KEEP];
 		char line[512];
-		/* The chunk only where there is room for it. */
-		snprintf(line, sizeof(line), " %-15s %-*.*s%s%-20s %s", l->object,
-			 cols >= 120 ? 15 : 0, cols >= 120 ? 15 : 0, l->chunk,
-			 cols >= 120 ? " " : "", l->where,
+		/* The event's number (as carve log and carve verify give it) and
+		 * its chunk only where there is room for them. */
+		char seq[48] = "";
+		if (cols >= 120)
+			snprintf(seq, sizeof(seq), " #%-7" PRId64 " %-15.15s", l->seq, l->chunk);
+		snprintf(line, sizeof(line), "%s %-15s %-20s %s", seq, l->object, l->where,
 			 l->text[0] ? l->text : carve_status_name(l->status));
 		mvprintw((int)y, 0, "%.8s ", l->time + 11);
 		attron(console_status_attr(c, l->status));

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include "carve.h"
 #include "screen.h"
+#include "sshd.h" /* t_sh */
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -429,4 +430,35 @@ Test(console, ctrl_c_quits_in_order)
 	free(wait_for("wave1"));
 	tmux("send-keys -t t C-c");
 	free(wait_for("carve exited with status 0"));
+}
+
+/* carve on this test's database, not the shells that started it: its
+ * command line begins with the binary. */
+#define CARVE_PROCESS "'^[^ ]*/carve .*--db %s'"
+
+static bool carve_alive(void)
+{
+	return t_sh("pgrep -f " CARVE_PROCESS " > /dev/null", db) == 0;
+}
+
+Test(console, a_signal_or_a_lost_terminal_ends_it_even_at_a_question)
+{
+	/* SIGTERM while it asks for a filter: it ends in order. */
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	tmux("send-keys -t t f /");
+	free(wait_for("filter (a chunk"));
+	cr_assert_eq(t_sh("pkill -TERM -f " CARVE_PROCESS, db), 0);
+	free(wait_for("carve exited with status 0"));
+
+	/* The terminal goes away while it asks: it ends, and spins nowhere. */
+	tmux("kill-session -t t");
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	tmux("send-keys -t t :");
+	free(wait_for(": "));
+	tmux("kill-session -t t");
+	for (int i = 0; i < 40 && carve_alive(); i++)
+		t_pause_ms(50);
+	cr_assert(!carve_alive(), "carve outlived its terminal");
 }
