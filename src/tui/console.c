@@ -180,20 +180,33 @@ static double seconds_since(const char *t)
 	return difftime(time(NULL), timegm(&tm));
 }
 
-double console_chunk_elapsed(console *c)
+double console_chunk_elapsed(console *c, size_t chunk, bool finished)
 {
 	size_t n;
 	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n);
-	char last[32];
+	chunk_span *sp = &c->spans[chunk];
+	char first[32], last[32];
 
-	if (c->chunk_first_of != c->grid_chunk) {
-		c->chunk_first[0] = '\0';
-		if (c->audit)
-			carve_audit_chunk_span(c->chunk_first, last, c->audit,
-					       chunks[c->grid_chunk].name);
-		c->chunk_first_of = c->grid_chunk;
+	if (!finished)
+		sp->ended[0] = '\0'; /* retried since: it ends again later */
+	/* When it began never changes once known; when it ended is taken the
+	 * first time it is seen finished.  At most one look per read of the
+	 * log, so drawing never waits for the database. */
+	if ((!sp->began[0] || (finished && !sp->ended[0])) && c->audit &&
+	    sp->looked != c->reloads) {
+		sp->looked = c->reloads;
+		if (carve_audit_chunk_span(first, last, c->audit, chunks[chunk].name) == 0 &&
+		    first[0]) {
+			snprintf(sp->began, sizeof(sp->began), "%s", first);
+			if (finished)
+				snprintf(sp->ended, sizeof(sp->ended), "%s", last);
+		}
 	}
-	return c->chunk_first[0] ? seconds_since(c->chunk_first) : -1;
+	if (!sp->began[0])
+		return -1;
+	if (finished && sp->ended[0])
+		return seconds_since(sp->began) - seconds_since(sp->ended);
+	return seconds_since(sp->began);
 }
 
 /* Reads what changed: the log's new events on top of what is kept, and
@@ -211,16 +224,14 @@ void console_reload(console *c)
 			c->audit = NULL; /* not written yet: everything is pending */
 	}
 	c->grid_stale = c->machines_stale = true;
-	c->chunk_first_of = CARVE_NONE; /* it may have begun since */
+	c->reloads++; /* the chunks' times may be looked up again */
 	if (c->audit) {
 		f.after_seq = c->last_seq;
 		carve_audit_query(c->audit, &f, take_event, c);
 	}
 	/* What the view draws is read now; the rest when a view needs it. */
-	if (views[c->view]->needs & VIEW_NEEDS_GRID) {
+	if (views[c->view]->needs & VIEW_NEEDS_GRID)
 		console_grid(c);
-		console_chunk_elapsed(c);
-	}
 	if (views[c->view]->needs & VIEW_NEEDS_MACHINES)
 		console_machines(c);
 	if (views[c->view]->open)
@@ -462,10 +473,13 @@ int console_init(console *c, const carve_plan *plan, const char *db_path, bool r
 		snprintf(c->who, sizeof(c->who), "%s", getenv("USER") ? getenv("USER") : "unknown");
 	carve_plan_machines(plan, &n);
 	c->machine_status = calloc(n ? n : 1, sizeof(*c->machine_status));
+	carve_plan_chunks(plan, &n);
+	c->spans = calloc(n ? n : 1, sizeof(*c->spans));
 	c->log = calloc(LOG_KEEP, sizeof(*c->log));
-	c->chunk_first_of = CARVE_NONE;
-	if (!c->machine_status || !c->log || runner_init(&c->engine, plan, db_path) < 0) {
+	if (!c->machine_status || !c->spans || !c->log ||
+	    runner_init(&c->engine, plan, db_path) < 0) {
 		free(c->machine_status);
+		free(c->spans);
 		free(c->log);
 		return -1;
 	}
@@ -493,6 +507,7 @@ void console_done(console *c)
 	carve_grid_done(&c->grid);
 	carve_audit_free(c->audit);
 	free(c->machine_status);
+	free(c->spans);
 	free(c->log);
 	for (int v = 0; v < VIEW__COUNT; v++)
 		if (views[v]->done)

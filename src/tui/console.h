@@ -105,6 +105,12 @@ typedef struct {
 
 typedef struct view_ops view_ops;
 
+/* When a chunk began and, once every step is done, ended ("" unknown). */
+typedef struct {
+	char began[32], ended[32];
+	unsigned long looked; /* the read of the log it was last looked up in */
+} chunk_span;
+
 typedef struct console {
 	const carve_plan *plan;
 	carve_audit *audit;
@@ -118,8 +124,8 @@ typedef struct console {
 	/* the snapshot (the grid and machine_status through their getters) */
 	carve_grid grid;
 	bool grid_stale, machines_stale;
-	char chunk_first[32];         /* the selected chunk's first event ("" none) */
-	size_t chunk_first_of;        /* which chunk that is; CARVE_NONE: read again */
+	chunk_span *spans;            /* per plan chunk */
+	unsigned long reloads;        /* reads of the log so far */
 	carve_status *machine_status; /* per plan machine: its worst */
 	log_line *log;                /* a ring of the last LOG_KEEP matching events */
 	size_t log_count, log_head;
@@ -293,8 +299,9 @@ void console_reload_log(console *c);
 const carve_grid *console_grid(console *c);
 const carve_status *console_machines(console *c);
 
-/* Seconds since the grid's selected chunk began (-1: not yet). */
-double console_chunk_elapsed(console *c);
+/* Seconds since chunk began (-1: not yet), or when finished (every step
+ * done) the seconds it took. */
+double console_chunk_elapsed(console *c, size_t chunk, bool finished);
 
 /* ---- drawing helpers (console.c) ---- */
 

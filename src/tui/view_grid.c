@@ -65,29 +65,48 @@ static void duration(char *out, size_t cap, double secs)
 		snprintf(out, cap, "%lds", s);
 }
 
-/* Under the grid: the chunk's time so far and an estimate of what is left
- * (at the rate so far, over the phases carve runs). */
-static void chunk_time(console *c, int y, int cols)
+/* A chunk's time: how long it has been going and, at the rate so far over
+ * the phases carve runs, about how long is left; or, once no step is left
+ * to run (each done, failed or blocked), how long it took.  Brief for the
+ * grid's rows, in full for the line under the grid. */
+static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool brief)
 {
-	unsigned done = 0, total = 0;
-	double secs = console_chunk_elapsed(c);
-	char line[256], spent[32], left[32];
+	unsigned done = 0, total = 0, open = 0;
+	char spent[32], left[32];
 
 	for (int p = CARVE_PHASE_RESTART; p <= CARVE_PHASE_CLIENTS; p++) {
-		done += done_of(console_grid(c)->counts[c->grid_chunk][p]);
-		total += total_of(console_grid(c)->counts[c->grid_chunk][p]);
+		const unsigned *k = console_grid(c)->counts[chunk][p];
+		done += done_of(k);
+		total += total_of(k);
+		open += k[CARVE_STATUS_PENDING] + k[CARVE_STATUS_RUNNING] +
+			k[CARVE_STATUS_INTERRUPTED];
 	}
+	bool ended = total && !open;
+	double secs = console_chunk_elapsed(c, chunk, ended);
 	if (secs < 0) {
-		snprintf(line, sizeof(line), "not started");
-	} else {
-		duration(spent, sizeof(spent), secs);
-		if (done && done < total)
-			duration(left, sizeof(left), secs * (total - done) / done);
-		snprintf(line, sizeof(line), "going for %s; %u of %u steps done%s%s%s", spent, done,
-			 total, done && done < total ? ", about " : "",
-			 done && done < total ? left : "", done && done < total ? " left" : "");
+		snprintf(out, cap, "not started");
+		return;
 	}
-	mvaddnstr(y, 1, line, cols - 2);
+	duration(spent, sizeof(spent), secs);
+	if (ended && brief)
+		snprintf(out, cap, done == total ? "done in %s" : "%s, %u not done", spent,
+			 total - done);
+	else if (ended && done == total)
+		snprintf(out, cap, "done: all %u steps in %s", total, spent);
+	else if (ended)
+		snprintf(out, cap, "ended after %s: %u of %u steps done, %u failed or blocked",
+			 spent, done, total, total - done);
+	if (ended)
+		return;
+	left[0] = '\0';
+	if (done)
+		duration(left, sizeof(left), secs * open / done);
+	if (brief)
+		snprintf(out, cap, "%s%s%s%s", spent, left[0] ? ", ~" : "", left,
+			 left[0] ? " left" : "");
+	else
+		snprintf(out, cap, "going for %s; %u of %u steps done%s%s%s", spent, done, total,
+			 left[0] ? ", about " : "", left, left[0] ? " left" : "");
 }
 
 /* "wave1 restart: 17 ok, 3 blocked" for the selected cell. */
@@ -133,8 +152,13 @@ static void grid_draw(console *c, int top, int rows, int cols)
 		mvprintw(top + 1, 1, "(%zu more above)", first);
 	int y = top + 2;
 	for (size_t ch = first; ch < n && ch < console_grid(c)->chunk_count && ch < first + shown; ch++) {
+		char spent[64];
+		chunk_time(c, ch, spent, sizeof(spent), true);
 		mvaddnstr(y, 1, chunks[ch].name, NAME_W - 2);
 		mvaddnstr(y + 1, 1, chunks[ch].cutover_text, NAME_W - 2);
+		attron(A_DIM);
+		mvaddnstr(y + 2, 1, spent, NAME_W - 2);
+		attroff(A_DIM);
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
 			const unsigned *k = console_grid(c)->counts[ch][p];
 			carve_status s = urgent(k);
@@ -154,7 +178,9 @@ static void grid_draw(console *c, int top, int rows, int cols)
 		}
 		y += 3;
 	}
-	chunk_time(c, top + rows - 2, cols);
+	char line[256];
+	chunk_time(c, c->grid_chunk, line, sizeof(line), false);
+	mvaddnstr(top + rows - 2, 1, line, cols - 2);
 	describe(c, top + rows - 1, cols);
 }
 

@@ -117,6 +117,7 @@ Test(console, grid_views_and_help_at_80x24)
 	cr_assert(strstr(s, "preflig") && strstr(s, "teardow") && strstr(s, "wave2"), "%s", s);
 	cr_assert(strstr(s, "\u2717 1/2"), "the failed pre-flight cell:\n%s", s);
 	cr_assert(strstr(s, "going for") && strstr(s, "steps done"), "the chunk's time:\n%s", s);
+	cr_assert(strstr(s, "not started"), "wave2 has no events:\n%s", s);
 	free(s);
 
 	/* Help, from the key table: every key and where it works, scrolled. */

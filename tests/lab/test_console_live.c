@@ -139,4 +139,10 @@ Test(live, two_viewers_keep_up_with_a_real_runner)
 		  status);
 	cr_assert_geq(samples, 5, "the run was too short to sample");
 	cr_assert_geq(events_now(), 40);
+
+	/* The grid: how long the chunk took, on its row and under the grid. */
+	t_tmux("send-keys -t v1 g");
+	char *s = t_screen_wait("v1", "done: all 24 steps in ");
+	cr_assert(strstr(s, "done in "), "%s", s);
+	free(s);
 }
