@@ -463,3 +463,39 @@ Test(console, a_signal_or_a_lost_terminal_ends_it_even_at_a_question)
 		t_pause_ms(50);
 	cr_assert(!carve_alive(), "carve outlived its terminal");
 }
+
+/* Each view at both sizes the issue names, by what it must show. */
+static void every_view(int cols, int rows)
+{
+	static const struct {
+		const char *keys, *shows, *also;
+	} views[] = {
+		{ "g", "wave1", "2026-12-05T22:00" },
+		{ "Enter", "most urgent first", "WS-02" },
+		{ "f", "problem machine", "WS-01" },
+		{ "Enter", "audit trail", "preflight/ping" },
+		{ "t", "triage: 1 failures", "preflight/admin" },
+		{ "L", "audit log:", "preflight/admin" },
+		{ "T", "teardown: the end of coexistence", "ex-mailboxes" },
+		{ "?", "keys", "next problem machine" },
+	};
+
+	start(cols, rows, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		tmux("send-keys -t t %s", views[i].keys);
+		char *s = wait_for(views[i].shows);
+		cr_assert(strstr(s, views[i].also), "%dx%d after %s:\n%s", cols, rows,
+			  views[i].keys, s);
+		free(s);
+	}
+	tmux("send-keys -t t Q");
+	free(wait_for("carve exited with status 0"));
+	tmux("kill-session -t t");
+}
+
+Test(console, every_view_at_80x24_and_160x50)
+{
+	every_view(80, 24);
+	every_view(160, 50);
+}
