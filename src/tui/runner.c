@@ -32,6 +32,25 @@ static void on_event(const carve_event *ev, void *ctx)
 	wake(ctx);
 }
 
+/* "wave1: the run ended: 57 ok, 3 failed (t: triage)" over every phase. */
+static void summarise(char *out, size_t cap, const char *chunk, const carve_run_summary *sum)
+{
+	unsigned by[CARVE_STATUS__COUNT] = { 0 };
+	int len = snprintf(out, cap, "%s: the run ended:", chunk);
+
+	for (int p = 0; p < CARVE_PHASE__COUNT; p++)
+		for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+			by[s] += sum->counts[p][s];
+	for (int s = 0; s < CARVE_STATUS__COUNT && len > 0 && (size_t)len < cap; s++)
+		if (by[s] && s != CARVE_STATUS_PENDING)
+			len += snprintf(out + len, cap - (size_t)len, " %u %s,", by[s],
+					carve_status_name((carve_status)s));
+	if (len > 0 && (size_t)len < cap && out[len - 1] == ',')
+		out[len - 1] = '\0';
+	if (by[CARVE_STATUS_FAILED] && len > 0 && (size_t)len < cap)
+		snprintf(out + strlen(out), cap - strlen(out), " (t: triage)");
+}
+
 static void *work(void *arg)
 {
 	runner *r = arg;
@@ -78,7 +97,7 @@ static void *work(void *arg)
 		snprintf(r->result, sizeof(r->result), "%s paused: start it again to resume",
 			 r->chunk);
 	else
-		snprintf(r->result, sizeof(r->result), "%s: the run ended", r->chunk);
+		summarise(r->result, sizeof(r->result), r->chunk, &summary);
 	r->finished = true;
 	pthread_mutex_unlock(&r->lock);
 	carve_audit_free(audit);
