@@ -5,7 +5,10 @@
  * at 500 sessions at once; a key that moves the grid's cursor is sent, and
  * the time until the terminal shows the line naming the new cell is taken
  * (the bytes carve writes are played on a VT100 model, vt.h).
- * Prints the median and 95th percentile against the 50 ms target.
+ * Prints the median and 95th percentile against the 50 ms target, and
+ * against the same measure of less, paging a file on a terminal of its own
+ * beside carve through the same seconds: the floor of key-to-screen on this
+ * machine under this load.
  *
  * Then the console shows the log (L) and the time from an outcome being
  * logged to its line (its "#seq") showing on the terminal is taken for every
@@ -36,20 +39,29 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t seen = PTHREAD_COND_INITIALIZER;
-static const char *awaited; /* the text the screen must show next */
-static bool found;
-static vt screen;           /* what the terminal shows */
 
-/* When each event's line ("#seq") first showed on the screen, and when the
- * reader saw it logged (ms; 0: not yet), by seq. */
+/* A program on a pseudo-terminal, and what its screen shows. */
+typedef struct {
+	int master;
+	pid_t pid;
+	vt screen;
+	pthread_t drainer;
+	bool seqs;           /* carve's log: note when each #seq shows */
+	const char *awaited; /* the text the screen must show next */
+	int awaited_row;     /* on that row, or -1 for any */
+	bool found;
+} term;
+
+/* When each event's line ("#seq") first showed on carve's screen, and
+ * when the reader saw it logged (ms; 0: not yet), by seq. */
 #define MAX_SEQ (1 << 20)
 static double *shown_at, *logged_at;
 
 /* Every whole "#seq" on the screen. */
-static void note_shown(double at)
+static void note_shown(const term *t, double at)
 {
 	for (int r = 0; r < VT_ROWS; r++)
-		for (const char *p = screen.cell[r]; (p = strchr(p, '#')); p++) {
+		for (const char *p = t->screen.cell[r]; (p = strchr(p, '#')); p++) {
 			char *end;
 			long seq = strtol(p + 1, &end, 10);
 			if (end > p + 1 && *end == ' ' && seq > 0 && seq < MAX_SEQ && !shown_at[seq])
@@ -57,31 +69,84 @@ static void note_shown(double at)
 		}
 }
 
-static bool on_screen(const char *text)
+static bool on_screen(const term *t)
 {
 	for (int r = 0; r < VT_ROWS; r++)
-		if (strstr(screen.cell[r], text))
+		if ((t->awaited_row < 0 || r == t->awaited_row) && strstr(t->screen.cell[r], t->awaited))
 			return true;
 	return false;
 }
 
 static void *drain(void *arg)
 {
-	int fd = *(int *)arg;
+	term *t = arg;
 	char buf[65536];
 	ssize_t got;
 
-	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+	while ((got = read(t->master, buf, sizeof(buf))) > 0) {
 		pthread_mutex_lock(&lock);
-		vt_write(&screen, buf, (size_t)got);
-		note_shown(now_ms());
-		if (awaited && !found && on_screen(awaited)) {
-			found = true;
-			pthread_cond_signal(&seen);
+		vt_write(&t->screen, buf, (size_t)got);
+		if (t->seqs)
+			note_shown(t, now_ms());
+		if (t->awaited && !t->found && on_screen(t)) {
+			t->found = true;
+			pthread_cond_broadcast(&seen);
 		}
 		pthread_mutex_unlock(&lock);
 	}
 	return NULL;
+}
+
+/* Runs argv on a new 160x50 pseudo-terminal with env (NAME=VALUE, NULL
+ * ended) and starts watching its screen. */
+static int term_start(term *t, char *const argv[], const char *const env[])
+{
+	struct winsize ws = { VT_ROWS, VT_COLS, 0, 0 };
+
+	vt_init(&t->screen);
+	t->pid = forkpty(&t->master, NULL, NULL, &ws);
+	if (t->pid < 0)
+		return -1;
+	if (t->pid == 0) {
+		for (size_t i = 0; env[i]; i++)
+			putenv((char *)env[i]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pthread_create(&t->drainer, NULL, drain, t) == 0 ? 0 : -1;
+}
+
+static void term_stop(term *t)
+{
+	kill(t->pid, SIGTERM);
+	waitpid(t->pid, NULL, 0);
+	close(t->master);
+	pthread_join(t->drainer, NULL);
+}
+
+/* Sends key and waits (up to 2 s) for text on row (-1: any): the ms it
+ * took, or -1 when it never showed. */
+static double key_to_screen(term *t, const char *key, const char *text, int row)
+{
+	struct timespec until;
+
+	pthread_mutex_lock(&lock);
+	t->awaited = text;
+	t->awaited_row = row;
+	t->found = false;
+	double t0 = now_ms();
+	if (write(t->master, key, strlen(key)) != (ssize_t)strlen(key)) {
+		pthread_mutex_unlock(&lock);
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	while (!t->found && pthread_cond_timedwait(&seen, &lock, &until) == 0)
+		;
+	double ms = t->found ? now_ms() - t0 : -1;
+	t->awaited = NULL;
+	pthread_mutex_unlock(&lock);
+	return ms;
 }
 
 static int cmp(const void *a, const void *b)
@@ -104,7 +169,7 @@ static int take_logged(const carve_event_row *row, void *ctx)
 }
 
 /* The log view: every outcome from logged to on the terminal. */
-static void outcomes(int master, const char *db)
+static void outcomes(term *carve, const char *db)
 {
 	carve_audit_options o = CARVE_AUDIT_OPTIONS_INIT;
 	carve_log_filter f = CARVE_LOG_FILTER_INIT;
@@ -112,7 +177,7 @@ static void outcomes(int master, const char *db)
 	size_t count = 0, missed = 0;
 
 	o.read_only = true;
-	if (write(master, "L", 1) != 1 || carve_audit_open(&audit, db, &o) < 0)
+	if (write(carve->master, "L", 1) != 1 || carve_audit_open(&audit, db, &o) < 0)
 		return;
 	usleep(300 * 1000);
 	carve_audit_query(audit, &f, take_logged, &f.after_seq); /* what was there */
@@ -149,9 +214,7 @@ int main(int argc, char **argv)
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 500;
 	int keys = argc > 2 ? atoi(argv[2]) : 200;
 	char dir[] = "/tmp/carve-bench-keys.XXXXXX", plan[256], db[256], fixture[256], kh[256];
-	pid_t lab, console;
-	int master;
-	struct winsize ws = { 50, 160, 0, 0 };
+	pid_t lab;
 
 	if (!mkdtemp(dir) || keys < 10)
 		return 1;
@@ -179,58 +242,66 @@ int main(int argc, char **argv)
 		usleep(50 * 1000);
 	usleep(500 * 1000);
 
-	/* The real console, as the lead, with the chunk started. */
-	console = forkpty(&master, NULL, NULL, &ws);
-	if (console == 0) {
-		setenv("TERM", "xterm-256color", 1);
-		setenv("LANG", "C.UTF-8", 1);
-		execl(CARVE_BIN, "carve", "--run", "wave1-finance", "--db", db, plan, (char *)NULL);
-		_exit(127);
-	}
+	/* The real console, as the lead, with the chunk started; beside it
+	 * the peer, less on a file of numbered lines, under the same load. */
+	char lines[300], *carve_argv[] = { CARVE_BIN, "--run", "wave1-finance", "--db", db, plan,
+					   NULL };
+	char *less_argv[] = { "less", lines, NULL };
+	static const char *const env[] = { "TERM=xterm-256color", "LANG=C.UTF-8", "LESS=",
+					   NULL };
+	term carve = { .seqs = true }, less = { 0 };
+	snprintf(lines, sizeof(lines), "%s/lines.txt", dir);
 	shown_at = calloc(MAX_SEQ, sizeof(*shown_at));
 	logged_at = calloc(MAX_SEQ, sizeof(*logged_at));
-	if (!shown_at || !logged_at)
+	if (!shown_at || !logged_at ||
+	    t_sh("seq -f 'line %%05g of a file less pages through' 1 1000 > %s", lines) != 0 ||
+	    term_start(&carve, (char *const *)carve_argv, (const char *const *)env) < 0)
 		return 1;
-	vt_init(&screen);
-	pthread_t drainer;
-	pthread_create(&drainer, NULL, drain, &master);
+	bool peer = term_start(&less, (char *const *)less_argv, (const char *const *)env) == 0;
 	sleep(3); /* the pre-flight is over: restarts and their polls in flight */
 
-	double *ms = calloc((size_t)keys, sizeof(double));
-	int timeouts = 0;
-	for (int k = 0; k < keys; k++) {
-		/* l and h move the cursor between two cells; the line under the
-		 * grid names the cell. */
-		const char *key = k % 2 ? "h" : "l";
-		pthread_mutex_lock(&lock);
-		awaited = k % 2 ? "finance inventory" : "finance preflight";
-		found = false;
-		double t0 = now_ms();
-		if (write(master, key, 1) != 1)
-			break;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 2;
-		while (!found && pthread_cond_timedwait(&seen, &lock, &until) == 0)
-			;
-		ms[k] = now_ms() - t0;
-		timeouts += !found;
-		awaited = NULL;
-		pthread_mutex_unlock(&lock);
+	/* Keys to each in turn: l and h move carve's cursor between two cells
+	 * (the line under the grid names the cell), j and k scroll less by a
+	 * line (its top line names it). */
+	double *ms = calloc((size_t)keys, sizeof(double)), *peer_ms = calloc((size_t)keys, sizeof(double));
+	int lost = 0, peer_lost = 0;
+	for (int k = 0; ms && peer_ms && k < keys; k++) {
+		ms[k] = key_to_screen(&carve, k % 2 ? "h" : "l",
+				      k % 2 ? "finance inventory" : "finance preflight", -1);
+		if (peer)
+			peer_ms[k] = key_to_screen(&less, k % 2 ? "k" : "j",
+						   k % 2 ? "line 00001" : "line 00002", 0);
+		/* One that never showed counts as the 2 s waited for it. */
+		if (ms[k] < 0) {
+			lost++;
+			ms[k] = 2000;
+		}
+		if (peer && peer_ms[k] < 0) {
+			peer_lost++;
+			peer_ms[k] = 2000;
+		}
 		usleep(20 * 1000);
 	}
 	qsort(ms, (size_t)keys, sizeof(double), cmp);
+	qsort(peer_ms, (size_t)keys, sizeof(double), cmp);
 	printf("bench_keys: %lu machines, %lu sessions at once, carve as the lead on a pty\n", n, n);
 	printf("  key to screen: median %.1f ms, p95 %.1f ms, max %.1f ms over %d keys"
 	       " (%.2fx the 50 ms target)%s\n", ms[keys / 2], ms[keys * 95 / 100], ms[keys - 1],
-	       keys, ms[keys * 95 / 100] / 50.0, timeouts ? "; some keys never showed" : "");
+	       keys, ms[keys * 95 / 100] / 50.0, lost ? "; some keys never showed" : "");
+	if (peer)
+		printf("  less, same load: median %.1f ms, p95 %.1f ms, max %.1f ms"
+		       " (carve's p95 %.2fx less's)%s\n", peer_ms[keys / 2], peer_ms[keys * 95 / 100],
+		       peer_ms[keys - 1], ms[keys * 95 / 100] / peer_ms[keys * 95 / 100],
+		       peer_lost ? "; some keys never showed" : "");
+	else
+		printf("  less: not run (is it installed?)\n");
 
-	outcomes(master, db);
+	outcomes(&carve, db);
 
-	kill(console, SIGTERM);
-	waitpid(console, NULL, 0);
-	close(master);
-	pthread_join(drainer, NULL);
+	term_stop(&carve);
+	if (peer)
+		term_stop(&less);
+	free(peer_ms);
 	kill(lab, SIGTERM);
 	waitpid(lab, NULL, 0);
 	t_sh("rm -rf %s", dir);
