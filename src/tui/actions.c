@@ -51,8 +51,8 @@ void action_start(console *c, bool all_phases, bool retry)
 
 void action_pause(console *c)
 {
-	if (!runner_busy(&c->engine)) {
-		snprintf(c->message, sizeof(c->message), "nothing is running");
+	if (!runner_busy(&c->engine) || c->engine.teardown) {
+		snprintf(c->message, sizeof(c->message), "no run is going");
 		return;
 	}
 	runner_pause(&c->engine);
@@ -295,16 +295,15 @@ void action_signoff(console *c)
 		snprintf(c->message, sizeof(c->message), "signed off by %s", c->who);
 }
 
-static int verify(console *c, carve_audit *audit, int64_t run, void *arg)
-{
-	(void)arg;
-	return carve_teardown_check(c->plan, audit, run);
-}
-
 void action_verify_teardown(console *c)
 {
-	if (with_log(c, "console: teardown", verify, NULL) == 0)
-		snprintf(c->message, sizeof(c->message), "teardown verified: see each item");
+	if (runner_start_teardown(&c->engine) < 0) {
+		snprintf(c->message, sizeof(c->message), "%s is going: p pauses it",
+			 c->engine.chunk);
+		return;
+	}
+	snprintf(c->message, sizeof(c->message), "verifying: the log, and DNS (each query has"
+		 " its deadline)");
 }
 
 void action_filter(console *c)

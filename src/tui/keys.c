@@ -97,10 +97,11 @@ bool keys_available(const console *c, const key_binding *b)
 	if (!(b->views & IN(c->view)) || (b->writes && c->read_only))
 		return false;
 	switch (b->cmd) {
-	case CMD_PAUSE: return busy;
+	case CMD_PAUSE: return busy && !c->engine.teardown; /* the checks end by themselves */
 	case CMD_START:
 	case CMD_START_ALL:
-	case CMD_RETRY: return !busy;
+	case CMD_RETRY:
+	case CMD_VERIFY: return !busy;
 	default: return true;
 	}
 }

@@ -51,13 +51,55 @@ static void summarise(char *out, size_t cap, const char *chunk, const carve_run_
 		snprintf(out + strlen(out), cap - strlen(out), " (t: triage)");
 }
 
+/* The run: carve_run over the chunk, its outcome for the status line. */
+static int do_run(runner *r, carve_audit *audit, int64_t run)
+{
+	carve_run_options o = CARVE_RUN_OPTIONS_INIT;
+	carve_run_summary summary;
+	const char *names[] = { r->name, NULL };
+	int err;
+
+	o.chunk = r->chunk;
+	o.phase = r->phase;
+	o.retry_failed = r->retry;
+	o.names = r->name[0] ? names : NULL;
+	o.audit = audit;
+	o.run = run;
+	o.cancel = r->cancel;
+	o.pause = r->pause;
+	o.on_event = on_event;
+	o.ctx = r;
+	err = carve_run(&summary, r->plan, &o);
+	pthread_mutex_lock(&r->lock);
+	if (err == CARVE_ECANCELED)
+		snprintf(r->result, sizeof(r->result), "%s stopped: start it again to continue"
+			 " (steps that were running are checked first)", r->chunk);
+	else if (err == 0 && carve_cancel_fired(r->pause))
+		snprintf(r->result, sizeof(r->result), "%s paused: start it again to resume",
+			 r->chunk);
+	else if (err == 0)
+		summarise(r->result, sizeof(r->result), r->chunk, &summary);
+	pthread_mutex_unlock(&r->lock);
+	return err == CARVE_ECANCELED ? 0 : err;
+}
+
+/* The teardown checks: the log, and DNS (each query has its deadline). */
+static int do_teardown(runner *r, carve_audit *audit, int64_t run)
+{
+	int err = carve_teardown_check(r->plan, audit, run);
+
+	if (err == 0) {
+		pthread_mutex_lock(&r->lock);
+		snprintf(r->result, sizeof(r->result), "teardown verified: see each item");
+		pthread_mutex_unlock(&r->lock);
+	}
+	return err;
+}
+
 static void *work(void *arg)
 {
 	runner *r = arg;
 	carve_audit *audit = NULL;
-	carve_run_options o = CARVE_RUN_OPTIONS_INIT;
-	carve_run_summary summary;
-	const char *names[] = { r->name, NULL };
 	int64_t run = 0;
 	char command[256];
 	int err;
@@ -67,37 +109,23 @@ static void *work(void *arg)
 	 * keys and outcomes reach the screen at once even with hundreds of
 	 * sessions in flight.  Failing to lower it costs only that. */
 	setpriority(PRIO_PROCESS, (id_t)gettid(), ENGINE_NICE);
-	snprintf(command, sizeof(command), "console: run --chunk %s%s%s%s%s%s", r->chunk,
-		 r->phase >= 0 ? " --phase " : "",
-		 r->phase >= 0 ? carve_phase_name((carve_phase)r->phase) : "",
-		 r->retry ? " --retry-failed" : "", r->name[0] ? " --machine " : "", r->name);
+	if (r->teardown)
+		snprintf(command, sizeof(command), "console: teardown");
+	else
+		snprintf(command, sizeof(command), "console: run --chunk %s%s%s%s%s%s", r->chunk,
+			 r->phase >= 0 ? " --phase " : "",
+			 r->phase >= 0 ? carve_phase_name((carve_phase)r->phase) : "",
+			 r->retry ? " --retry-failed" : "", r->name[0] ? " --machine " : "",
+			 r->name);
 	if ((err = carve_audit_open(&audit, r->db_path, NULL)) == 0 &&
 	    (err = carve_audit_run_begin(&run, audit, r->plan, command)) == 0) {
-		o.chunk = r->chunk;
-		o.phase = r->phase;
-		o.retry_failed = r->retry;
-		o.names = r->name[0] ? names : NULL;
-		o.audit = audit;
-		o.run = run;
-		o.cancel = r->cancel;
-		o.pause = r->pause;
-		o.on_event = on_event;
-		o.ctx = r;
-		err = carve_run(&summary, r->plan, &o);
+		err = r->teardown ? do_teardown(r, audit, run) : do_run(r, audit, run);
 		carve_audit_run_end(audit, run);
 	}
 	pthread_mutex_lock(&r->lock);
-	if (err < 0 && err != CARVE_ECANCELED)
+	if (err < 0)
 		snprintf(r->result, sizeof(r->result), "%s: %s", r->chunk,
 			 carve_error_last()->message);
-	else if (err == CARVE_ECANCELED)
-		snprintf(r->result, sizeof(r->result), "%s stopped: start it again to continue"
-			 " (steps that were running are checked first)", r->chunk);
-	else if (carve_cancel_fired(r->pause))
-		snprintf(r->result, sizeof(r->result), "%s paused: start it again to resume",
-			 r->chunk);
-	else
-		summarise(r->result, sizeof(r->result), r->chunk, &summary);
 	r->finished = true;
 	pthread_mutex_unlock(&r->lock);
 	carve_audit_free(audit);
@@ -126,14 +154,9 @@ bool runner_busy(const runner *r)
 	return r->started && !r->joined;
 }
 
-int runner_start(runner *r, const char *chunk, int phase, bool retry, const char *name)
+/* Starts work on its thread, with the job set up in r. */
+static int start(runner *r)
 {
-	if (runner_busy(r))
-		return -1;
-	snprintf(r->chunk, sizeof(r->chunk), "%s", chunk);
-	snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
-	r->phase = phase;
-	r->retry = retry;
 	r->finished = false;
 	r->result[0] = '\0';
 	if (carve_cancel_new(&r->cancel) < 0 || carve_cancel_new(&r->pause) < 0)
@@ -143,6 +166,28 @@ int runner_start(runner *r, const char *chunk, int phase, bool retry, const char
 	r->started = true;
 	r->joined = false;
 	return 0;
+}
+
+int runner_start(runner *r, const char *chunk, int phase, bool retry, const char *name)
+{
+	if (runner_busy(r))
+		return -1;
+	snprintf(r->chunk, sizeof(r->chunk), "%s", chunk);
+	snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
+	r->phase = phase;
+	r->retry = retry;
+	r->teardown = false;
+	return start(r);
+}
+
+int runner_start_teardown(runner *r)
+{
+	if (runner_busy(r))
+		return -1;
+	snprintf(r->chunk, sizeof(r->chunk), "the teardown checks");
+	r->name[0] = '\0';
+	r->teardown = true;
+	return start(r);
 }
 
 void runner_pause(runner *r)

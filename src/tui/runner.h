@@ -1,6 +1,7 @@
 /*
- * runner.h - the console's engine thread (runner.c): one carve_run at a
- * time, woken outcomes through a pipe the UI thread polls.
+ * runner.h - the console's engine thread (runner.c): one carve_run, or the
+ * teardown checks, at a time, so the UI thread never waits on the network;
+ * outcomes wake it through a pipe it polls.
  */
 #ifndef CARVE_RUNNER_H
 #define CARVE_RUNNER_H
@@ -17,7 +18,8 @@ typedef struct {
 	pthread_mutex_t lock; /* finished and result */
 	bool started, joined, finished;
 	carve_cancel *cancel, *pause;
-	char chunk[64];
+	bool teardown;        /* the teardown checks, not a run */
+	char chunk[64];       /* what runs, for messages */
 	int phase;            /* a carve_phase, or -1 for all */
 	bool retry;
 	char name[64];        /* only this machine or user, or "" */
@@ -32,6 +34,8 @@ bool runner_busy(const runner *r);
 /* Starts chunk's phase (-1: all), for one machine or user when name is not
  * NULL; -1 when a run is going or it could not. */
 int runner_start(runner *r, const char *chunk, int phase, bool retry, const char *name);
+/* Starts the teardown checks (the log, DNS); -1 when a run is going. */
+int runner_start_teardown(runner *r);
 /* Nothing new starts; what runs finishes. */
 void runner_pause(runner *r);
 /* Stops at once. */

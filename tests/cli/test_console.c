@@ -11,7 +11,10 @@
 #include "sshd.h" /* t_sh */
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,4 +501,51 @@ Test(console, every_view_at_80x24_and_160x50)
 {
 	every_view(80, 24);
 	every_view(160, 50);
+}
+
+Test(console, teardown_checks_leave_the_console_free_while_dns_is_silent)
+{
+	/* A resolver that takes the queries and never answers. */
+	int silent = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in at = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(at);
+	cr_assert(silent >= 0 && bind(silent, (struct sockaddr *)&at, sizeof(at)) == 0 &&
+		  getsockname(silent, (struct sockaddr *)&at, &len) == 0);
+	char *site = t_read_file(CARVE_TEST_DATA "/cli/site.yaml", NULL), *text;
+	cr_assert(asprintf(&text, "%stransport:\n  timeouts: { connect: 2s }\nmail:\n"
+			   "  source_namespace: mail.fabrikam.com\n  target_cas: outlook.contoso.com\n"
+			   "  smtp_domain: fabrikam.com\n  target_mx: mx.contoso.com\n"
+			   "  resolver: 127.0.0.1\n  resolver_port: %d\n", site,
+			   ntohs(at.sin_port)) > 0);
+	free(plan);
+	plan = t_path(tmp, "silent-dns.yaml");
+	t_write_file(plan, text);
+	free(text);
+	free(site);
+
+	start(100, 30, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	tmux("send-keys -t t T v");
+	free(wait_for("verifying: the log, and DNS"));
+	/* While the queries wait for their deadline, the console answers. */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tmux("send-keys -t t g");
+	free(wait_for("going for"));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 2, "the grid took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+	char *s = screen(false);
+	cr_assert(!strstr(s, "teardown verified"), "the checks ended before the deadline:\n%s", s);
+	free(s);
+	/* Then the checks end on their own, and the items say why. */
+	tmux("send-keys -t t T");
+	for (int i = 0; i < 40 && !strstr((s = screen(false)) ? s : "", "teardown verified"); i++) {
+		free(s);
+		t_pause_ms(250);
+	}
+	free(s);
+	s = wait_for("could not ask DNS");
+	cr_assert(strstr(s, "teardown verified: see each item"), "%s", s);
+	free(s);
+	close(silent);
 }
