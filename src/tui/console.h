@@ -105,7 +105,7 @@ typedef struct {
 
 typedef struct view_ops view_ops;
 
-/* When a chunk began and, once every step is done, ended ("" unknown). */
+/* When a chunk began and, once no step is left to run, ended ("" unknown). */
 typedef struct {
 	char began[32], ended[32];
 	unsigned long looked; /* the read of the log it was last looked up in */
