@@ -95,7 +95,7 @@ void action_skip(console *c)
 			 " clients can be skipped");
 		return;
 	}
-	if (!console_prompt(c, "skip: why?", reason, sizeof(reason))) {
+	if (console_prompt(c, "skip: why?", reason, sizeof(reason)) <= 0) {
 		snprintf(c->message, sizeof(c->message), "not skipped (a reason is required)");
 		return;
 	}
@@ -171,7 +171,7 @@ void action_note(console *c)
 	for (size_t k = 0; k < sizeof(note_kinds) / sizeof(note_kinds[0]); k++)
 		len += snprintf(question + len, sizeof(question) - (size_t)len, " %zu %s", k + 1,
 				note_kinds[k]);
-	if (!console_prompt(c, question, choice, sizeof(choice)))
+	if (console_prompt(c, question, choice, sizeof(choice)) <= 0)
 		return;
 	size_t k = (size_t)atoi(choice);
 	if (k < 1 || k > sizeof(note_kinds) / sizeof(note_kinds[0])) {
@@ -179,7 +179,10 @@ void action_note(console *c)
 			 sizeof(note_kinds) / sizeof(note_kinds[0]));
 		return;
 	}
-	console_prompt(c, "details (Enter for none):", text, sizeof(text));
+	if (console_prompt(c, "details (Enter for none):", text, sizeof(text)) < 0) {
+		snprintf(c->message, sizeof(c->message), "no note");
+		return;
+	}
 	floor_note nt = { note_kinds[k - 1], text };
 	if (with_log(c, "console: note", note, &nt) == 0)
 		snprintf(c->message, sizeof(c->message), "noted by %s: %s", c->who, nt.kind);
@@ -190,8 +193,8 @@ void action_quit(console *c)
 	char answer[8];
 
 	if (runner_busy(&c->engine) &&
-	    (!console_prompt(c, "steps are running: stop them and quit? (y/N)", answer,
-			     sizeof(answer)) || (answer[0] != 'y' && answer[0] != 'Y')))
+	    (console_prompt(c, "steps are running: stop them and quit? (y/N)", answer,
+			    sizeof(answer)) <= 0 || (answer[0] != 'y' && answer[0] != 'Y')))
 		return;
 	c->quit = true;
 }
@@ -252,7 +255,7 @@ void action_skip_step(console *c)
 
 	if (!(k.step = selected_step(c, &k.phase)))
 		return;
-	if (!console_prompt(c, "skip: why?", reason, sizeof(reason))) {
+	if (console_prompt(c, "skip: why?", reason, sizeof(reason)) <= 0) {
 		snprintf(c->message, sizeof(c->message), "not skipped (a reason is required)");
 		return;
 	}
@@ -288,7 +291,13 @@ void action_signoff(console *c)
 			 " step to sign off");
 		return;
 	}
-	if (console_prompt(c, "sign off: a note (Enter for none):", note_text, sizeof(note_text)))
+	int answered = console_prompt(c, "sign off: a note (Enter for none):", note_text,
+				      sizeof(note_text));
+	if (answered < 0) {
+		snprintf(c->message, sizeof(c->message), "not signed off");
+		return;
+	}
+	if (answered > 0)
 		s.note = note_text;
 	snprintf(command, sizeof(command), "console: signoff %s", s.item ? s.item : s.user);
 	if (with_log(c, command, sign, &s) == 0)
@@ -310,14 +319,12 @@ void action_filter(console *c)
 {
 	char text[64];
 
-	if (!console_prompt(c, "filter (a chunk, a status such as failed, part of a name;"
-			    " Enter clears):", text, sizeof(text))) {
-		c->filter[0] = '\0';
-		snprintf(c->message, sizeof(c->message), "no filter");
-		return;
-	}
+	if (console_prompt(c, "filter (a chunk, a status such as failed, part of a name;"
+			   " Enter clears):", text, sizeof(text)) < 0)
+		return; /* the filter in use stays */
 	snprintf(c->filter, sizeof(c->filter), "%s", text);
-	snprintf(c->message, sizeof(c->message), "filter: %s", c->filter);
+	snprintf(c->message, sizeof(c->message), "%s%s", text[0] ? "filter: " : "no filter",
+		 text);
 }
 
 void action_log_filter(console *c)
@@ -326,8 +333,11 @@ void action_log_filter(console *c)
 	carve_log_filter f = CARVE_LOG_FILTER_INIT;
 	char text[sizeof(lf->text)], words[sizeof(lf->words)], why[512];
 
-	if (console_prompt(c, "filter (chunk= machine= phase= status= since=, or just the"
-			   " names; Enter clears):", text, sizeof(text))) {
+	int answered = console_prompt(c, "filter (chunk= machine= phase= status= since=, or"
+				      " just the names; Enter clears):", text, sizeof(text));
+	if (answered < 0)
+		return; /* the filter in use stays */
+	if (answered > 0) {
 		memcpy(words, text, sizeof(words));
 		if (!log_filter_parse(&f, words, c->plan, why, sizeof(why))) {
 			snprintf(c->message, sizeof(c->message), "%s", why);
@@ -347,7 +357,7 @@ void action_log_filter(console *c)
 void action_command(console *c)
 {
 	char line[128], word[32] = "", arg[96] = "";
-	if (!console_prompt(c, ":", line, sizeof(line)))
+	if (console_prompt(c, ":", line, sizeof(line)) <= 0)
 		return;
 	sscanf(line, " %31s %95[^\n]", word, arg);
 	if (!strcmp(word, "q") || !strcmp(word, "quit")) {

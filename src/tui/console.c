@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,12 @@ double console_chunk_elapsed(console *c, size_t chunk, bool finished)
 void console_reload(console *c)
 {
 	carve_log_filter f = c->log_filter.filter;
+	char done[512];
+
+	/* A run that ended is collected with the read that shows its end,
+	 * whichever read that is. */
+	if (runner_reap(&c->engine, done, sizeof(done)))
+		snprintf(c->message, sizeof(c->message), "%s", done);
 
 	if (!c->audit) {
 		carve_audit_options o = CARVE_AUDIT_OPTIONS_INIT;
@@ -245,9 +252,13 @@ const carve_grid *console_grid(console *c)
 {
 	if (c->grid_stale) {
 		carve_grid_done(&c->grid);
-		if (carve_audit_grid(&c->grid, c->audit, c->plan) < 0)
+		if (carve_audit_grid(&c->grid, c->audit, c->plan) < 0) {
+			/* The message says why; the grid shows the plan, all
+			 * pending, until the log reads again. */
 			snprintf(c->message, sizeof(c->message), "%s",
 				 carve_error_last()->message);
+			carve_audit_grid(&c->grid, NULL, c->plan);
+		}
 		c->grid_stale = false;
 	}
 	return &c->grid;
@@ -323,6 +334,19 @@ void console_draw(console *c)
 	doupdate();
 }
 
+void console_heading(int y, int cols, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	attron(A_BOLD);
+	mvaddnstr(y, 1, line, cols - 2);
+	attroff(A_BOLD);
+}
+
 void console_state_line(state_line *s, const carve_state_row *row)
 {
 	snprintf(s->object, sizeof(s->object), "%s", row->object);
@@ -347,21 +371,39 @@ static void on_signal(int sig)
 	signalled = sig;
 }
 
-bool console_prompt(console *c, const char *question, char *out, size_t cap)
+/* The question and the answer so far at the bottom: on the status line
+ * when both fit, else the question wrapped on the lines above it. */
+static void draw_question(const char *question, const char *answer)
+{
+	int width = COLS - 2 > 1 ? COLS - 2 : 1;
+	int qlen = (int)strlen(question), alen = (int)strlen(answer);
+
+	attron(A_REVERSE);
+	mvhline(LINES - 1, 0, ' ', COLS);
+	if (qlen + 1 + alen <= width) {
+		mvprintw(LINES - 1, 1, "%s %s", question, answer);
+	} else {
+		int lines = (qlen + width - 1) / width;
+		for (int k = 0; k < lines && k < LINES - 1; k++) {
+			mvhline(LINES - 1 - lines + k, 0, ' ', COLS);
+			mvaddnstr(LINES - 1 - lines + k, 1, question + k * width, width);
+		}
+		/* The end of the answer, where the typing is. */
+		mvaddstr(LINES - 1, 1, alen > width ? answer + alen - width : answer);
+	}
+	attroff(A_REVERSE);
+}
+
+int console_prompt(console *c, const char *question, char *out, size_t cap)
 {
 	size_t len = 0;
-	int key;
+	int key, answered = -1;
 
 	out[0] = '\0';
 	curs_set(1);
 	timeout(-1);
 	for (;;) {
-		move(LINES - 1, 0);
-		clrtoeol();
-		attron(A_REVERSE);
-		mvhline(LINES - 1, 0, ' ', COLS);
-		mvprintw(LINES - 1, 1, "%s %s", question, out);
-		attroff(A_REVERSE);
+		draw_question(question, out);
 		wnoutrefresh(stdscr);
 		doupdate();
 		key = getch();
@@ -373,15 +415,14 @@ bool console_prompt(console *c, const char *question, char *out, size_t cap)
 				signalled = 0;
 			else if (!signalled)
 				c->quit = true;
-			len = 0;
 			break;
 		}
-		if (key == 27 || key == 7 /* ^G */) {
-			len = 0;
+		if (key == 27 || key == 7 /* ^G */)
+			break;
+		if (key == '\r' || key == '\n' || key == KEY_ENTER) {
+			answered = len > 0;
 			break;
 		}
-		if (key == '\r' || key == '\n' || key == KEY_ENTER)
-			break;
 		if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len) {
 			/* Back over one UTF-8 character. */
 			do
@@ -393,10 +434,12 @@ bool console_prompt(console *c, const char *question, char *out, size_t cap)
 			out[len] = '\0';
 		}
 	}
-	out[len] = '\0';
+	if (answered < 0)
+		out[0] = '\0';
 	curs_set(0);
 	timeout(0);
-	return len > 0;
+	c->dirty = true; /* the lines the question took */
+	return answered;
 }
 
 static void catch_signals(void)
@@ -452,12 +495,8 @@ static void wait_input(console *c)
 	} else if (!c->stale && !(fds[0].revents & POLLIN) && changed(c)) {
 		c->stale = true;
 	}
-	if (c->stale && !(fds[0].revents & POLLIN) && now_ms() - c->reloaded_at >= MERGE_MS) {
-		char done[512];
-		if (runner_reap(&c->engine, done, sizeof(done)))
-			snprintf(c->message, sizeof(c->message), "%s", done);
+	if (c->stale && !(fds[0].revents & POLLIN) && now_ms() - c->reloaded_at >= MERGE_MS)
 		console_reload(c);
-	}
 }
 
 int console_init(console *c, const carve_plan *plan, const char *db_path, bool read_only)

@@ -138,8 +138,8 @@ typedef struct console {
 	/* the detail view's machine: its steps and its audit trail */
 	state_line *steps;
 	size_t step_count, step_cap;
-	log_line *trail;
-	size_t trail_count;
+	log_line *trail;              /* a ring of its last LOG_KEEP events */
+	size_t trail_count, trail_head;
 
 	/* the list view: the selected grid cell's objects */
 	state_line *cell;
@@ -287,8 +287,10 @@ void console_done(console *c);
  * object kind says so). */
 void console_state_line(state_line *s, const carve_state_row *row);
 
-/* Asks for a line on the status line; false when cancelled (Esc) or empty. */
-bool console_prompt(console *c, const char *question, char *out, size_t cap);
+/* Asks for a line at the bottom of the screen: 1 with the answer in out,
+ * 0 for an empty one (Enter alone), -1 when cancelled (Esc, ^G, Ctrl-C,
+ * or the terminal went away). */
+int console_prompt(console *c, const char *question, char *out, size_t cap);
 /* Reads the log again now. */
 void console_reload(console *c);
 /* Reads the log's tail again from the start, after its filter changed. */
@@ -305,6 +307,8 @@ double console_chunk_elapsed(console *c, size_t chunk, bool finished);
 
 /* ---- drawing helpers (console.c) ---- */
 
+/* A view's first line, in bold, cut at the screen's edge. */
+void console_heading(int y, int cols, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The colour pair attribute for a status (0 without colour). */
 int console_status_attr(const console *c, carve_status s);
 /* The status glyph for the screen (ASCII when the locale is not UTF-8). */

@@ -151,11 +151,10 @@ static void run_everywhere(console *c, key_command cmd)
 	case CMD_COMMAND: action_command(c); break;
 	case CMD_PAUSE: action_pause(c); break;
 	case CMD_BACK:
-		if (c->view == VIEW_GRID) {
+		if (c->view == VIEW_GRID)
 			action_quit(c);
-			break;
-		}
-		c->view = c->back != c->view ? c->back : VIEW_GRID;
+		else /* read again: the machine or cell may have changed meanwhile */
+			console_show(c, c->back != c->view ? c->back : VIEW_GRID);
 		c->back = VIEW_GRID;
 		break;
 	case CMD_QUIT: action_quit(c); break;

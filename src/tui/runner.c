@@ -159,10 +159,13 @@ static int start(runner *r)
 {
 	r->finished = false;
 	r->result[0] = '\0';
-	if (carve_cancel_new(&r->cancel) < 0 || carve_cancel_new(&r->pause) < 0)
+	if (carve_cancel_new(&r->cancel) < 0 || carve_cancel_new(&r->pause) < 0 ||
+	    pthread_create(&r->thread, NULL, work, r) != 0) {
+		carve_cancel_free(r->cancel);
+		carve_cancel_free(r->pause);
+		r->cancel = r->pause = NULL;
 		return -1;
-	if (pthread_create(&r->thread, NULL, work, r) != 0)
-		return -1;
+	}
 	r->started = true;
 	r->joined = false;
 	return 0;
@@ -231,13 +234,9 @@ void runner_drain(runner *r)
 
 void runner_done(runner *r)
 {
-	char ignored[8];
-
 	runner_stop(r);
 	if (runner_busy(r)) {
 		pthread_join(r->thread, NULL);
-		r->finished = true;
-		runner_reap(r, ignored, sizeof(ignored));
 		r->joined = true;
 	}
 	carve_cancel_free(r->cancel);

@@ -45,9 +45,12 @@ static int take_trail(const carve_event_row *row, void *ctx)
 {
 	console *c = ctx;
 
-	if (c->trail_count == LOG_KEEP)
-		return 0; /* one machine's trail is short; this is only a bound */
-	log_line *l = &c->trail[c->trail_count++];
+	/* A ring: past LOG_KEEP events the oldest go, the newest stay. */
+	log_line *l = &c->trail[(c->trail_head + c->trail_count) % LOG_KEEP];
+	if (c->trail_count < LOG_KEEP)
+		c->trail_count++;
+	else
+		c->trail_head = (c->trail_head + 1) % LOG_KEEP;
 	memset(l, 0, sizeof(*l));
 	l->seq = row->seq;
 	snprintf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
@@ -83,8 +86,13 @@ static void detail_open(console *c)
 	const carve_user *u = carve_plan_users(c->plan, &n_users);
 	carve_log_filter f = CARVE_LOG_FILTER_INIT;
 
+	/* The selected step, to find again in what is read. */
+	char was[sizeof(c->steps->object) + sizeof(c->steps->phase) + sizeof(c->steps->step)] = "";
+	if (c->step < c->step_count)
+		snprintf(was, sizeof(was), "%s/%s/%s", c->steps[c->step].object,
+			 c->steps[c->step].phase, c->steps[c->step].step);
 	c->step_count = 0;
-	c->trail_count = 0;
+	c->trail_count = c->trail_head = 0;
 	if (c->machine >= n || !c->audit ||
 	    (!c->trail && !(c->trail = calloc(LOG_KEEP, sizeof(*c->trail)))))
 		return;
@@ -98,6 +106,13 @@ static void detail_open(console *c)
 	carve_audit_states(c->audit, chunks[m[c->machine].chunk].name, take_step, &d);
 	if (c->step_count) /* steps is NULL until a machine had one */
 		qsort(c->steps, c->step_count, sizeof(*c->steps), by_phase);
+	for (size_t i = 0; was[0] && i < c->step_count; i++) {
+		char is[sizeof(was)];
+		snprintf(is, sizeof(is), "%s/%s/%s", c->steps[i].object, c->steps[i].phase,
+			 c->steps[i].step);
+		if (!strcmp(is, was))
+			c->step = i;
+	}
 	f.machine = m[c->machine].name;
 	carve_audit_query(c->audit, &f, take_trail, c);
 	if (c->step >= c->step_count)
@@ -116,11 +131,9 @@ static void detail_draw(console *c, int top, int rows, int cols)
 		return;
 	}
 	const carve_machine *mm = &m[c->machine];
-	attron(A_BOLD);
-	mvprintw(top, 1, "%s  %s  Windows %s  chunk %s  user %s", console_glyph(console_machines(c)[c->machine]),
+	console_heading(top, cols, "%s  %s  Windows %s  chunk %s  user %s", console_glyph(console_machines(c)[c->machine]),
 		 mm->name, carve_os_name(mm->os), ch[mm->chunk].name,
 		 mm->user != CARVE_NONE ? u[mm->user].name : "(none)");
-	attroff(A_BOLD);
 
 	int y = top + 2, steps_end = top + rows / 2;
 	size_t first = console_scroll(&c->step_top, c->step, (size_t)(steps_end - y));
@@ -153,7 +166,7 @@ static void detail_draw(console *c, int top, int rows, int cols)
 	size_t show = (size_t)(top + rows - t);
 	size_t oldest = c->trail_count > show ? c->trail_count - show : 0;
 	for (size_t i = oldest; i < c->trail_count && t < top + rows; i++, t++) {
-		const log_line *l = &c->trail[i];
+		const log_line *l = &c->trail[(c->trail_head + i) % LOG_KEEP];
 		mvprintw(t, 1, "%.8s ", l->time + 11);
 		attron(console_status_attr(c, l->status));
 		addstr(console_glyph(l->status));
@@ -188,7 +201,7 @@ static void detail_done(console *c)
 	free(c->trail);
 	c->steps = NULL;
 	c->trail = NULL;
-	c->step_count = c->step_cap = c->trail_count = 0;
+	c->step_count = c->step_cap = c->trail_count = c->trail_head = 0;
 }
 
 const view_ops view_detail = {

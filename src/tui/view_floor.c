@@ -110,11 +110,9 @@ static void floor_draw(console *c, int top, int rows, int cols)
 
 	for (size_t i = 0; i < n; i++)
 		problems += m[i].floor == c->floor && problem(console_machines(c)[i]);
-	attron(A_BOLD);
-	mvprintw(top, 1, "%s%s%s  (floor %zu of %zu, %zu problem machine%s)%s%s", fl->name,
+	console_heading(top, cols, "%s%s%s  (floor %zu of %zu, %zu problem machine%s)%s%s", fl->name,
 		 fl->title ? ": " : "", fl->title ? fl->title : "", c->floor + 1, n_floors,
 		 problems, problems == 1 ? "" : "s", c->filter[0] ? "  filter: " : "", c->filter);
-	attroff(A_BOLD);
 
 	/* Scroll only when the selected machine would leave the screen, and
 	 * then bring it to the middle. */

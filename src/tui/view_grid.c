@@ -12,7 +12,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NAME_W 18
+#define NAME_W 18 /* the chunk names' column, where there is room */
+#define CELL_W 7  /* the narrowest a phase's column gets */
+
+/* The names' column: narrower on a narrow terminal, so every phase, the
+ * teardown's too, stays on screen. */
+static int name_width(int cols)
+{
+	int room = cols - CELL_W * CARVE_PHASE__COUNT;
+
+	return room < NAME_W ? room : NAME_W;
+}
+
+static int cell_width(int cols)
+{
+	int cw = (cols - name_width(cols)) / CARVE_PHASE__COUNT;
+
+	return cw < CELL_W ? CELL_W : cw;
+}
 
 static unsigned done_of(const unsigned *k)
 {
@@ -127,26 +144,30 @@ static void describe(console *c, int y, int cols)
 }
 
 /* Chunks the grid has room for: three lines each, under a heading and a
- * blank line, over the chunk's time and the cell's description. */
+ * line for "more above", over the chunk's time and the cell's
+ * description. */
 static size_t chunks_shown(int rows)
 {
-	return rows > 6 ? (size_t)(rows - 3) / 3 : 1;
+	return rows > 7 ? (size_t)(rows - 4) / 3 : 1;
 }
 
 static void grid_draw(console *c, int top, int rows, int cols)
 {
 	size_t n;
 	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n);
-	int cw = (cols - NAME_W) / CARVE_PHASE__COUNT;
+	int nw = name_width(cols), cw = cell_width(cols);
 	size_t shown = chunks_shown(rows);
 	size_t first = console_scroll(&c->grid_top, c->grid_chunk, shown);
 
-	if (cw < 7)
-		cw = 7;
+	if (!console_grid(c)->counts) {
+		mvaddnstr(top + 1, 1, "the grid cannot be read (the status line says why)",
+			  cols - 2);
+		return;
+	}
 	attron(A_BOLD);
 	mvaddstr(top, 1, "chunk");
 	for (int p = 0; p < CARVE_PHASE__COUNT; p++)
-		mvaddnstr(top, NAME_W + p * cw, carve_phase_name((carve_phase)p), cw - 1);
+		mvaddnstr(top, nw + p * cw, carve_phase_name((carve_phase)p), cw - 1);
 	attroff(A_BOLD);
 	if (first)
 		mvprintw(top + 1, 1, "(%zu more above)", first);
@@ -154,17 +175,17 @@ static void grid_draw(console *c, int top, int rows, int cols)
 	for (size_t ch = first; ch < n && ch < console_grid(c)->chunk_count && ch < first + shown; ch++) {
 		char spent[64];
 		chunk_time(c, ch, spent, sizeof(spent), true);
-		mvaddnstr(y, 1, chunks[ch].name, NAME_W - 2);
-		mvaddnstr(y + 1, 1, chunks[ch].cutover_text, NAME_W - 2);
+		mvaddnstr(y, 1, chunks[ch].name, nw - 2);
+		mvaddnstr(y + 1, 1, chunks[ch].cutover_text, nw - 2);
 		attron(A_DIM);
-		mvaddnstr(y + 2, 1, spent, NAME_W - 2);
+		mvaddnstr(y + 2, 1, spent, nw - 2);
 		attroff(A_DIM);
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
 			const unsigned *k = console_grid(c)->counts[ch][p];
 			carve_status s = urgent(k);
 			char text[32];
 			bool here = ch == c->grid_chunk && (size_t)p == c->grid_phase;
-			int x = NAME_W + p * cw;
+			int x = nw + p * cw;
 			snprintf(text, sizeof(text), " %u/%u", done_of(k), total_of(k));
 			if (here)
 				attron(A_REVERSE);
@@ -186,9 +207,9 @@ static void grid_draw(console *c, int top, int rows, int cols)
 
 static void grid_click(console *c, int x, int y)
 {
-	int cw = (COLS - NAME_W) / CARVE_PHASE__COUNT;
+	int nw = name_width(COLS), cw = cell_width(COLS);
 	long chunk = (y - 3) / 3 + (long)c->grid_top,
-	     phase = x < NAME_W ? -1 : (x - NAME_W) / (cw < 7 ? 7 : cw);
+	     phase = x < nw ? -1 : (x - nw) / cw;
 
 	/* Rows: the title, the heading, a blank, then three per chunk. */
 	if (y >= 3 && chunk >= 0 && (size_t)chunk < console_grid(c)->chunk_count)

@@ -32,9 +32,7 @@ static void help_draw(console *c, int top, int rows, int cols)
 
 	if (c->help_top + shown > total)
 		c->help_top = total > shown ? total - shown : 0;
-	attron(A_BOLD);
-	mvprintw(top, 1, "keys%s", c->help_top + shown < total ? " (Down for more)" : "");
-	attroff(A_BOLD);
+	console_heading(top, cols, "keys%s", c->help_top + shown < total ? " (Down for more)" : "");
 	size_t line = 0;
 	int y = top + 1;
 	for (const key_binding *b = keys_table(); b->name && y < top + rows; b++) {

@@ -96,11 +96,9 @@ static void list_draw(console *c, int top, int rows, int cols)
 	const carve_chunk *ch = carve_plan_chunks(c->plan, &n);
 	size_t first = console_scroll(&c->list_top, c->cell_row, (size_t)(rows - 1));
 
-	attron(A_BOLD);
-	mvprintw(top, 1, "%s %s: %zu %s, most urgent first", ch[c->grid_chunk].name,
+	console_heading(top, cols, "%s %s: %zu %s, most urgent first", ch[c->grid_chunk].name,
 		 carve_phase_name((carve_phase)c->grid_phase), c->cell_count,
 		 c->grid_phase == CARVE_PHASE_MAIL ? "users" : "machines");
-	attroff(A_BOLD);
 	for (size_t i = first, y = (size_t)top + 1; i < c->cell_count && y < (size_t)(top + rows);
 	     i++, y++) {
 		const state_line *s = &c->cell[i];

@@ -17,12 +17,10 @@ static void log_draw(console *c, int top, int rows, int cols)
 {
 	int lines = rows - 1;
 
-	attron(A_BOLD);
-	mvprintw(top, 1, "audit log: %zu %sevents kept%s%s%s", c->log_count,
+	console_heading(top, cols, "audit log: %zu %sevents kept%s%s%s", c->log_count,
 		 c->log_filter.text[0] ? "matching " : "",
 		 c->log_top ? " (scrolled back; Down/PgDn for newer)" : ", newest last",
 		 c->log_filter.text[0] ? "; filter: " : "", c->log_filter.text);
-	attroff(A_BOLD);
 	if (!c->log_count) {
 		mvaddstr(top + 2, 1, c->log_filter.text[0] ? "no events match" : "nothing logged yet");
 		return;

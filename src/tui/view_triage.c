@@ -21,6 +21,18 @@ typedef struct {
 	size_t cap;
 } triage_scan;
 
+/* What follows the first ':' of s, spaces skipped; NULL without one. */
+static const char *after_colon(const char *s)
+{
+	const char *p = strchr(s, ':');
+
+	if (!p)
+		return NULL;
+	for (p++; *p == ' '; p++)
+		;
+	return p;
+}
+
 /* "workstations/admt: CONTOSO\svc is not a member of ..." without the
  * machine-specific tail: up to the first ':' after the ADMT prefix. */
 static void cause_of(char *out, size_t cap, const state_line *s)
@@ -32,7 +44,7 @@ static void cause_of(char *out, size_t cap, const state_line *s)
 		return;
 	}
 	if (!strncmp(d, prefix, strlen(prefix)) && strchr(d, ':'))
-		d = strchr(d, ':') + 2;
+		d = after_colon(d);
 	size_t len = strcspn(d, ":(");
 	while (len && d[len - 1] == ' ')
 		len--;
@@ -111,10 +123,43 @@ static int by_count(const void *a, const void *b)
 	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->cause, y->cause);
 }
 
+/* The selected cause and object, to find again after a read. */
+typedef struct {
+	char cause[160], object[64];
+} triage_mark;
+
+static void mark_selected(triage_mark *m, const console *c)
+{
+	m->cause[0] = m->object[0] = '\0';
+	if (c->group >= c->group_count || c->member >= c->groups[c->group].count)
+		return;
+	const state_line *s = &c->failures[c->groups[c->group].first + c->member];
+	cause_of(m->cause, sizeof(m->cause), s);
+	snprintf(m->object, sizeof(m->object), "%s", s->object);
+}
+
+/* Puts the cursor back on the marked failure, or its cause, when they are
+ * still there: groups move as their counts change. */
+static void find_mark(console *c, const triage_mark *m)
+{
+	for (size_t g = 0; m->cause[0] && g < c->group_count; g++) {
+		if (strcmp(c->groups[g].cause, m->cause) != 0)
+			continue;
+		c->group = g;
+		c->member = 0;
+		for (unsigned k = 0; k < c->groups[g].count; k++)
+			if (!strcmp(c->failures[c->groups[g].first + k].object, m->object))
+				c->member = k;
+		return;
+	}
+}
+
 static void triage_open(console *c)
 {
 	triage_scan t = { c, c->failures ? c->failure_cap : 0 };
+	triage_mark mark;
 
+	mark_selected(&mark, c);
 	c->failure_count = c->group_count = 0;
 	if (!c->audit)
 		return;
@@ -140,6 +185,7 @@ static void triage_open(console *c)
 	}
 	if (c->group_count)
 		qsort(c->groups, c->group_count, sizeof(*c->groups), by_count);
+	find_mark(c, &mark);
 	if (c->group >= c->group_count)
 		c->group = c->group_count ? c->group_count - 1 : 0;
 	if (c->group_count && c->member >= c->groups[c->group].count)
@@ -179,10 +225,8 @@ static void triage_draw(console *c, int top, int rows, int cols)
 {
 	int w = cols - 10 > 0 ? cols - 10 : 0;
 
-	attron(A_BOLD);
-	mvprintw(top, 1, "triage: %zu failures and reports, %zu causes, most common first",
+	console_heading(top, cols, "triage: %zu failures and reports, %zu causes, most common first",
 		 c->failure_count, c->group_count);
-	attroff(A_BOLD);
 	if (!c->group_count) {
 		mvaddstr(top + 2, 1, "nothing has failed");
 		return;
@@ -210,9 +254,9 @@ static void triage_draw(console *c, int top, int rows, int cols)
 		}
 		if (!open)
 			continue;
-		const char *fix = strchr(one->diagnosis, ':');
+		const char *fix = after_colon(one->diagnosis);
 		if (line++ >= first && y < top + 1 + (int)shown)
-			mvprintw(y++, 8, "%.*s", w, fix ? fix + 2 : one->diagnosis);
+			mvprintw(y++, 8, "%.*s", w, fix && *fix ? fix : one->diagnosis);
 		for (unsigned k = 0; k < gr->count && y < top + 1 + (int)shown; k++) {
 			const state_line *s = &c->failures[gr->first + k];
 			if (line++ < first)

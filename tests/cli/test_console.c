@@ -237,8 +237,15 @@ Test(console, lead_skips_with_a_reason_and_notes_a_machine)
 	cr_assert(strstr(s, "user at the board meeting"), "%s", s);
 	free(s);
 
+	/* Esc at any question of a note writes nothing. */
 	tmux("send-keys -t t f");
 	free(wait_for("floor map"));
+	tmux("send-keys -t t n");
+	free(wait_for("note: 1 asleep"));
+	tmux("send-keys -t t 2 Enter");
+	free(wait_for("details"));
+	tmux("send-keys -t t 'typed then' Escape");
+	free(wait_for("no note"));
 	tmux("send-keys -t t n");
 	free(wait_for("note: 1 asleep"));
 	tmux("send-keys -t t 1 Enter");
@@ -548,4 +555,29 @@ Test(console, teardown_checks_leave_the_console_free_while_dns_is_silent)
 	cr_assert(strstr(s, "teardown verified: see each item"), "%s", s);
 	free(s);
 	close(silent);
+}
+
+Test(console, back_reads_the_view_again_and_60_columns_show_every_phase)
+{
+	/* A machine, then another picked on the map: back shows the other's
+	 * steps, not the first's under the other's name. */
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	tmux("send-keys -t t ':machine WS-02' Enter");
+	free(wait_for("preflight/admin"));
+	tmux("send-keys -t t m");
+	free(wait_for("WS-02  failed"));
+	tmux("send-keys -t t Left");
+	free(wait_for("WS-01  ok"));
+	tmux("send-keys -t t q");
+	char *s = wait_for("preflight/ping");
+	cr_assert(strstr(s, "WS-01  Windows") && !strstr(s, "preflight/admin"), "%s", s);
+	free(s);
+
+	/* The narrowest the console draws: the teardown column is there. */
+	tmux("resize-window -t t -x 60 -y 16");
+	tmux("send-keys -t t g");
+	s = wait_for("teard");
+	cr_assert(strstr(s, "wave1"), "%s", s);
+	free(s);
 }
