@@ -136,6 +136,8 @@ static int prepare_query(sqlite3_stmt **out, carve_audit *audit,
 		carve_buf_puts(&sql, " AND status = ?5");
 	if (since)
 		carve_buf_puts(&sql, " AND time >= ?6");
+	if (f->kind)
+		carve_buf_puts(&sql, " AND kind = ?8");
 	carve_buf_puts(&sql, " ORDER BY seq LIMIT ?7");
 	if (sql.failed) {
 		err = carve_error_oom();
@@ -153,6 +155,7 @@ static int prepare_query(sqlite3_stmt **out, carve_audit *audit,
 	sqlite3_bind_text(*out, 6, since, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(*out, 7, f->limit && f->limit <= INT64_MAX
 			   ? (sqlite3_int64)f->limit : -1);
+	sqlite3_bind_text(*out, 8, f->kind, -1, SQLITE_STATIC);
 done:
 	carve_buf_done(&sql);
 	return err;
@@ -244,6 +247,17 @@ int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb,
 			       -1, &st, NULL) != SQLITE_OK)
 		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
 	sqlite3_bind_text(st, 1, chunk, -1, SQLITE_STATIC);
+	return each_state(audit, st, cb, ctx);
+}
+
+int carve_audit_failed_states(carve_audit *audit, carve_state_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(audit->db, STATE_COLUMNS " WHERE s.status IN ('failed', 'interrupted')"
+			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
+			       -1, &st, NULL) != SQLITE_OK)
+		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
 	return each_state(audit, st, cb, ctx);
 }
 

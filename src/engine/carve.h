@@ -408,9 +408,10 @@ typedef struct {
 	const char *since;   /* RFC 3339 prefix compare, NULL: any */
 	int64_t after_seq;   /* only events with seq > after_seq */
 	size_t limit;        /* 0: no limit */
+	const char *kind;    /* "step", "note", "signoff", ...; NULL: any */
 } carve_log_filter;
 
-#define CARVE_LOG_FILTER_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0 }
+#define CARVE_LOG_FILTER_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, NULL }
 
 /* Calls cb for each matching event in seq order; a non-zero return from cb
  * stops the walk and is returned. */
@@ -443,6 +444,10 @@ int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb,
 /* The same for the site's own objects only (the teardown checklist):
  * cheap, whatever the number of machines. */
 int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx);
+
+/* The current states that failed or were interrupted, with their
+ * evidence (what triage shows), in the order carve_audit_states gives. */
+int carve_audit_failed_states(carve_audit *audit, carve_state_cb cb, void *ctx);
 
 /* Every machine's current states, in no particular order and without what
  * the events table holds (evidence, actor: NULL; run: 0): the cheap walk

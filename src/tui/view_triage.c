@@ -71,8 +71,6 @@ static int take_failure(const carve_state_row *row, void *ctx)
 	triage_scan *t = ctx;
 	console *c = t->c;
 
-	if (row->status != CARVE_STATUS_FAILED && row->status != CARVE_STATUS_INTERRUPTED)
-		return 0;
 	if (!grow(t))
 		return CARVE_ENOMEM;
 	console_state_line(&c->failures[c->failure_count++], row);
@@ -163,8 +161,10 @@ static void triage_open(console *c)
 	c->failure_count = c->group_count = 0;
 	if (!c->audit)
 		return;
-	carve_audit_states(c->audit, NULL, take_failure, &t);
-	carve_audit_query(c->audit, NULL, take_report, &t);
+	carve_log_filter notes = CARVE_LOG_FILTER_INIT;
+	notes.kind = "note";
+	carve_audit_failed_states(c->audit, take_failure, &t);
+	carve_audit_query(c->audit, &notes, take_report, &t);
 	c->failure_cap = t.cap;
 	if (c->failure_count) /* failures is NULL until something failed */
 		qsort(c->failures, c->failure_count, sizeof(*c->failures), by_cause);

@@ -412,6 +412,65 @@ Test(audit, state_tracks_the_latest_result_per_step)
 	sqlite3_close(db);
 }
 
+static int collect_state(const carve_state_row *row, void *ctx)
+{
+	char *out = ctx;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%s:%s/%s=%s%s;", row->object, row->phase,
+		 row->step, carve_status_name(row->status), row->evidence ? "+evidence" : "");
+	return 0;
+}
+
+Test(audit, reads_of_the_failed_and_of_the_machines_states)
+{
+	carve_audit *audit = at_open(at_db);
+	int64_t run = at_run(audit, "run");
+	carve_event ev[] = {
+		at_step(run, "wave1", "WS-1", "preflight", "disk", CARVE_STATUS_FAILED),
+		at_step(run, "wave1", "WS-2", "preflight", "disk", CARVE_STATUS_OK),
+		at_step(run, "wave1", "WS-3", "restart", "up", CARVE_STATUS_INTERRUPTED),
+		at_step(run, "wave1", NULL, "mail", "move", CARVE_STATUS_FAILED),
+	};
+	ev[0].evidence = "{\"free_gb\":1}";
+	ev[3].user = "jsmith";
+	at_append(audit, ev, sizeof(ev) / sizeof(ev[0]));
+
+	char got[256] = "";
+	cr_assert_eq(carve_audit_failed_states(audit, collect_state, got), 0);
+	cr_assert_str_eq(got, "WS-1:preflight/disk=failed+evidence;WS-3:restart/up=interrupted;"
+			      "jsmith:mail/move=failed;");
+	got[0] = '\0';
+	cr_assert_eq(carve_audit_machine_states(audit, collect_state, got), 0);
+	cr_assert(strstr(got, "WS-1:preflight/disk=failed;") && strstr(got, "WS-2:") &&
+		  strstr(got, "WS-3:") && !strstr(got, "jsmith") && !strstr(got, "+evidence"),
+		  "machines only, without evidence: %s", got);
+	carve_audit_free(audit);
+}
+
+Test(audit, the_kind_filter_reads_only_that_kind)
+{
+	carve_audit *audit = at_open(at_db);
+	int64_t run = at_run(audit, "console");
+	carve_event ev[2] = {
+		at_step(run, "wave1", "WS-1", "preflight", "disk", CARVE_STATUS_OK),
+		CARVE_EVENT_INIT,
+	};
+	ev[1].run = run;
+	ev[1].actor = "alice";
+	ev[1].kind = "note";
+	ev[1].machine = "WS-1";
+	ev[1].evidence = "{\"kind\":\"asleep\"}";
+	at_append(audit, ev, 2);
+
+	carve_log_filter f = CARVE_LOG_FILTER_INIT;
+	f.kind = "note";
+	rows *r = query(audit, &f);
+	cr_assert_eq(r->n, 1);
+	cr_assert_str_eq(r->row[0].kind, "note");
+	rows_free(r);
+	carve_audit_free(audit);
+}
+
 Test(audit, notes_and_signoffs)
 {
 	carve_audit *audit = at_open(at_db);
