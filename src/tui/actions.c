@@ -306,9 +306,13 @@ void action_signoff(console *c)
 
 void action_verify_teardown(console *c)
 {
-	if (runner_start_teardown(&c->engine) < 0) {
+	if (runner_busy(&c->engine)) {
 		snprintf(c->message, sizeof(c->message), "%s is going: p pauses it",
 			 c->engine.chunk);
+		return;
+	}
+	if (runner_start_teardown(&c->engine) < 0) {
+		snprintf(c->message, sizeof(c->message), "could not start the checks");
 		return;
 	}
 	snprintf(c->message, sizeof(c->message), "verifying: the log, and DNS (each query has"
@@ -357,6 +361,7 @@ void action_log_filter(console *c)
 void action_command(console *c)
 {
 	char line[128], word[32] = "", arg[96] = "";
+
 	if (console_prompt(c, ":", line, sizeof(line)) <= 0)
 		return;
 	sscanf(line, " %31s %95[^\n]", word, arg);
