@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "glyph.h"
 #include "out.h"
+#include "states.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -12,40 +13,6 @@
 #include <string.h>
 
 typedef const unsigned (*cell_counts)[CARVE_STATUS__COUNT];
-
-static unsigned cell_total(const unsigned *n)
-{
-	unsigned total = 0;
-
-	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
-		total += n[s];
-	return total;
-}
-
-/* The status a cell shows: what needs a person first. */
-static carve_status cell_status(const unsigned *n)
-{
-	static const carve_status urgent[] = {
-		CARVE_STATUS_FAILED, CARVE_STATUS_INTERRUPTED, CARVE_STATUS_BLOCKED,
-		CARVE_STATUS_RUNNING, CARVE_STATUS_WARN,
-	};
-	unsigned total = cell_total(n);
-
-	for (size_t i = 0; i < sizeof(urgent) / sizeof(urgent[0]); i++)
-		if (n[urgent[i]])
-			return urgent[i];
-	if (n[CARVE_STATUS_PENDING] == total)
-		return CARVE_STATUS_PENDING;
-	if (n[CARVE_STATUS_SKIPPED] == total)
-		return CARVE_STATUS_SKIPPED;
-	return n[CARVE_STATUS_PENDING] ? CARVE_STATUS_RUNNING : CARVE_STATUS_OK;
-}
-
-/* Finished work: ok, warned or skipped. */
-static unsigned cell_done(const unsigned *n)
-{
-	return n[CARVE_STATUS_OK] + n[CARVE_STATUS_WARN] + n[CARVE_STATUS_SKIPPED];
-}
 
 static void print_text(const carve_plan *plan, const carve_grid *g, const char *db,
 		       bool have_log)

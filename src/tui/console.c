@@ -8,7 +8,6 @@
  * Each frame is drawn into ncurses' virtual screen and sent with one
  * doupdate(), so only what changed reaches the terminal.
  */
-#define _GNU_SOURCE /* timegm */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "glyph.h"
@@ -168,17 +167,13 @@ static int take_event(const carve_event_row *row, void *ctx)
 	return 0;
 }
 
-/* Seconds from an RFC 3339 UTC time to now. */
+/* Seconds from an audit log time to now; 0 for a time a moment ahead (the
+ * log has milliseconds, time() only seconds). */
 static double seconds_since(const char *t)
 {
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return difftime(time(NULL), timegm(&tm));
+	double at = states_time(t), now = (double)time(NULL);
+
+	return at < 0 || at > now ? 0 : now - at;
 }
 
 double console_chunk_elapsed(console *c, size_t chunk, bool finished)

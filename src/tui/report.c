@@ -1,7 +1,7 @@
 /*
  * report.c - gathering what carve report writes (report.h).
  */
-#define _GNU_SOURCE /* timegm */
+#define _GNU_SOURCE /* gmtime_r */
 #include "report.h"
 #include "states.h"
 
@@ -67,28 +67,11 @@ static int take_event(const carve_event_row *row, void *ctx)
 	return 0;
 }
 
-static time_t parse_time(const char *t, double *frac)
-{
-	struct tm tm = { 0 };
-	int ms = 0;
-
-	if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*frac = ms / 1000.0;
-	return timegm(&tm);
-}
-
 double report_seconds(const report_span *s)
 {
-	double fa = 0, fb = 0;
+	double a = states_time(s->first), b = states_time(s->last);
 
-	if (!s->first[0])
-		return 0;
-	time_t a = parse_time(s->first, &fa), b = parse_time(s->last, &fb);
-	return (double)(b - a) + fb - fa;
+	return a < 0 || b < 0 ? 0 : b - a;
 }
 
 int report_gather(report *r, const carve_plan *plan, carve_audit *audit)

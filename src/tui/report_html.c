@@ -7,6 +7,7 @@
  */
 #include "glyph.h"
 #include "report.h"
+#include "states.h"
 
 #include <string.h>
 
@@ -58,11 +59,7 @@ static void grid(FILE *f, const report *r)
 		fputs("</td>", f);
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
 			const unsigned *k = r->grid.counts[c][p];
-			unsigned total = 0;
-			for (int s = 0; s < CARVE_STATUS__COUNT; s++)
-				total += k[s];
-			fprintf(f, "<td>%u/%u done", k[CARVE_STATUS_OK] + k[CARVE_STATUS_WARN] +
-				k[CARVE_STATUS_SKIPPED], total);
+			fprintf(f, "<td>%u/%u done", cell_done(k), cell_total(k));
 			for (int s = 0; s < CARVE_STATUS__COUNT; s++)
 				if (k[s] && s != CARVE_STATUS_OK && s != CARVE_STATUS_PENDING)
 					fprintf(f, "<br><span style=\"color:%s\">%s %u %s</span>",

@@ -1,11 +1,13 @@
 /*
  * states.c - see states.h.
  */
+#define _GNU_SOURCE /* timegm */
 #include "states.h"
 #include "glyph.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
 	const carve_plan *plan;
@@ -78,4 +80,51 @@ int states_machines(carve_status *out, const carve_plan *plan, carve_audit *audi
 		if (out[i] == CARVE_STATUS__COUNT)
 			out[i] = CARVE_STATUS_PENDING;
 	return err;
+}
+
+unsigned cell_total(const unsigned *n)
+{
+	unsigned total = 0;
+
+	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+		total += n[s];
+	return total;
+}
+
+unsigned cell_done(const unsigned *n)
+{
+	return n[CARVE_STATUS_OK] + n[CARVE_STATUS_WARN] + n[CARVE_STATUS_SKIPPED];
+}
+
+carve_status cell_status(const unsigned *n)
+{
+	static const carve_status urgent[] = {
+		CARVE_STATUS_FAILED, CARVE_STATUS_INTERRUPTED, CARVE_STATUS_BLOCKED,
+		CARVE_STATUS_RUNNING, CARVE_STATUS_WARN,
+	};
+	unsigned total = cell_total(n);
+
+	for (size_t i = 0; i < sizeof(urgent) / sizeof(urgent[0]); i++)
+		if (n[urgent[i]])
+			return urgent[i];
+	if (n[CARVE_STATUS_PENDING] == total)
+		return CARVE_STATUS_PENDING;
+	if (n[CARVE_STATUS_SKIPPED] == total)
+		return CARVE_STATUS_SKIPPED;
+	/* Some done and some not started: the cell is under way. */
+	return n[CARVE_STATUS_PENDING] ? CARVE_STATUS_RUNNING : CARVE_STATUS_OK;
+}
+
+double states_time(const char *t)
+{
+	struct tm tm;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!t || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (double)timegm(&tm) + ms / 1000.0;
 }

@@ -1,7 +1,8 @@
 /*
  * states.h - what the console and the subcommands read from the audit
  * log's current-state table: each machine's most urgent status (its colour
- * on the maps) and the teardown checklist's items.
+ * on the maps), the teardown checklist's items, a grid cell's counts and
+ * status, and the log's times.
  */
 #ifndef CARVE_STATES_H
 #define CARVE_STATES_H
@@ -23,5 +24,17 @@ void states_teardown(item_state *out, const carve_plan *plan, carve_audit *audit
 /* out[i] for plan machine i: its most urgent status over every step
  * (pending when nothing is recorded); audit may be NULL. */
 int states_machines(carve_status *out, const carve_plan *plan, carve_audit *audit);
+
+/* A chunk x phase cell's counts (carve_grid.counts[chunk][phase]): every
+ * object in it, those done (ok, warn or skipped), and the status it shows,
+ * what needs a person first.  carve status, the report and the console
+ * all show a cell this way. */
+unsigned cell_total(const unsigned *n);
+unsigned cell_done(const unsigned *n);
+carve_status cell_status(const unsigned *n);
+
+/* An audit log time (RFC 3339 UTC, milliseconds optional) as seconds since
+ * the epoch; -1 when it is not one. */
+double states_time(const char *t);
 
 #endif

@@ -7,6 +7,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "glyph.h"
+#include "states.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -29,33 +30,6 @@ static int cell_width(int cols)
 	int cw = (cols - name_width(cols)) / CARVE_PHASE__COUNT;
 
 	return cw < CELL_W ? CELL_W : cw;
-}
-
-static unsigned done_of(const unsigned *k)
-{
-	return k[CARVE_STATUS_OK] + k[CARVE_STATUS_WARN] + k[CARVE_STATUS_SKIPPED];
-}
-
-static unsigned total_of(const unsigned *k)
-{
-	unsigned t = 0;
-
-	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
-		t += k[s];
-	return t;
-}
-
-static carve_status urgent(const unsigned *k)
-{
-	carve_status best = CARVE_STATUS_PENDING;
-	int rank = 99;
-
-	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
-		if (k[s] && glyph_urgency((carve_status)s) < rank) {
-			rank = glyph_urgency((carve_status)s);
-			best = (carve_status)s;
-		}
-	return best;
 }
 
 static void bar(console *c, int y, int x, int w, unsigned done, unsigned total, carve_status s)
@@ -93,8 +67,8 @@ static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool bri
 
 	for (int p = CARVE_PHASE_RESTART; p <= CARVE_PHASE_CLIENTS; p++) {
 		const unsigned *k = console_grid(c)->counts[chunk][p];
-		done += done_of(k);
-		total += total_of(k);
+		done += cell_done(k);
+		total += cell_total(k);
 		open += k[CARVE_STATUS_PENDING] + k[CARVE_STATUS_RUNNING] +
 			k[CARVE_STATUS_INTERRUPTED];
 	}
@@ -182,11 +156,11 @@ static void grid_draw(console *c, int top, int rows, int cols)
 		attroff(A_DIM);
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
 			const unsigned *k = console_grid(c)->counts[ch][p];
-			carve_status s = urgent(k);
+			carve_status s = cell_status(k);
 			char text[32];
 			bool here = ch == c->grid_chunk && (size_t)p == c->grid_phase;
 			int x = nw + p * cw;
-			snprintf(text, sizeof(text), " %u/%u", done_of(k), total_of(k));
+			snprintf(text, sizeof(text), " %u/%u", cell_done(k), cell_total(k));
 			if (here)
 				attron(A_REVERSE);
 			attron(console_status_attr(c, s));
@@ -195,7 +169,7 @@ static void grid_draw(console *c, int top, int rows, int cols)
 			addnstr(text, cw - 2);
 			if (here)
 				attroff(A_REVERSE);
-			bar(c, y + 1, x, cw - 2, done_of(k), total_of(k), s);
+			bar(c, y + 1, x, cw - 2, cell_done(k), cell_total(k), s);
 		}
 		y += 3;
 	}
