@@ -237,52 +237,46 @@ done:
 #define STATE_COLUMNS "SELECT s.object_kind, s.object, s.chunk, s.phase, s.step," \
 	" s.status, s.time, s.diagnosis, e.evidence, s.seq, e.run, e.actor" \
 	" FROM state s JOIN events e ON e.seq = s.seq"
+#define STATE_ORDER " ORDER BY s.object_kind, s.object, s.phase, s.step"
 
-int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb, void *ctx)
+/* Runs a query of the state columns, ?1 (if it has one) bound to arg. */
+static int read_states(carve_audit *audit, const char *sql, const char *arg,
+		       carve_state_cb cb, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(audit->db, STATE_COLUMNS " WHERE ?1 IS NULL OR s.chunk = ?1"
-			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(audit->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
-	sqlite3_bind_text(st, 1, chunk, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	return each_state(audit, st, cb, ctx);
+}
+
+int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb, void *ctx)
+{
+	return read_states(audit, STATE_COLUMNS " WHERE ?1 IS NULL OR s.chunk = ?1" STATE_ORDER,
+			   chunk, cb, ctx);
 }
 
 int carve_audit_failed_states(carve_audit *audit, carve_state_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(audit->db, STATE_COLUMNS " WHERE s.status IN ('failed', 'interrupted')"
-			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
-			       -1, &st, NULL) != SQLITE_OK)
-		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
-	return each_state(audit, st, cb, ctx);
+	return read_states(audit, STATE_COLUMNS " WHERE s.status IN ('failed', 'interrupted')"
+			   STATE_ORDER, NULL, cb, ctx);
 }
 
 int carve_audit_machine_states(carve_audit *audit, carve_state_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
-
 	/* The state table alone (an index range of it): no evidence to fetch. */
-	if (sqlite3_prepare_v2(audit->db, "SELECT object_kind, object, chunk, phase, step,"
-			       " status, time, diagnosis, NULL, seq, 0, NULL FROM state"
-			       " WHERE object_kind = 'machine'", -1, &st, NULL) != SQLITE_OK)
-		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
-	return each_state(audit, st, cb, ctx);
+	return read_states(audit, "SELECT object_kind, object, chunk, phase, step, status, time,"
+			   " diagnosis, NULL, seq, 0, NULL FROM state WHERE object_kind = 'machine'",
+			   NULL, cb, ctx);
 }
 
 int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
-
 	/* The key's first column: an index range, not a scan of every row. */
-	if (sqlite3_prepare_v2(audit->db, STATE_COLUMNS " WHERE s.object_kind = 'site'"
-			       " ORDER BY s.object_kind, s.object, s.phase, s.step",
-			       -1, &st, NULL) != SQLITE_OK)
-		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the current state");
-	return each_state(audit, st, cb, ctx);
+	return read_states(audit, STATE_COLUMNS " WHERE s.object_kind = 'site'" STATE_ORDER, NULL,
+			   cb, ctx);
 }
 
 int carve_audit_chunk_span(char first[32], char last[32], carve_audit *audit,
