@@ -36,6 +36,13 @@ static char *wait_for(const char *text)
 	return t_screen_wait("t", text);
 }
 
+/* Sends keys (tmux send-keys words) to the console and waits for text. */
+static void press(const char *keys, const char *text)
+{
+	tmux("send-keys -t t %s", keys);
+	free(wait_for(text));
+}
+
 static void append_with(const char *machine, const char *phase, const char *step,
 			carve_status status, const char *diagnosis, const char *evidence)
 {
@@ -135,8 +142,7 @@ Test(console, grid_views_and_help_at_80x24)
 	cr_assert(strstr(s, "quit (asks first") && strstr(s, "status"), "%s", s);
 	cr_assert(!strstr(s, "Down for more"), "%s", s);
 	free(s);
-	tmux("send-keys -t t q");
-	free(wait_for("wave1 inventory"));
+	press("q", "wave1 inventory");
 
 	/* Tab: the problem machine on the floor map. */
 	tmux("send-keys -t t Tab");
@@ -146,8 +152,7 @@ Test(console, grid_views_and_help_at_80x24)
 	free(s);
 
 	/* The log, live: an outcome another carve commits shows up. */
-	tmux("send-keys -t t L");
-	free(wait_for("preflight/admin"));
+	press("L", "preflight/admin");
 	append("WS-01", "restart", "restart", CARVE_STATUS_OK, "came back");
 	free(wait_for("came back"));
 	tmux("send-keys -t t Q");
@@ -171,8 +176,7 @@ Test(console, resize_too_small_and_large)
 	cr_assert(strstr(s, "WS-02") && strstr(s, "failed") && strstr(s, "admin"), "%s", s);
 	cr_assert(strstr(s, "WS-02") < strstr(s, "WS-01"), "failed first:\n%s", s);
 	free(s);
-	tmux("send-keys -t t Enter");
-	free(wait_for("audit trail"));
+	press("Enter", "audit trail");
 	static const char *const views[][2] = {
 		{ "f", "floor 1 of 1" }, { "t", "triage:" }, { "T", "teardown:" },
 		{ "L", "audit log:" }, { "?", "this help" },
@@ -209,8 +213,7 @@ Test(console, read_only_refuses_writes_and_hides_them)
 	start_named("t", 80, 24, "LANG=C.UTF-8", "--read-only");
 	char *s = wait_for("[read-only]");
 	free(s);
-	tmux("send-keys -t t s");
-	free(wait_for("read-only: 's' would change the audit log"));
+	press("s", "read-only: 's' would change the audit log");
 	tmux("send-keys -t t '?'");
 	s = wait_for("this help");
 	cr_assert_null(strstr(s, "start the selected phase"), "a write key in read-only help:\n%s",
@@ -226,32 +229,22 @@ Test(console, lead_skips_with_a_reason_and_notes_a_machine)
 {
 	start(80, 24, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
-	tmux("send-keys -t t Right Right");
-	free(wait_for("wave1 restart"));
-	tmux("send-keys -t t x");
-	free(wait_for("skip: why?"));
-	tmux("send-keys -t t 'user at the board meeting' Enter");
-	free(wait_for("skipped: user at the board meeting"));
+	press("Right Right", "wave1 restart");
+	press("x", "skip: why?");
+	press("'user at the board meeting' Enter", "skipped: user at the board meeting");
 	char *s = log_csv();
 	cr_assert(strstr(s, ",WS-01,anna.berg,restart,restart,skipped,"), "%s", s);
 	cr_assert(strstr(s, "user at the board meeting"), "%s", s);
 	free(s);
 
 	/* Esc at any question of a note writes nothing. */
-	tmux("send-keys -t t f");
-	free(wait_for("floor map"));
-	tmux("send-keys -t t n");
-	free(wait_for("note: 1 asleep"));
-	tmux("send-keys -t t 2 Enter");
-	free(wait_for("details"));
-	tmux("send-keys -t t 'typed then' Escape");
-	free(wait_for("no note"));
-	tmux("send-keys -t t n");
-	free(wait_for("note: 1 asleep"));
-	tmux("send-keys -t t 1 Enter");
-	free(wait_for("details"));
-	tmux("send-keys -t t 'woke it' Enter");
-	free(wait_for("noted by"));
+	press("f", "floor map");
+	press("n", "note: 1 asleep");
+	press("2 Enter", "details");
+	press("'typed then' Escape", "no note");
+	press("n", "note: 1 asleep");
+	press("1 Enter", "details");
+	press("'woke it' Enter", "noted by");
 	char *cmd, *path = t_path(tmp, "notes.txt");
 	cr_assert(asprintf(&cmd, "sqlite3 %s \"SELECT machine || ':' || text FROM v_notes\" > %s",
 			   db, path) > 0);
@@ -307,12 +300,9 @@ Test(console, triage_detail_and_teardown_signoff)
 	start(100, 30, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	/* The morning after: a user cannot log on. */
-	tmux("send-keys -t t f n");
-	free(wait_for("note: 1 asleep"));
-	tmux("send-keys -t t 6 Enter");
-	free(wait_for("details"));
-	tmux("send-keys -t t 'password rejected' Enter");
-	free(wait_for("noted by"));
+	press("f n", "note: 1 asleep");
+	press("6 Enter", "details");
+	press("'password rejected' Enter", "noted by");
 	tmux("send-keys -t t t");
 	char *s = wait_for("triage: 2 failures and reports, 2 causes");
 	cr_assert(strstr(s, "preflight/admin: CONTOSO\\svc_targetmigrator is not a member"), "%s", s);
@@ -333,16 +323,11 @@ Test(console, triage_detail_and_teardown_signoff)
 	free(s);
 
 	/* A verified item cannot be signed before carve verified it. */
-	tmux("send-keys -t t T");
-	free(wait_for("ex-mailboxes"));
-	tmux("send-keys -t t o");
-	free(wait_for("sign off: a note"));
-	tmux("send-keys -t t Enter");
-	free(wait_for("run carve teardown first"));
-	tmux("send-keys -t t Down o");
-	free(wait_for("sign off: a note"));
-	tmux("send-keys -t t 'groups merged by Bo' Enter");
-	free(wait_for("signed off by"));
+	press("T", "ex-mailboxes");
+	press("o", "sign off: a note");
+	press("Enter", "run carve teardown first");
+	press("Down o", "sign off: a note");
+	press("'groups merged by Bo' Enter", "signed off by");
 	s = wait_for("groups merged by Bo");
 	cr_assert(strstr(s, "signed off by"), "%s", s);
 	free(s);
@@ -352,33 +337,24 @@ Test(console, filter_walking_order_and_command_line)
 {
 	start(100, 30, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
-	tmux("send-keys -t t f /");
-	free(wait_for("filter (a chunk"));
-	tmux("send-keys -t t failed Enter");
-	free(wait_for("filter: failed"));
+	press("f /", "filter (a chunk");
+	press("failed Enter", "filter: failed");
 	tmux("send-keys -t t w");
 	char *s = wait_for("to walk to from");
 	cr_assert(strstr(s, "1 problem machine to walk to from WS-01"), "%s", s);
 	cr_assert(strstr(s, "\u2717" "1"), "the walking number beside WS-02:\n%s", s);
 	free(s);
 
-	tmux("send-keys -t t :");
-	free(wait_for(": "));
-	tmux("send-keys -t t 'machine ws-04' Enter");
-	free(wait_for("WS-04  Windows 10"));
+	press(":", ": ");
+	press("'machine ws-04' Enter", "WS-04  Windows 10");
 
 	/* The log's filters are carve log's: a word that is none of them is
 	 * refused and the filter in use stays. */
-	tmux("send-keys -t t L /");
-	free(wait_for("filter (chunk="));
-	tmux("send-keys -t t lunch Enter");
-	free(wait_for("'lunch' is no chunk, machine, phase, status or time"));
-	tmux("send-keys -t t /");
-	free(wait_for("filter (chunk="));
-	tmux("send-keys -t t 'status=bogus' Enter");
-	free(wait_for("no status 'bogus'"));
-	tmux("send-keys -t t /");
-	free(wait_for("filter (chunk="));
+	press("L /", "filter (chunk=");
+	press("lunch Enter", "'lunch' is no chunk, machine, phase, status or time");
+	press("/", "filter (chunk=");
+	press("'status=bogus' Enter", "no status 'bogus'");
+	press("/", "filter (chunk=");
 	tmux("send-keys -t t 'preflight status=failed' Enter");
 	s = wait_for("filter: preflight status=failed");
 	cr_assert(strstr(s, "1 matching events kept"), "%s", s);
@@ -390,8 +366,7 @@ Test(console, filter_walking_order_and_command_line)
 	s = wait_for("firewall on");
 	cr_assert(!strstr(s, "answers"), "%s", s);
 	free(s);
-	tmux("send-keys -t t /");
-	free(wait_for("filter (chunk="));
+	press("/", "filter (chunk=");
 	tmux("send-keys -t t Enter");
 	s = wait_for("no filter");
 	cr_assert(strstr(s, "preflight/ping") && strstr(s, "answers"), "%s", s);
@@ -439,8 +414,7 @@ Test(console, ctrl_c_quits_in_order)
 {
 	start(80, 24, "LANG=C.UTF-8");
 	free(wait_for("wave1"));
-	tmux("send-keys -t t C-c");
-	free(wait_for("carve exited with status 0"));
+	press("C-c", "carve exited with status 0");
 }
 
 /* carve on this test's database, not the shells that started it: its
@@ -457,8 +431,7 @@ Test(console, a_signal_or_a_lost_terminal_ends_it_even_at_a_question)
 	/* SIGTERM while it asks for a filter: it ends in order. */
 	start(80, 24, "LANG=C.UTF-8");
 	free(wait_for("wave1"));
-	tmux("send-keys -t t f /");
-	free(wait_for("filter (a chunk"));
+	press("f /", "filter (a chunk");
 	cr_assert_eq(t_sh("pkill -TERM -f " CARVE_PROCESS, db), 0);
 	free(wait_for("carve exited with status 0"));
 
@@ -466,8 +439,7 @@ Test(console, a_signal_or_a_lost_terminal_ends_it_even_at_a_question)
 	tmux("kill-session -t t");
 	start(80, 24, "LANG=C.UTF-8");
 	free(wait_for("wave1"));
-	tmux("send-keys -t t :");
-	free(wait_for(": "));
+	press(":", ": ");
 	tmux("kill-session -t t");
 	for (int i = 0; i < 40 && carve_alive(); i++)
 		t_pause_ms(50);
@@ -499,8 +471,7 @@ static void every_view(int cols, int rows)
 			  views[i].keys, s);
 		free(s);
 	}
-	tmux("send-keys -t t Q");
-	free(wait_for("carve exited with status 0"));
+	press("Q", "carve exited with status 0");
 	tmux("kill-session -t t");
 }
 
@@ -532,13 +503,11 @@ Test(console, teardown_checks_leave_the_console_free_while_dns_is_silent)
 
 	start(100, 30, "LANG=C.UTF-8");
 	free(wait_for("wave1"));
-	tmux("send-keys -t t T v");
-	free(wait_for("verifying: the log, and DNS"));
+	press("T v", "verifying: the log, and DNS");
 	/* While the queries wait for their deadline, the console answers. */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	tmux("send-keys -t t g");
-	free(wait_for("going for"));
+	press("g", "going for");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_assert_lt(t1.tv_sec - t0.tv_sec, 2, "the grid took %ld s", (long)(t1.tv_sec - t0.tv_sec));
 	char *s = screen(false);
@@ -563,12 +532,9 @@ Test(console, back_reads_the_view_again_and_60_columns_show_every_phase)
 	 * steps, not the first's under the other's name. */
 	start(80, 24, "LANG=C.UTF-8");
 	free(wait_for("wave1"));
-	tmux("send-keys -t t ':machine WS-02' Enter");
-	free(wait_for("preflight/admin"));
-	tmux("send-keys -t t m");
-	free(wait_for("WS-02  failed"));
-	tmux("send-keys -t t Left");
-	free(wait_for("WS-01  ok"));
+	press("':machine WS-02' Enter", "preflight/admin");
+	press("m", "WS-02  failed");
+	press("Left", "WS-01  ok");
 	tmux("send-keys -t t q");
 	char *s = wait_for("preflight/ping");
 	cr_assert(strstr(s, "WS-01  Windows") && !strstr(s, "preflight/admin"), "%s", s);
