@@ -166,6 +166,29 @@ static void hosts_item(loader *l, lab_host *h, const pnode *n, size_t i)
 	copy(l, h->hosts_file[i], sizeof(h->hosts_file[i]), n, "hosts_file");
 }
 
+static void registry_hotfix_item(loader *l, lab_host *h, const pnode *n, size_t i)
+{
+	copy(l, h->registry_hotfixes[i], sizeof(h->registry_hotfixes[i]), n, "registry_hotfixes");
+}
+
+/* A file the fixture puts on a host's disk (a file server's update
+ * packages): its local path; its content is a stand-in. */
+static void file_item(loader *l, lab_host *h, const pnode *n, size_t i)
+{
+	lab_file *f = &h->files[i];
+
+	memset(f, 0, sizeof(*f));
+	copy(l, f->path, sizeof(f->path), n, "files");
+	for (char *p = f->path; *p; p++)
+		if (*p == '/')
+			*p = '\\';
+	if (!(f->path[0] && f->path[1] == ':' && f->path[2] == '\\'))
+		bad(l, n, "a file's path must be a local Windows path (C:\\...), not '%s'", f->path);
+	f->data = strdup("MZ");
+	f->len = f->data ? 2 : 0;
+	f->mtime = time(NULL) - 86400;
+}
+
 static void nic_item(loader *l, lab_host *h, const pnode *n, size_t i)
 {
 	lab_nic *nic = &h->nics[i];
@@ -322,6 +345,41 @@ static void apply(loader *l, lab_host *h, const pnode *map)
 			h->quota = size_of(l, v, key);
 		} else if (!strcmp(key, "move_rate")) {
 			h->move_rate = size_of(l, v, key);
+		} else if (!strcmp(key, "firewall_policy")) {
+			static const char *const profiles[] = { "domain", "private", "public" };
+			for (int p = 0; p < 3; p++) {
+				const pnode *on = v && v->kind == PNODE_MAP ? pnode_get(v, profiles[p]) : NULL;
+				if (on)
+					h->firewall_policy[p] = boolean(l, on, profiles[p]);
+			}
+			if (!v || v->kind != PNODE_MAP)
+				bad(l, v, "'%s' must be a mapping of domain/private/public: "
+				    "true|false", key);
+		} else if (!strcmp(key, "remote_admin")) {
+			h->remote_admin = boolean(l, v, key);
+		} else if (!strcmp(key, "registry_hotfixes")) {
+			each(l, h, v, key, LAB_MAX_LIST, &h->registry_hotfix_count, registry_hotfix_item);
+		} else if (!strcmp(key, "language")) {
+			copy(l, h->language, sizeof(h->language), v, key);
+			if (strcmp(h->language, "en") && strcmp(h->language, "de") &&
+			    strcmp(h->language, "fr"))
+				bad(l, v, "language must be en, de or fr, not '%s'", h->language);
+		} else if (!strcmp(key, "logged_on")) {
+			h->logged_on = boolean(l, v, key);
+		} else if (!strcmp(key, "ad_module")) {
+			h->ad_module = boolean(l, v, key);
+		} else if (!strcmp(key, "exchange_tools")) {
+			h->exchange_tools = boolean(l, v, key);
+		} else if (!strcmp(key, "last_logon_days")) {
+			const char *d = scalar(l, v, key);
+			h->last_logon_days = d ? (unsigned)strtoul(d, NULL, 10) : 0;
+		} else if (!strcmp(key, "files")) {
+			if (v && v->kind == PNODE_SEQ && v->len &&
+			    !(h->files = calloc(v->len, sizeof(*h->files)))) {
+				bad(l, v, "%s", "out of memory");
+				continue;
+			}
+			each(l, h, v, key, 256, &h->file_count, file_item);
 		} else if (!strcmp(key, "faults")) {
 			apply_faults(l, h, v);
 		} else if (!strcmp(key, "replay")) {
@@ -345,6 +403,28 @@ static void host_defaults(lab_host *h)
 	h->quota = (uint64_t)10 << 30;
 	h->move_rate = (uint64_t)1 << 30;
 	h->progress.boot_time = time(NULL) - 3600;
+	strcpy(h->language, "en");
+	h->firewall_policy[0] = h->firewall_policy[1] = h->firewall_policy[2] = -1;
+	h->remote_admin = true;
+	h->logged_on = true;
+	h->last_logon_days = 1;
+}
+
+/* The exec hosts' tools: the ADMT server has the AD module, the mail
+ * server the Exchange tools and the AD module, unless the fixture says
+ * otherwise. */
+static void role_defaults(lab_host *h, const pnode *defaults, const pnode *item)
+{
+	bool said_ad = pnode_get(item, "ad_module") ||
+		       (defaults && defaults->kind == PNODE_MAP && pnode_get(defaults, "ad_module"));
+	bool said_ex = pnode_get(item, "exchange_tools") ||
+		       (defaults && defaults->kind == PNODE_MAP &&
+			pnode_get(defaults, "exchange_tools"));
+
+	if (!said_ad)
+		h->ad_module = h->role == LAB_ADMT || h->role == LAB_MAIL;
+	if (!said_ex)
+		h->exchange_tools = h->role == LAB_MAIL;
 }
 
 static void load_mailboxes(loader *l, lab_fixture *fx, const pnode *seq)
@@ -389,6 +469,129 @@ static void load_mailboxes(loader *l, lab_fixture *fx, const pnode *seq)
 	}
 }
 
+static void load_domain(loader *l, lab_fixture *fx, const pnode *map, bool source)
+{
+	if (!map || map->kind != PNODE_MAP) {
+		bad(l, map, "'%s' must be a mapping of netbios and dns", source ? "source" : "target");
+		return;
+	}
+	const pnode *nb = pnode_get(map, "netbios"), *dns = pnode_get(map, "dns");
+	if (nb)
+		copy(l, source ? fx->source_netbios : fx->target_netbios, sizeof(fx->source_netbios),
+		     nb, "netbios");
+	if (dns)
+		copy(l, source ? fx->source_dns : fx->target_dns, sizeof(fx->source_dns), dns, "dns");
+}
+
+/* groups: [{ name: 'CONTOSO\Workstation Admins', sid: S-1-5-21-..., members: [...] }] */
+static void load_groups(loader *l, lab_fixture *fx, const pnode *seq)
+{
+	if (seq->kind != PNODE_SEQ) {
+		bad(l, seq, "'%s' must be a list", "groups");
+		return;
+	}
+	if (!(fx->groups = calloc(seq->len ? seq->len : 1, sizeof(*fx->groups)))) {
+		bad(l, seq, "%s", "out of memory");
+		return;
+	}
+	fx->group_count = seq->len;
+	for (size_t i = 0; i < seq->len; i++) {
+		const pnode *item = seq->u.kids[i];
+		lab_group *g = &fx->groups[i];
+		if (item->kind != PNODE_MAP) {
+			bad(l, item, "%s must be mappings", "groups");
+			continue;
+		}
+		const pnode *name = pnode_get(item, "name"), *sid = pnode_get(item, "sid");
+		const pnode *members = pnode_get(item, "members");
+		if (name)
+			copy(l, g->name, sizeof(g->name), name, "name");
+		if (sid)
+			copy(l, g->sid, sizeof(g->sid), sid, "sid");
+		else
+			snprintf(g->sid, sizeof(g->sid), "S-1-5-21-3318230751-1525349227-3004412345-%zu",
+				 1100 + i);
+		if (!strchr(g->name, '\\'))
+			bad(l, item, "a group's name is DOMAIN\\name, not '%s'", g->name);
+		if (members && members->kind == PNODE_SEQ) {
+			for (size_t k = 0; k < members->len && k < LAB_MAX_LIST; k++)
+				copy(l, g->members[k], sizeof(g->members[k]), members->u.kids[k], "members");
+			g->member_count = members->len < LAB_MAX_LIST ? members->len : LAB_MAX_LIST;
+		} else if (members) {
+			bad(l, members, "'%s' must be a list", "members");
+		}
+	}
+}
+
+/* accounts: [{ user: 'CONTOSO\svc_x', password_sha256: <hex> }] */
+static void load_accounts(loader *l, lab_fixture *fx, const pnode *seq)
+{
+	if (seq->kind != PNODE_SEQ) {
+		bad(l, seq, "'%s' must be a list", "accounts");
+		return;
+	}
+	if (!(fx->accounts = calloc(seq->len ? seq->len : 1, sizeof(*fx->accounts)))) {
+		bad(l, seq, "%s", "out of memory");
+		return;
+	}
+	fx->account_count = seq->len;
+	for (size_t i = 0; i < seq->len; i++) {
+		const pnode *item = seq->u.kids[i];
+		lab_account *a = &fx->accounts[i];
+		if (item->kind != PNODE_MAP) {
+			bad(l, item, "%s must be mappings", "accounts");
+			continue;
+		}
+		const pnode *user = pnode_get(item, "user"), *hash = pnode_get(item, "password_sha256");
+		if (!user || !hash) {
+			bad(l, item, "an account needs user and password_sha256%s", "");
+			continue;
+		}
+		copy(l, a->user, sizeof(a->user), user, "user");
+		copy(l, a->password_sha256, sizeof(a->password_sha256), hash, "password_sha256");
+		if (strlen(a->password_sha256) != 64 ||
+		    strspn(a->password_sha256, "0123456789abcdef") != 64)
+			bad(l, hash, "password_sha256 must be 64 lowercase hex digits%s", "");
+	}
+}
+
+/* computers: [{ name, os, last_logon_days }]: source computer accounts no
+ * plan names. */
+static void load_computers(loader *l, lab_fixture *fx, const pnode *seq)
+{
+	if (seq->kind != PNODE_SEQ) {
+		bad(l, seq, "'%s' must be a list", "computers");
+		return;
+	}
+	if (!(fx->computers = calloc(seq->len ? seq->len : 1, sizeof(*fx->computers)))) {
+		bad(l, seq, "%s", "out of memory");
+		return;
+	}
+	fx->computer_count = seq->len;
+	for (size_t i = 0; i < seq->len; i++) {
+		const pnode *item = seq->u.kids[i];
+		lab_computer *k = &fx->computers[i];
+		snprintf(k->os, sizeof(k->os), "Windows 7 Enterprise");
+		k->last_logon_days = 1;
+		if (item->kind != PNODE_MAP) {
+			bad(l, item, "%s must be mappings", "computers");
+			continue;
+		}
+		const pnode *name = pnode_get(item, "name"), *os = pnode_get(item, "os");
+		const pnode *days = pnode_get(item, "last_logon_days");
+		if (name)
+			copy(l, k->name, sizeof(k->name), name, "name");
+		else
+			bad(l, item, "a computer needs a %s", "name");
+		if (os)
+			copy(l, k->os, sizeof(k->os), os, "os");
+		if (days) {
+			const char *d = scalar(l, days, "last_logon_days");
+			k->last_logon_days = d ? (unsigned)strtoul(d, NULL, 10) : 1;
+		}
+	}
+}
+
 static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 {
 	const pnode *lab = pnode_get(root, "lab");
@@ -400,6 +603,22 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 	snprintf(fx->user, sizeof(fx->user), "carve");
 	snprintf(fx->namespace, sizeof(fx->namespace), "mail.fabrikam.com");
 	snprintf(fx->cas, sizeof(fx->cas), "outlook.contoso.com");
+	snprintf(fx->source_netbios, sizeof(fx->source_netbios), "FABRIKAM");
+	snprintf(fx->source_dns, sizeof(fx->source_dns), "fabrikam.local");
+	snprintf(fx->target_netbios, sizeof(fx->target_netbios), "CONTOSO");
+	snprintf(fx->target_dns, sizeof(fx->target_dns), "contoso.com");
+	fx->source_exchange = 2010;
+	fx->admt_minute_ms = 1000;
+	snprintf(fx->mrs_proxy, sizeof(fx->mrs_proxy), "mail.fabrikam.com");
+	snprintf(fx->source_gc, sizeof(fx->source_gc), "dc01.fabrikam.local");
+	const pnode *groups = pnode_get(root, "groups"), *accounts = pnode_get(root, "accounts");
+	const pnode *computers = pnode_get(root, "computers");
+	if (groups)
+		load_groups(l, fx, groups);
+	if (accounts)
+		load_accounts(l, fx, accounts);
+	if (computers)
+		load_computers(l, fx, computers);
 	if (site && site->kind == PNODE_MAP) {
 		for (size_t k = 0; k + 1 < site->len; k += 2) {
 			const char *key = site->u.kids[k]->u.str;
@@ -408,11 +627,32 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 				copy(l, fx->namespace, sizeof(fx->namespace), v, key);
 			else if (!strcmp(key, "cas"))
 				copy(l, fx->cas, sizeof(fx->cas), v, key);
-			else
+			else if (!strcmp(key, "source") || !strcmp(key, "target"))
+				load_domain(l, fx, v, !strcmp(key, "source"));
+			else if (!strcmp(key, "source_exchange")) {
+				const char *ver = scalar(l, v, key);
+				fx->source_exchange = ver ? (unsigned)atoi(ver) : 0;
+				if (fx->source_exchange != 2003 && fx->source_exchange != 2007 &&
+				    fx->source_exchange != 2010)
+					bad(l, v, "source_exchange must be 2003, 2007 or 2010");
+			} else if (!strcmp(key, "mrs_proxy"))
+				copy(l, fx->mrs_proxy, sizeof(fx->mrs_proxy), v, key);
+			else if (!strcmp(key, "source_gc"))
+				copy(l, fx->source_gc, sizeof(fx->source_gc), v, key);
+			else if (!strcmp(key, "smtp_domain"))
+				copy(l, fx->smtp_domain, sizeof(fx->smtp_domain), v, key);
+			else if (!strcmp(key, "admt_minute")) {
+				int64_t ms = ms_of(l, v, key, false);
+				fx->admt_minute_ms = ms > 0 ? (unsigned)ms : 1;
+			} else
 				bad(l, site->u.kids[k], "unknown site key '%s'", key);
 		}
 	} else if (site) {
 		bad(l, site, "'%s' must be a mapping", "site");
+	}
+	if (!fx->smtp_domain[0]) {
+		const char *dot = strchr(fx->namespace, '.');
+		snprintf(fx->smtp_domain, sizeof(fx->smtp_domain), "%s", dot ? dot + 1 : fx->namespace);
 	}
 	if (mailboxes)
 		load_mailboxes(l, fx, mailboxes);
@@ -456,6 +696,7 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 			apply(l, h, defaults);
 		h->name[0] = '\0';
 		apply(l, h, item);
+		role_defaults(h, defaults, item);
 		if (!h->name[0])
 			bad(l, item, "a host needs a %s", "name");
 		if (h->role != LAB_WORKSTATION && !h->port)
@@ -511,11 +752,27 @@ int lab_fixture_load(lab_fixture *out, const char *path)
 
 void lab_fixture_done(lab_fixture *f)
 {
+	for (size_t i = 0; i < f->host_count; i++) {
+		lab_host *h = &f->hosts[i];
+		for (size_t k = 0; k < h->file_count; k++)
+			free(h->files[k].data);
+		free(h->files);
+		for (size_t k = 0; k < h->progress.file_count; k++)
+			free(h->progress.files[k].data);
+		free(h->progress.files);
+	}
 	free(f->hosts);
 	free(f->mailboxes);
+	free(f->groups);
+	free(f->accounts);
+	free(f->computers);
 	f->hosts = NULL;
 	f->mailboxes = NULL;
-	f->host_count = f->mailbox_count = 0;
+	f->groups = NULL;
+	f->accounts = NULL;
+	f->computers = NULL;
+	f->host_count = f->mailbox_count = f->group_count = f->account_count = 0;
+	f->computer_count = 0;
 }
 
 lab_mailbox *lab_find_mailbox(lab_site *site, const char *user)
@@ -524,11 +781,6 @@ lab_mailbox *lab_find_mailbox(lab_site *site, const char *user)
 		if (strcasecmp(site->fixture.mailboxes[i].user, user) == 0)
 			return &site->fixture.mailboxes[i];
 	return NULL;
-}
-
-const char *lab_host_domain(const lab_host *h)
-{
-	return h->progress.domain[0] ? h->progress.domain : h->domain;
 }
 
 lab_host *lab_find_host(lab_site *site, const char *name)
@@ -541,6 +793,14 @@ lab_host *lab_find_host(lab_site *site, const char *name)
 
 bool lab_host_up(lab_host *h, time_t now)
 {
+	if (h->progress.restart_at && now >= h->progress.restart_at) {
+		/* ADMT's restart after /RestartDelay */
+		h->back_at = h->progress.restart_at + (h->faults.reboot_s > 0 ? h->faults.reboot_s : 1);
+		if (h->faults.reboot_s < 0)
+			h->power = LAB_OFF;
+		h->progress.restart_at = 0;
+		lab_journal(h->name, "state", "\"change\":\"restart\",\"detail\":\"ADMT\"");
+	}
 	if (h->back_at && now >= h->back_at) {
 		h->progress.boot_time = h->back_at;
 		h->back_at = 0;
@@ -548,4 +808,107 @@ bool lab_host_up(lab_host *h, time_t now)
 		h->locked_profile = false;
 	}
 	return h->power == LAB_AWAKE && !h->back_at;
+}
+
+bool lab_firewall_on(const lab_host *h, int p)
+{
+	return h->firewall_policy[p] >= 0 ? h->firewall_policy[p] != 0 : h->firewall[p];
+}
+
+lab_group *lab_find_group(lab_site *site, const char *name)
+{
+	for (size_t i = 0; i < site->fixture.group_count; i++)
+		if (!strcasecmp(site->fixture.groups[i].name, name))
+			return &site->fixture.groups[i];
+	return NULL;
+}
+
+/* DOMAIN\\name from either form of an account name; *buf holds it. */
+static const char *canonical_account(const lab_site *site, const char *account, char *buf,
+				     size_t cap)
+{
+	const char *at = strchr(account, '@');
+
+	if (!at || strchr(account, '\\')) {
+		snprintf(buf, cap, "%s", account);
+		return buf;
+	}
+	const char *nb = lab_domain_netbios(site, at + 1);
+	snprintf(buf, cap, "%s\\%.*s", nb ? nb : at + 1, (int)(at - account), account);
+	return buf;
+}
+
+static bool group_has(const lab_site *site, const lab_group *g, const char *account, int depth)
+{
+	if (depth > 8)
+		return false;
+	for (size_t i = 0; i < g->member_count; i++) {
+		if (!strcasecmp(g->members[i], account))
+			return true;
+		for (size_t k = 0; k < site->fixture.group_count; k++)
+			if (!strcasecmp(site->fixture.groups[k].name, g->members[i]) &&
+			    group_has(site, &site->fixture.groups[k], account, depth + 1))
+				return true;
+	}
+	return false;
+}
+
+bool lab_group_has(const lab_site *site, const lab_group *g, const char *account)
+{
+	char buf[LAB_NAME * 2];
+
+	return group_has(site, g, canonical_account(site, account, buf, sizeof(buf)), 0);
+}
+
+bool lab_host_admin(const lab_site *site, const lab_host *h, const char *account)
+{
+	char buf[LAB_NAME * 2];
+	const char *who = canonical_account(site, account, buf, sizeof(buf));
+
+	for (size_t i = 0; i < h->admin_count; i++) {
+		if (!strcasecmp(h->admins[i], who))
+			return true;
+		for (size_t k = 0; k < site->fixture.group_count; k++)
+			if (!strcasecmp(site->fixture.groups[k].name, h->admins[i]) &&
+			    group_has(site, &site->fixture.groups[k], who, 0))
+				return true;
+	}
+	return false;
+}
+
+bool lab_password_ok(const lab_site *site, const char *account, const char *password)
+{
+	char buf[LAB_NAME * 2], want[LAB_NAME * 2], hex[65];
+	const char *who = canonical_account(site, account, buf, sizeof(buf));
+
+	if (carve_sha256_hex(hex, password, strlen(password)) < 0)
+		return false;
+	for (size_t i = 0; i < site->fixture.account_count; i++) {
+		const lab_account *a = &site->fixture.accounts[i];
+		if (!strcasecmp(canonical_account(site, a->user, want, sizeof(want)), who))
+			return !strcmp(a->password_sha256, hex);
+	}
+	return false;
+}
+
+const char *lab_domain_dns(const lab_site *site, const char *netbios)
+{
+	const lab_fixture *f = &site->fixture;
+
+	if (!strcasecmp(netbios, f->source_netbios))
+		return f->source_dns;
+	if (!strcasecmp(netbios, f->target_netbios))
+		return f->target_dns;
+	return netbios;
+}
+
+const char *lab_domain_netbios(const lab_site *site, const char *name)
+{
+	const lab_fixture *f = &site->fixture;
+
+	if (!strcasecmp(name, f->source_netbios) || !strcasecmp(name, f->source_dns))
+		return f->source_netbios;
+	if (!strcasecmp(name, f->target_netbios) || !strcasecmp(name, f->target_dns))
+		return f->target_netbios;
+	return NULL;
 }

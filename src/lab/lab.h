@@ -31,6 +31,36 @@ typedef struct {
 	bool enabled;
 } lab_nic;
 
+/* A file on a host's disk, by its local path (C:\...), case ignored. */
+typedef struct {
+	char path[260];
+	char *data;           /* owned */
+	size_t len;
+	time_t mtime;
+} lab_file;
+
+/* A domain group and its members (DOMAIN\name, users or groups). */
+typedef struct {
+	char name[LAB_NAME];  /* CONTOSO\Workstation Admins */
+	char sid[64];
+	char members[LAB_MAX_LIST][LAB_NAME];
+	size_t member_count;
+} lab_group;
+
+/* A domain account that may log on with a password: only its hash. */
+typedef struct {
+	char user[LAB_NAME];  /* CONTOSO\svc_targetmigrator */
+	char password_sha256[65];
+} lab_account;
+
+/* A computer account in the source domain that no plan names (teardown
+ * looks for these). */
+typedef struct {
+	char name[16];
+	char os[40];
+	unsigned last_logon_days; /* lastLogonTimestamp, days ago */
+} lab_computer;
+
 typedef struct {
 	bool hang_after_auth;   /* authenticates, then never answers */
 	bool auth_failure;      /* refuses every key */
@@ -47,11 +77,13 @@ typedef struct {
  * changes a host's faults and preconditions, not its history. */
 typedef struct {
 	time_t boot_time;       /* last boot */
-	char domain[64];        /* set by ADMT; "" while in the fixture's domain */
-	char admt_status[32];   /* post-check status, "" before any ADMT run */
-	bool source_disabled;   /* its source computer account */
 	char default_domain[16];/* Winlogon DefaultDomainName */
 	char outlook_server[128]; /* the Outlook profile's server, "" for the namespace */
+	time_t join_at;         /* ADMT joined it: in the target domain from then */
+	time_t restart_at;      /* ADMT's restart after /RestartDelay, or 0 */
+	bool profile_translated; /* ADMT translated its user's profile */
+	lab_file *files;        /* what carve and ADMT wrote to its disk */
+	size_t file_count;
 } lab_progress;
 
 typedef struct {
@@ -78,8 +110,19 @@ typedef struct {
 	size_t hosts_count;
 	char user[LAB_NAME];    /* whose machine it is */
 	bool logged_on_source;  /* that user is logged on to the source domain */
-	uint64_t quota;         /* mail host: target database limit, bytes */
+	uint64_t quota;         /* mail host: target database limit, bytes; 0: Unlimited */
 	uint64_t move_rate;     /* mail host: bytes moved per second */
+	char language[4];       /* en, de, fr: the local groups' names */
+	int firewall_policy[3]; /* a Group Policy's EnableFirewall per profile; -1: none */
+	bool remote_admin;      /* the firewall lets WMI and the admin shares through */
+	char registry_hotfixes[LAB_MAX_LIST][24]; /* updates only under ...\Updates */
+	size_t registry_hotfix_count;
+	bool logged_on;         /* its user is logged on (their hive is loaded) */
+	bool ad_module;         /* exec host: the Active Directory module is installed */
+	bool exchange_tools;    /* exec host: the Exchange 2010 management tools */
+	unsigned last_logon_days; /* its computer account's lastLogonTimestamp */
+	lab_file *files;        /* the fixture's files (a file server's packages) */
+	size_t file_count;
 	lab_faults faults;
 	lab_progress progress;
 	char replay[512];       /* directory of canned answers, or "" */
@@ -100,6 +143,9 @@ typedef struct {
 		uint64_t bad_limit;
 		char message[256];
 		bool source_meu;    /* coexistence mail-enabled user created in the source */
+		bool moved;         /* the mailbox is in the target (kept when the
+				     * completed request is removed) */
+		char remote_host[128]; /* where the move reads from */
 	} move;                 /* kept across a reload */
 } lab_mailbox;
 
@@ -114,6 +160,19 @@ typedef struct {
 	size_t mailbox_count;
 	char namespace[128];    /* the source Exchange namespace Outlook 2003 uses */
 	char cas[128];          /* what Outlook reconfigures to after the move */
+	char source_netbios[16], source_dns[64];
+	char target_netbios[16], target_dns[64];
+	unsigned source_exchange; /* 2003, 2007 or 2010 */
+	char mrs_proxy[128];    /* 2010 source: the MRSProxy endpoint's name */
+	char source_gc[128];    /* 2003/2007 source: a global catalog */
+	char smtp_domain[128];  /* the users' source SMTP domain */
+	unsigned admt_minute_ms; /* how long one of ADMT's /RestartDelay minutes lasts */
+	lab_group *groups;
+	size_t group_count;
+	lab_account *accounts;
+	size_t account_count;
+	lab_computer *computers; /* source computer accounts outside the plan */
+	size_t computer_count;
 } lab_fixture;
 
 /* Loads a fixture; on error prints FILE:LINE:COL: message lines to stderr
@@ -125,18 +184,32 @@ void lab_fixture_done(lab_fixture *f);
 typedef struct {
 	pthread_mutex_t lock;
 	lab_fixture fixture;
-	char admt_log[256][256]; /* ADMT's log lines, a ring */
-	size_t admt_log_count;
 	char events[256][320];   /* the mail server's application log, a ring */
 	size_t event_count;
+	char (*disabled_users)[LAB_NAME]; /* source user accounts disabled */
+	size_t disabled_count;
 } lab_site;
 
 lab_host *lab_find_host(lab_site *site, const char *name); /* lock held */
 lab_mailbox *lab_find_mailbox(lab_site *site, const char *user); /* lock held */
-/* The domain a host is in now. */
-const char *lab_host_domain(const lab_host *h);
 /* Whether a host answers now (awake, and not in the middle of a reboot). */
 bool lab_host_up(lab_host *h, time_t now);
+/* Whether h's firewall is on in profile p (0 domain, 1 standard/private,
+ * 2 public): a Group Policy's setting wins over the local one. */
+bool lab_firewall_on(const lab_host *h, int p);
+/* Whether account (DOMAIN\name) is in group, directly or through nested
+ * groups. */
+bool lab_group_has(const lab_site *site, const lab_group *g, const char *account);
+lab_group *lab_find_group(lab_site *site, const char *name);
+/* Whether account is a member of h's local Administrators, directly or
+ * through a domain group. */
+bool lab_host_admin(const lab_site *site, const lab_host *h, const char *account);
+/* Whether password is account's (DOMAIN\name or name@dns, case ignored). */
+bool lab_password_ok(const lab_site *site, const char *account, const char *password);
+/* The DNS name of a NetBIOS domain the fixture knows, or the name itself. */
+const char *lab_domain_dns(const lab_site *site, const char *netbios);
+/* The NetBIOS name of a domain given either way, or NULL. */
+const char *lab_domain_netbios(const lab_site *site, const char *name);
 
 /* ---- journal: JSON lines, one per event ---- */
 
@@ -147,6 +220,19 @@ void lab_journal(const char *host, const char *event, const char *fields);
 
 /* ---- commands ---- */
 
+/* How a connection logged on: a key logon on Windows OpenSSH has no
+ * network credentials (Win32-OpenSSH issues 518, 1264, 1047), a password or
+ * delegated Kerberos logon does. */
+typedef enum { LAB_LOGON_KEY, LAB_LOGON_PASSWORD, LAB_LOGON_GSSAPI } lab_logon_kind;
+
+typedef struct {
+	const char *user;            /* as it logged on */
+	lab_logon_kind kind;
+	bool network_credentials;    /* password or delegated Kerberos: true; key: false */
+	const char *input;           /* what the client wrote on the channel's stdin */
+	size_t input_len;
+} lab_session;
+
 typedef struct {
 	char *out, *err;        /* raw bytes as Windows sends them (owned) */
 	size_t out_len, err_len;
@@ -154,18 +240,10 @@ typedef struct {
 	bool reboot;            /* the host goes down after answering */
 } lab_answer;
 
-/* Answers the migration steps' commands (ADMT, mailbox moves, hosts file,
- * Outlook, restart and boot time); false when script is none of them.
- * Lock held.  self is the host asked, target the one -ComputerName named. */
-bool lab_migration(lab_answer *a, carve_buf *out, carve_buf *err, lab_site *site,
-		   lab_host *self, lab_host *target, const char *script);
-
-/* The value of "$name = '...'" in script (the way carve passes values),
- * quotes undone; false when absent. */
-bool lab_script_var(char *out, size_t cap, const char *script, const char *name);
-
-/* Answers an exec request on host h (lock not held). */
-void lab_answer_command(lab_answer *a, lab_site *site, const char *host, const char *command);
+/* Answers an exec request on host, from a connection that logged on as
+ * session says (lock not held). */
+void lab_answer_command(lab_answer *a, lab_site *site, const char *host,
+			const lab_session *session, const char *command);
 void lab_answer_done(lab_answer *a);
 
 /* ---- server ---- */

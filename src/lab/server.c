@@ -138,7 +138,9 @@ static bool answer(conn *c, ssh_session s, ssh_channel ch, const char *command)
 	f = h ? h->faults : (lab_faults){ 0 };
 	pthread_mutex_unlock(&c->site->lock);
 
-	lab_answer_command(&a, c->site, c->host, command);
+	/* until password logons land every connection is a key logon */
+	lab_session session = { c->site->fixture.user, LAB_LOGON_KEY, false, NULL, 0 };
+	lab_answer_command(&a, c->site, c->host, &session, command);
 	if (f.latency_ms)
 		sleep_ms(f.latency_ms);
 	if (f.drop_mid_command || f.cut_output) {
@@ -339,6 +341,9 @@ static void reload(lab_site *site)
 			h->back_at = old.back_at;
 			memcpy(h->hosts_file, old.hosts_file, sizeof(h->hosts_file));
 			h->hosts_count = old.hosts_count;
+			/* the old host's fixture files go with next, to be freed */
+			next.hosts[i].files = old.files;
+			next.hosts[i].file_count = old.file_count;
 		}
 	}
 	for (size_t i = 0; i < next.mailbox_count; i++) {
@@ -352,8 +357,23 @@ static void reload(lab_site *site)
 	site->fixture.mailbox_count = next.mailbox_count;
 	next.mailboxes = swap;
 	next.mailbox_count = swap_count;
-	memcpy(site->fixture.namespace, next.namespace, sizeof(next.namespace));
-	memcpy(site->fixture.cas, next.cas, sizeof(next.cas));
+	lab_fixture *f = &site->fixture;
+#define SWAP_LIST(list, count) do { \
+		void *p_ = f->list; size_t n_ = f->count; \
+		f->list = next.list; f->count = next.count; \
+		next.list = p_; next.count = n_; \
+	} while (0)
+	SWAP_LIST(groups, group_count);
+	SWAP_LIST(accounts, account_count);
+	SWAP_LIST(computers, computer_count);
+#undef SWAP_LIST
+	memcpy(f->namespace, next.namespace, sizeof(next.namespace));
+	memcpy(f->cas, next.cas, sizeof(next.cas));
+	memcpy(f->mrs_proxy, next.mrs_proxy, sizeof(next.mrs_proxy));
+	memcpy(f->source_gc, next.source_gc, sizeof(next.source_gc));
+	memcpy(f->smtp_domain, next.smtp_domain, sizeof(next.smtp_domain));
+	f->source_exchange = next.source_exchange;
+	f->admt_minute_ms = next.admt_minute_ms;
 	pthread_mutex_unlock(&site->lock);
 	lab_fixture_done(&next);
 	lab_journal(NULL, "reload", "\"result\":\"ok\"");
