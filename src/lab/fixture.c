@@ -4,7 +4,8 @@
  * duplicate keys, anchors refused), so a mistake is reported as
  * FILE:LINE:COL like a plan's.
  *
- *   lab:       { user, authorized_key, host_keys }
+ *   lab:       { user, authorized_key, host_keys, passwords }
+ *   accounts:  [ { name, user, password_sha256 } ]  (accounts.c)
  *   site:      { namespace, cas }  (Outlook 2003's old and new server)
  *   defaults:  any host field, applied to every host first
  *   hosts:     [ { name, port, role, os, power, disk_free, hotfixes,
@@ -426,12 +427,15 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 				path_of(l, fx->authorized_key, sizeof(fx->authorized_key), v, key);
 			else if (!strcmp(key, "host_keys"))
 				path_of(l, fx->host_keys, sizeof(fx->host_keys), v, key);
+			else if (!strcmp(key, "passwords"))
+				path_of(l, fx->passwords, sizeof(fx->passwords), v, key);
 			else
 				bad(l, lab->u.kids[k], "unknown lab key '%s'", key);
 		}
 	}
 	if (!fx->authorized_key[0] || !fx->host_keys[0])
 		bad(l, lab ? lab : root, "%s needs authorized_key and host_keys", "lab");
+	lab_accounts_load(fx, l->diags, pnode_get(root, "accounts"));
 	if (defaults && defaults->kind != PNODE_MAP)
 		bad(l, defaults, "'%s' must be a mapping", "defaults");
 	if (!hosts || hosts->kind != PNODE_SEQ || hosts->len == 0) {

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "plan_internal.h"
 
 #define LAB_NAME 64
 #define LAB_MAX_LIST 32
@@ -103,10 +104,22 @@ typedef struct {
 	} move;                 /* kept across a reload */
 } lab_mailbox;
 
+/* A domain account the lab accepts a password for.  The lab never keeps
+ * the password, only its SHA-256. */
+typedef struct {
+	char name[64];          /* as in the passwords file, or "" */
+	char user[128];         /* CONTOSO\svc_x or svc_x@contoso.com */
+	char sha256[65];        /* of the password, lowercase hex */
+} lab_account;
+
 typedef struct {
 	char path[1024];        /* the fixture file */
-	char user[64];          /* the login every host accepts */
+	char user[128];         /* the account every host accepts the key of */
 	char authorized_key[1024]; /* public key file */
+	char passwords[1024];   /* "name:password" lines for accounts with no
+				 * password_sha256; made (0600, random) if missing */
+	lab_account accounts[LAB_MAX_LIST];
+	size_t account_count;
 	char host_keys[1024];   /* directory of host keys, created if missing */
 	lab_host *hosts;
 	size_t host_count;
@@ -164,9 +177,39 @@ bool lab_migration(lab_answer *a, carve_buf *out, carve_buf *err, lab_site *site
  * quotes undone; false when absent. */
 bool lab_script_var(char *out, size_t cap, const char *script, const char *name);
 
+typedef enum { LAB_LOGON_KEY, LAB_LOGON_PASSWORD, LAB_LOGON_GSSAPI } lab_logon_kind;
+
+/* How the connection a command came on logged on, and what the client
+ * wrote on the command's standard input. */
+typedef struct {
+	const char *user;            /* as it logged on */
+	lab_logon_kind kind;
+	bool network_credentials;    /* password or delegated Kerberos: true; key: false */
+	const char *input;           /* what the client wrote on the channel's stdin (not NUL-safe) */
+	size_t input_len;
+} lab_session;
+
 /* Answers an exec request on host h (lock not held). */
-void lab_answer_command(lab_answer *a, lab_site *site, const char *host, const char *command);
+void lab_answer_command(lab_answer *a, lab_site *site, const char *host,
+			const lab_session *session, const char *command);
 void lab_answer_done(lab_answer *a);
+
+/* ---- accounts (accounts.c) ---- */
+
+/* Whether two ways of writing an account name the same one, ignoring
+ * case: DOMAIN\name, or name@dns.domain whose first label is DOMAIN. */
+bool lab_same_account(const char *a, const char *b);
+/* The fixture account user logs on as with password (len bytes), or NULL
+ * when none matches. */
+const lab_account *lab_check_password(const lab_fixture *fx, const char *user,
+				      const char *password, size_t len);
+/* Reads the fixture's accounts: list (may be NULL) into fx, taking the
+ * hashes of those without password_sha256 from fx->passwords (made with
+ * random passwords when missing).  Problems go to diags. */
+void lab_accounts_load(lab_fixture *fx, carve_diags *diags, const pnode *list);
+/* Writes path (0600) with a random password for each of names that it
+ * does not hold yet.  Returns 0, or -1 with a message on stderr. */
+int lab_passwords_make(const char *path, const char *const *names, size_t n);
 
 /* ---- server ---- */
 
@@ -187,8 +230,9 @@ typedef struct {
 	const char *out;          /* the directory */
 } lab_gen;
 
-/* Writes DIR/lab-fixture.yaml, DIR/lab-site.yaml and the client key pair
- * (DIR/.lab/client, DIR/.lab/client.pub) when missing.  Returns an exit status. */
+/* Writes DIR/lab-fixture.yaml, DIR/lab-site.yaml, and when missing the
+ * client key pair (DIR/.lab/client, DIR/.lab/client.pub) and the lab's
+ * throwaway passwords (DIR/.lab/passwords).  Returns an exit status. */
 int lab_generate(const lab_gen *g);
 
 #endif

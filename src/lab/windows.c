@@ -316,10 +316,12 @@ static void run_script(lab_answer *a, carve_buf *out, carve_buf *err, lab_site *
 	}
 }
 
-void lab_answer_command(lab_answer *a, lab_site *site, const char *host, const char *command)
+void lab_answer_command(lab_answer *a, lab_site *site, const char *host,
+			const lab_session *session, const char *command)
 {
 	carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT, script = CARVE_BUF_INIT;
 
+	(void)session;
 	memset(a, 0, sizeof(*a));
 	pthread_mutex_lock(&site->lock);
 	lab_host *self = lab_find_host(site, host);
