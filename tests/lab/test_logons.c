@@ -3,19 +3,27 @@
  * OpenSSH takes them: the exec hosts with the migrator's password (as
  * DOMAIN\name, which travels as name@DOMAIN, or as a UPN), the machines
  * reached directly with the key account; a wrong password refused and
- * journalled without its value; and a credential a script needs arriving
- * on its standard input, never on its command line or in the journal.
+ * journalled without its value; a credential a script needs arriving on
+ * its standard input, never on its command line or in the journal; and a
+ * generated site's throwaway passwords, kept in one private file.
  */
 #define _GNU_SOURCE /* asprintf */
 #include "carve.h"
 #include "lab.h"
 #include "remote.h"
+#include "sshd.h" /* t_free_port */
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static t_site_host hosts[] = {
 	{ "WS-01", "10", "wave1", "u-01", 2010, "", "", NULL },
@@ -148,4 +156,93 @@ Test(logons, a_credential_travels_on_stdin_only)
 		  carve_error_last()->message);
 	carve_buf_done(&out);
 	carve_ssh_free(ssh);
+}
+
+/* n consecutive ports from base all free on 127.0.0.1 now. */
+static bool free_run(int base, int n)
+{
+	for (int p = base; p < base + n; p++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p) };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+Test(logons, a_generated_site_logs_on_with_its_throwaway_passwords)
+{
+	t_lab gen;
+	int base = 0;
+	char port[16], *passwords, *again, *fixture, *site;
+	struct stat st;
+
+	t_lab_init(&gen);
+	for (int tries = 0; tries < 50 && !base; tries++) {
+		int p = t_free_port();
+		base = p > 0 && p < 60000 && free_run(p, 13) ? p : 0;
+	}
+	cr_assert_gt(base, 0);
+	snprintf(port, sizeof(port), "%d", base);
+	const char *argv[] = { CARVE_LAB_BIN, "--generate", "3", "--chunks", "1", "--base-port",
+			       port, "--out", gen.dir, NULL };
+	t_result r = t_run(argv, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_result_done(&r);
+
+	/* The throwaway passwords: private, one line per account, made once. */
+	char *path = t_path(gen.dir, ".lab/passwords");
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	passwords = t_read_file(path, NULL);
+	cr_assert(!strncmp(passwords, "migrator:Lab-", 13) && strstr(passwords, "\nsource:Lab-"),
+		  "%s", passwords);
+	r = t_run(argv, NULL);
+	cr_assert_eq(r.status, 0);
+	t_result_done(&r);
+	again = t_read_file(path, NULL);
+	cr_assert_str_eq(again, passwords, "generating again changed the passwords");
+
+	/* Neither the fixture nor the plan holds one; the plan validates. */
+	free(gen.fixture);
+	gen.fixture = t_path(gen.dir, "lab-fixture.yaml");
+	fixture = t_read_file(gen.fixture, NULL);
+	char *plan2 = t_path(gen.dir, "lab-site.yaml");
+	site = t_read_file(plan2, NULL);
+	cr_assert_null(strstr(fixture, "Lab-"));
+	cr_assert_null(strstr(site, "Lab-"));
+	cr_assert(strstr(fixture, "passwords: .lab/passwords"));
+	const char *validate[] = { CARVE_BIN, "validate", "-q", plan2, NULL };
+	r = t_run(validate, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_result_done(&r);
+
+	/* The lab takes the passwords in the file, and carve logs on with them. */
+	t_lab_start(&gen);
+	carve_plan *p = NULL;
+	carve_diags *diags = NULL;
+	carve_ssh *ssh = NULL;
+	cr_assert_eq(carve_plan_load(&p, &diags, plan2), 0, "%s", carve_error_last()->message);
+	int fd = open(path, O_RDONLY);
+	cr_assert_eq(carve_plan_read_passwords_fd(p, fd), 0, "%s", carve_error_last()->message);
+	close(fd);
+	/* The known-hosts file is the one the lab wrote for the test. */
+	char *kh = t_read_file(gen.known_hosts, NULL), *plan_kh = t_path(gen.dir, ".lab/known_hosts");
+	t_write_file(plan_kh, kh);
+	cr_assert_eq(remote_open_exec(&ssh, p, 1, NULL), 0, "%s", carve_error_last()->message);
+	carve_ssh_free(ssh);
+	carve_plan_free(p);
+	t_lab_done(&gen);
+	free(kh);
+	free(plan_kh);
+	free(plan2);
+	free(site);
+	free(fixture);
+	free(again);
+	free(passwords);
+	free(path);
 }
