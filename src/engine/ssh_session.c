@@ -11,7 +11,6 @@
 #include "transport_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libssh/callbacks.h>
 #include <poll.h>
 #include <pthread.h>

@@ -34,7 +34,7 @@ typedef struct {
 
 typedef struct {
 	bool hang_after_auth;   /* authenticates, then never answers */
-	bool auth_failure;      /* refuses every key */
+	bool auth_failure;      /* refuses every logon, key or password */
 	bool changed_host_key;  /* presents a key other than its own */
 	bool drop_mid_command;  /* closes the connection while a command runs */
 	bool cut_output;        /* sends half the output and no exit status */
