@@ -92,6 +92,9 @@ const char *carve_os_name(carve_os os);
 typedef struct {
 	const char *netbios; /* FABRIKAM */
 	const char *dns;     /* fabrikam.local */
+	size_t account;      /* the source's: whose credentials carve passes to
+			      * source-domain calls (carve_plan_accounts()), or
+			      * CARVE_NONE; always CARVE_NONE for the target */
 } carve_domain;
 
 typedef struct {
@@ -133,12 +136,33 @@ typedef struct {
 	size_t hotfix_package_count;
 } carve_policy;
 
+/* How an account logs on.  On Windows OpenSSH only a password logon or a
+ * Kerberos logon with delegated credentials carries network credentials; a
+ * key logon (key file or agent) cannot reach other machines (WMI, shares,
+ * AD, Exchange): Win32-OpenSSH issues 518, 1264, 1047. */
 typedef enum {
-	CARVE_AUTH_AGENT,         /* ssh-agent (default) */
-	CARVE_AUTH_KEY_FILE,      /* an unencrypted private key file */
-	CARVE_AUTH_PASSWORD_ENV,  /* a password from an environment variable */
-	CARVE_AUTH_PASSWORD_FILE, /* a password from a file */
+	CARVE_AUTH_PASSWORD, /* the account's password (default) */
+	CARVE_AUTH_GSSAPI,   /* Kerberos, credentials delegated */
+	CARVE_AUTH_KEY,      /* an unencrypted private key file */
+	CARVE_AUTH_AGENT,    /* the keys in ssh-agent */
 } carve_auth;
+
+/* "password", "gssapi", "key", "agent".  Static string. */
+const char *carve_auth_name(carve_auth auth);
+
+/* Whether a logon this way carries network credentials on Windows. */
+bool carve_auth_delegates(carve_auth auth);
+
+/* A domain account carve logs on as.  The plan names where its secret
+ * comes from, never the secret. */
+typedef struct {
+	const char *name;          /* the plan's identifier: "migrator" */
+	const char *user;          /* as the plan writes it: CONTOSO\svc_x or
+				    * svc_x@contoso.com */
+	carve_auth auth;
+	const char *key_file;      /* CARVE_AUTH_KEY: absolute path, else NULL */
+	const char *password_file; /* CARVE_AUTH_PASSWORD: absolute path, or NULL */
+} carve_account;
 
 typedef enum {
 	CARVE_HOSTKEYS_STRICT,     /* unknown keys refused (default) */
@@ -152,11 +176,7 @@ typedef enum {
 } carve_probe;
 
 typedef struct {
-	const char *user;          /* SSH user, default "carve" */
-	carve_auth auth;
-	const char *key_file;      /* CARVE_AUTH_KEY_FILE: absolute path */
-	const char *password_env;  /* CARVE_AUTH_PASSWORD_ENV: variable name */
-	const char *password_file; /* CARVE_AUTH_PASSWORD_FILE: absolute path */
+	size_t account;            /* for machines reached directly, or CARVE_NONE */
 	const char *known_hosts;   /* absolute path, or NULL for the default */
 	carve_hostkeys host_keys;
 	bool use_ssh_config;       /* read ~/.ssh/config (default false) */
@@ -182,7 +202,9 @@ typedef struct {
 	const char *address; /* IP address or DNS name */
 	uint16_t port;       /* 0: the transport default */
 	uint32_t concurrency; /* sessions at once to this host, default 4 */
+	size_t account;      /* who carve logs on as there (carve_plan_accounts()) */
 } carve_exec_host;
+
 
 typedef struct {
 	const char *name;
@@ -279,11 +301,87 @@ const carve_machine *carve_plan_machines(const carve_plan *plan, size_t *count);
 const carve_user *carve_plan_users(const carve_plan *plan, size_t *count);
 const carve_chunk *carve_plan_chunks(const carve_plan *plan, size_t *count);
 const carve_teardown_item *carve_plan_teardown(const carve_plan *plan, size_t *count);
+const carve_account *carve_plan_accounts(const carve_plan *plan, size_t *count);
 
 /* Look-ups by name; CARVE_NONE when absent.  Machine names ignore case. */
 size_t carve_plan_find_machine(const carve_plan *plan, const char *name);
 size_t carve_plan_find_user(const carve_plan *plan, const char *name);
 size_t carve_plan_find_chunk(const carve_plan *plan, const char *name);
+size_t carve_plan_find_account(const carve_plan *plan, const char *name);
+
+/* Whether exec host e reaches other machines from its sessions (ADMT's
+ * agents, Active Directory, Exchange, or the machines asked through it),
+ * so that its logon must carry network credentials.  why (may be NULL)
+ * gets a static phrase: "ADMT's agents and Active Directory". */
+bool carve_exec_host_reaches_others(const carve_plan *plan, size_t e, const char **why);
+
+/* ------------------------------------------------------------ secrets */
+
+/*
+ * Memory for a secret: its own page-aligned mapping, locked against
+ * swapping (mlock) where the system allows it and left out of core dumps
+ * (MADV_DONTDUMP), wiped (explicit_bzero) and unmapped when freed.  When
+ * mlock is refused (RLIMIT_MEMLOCK for an unprivileged user) the secret is
+ * still kept, still left out of core dumps, and carve_secret_locked() says
+ * so, so that the caller can warn: it is never swap-unsafe silently.
+ */
+typedef struct carve_secret carve_secret;
+
+/* A zeroed secret of cap bytes.  Owned: free with carve_secret_free. */
+int carve_secret_new(carve_secret **out, size_t cap);
+/* The bytes, cap of them.  Borrowed: valid until carve_secret_free. */
+char *carve_secret_bytes(carve_secret *s);
+size_t carve_secret_cap(const carve_secret *s);
+bool carve_secret_locked(const carve_secret *s);
+/* Zeroes every byte. */
+void carve_secret_wipe(carve_secret *s);
+/* Wipes and unmaps; NULL is fine. */
+void carve_secret_free(carve_secret *s);
+
+/*
+ * The plan keeps the passwords of its accounts in secrets of its own, from
+ * which sessions borrow them (carve_plan_free wipes them).  Set them before
+ * any session starts: these calls are not safe against sessions in flight.
+ * A password never reaches the audit log, a command line, the environment,
+ * an encoded command or an error message: errors name the account only.
+ */
+
+/* Copies len bytes of secret into locked memory as account's password
+ * (replacing any).  CARVE_EINVALID for an account that does not log on with
+ * a password, an empty password, or one holding a NUL byte. */
+int carve_plan_set_password(carve_plan *plan, size_t account, const char *secret, size_t len);
+bool carve_plan_has_password(const carve_plan *plan, size_t account);
+/* False when some password could not be locked in memory (see
+ * carve_secret_locked). */
+bool carve_plan_passwords_locked(const carve_plan *plan);
+
+/* Reads the password_file of every password account that has one and no
+ * password yet.  Refuses (CARVE_EINVALID, naming the file, the account and
+ * why) a file that is not a regular file, is not owned by the user running
+ * carve or root, or can be read or written by group or others, and an
+ * empty or multi-line file. */
+int carve_plan_read_password_files(carve_plan *plan);
+
+/* Reads "account-name:password" lines from fd until EOF, straight into
+ * locked memory (never through stdio buffers); blank lines and lines
+ * starting with '#' are skipped, a trailing CR is dropped.  A line naming
+ * no password account of the plan, or malformed, is CARVE_EINVALID naming
+ * the line number, never its text.  Does not close fd. */
+int carve_plan_read_passwords_fd(carve_plan *plan, int fd);
+
+/* What a command is about to do, for the accounts it will need. */
+typedef enum {
+	CARVE_WORK_PREFLIGHT, /* carve check: the machines, and the exec hosts
+			       * that ask or ping them */
+	CARVE_WORK_MIGRATION, /* carve run, the console: every session of every
+			       * phase, and the source account */
+} carve_work;
+
+/* Which accounts work will log on with a password (or pass on as a
+ * credential) and the plan has no password for yet: their indexes, in plan
+ * order, into out (room for cap); returns how many there are. */
+size_t carve_plan_missing_passwords(size_t *out, size_t cap, const carve_plan *plan,
+				    carve_work work);
 
 /* ------------------------------------------------------------ names */
 
@@ -519,14 +617,21 @@ typedef struct {
 typedef void (*carve_hostkey_cb)(const char *host, uint16_t port,
 				 const carve_hostkey *key, void *ctx);
 
+/* Serialises the first password logons of an account until one tells
+ * whether the password works: a mistyped password is refused by one host,
+ * then not tried again, rather than once per machine (the domain's lockout
+ * policy would lock the account out on cutover night).  Owned by the plan;
+ * carve_ssh_options_from_plan sets it. */
+typedef struct carve_logon_gate carve_logon_gate;
+
 typedef struct {
 	const char *host;            /* address or DNS name */
 	uint16_t port;               /* 0: 22 */
-	const char *user;
+	const char *user;            /* CONTOSO\svc_x, svc_x@contoso.com, or a local name */
 	carve_auth auth;
-	const char *key_file;        /* CARVE_AUTH_KEY_FILE */
-	const char *password_env;    /* CARVE_AUTH_PASSWORD_ENV */
-	const char *password_file;   /* CARVE_AUTH_PASSWORD_FILE */
+	const char *key_file;        /* CARVE_AUTH_KEY */
+	const char *password;        /* CARVE_AUTH_PASSWORD: NUL-terminated, borrowed */
+	size_t password_len;
 	const char *known_hosts;     /* NULL: carve_known_hosts_default_path() */
 	carve_hostkeys host_keys;
 	bool use_ssh_config;         /* let libssh read ~/.ssh/config */
@@ -536,15 +641,18 @@ typedef struct {
 	carve_cancel *cancel;        /* may be NULL */
 	carve_hostkey_cb on_bad_hostkey; /* may be NULL */
 	void *ctx;
+	carve_logon_gate *gate;      /* may be NULL */
 } carve_ssh_options;
 
-#define CARVE_SSH_OPTIONS_INIT { NULL, 0, "carve", CARVE_AUTH_AGENT, NULL, NULL, \
-				 NULL, NULL, CARVE_HOSTKEYS_STRICT, false, 0, 0, \
-				 NULL, NULL, NULL, NULL }
+#define CARVE_SSH_OPTIONS_INIT { NULL, 0, NULL, CARVE_AUTH_PASSWORD, NULL, NULL, 0, \
+				 NULL, CARVE_HOSTKEYS_STRICT, false, 0, 0, \
+				 NULL, NULL, NULL, NULL, NULL }
 
-/* Fills SSH options from the plan's transport section for host:port. */
+/* Fills SSH options from the plan for host:port, logging on as account
+ * (CARVE_NONE: no credential, for carve_ssh_scan).  The password, when the
+ * account has one, is borrowed from the plan and lives as long as it. */
 void carve_ssh_options_from_plan(carve_ssh_options *opts, const carve_plan *plan,
-				 const char *host, uint16_t port);
+				 size_t account, const char *host, uint16_t port);
 
 typedef struct carve_ssh carve_ssh;
 
@@ -586,6 +694,13 @@ void carve_ssh_result_done(carve_ssh_result *r);
  */
 int carve_ssh_exec(carve_ssh_result *r, carve_ssh *ssh, const char *command,
 		   uint32_t timeout_ms, size_t cap);
+
+/* The same, writing input_len bytes of input to the command's standard
+ * input first (input may be NULL when input_len is 0).  Standard input is
+ * closed (EOF) after it, as it is by carve_ssh_exec: a Windows PowerShell
+ * that reads it never waits for more. */
+int carve_ssh_exec_input(carve_ssh_result *r, carve_ssh *ssh, const char *command,
+			 const char *input, size_t input_len, uint32_t timeout_ms, size_t cap);
 
 /* The default known-hosts file: $XDG_CONFIG_HOME/carve/known_hosts, else
  * ~/.config/carve/known_hosts.  Owned. */

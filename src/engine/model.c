@@ -73,6 +73,22 @@ const char *carve_exec_role_name(carve_exec_role role)
 	return "?";
 }
 
+const char *carve_auth_name(carve_auth auth)
+{
+	switch (auth) {
+	case CARVE_AUTH_PASSWORD: return "password";
+	case CARVE_AUTH_GSSAPI: return "gssapi";
+	case CARVE_AUTH_KEY: return "key";
+	case CARVE_AUTH_AGENT: return "agent";
+	}
+	return "?";
+}
+
+bool carve_auth_delegates(carve_auth auth)
+{
+	return auth == CARVE_AUTH_PASSWORD || auth == CARVE_AUTH_GSSAPI;
+}
+
 const char *carve_teardown_verify_name(carve_teardown_verify v)
 {
 	switch (v) {

@@ -44,7 +44,8 @@ bool carve_name_netbios(const char *s, const char **why)
 	return true;
 }
 
-bool carve_name_sam(const char *s, const char **why)
+/* A sAMAccountName, or a UPN's prefix, of at most max characters. */
+static bool logon_name(const char *s, size_t len, size_t max, const char **why)
 {
 	/* Characters Active Directory refuses in a pre-Windows 2000 logon
 	 * name, each with its own reason so the message names the culprit. */
@@ -56,7 +57,7 @@ bool carve_name_sam(const char *s, const char **why)
 		"it contains ','", "it contains '+'", "it contains '*'",
 		"it contains '?'", "it contains '<'", "it contains '>'",
 	};
-	size_t len = s ? strlen(s) : 0, chars = 0;
+	size_t chars = 0;
 	bool dots_spaces = true;
 
 	_Static_assert(CARVE_ARRAY_SIZE(forbidden_why) == sizeof(forbidden) - 1,
@@ -78,11 +79,17 @@ bool carve_name_sam(const char *s, const char **why)
 		chars++;
 		i += n;
 	}
-	if (chars > 20)
-		return fail(why, "it is longer than 20 characters");
+	if (chars > max)
+		return fail(why, max == 20 ? "it is longer than 20 characters"
+					   : "its name is longer than 64 characters");
 	if (dots_spaces)
 		return fail(why, "it is only dots and spaces");
 	return true;
+}
+
+bool carve_name_sam(const char *s, const char **why)
+{
+	return logon_name(s, s ? strlen(s) : 0, 20, why);
 }
 
 bool carve_name_dns(const char *s, const char **why)
@@ -198,27 +205,29 @@ bool plan_name_dn(const char *s, const char **why)
 	return true;
 }
 
-bool plan_name_env(const char *s, const char **why)
+/* The account an exec host logs on as, as Windows OpenSSH takes it:
+ * DOMAIN\sAMAccountName, or a UPN sam@dns.name (whose prefix may be
+ * longer than a sAMAccountName, as UPNs are). */
+bool plan_name_logon(const char *s, const char **why)
 {
-	size_t len = strlen(s);
+	const char *slash = strchr(s, '\\'), *at = strrchr(s, '@');
+	char domain[16];
 
-	if (len == 0 || (s[0] >= '0' && s[0] <= '9') ||
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len)
-		return fail(why, "it does not match [A-Z_][A-Z0-9_]*");
-	return true;
-}
-
-/* The SSH user: POSIX-ish, so it is safe on the ssh command line too. */
-bool plan_name_user(const char *s, const char **why)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > 32 || s[0] == '-' || s[0] == '.' ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789_.-") != len)
-		return fail(why, "use 1 to 32 letters, digits, '_', '.' or '-', "
-				 "not starting with '-' or '.'");
-	return true;
+	if (slash && (size_t)(slash - s) < sizeof(domain)) {
+		memcpy(domain, s, (size_t)(slash - s));
+		domain[slash - s] = '\0';
+		if (!carve_name_netbios(domain, NULL))
+			return fail(why, "the part before \\ is not a NetBIOS domain name");
+		return carve_name_sam(slash + 1, why);
+	}
+	if (slash)
+		return fail(why, "the part before \\ is not a NetBIOS domain name");
+	if (at) {
+		if (!plan_name_domain(at + 1, NULL))
+			return fail(why, "the part after @ is not a DNS domain name");
+		return logon_name(s, (size_t)(at - s), 64, why);
+	}
+	return fail(why, "write it as DOMAIN\\user or user@dns.domain");
 }
 
 /* Markers are found by sliding over the drawing once per marker length;

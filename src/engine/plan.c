@@ -3,6 +3,7 @@
  * diagnostics, did-you-mean, the name index) and the plan's accessors.
  */
 #include "plan_internal.h"
+#include "secret_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -242,7 +243,7 @@ static int assemble(plan_load *ld)
 	carve_plan *p = ld->plan;
 	int err;
 
-	p->site = ld->site;
+	p->site = ld->site.pub;
 	p->mail = ld->mail;
 	p->policy = ld->policy;
 	memcpy(p->commands, ld->commands, sizeof(p->commands));
@@ -253,6 +254,7 @@ static int assemble(plan_load *ld)
 	p->machines = PUBLISH(ld, machines, plan_machine_raw, carve_machine, &p->machine_count);
 	p->users = PUBLISH(ld, users, plan_user_raw, carve_user, &p->user_count);
 	p->chunks = PUBLISH(ld, chunks, plan_chunk_raw, carve_chunk, &p->chunk_count);
+	p->accounts = PUBLISH(ld, accounts, plan_account_raw, carve_account, &p->account_count);
 	if (ld->teardown.node) {
 		p->teardown = PUBLISH(ld, teardown, plan_teardown_raw, carve_teardown_item,
 				      &p->teardown_count);
@@ -268,13 +270,15 @@ static int assemble(plan_load *ld)
 	p->user_index.stride = sizeof(carve_user);
 	p->chunk_index.base = p->chunks;
 	p->chunk_index.stride = sizeof(carve_chunk);
+	p->account_index.base = p->accounts;
+	p->account_index.stride = sizeof(carve_account);
 	if (ld->name && !(p->path = carve_arena_strdup(&p->arena, ld->name)))
 		ld->oom = true;
 	if (ld->oom)
 		return carve_error_oom();
 	if ((err = carve_sha256_hex(p->hash, ld->buf, ld->len)) < 0)
 		return err;
-	return 0;
+	return secret_store_init(p);
 }
 
 int carve_plan_load_buffer(carve_plan **out, carve_diags **diags,
@@ -349,6 +353,7 @@ void carve_plan_free(carve_plan *plan)
 {
 	if (!plan)
 		return;
+	secret_store_done(plan);
 	carve_arena_done(&plan->arena);
 	free(plan);
 }
@@ -380,6 +385,7 @@ LIST_ACCESSOR(carve_plan_machines, carve_machine, machines, machine_count)
 LIST_ACCESSOR(carve_plan_users, carve_user, users, user_count)
 LIST_ACCESSOR(carve_plan_chunks, carve_chunk, chunks, chunk_count)
 LIST_ACCESSOR(carve_plan_teardown, carve_teardown_item, teardown, teardown_count)
+LIST_ACCESSOR(carve_plan_accounts, carve_account, accounts, account_count)
 
 size_t carve_plan_find_machine(const carve_plan *plan, const char *name)
 {
@@ -394,4 +400,9 @@ size_t carve_plan_find_user(const carve_plan *plan, const char *name)
 size_t carve_plan_find_chunk(const carve_plan *plan, const char *name)
 {
 	return plan_index_find(&plan->chunk_index, name);
+}
+
+size_t carve_plan_find_account(const carve_plan *plan, const char *name)
+{
+	return plan_index_find(&plan->account_index, name);
 }

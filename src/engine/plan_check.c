@@ -28,6 +28,8 @@ static const list_kind chunk_kind = { "name", "chunk", sizeof(plan_chunk_raw),
 				      offsetof(plan_chunk_raw, name), false };
 static const list_kind teardown_kind = { "id", "teardown item", sizeof(plan_teardown_raw),
 					 offsetof(plan_teardown_raw, id), false };
+static const list_kind account_kind = { "name", "account", sizeof(plan_account_raw),
+					offsetof(plan_account_raw, name), false };
 
 static void *item_at(const plan_list *list, const list_kind *k, size_t i)
 {
@@ -339,8 +341,20 @@ int plan_check(plan_load *ld)
 	    (err = index_list(ld, &plan->user_index, &plan->arena, &ld->users, &user_kind)) < 0 ||
 	    (err = index_list(ld, &plan->chunk_index, &plan->arena, &ld->chunks,
 			      &chunk_kind)) < 0 ||
-	    (err = index_list(ld, &teardown, &ld->scratch, &ld->teardown, &teardown_kind)) < 0)
+	    (err = index_list(ld, &teardown, &ld->scratch, &ld->teardown, &teardown_kind)) < 0 ||
+	    (err = index_list(ld, &plan->account_index, &plan->arena, &ld->accounts,
+			      &account_kind)) < 0)
 		goto done;
+	/* Who carve logs on as, everywhere it logs on. */
+	for (size_t i = 0; i < ld->exec_hosts.count; i++) {
+		plan_exec_raw *e = item_at(&ld->exec_hosts, &exec_kind, i);
+		e->pub.account = resolve(ld, &plan->account_index, &ld->accounts, &account_kind,
+					 e->account);
+	}
+	ld->transport.pub.account = resolve(ld, &plan->account_index, &ld->accounts,
+					    &account_kind, ld->transport.account);
+	ld->site.pub.source.account = resolve(ld, &plan->account_index, &ld->accounts,
+					      &account_kind, ld->site.source_account);
 	/* Machines and exec hosts share one NetBIOS namespace. */
 	for (size_t i = 0; i < ld->exec_hosts.count; i++) {
 		const void *e = item_at(&ld->exec_hosts, &exec_kind, i);
@@ -359,6 +373,7 @@ int plan_check(plan_load *ld)
 		check_machine(ld, item_at(&ld->machines, &machine_kind, i), &floors, &execs);
 	check_markers(ld);
 	check_shared(ld);
+	plan_check_accounts(ld);
 	if (ld->oom)
 		err = carve_error_oom();
 done:

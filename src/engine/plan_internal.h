@@ -124,10 +124,19 @@ struct carve_plan {
 	size_t chunk_count;
 	const carve_teardown_item *teardown;
 	size_t teardown_count;
+	const carve_account *accounts;
+	size_t account_count;
 	const char *commands[CMD__COUNT]; /* the plan's templates; NULL: default */
 	plan_index machine_index; /* ignoring case */
 	plan_index user_index;    /* ignoring case */
 	plan_index chunk_index;
+	plan_index account_index;
+	/* The password store (secret.c): one locked secret per account, the
+	 * only mutable part of a loaded plan. */
+	carve_secret **passwords;
+	size_t *password_lens;
+	struct carve_logon_gate *gates;
+	size_t gate_count; /* gates initialised, for carve_plan_free */
 };
 
 /* ---- the loader's working state ---- */
@@ -136,8 +145,18 @@ struct carve_plan {
  * the cross-reference pass needs to resolve names and cite positions. */
 typedef struct {
 	carve_exec_host pub;
-	const pnode *name;
+	const pnode *name, *account;
 } plan_exec_raw;
+
+typedef struct {
+	carve_account pub;
+	const pnode *name, *user, *auth;
+} plan_account_raw;
+
+typedef struct {
+	carve_site pub;
+	const pnode *source, *source_account;
+} plan_site_raw;
 
 typedef struct {
 	carve_floor pub;
@@ -169,7 +188,7 @@ typedef struct {
 
 typedef struct {
 	carve_transport pub;
-	const pnode *auth;
+	const pnode *node, *account;
 } plan_transport_raw;
 
 typedef struct {
@@ -190,11 +209,11 @@ typedef struct {
 	size_t suggest_budget;
 	bool oom;
 
-	carve_site site;
+	plan_site_raw site;
 	carve_mail mail;
 	carve_policy policy;
 	plan_transport_raw transport;
-	plan_list exec_hosts, floors, machines, users, chunks, teardown;
+	plan_list exec_hosts, floors, machines, users, chunks, teardown, accounts;
 	const char *commands[CMD__COUNT];
 } plan_load;
 
@@ -227,7 +246,8 @@ typedef bool (*plan_setter)(plan_load *ld, const pnode *v, void *dst,
 
 struct plan_field {
 	const char *key; /* first member: plan_suggest() reads it */
-	plan_setter set;
+	plan_setter set; /* NULL: a key that is gone, see replaced */
+	const char *replaced; /* what to write instead of a key that is gone */
 	size_t offset;      /* of the value in the object being filled */
 	size_t node_offset; /* of a const pnode * kept for later passes, or 0 */
 	bool required;
@@ -294,6 +314,9 @@ void plan_walk_map(plan_load *ld, const pnode *map, const plan_schema *s, void *
 void plan_walk(plan_load *ld, const pnode *root);
 /* Resolves names and positions (reference pass); returns 0 or CARVE_ENOMEM. */
 int plan_check(plan_load *ld);
+/* The rules on accounts and logons, once every account reference is
+ * resolved (plan_accounts.c). */
+void plan_check_accounts(plan_load *ld);
 
 /* ---- allow-lists beyond the public carve_name_* (names.c) ---- */
 
@@ -304,8 +327,7 @@ bool plan_name_ipv4(const char *s, const char **why);
 bool plan_name_package(const char *s, const char **why);
 bool plan_name_email(const char *s, const char **why);
 bool plan_name_dn(const char *s, const char **why);
-bool plan_name_env(const char *s, const char **why);
-bool plan_name_user(const char *s, const char **why);
+bool plan_name_logon(const char *s, const char **why);
 bool plan_name_marker(const char *s, const char **why);
 
 #endif

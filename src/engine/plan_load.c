@@ -564,6 +564,8 @@ void plan_walk_map(plan_load *ld, const pnode *map, const plan_schema *s, void *
 			snprintf(where, sizeof(where), " in %s", s->what);
 			plan_unknown(ld, k, "key", where, k->u.str,
 				     plan_suggest(ld, k->u.str, s->fields, sizeof(*f), s->count));
+		} else if (f->replaced) {
+			plan_diag(ld, k, "%s", f->replaced);
 		} else {
 			seen |= UINT32_C(1) << (f - s->fields);
 			if (v->kind != PNODE_BAD && f->set(ld, v, (char *)obj + f->offset, f) &&

@@ -20,8 +20,7 @@ static const plan_rule rule_address = { "address", plan_name_address };
 static const plan_rule rule_ipv4 = { "IPv4 address", plan_name_ipv4 };
 static const plan_rule rule_dn = { "distinguished name", plan_name_dn };
 static const plan_rule rule_email = { "email address", plan_name_email };
-static const plan_rule rule_env = { "environment variable name", plan_name_env };
-static const plan_rule rule_user = { "user name", plan_name_user };
+static const plan_rule rule_logon = { "account user", plan_name_logon };
 static const plan_rule rule_name = { "name", plan_name_ident };
 static const plan_rule rule_id = { "id", plan_name_ident };
 static const plan_rule rule_marker = { "marker", plan_name_marker };
@@ -31,9 +30,8 @@ static const plan_enum_item os_names[] = {
 	{ "8", CARVE_OS_8 }, { "10", CARVE_OS_10 }, { "11", CARVE_OS_11 },
 };
 static const plan_enum_item auth_names[] = {
-	{ "agent", CARVE_AUTH_AGENT }, { "key_file", CARVE_AUTH_KEY_FILE },
-	{ "password_env", CARVE_AUTH_PASSWORD_ENV },
-	{ "password_file", CARVE_AUTH_PASSWORD_FILE },
+	{ "password", CARVE_AUTH_PASSWORD }, { "gssapi", CARVE_AUTH_GSSAPI },
+	{ "key", CARVE_AUTH_KEY }, { "agent", CARVE_AUTH_AGENT },
 };
 static const plan_enum_item hostkeys_names[] = {
 	{ "strict", CARVE_HOSTKEYS_STRICT }, { "accept-new", CARVE_HOSTKEYS_ACCEPT_NEW },
@@ -75,25 +73,27 @@ static const plan_enum_item verify_names[] = {
 	.size = SIZE_OF(OBJ, member), .min = (lo), .max = (hi)
 #define KEEP(member) .node_offset = offsetof(OBJ, member)
 #define REQUIRED .required = true
+#define GONE(k, text) .key = (k), .replaced = (text)
 
-#define OBJ carve_site
+#define OBJ plan_site_raw
 static const plan_field source_fields[] = {
-	{ KEY("netbios", plan_set_string, source.netbios), REQUIRED, .arg = &rule_netbios },
-	{ KEY("dns", plan_set_string, source.dns), REQUIRED, .arg = &rule_domain },
+	{ KEY("netbios", plan_set_string, pub.source.netbios), REQUIRED, .arg = &rule_netbios },
+	{ KEY("dns", plan_set_string, pub.source.dns), REQUIRED, .arg = &rule_domain },
+	{ REF("account"), KEEP(source_account) },
 };
 static const plan_field target_fields[] = {
-	{ KEY("netbios", plan_set_string, target.netbios), REQUIRED, .arg = &rule_netbios },
-	{ KEY("dns", plan_set_string, target.dns), REQUIRED, .arg = &rule_domain },
-	{ KEY("ou", plan_set_string, target_ou), REQUIRED, .arg = &rule_dn },
+	{ KEY("netbios", plan_set_string, pub.target.netbios), REQUIRED, .arg = &rule_netbios },
+	{ KEY("dns", plan_set_string, pub.target.dns), REQUIRED, .arg = &rule_domain },
+	{ KEY("ou", plan_set_string, pub.target_ou), REQUIRED, .arg = &rule_dn },
 };
 static const plan_field site_fields[] = {
-	{ KEY("name", plan_set_string, name), REQUIRED },
-	{ WHOLE("source", plan_set_submap), REQUIRED,
+	{ KEY("name", plan_set_string, pub.name), REQUIRED },
+	{ WHOLE("source", plan_set_submap), KEEP(source), REQUIRED,
 	  .arg = SCHEMA("source", source_fields, NULL) },
 	{ WHOLE("target", plan_set_submap), REQUIRED,
 	  .arg = SCHEMA("target", target_fields, NULL) },
-	{ KEY("migrator", plan_set_string, migrator), REQUIRED, .arg = &rule_sam },
-	{ KEY("database", plan_set_path, database) },
+	{ KEY("migrator", plan_set_string, pub.migrator), REQUIRED, .arg = &rule_sam },
+	{ KEY("database", plan_set_path, pub.database) },
 };
 #undef OBJ
 
@@ -136,20 +136,14 @@ static const plan_field policy_fields[] = {
 };
 #undef OBJ
 
-/* auth names where the secret comes from; that key must be there. */
+/* Kept so that a missing transport.account is reported where it belongs. */
 static void transport_finish(plan_load *ld, void *obj, const pnode *map)
 {
-	static const char *const needs[] = {
-		[CARVE_AUTH_KEY_FILE] = "key_file",
-		[CARVE_AUTH_PASSWORD_ENV] = "password_env",
-		[CARVE_AUTH_PASSWORD_FILE] = "password_file",
-	};
-	plan_transport_raw *t = obj;
-	const char *need = t->auth ? needs[t->pub.auth] : NULL;
-
-	if (need && !pnode_get(map, need))
-		plan_diag(ld, t->auth, "auth: %s requires '%s'", need, need);
+	(void)ld;
+	((plan_transport_raw *)obj)->node = map;
 }
+
+#define REPLACED(key, by) "transport." key " was replaced by " by " (see carve-plan(5))"
 
 #define OBJ plan_transport_raw
 static const plan_field timeout_fields[] = {
@@ -158,11 +152,7 @@ static const plan_field timeout_fields[] = {
 	{ KEY("command", plan_set_duration, pub.command_timeout_ms) },
 };
 static const plan_field transport_fields[] = {
-	{ KEY("user", plan_set_string, pub.user), .arg = &rule_user },
-	{ KEY("auth", plan_set_enum, pub.auth), KEEP(auth), .arg = ENUM(auth_names) },
-	{ KEY("key_file", plan_set_path, pub.key_file) },
-	{ KEY("password_env", plan_set_string, pub.password_env), .arg = &rule_env },
-	{ KEY("password_file", plan_set_path, pub.password_file) },
+	{ REF("account"), KEEP(account) },
 	{ KEY("known_hosts", plan_set_path, pub.known_hosts) },
 	{ KEY("host_keys", plan_set_enum, pub.host_keys), .arg = ENUM(hostkeys_names) },
 	{ KEY("use_ssh_config", plan_set_bool, pub.use_ssh_config) },
@@ -170,6 +160,14 @@ static const plan_field transport_fields[] = {
 	{ WHOLE("timeouts", plan_set_submap), .arg = SCHEMA("timeouts", timeout_fields, NULL) },
 	{ UINT("concurrency", pub.concurrency, 1, 4096) },
 	{ KEY("probe", plan_set_enum, pub.probe), .arg = ENUM(probe_names) },
+	{ GONE("user", REPLACED("user", "accounts: and transport.account")) },
+	{ GONE("auth", REPLACED("auth", "each account's auth under accounts:")) },
+	{ GONE("key_file", REPLACED("key_file", "an account's key_file under accounts:")) },
+	{ GONE("password_file",
+	       REPLACED("password_file", "an account's password_file under accounts:")) },
+	{ GONE("password_env", "transport.password_env is gone: a password never travels in "
+			       "the environment; give it with --password-fd, an account's "
+			       "password_file or at the prompt (see carve-plan(5))") },
 };
 #undef OBJ
 
@@ -180,6 +178,33 @@ static const plan_field exec_fields[] = {
 	{ KEY("address", plan_set_string, pub.address), REQUIRED, .arg = &rule_address },
 	{ UINT("port", pub.port, 1, 65535) },
 	{ UINT("concurrency", pub.concurrency, 1, 1024) },
+	{ REF("account"), KEEP(account), REQUIRED },
+};
+#undef OBJ
+
+/* Where an account's secret comes from must match how it logs on. */
+static void account_finish(plan_load *ld, void *obj, const pnode *map)
+{
+	plan_account_raw *a = obj;
+	const pnode *key = pnode_get(map, "key_file"), *pw = pnode_get(map, "password_file");
+
+	if (pnode_get(map, "auth") && !a->auth)
+		return; /* auth itself was refused */
+	if (a->pub.auth == CARVE_AUTH_KEY && !key)
+		plan_diag(ld, a->auth, "auth: key requires 'key_file'");
+	if (a->pub.auth != CARVE_AUTH_KEY && key)
+		plan_diag(ld, key, "'key_file' is only for auth: key");
+	if (a->pub.auth != CARVE_AUTH_PASSWORD && pw)
+		plan_diag(ld, pw, "'password_file' is only for auth: password");
+}
+
+#define OBJ plan_account_raw
+static const plan_field account_fields[] = {
+	{ KEY("name", plan_set_string, pub.name), KEEP(name), REQUIRED, .arg = &rule_name },
+	{ KEY("user", plan_set_string, pub.user), KEEP(user), REQUIRED, .arg = &rule_logon },
+	{ KEY("auth", plan_set_enum, pub.auth), KEEP(auth), .arg = ENUM(auth_names) },
+	{ KEY("key_file", plan_set_path, pub.key_file) },
+	{ KEY("password_file", plan_set_path, pub.password_file) },
 };
 #undef OBJ
 
@@ -261,6 +286,7 @@ static const plan_field teardown_fields[] = {
 static void exec_init(void *item)
 {
 	((plan_exec_raw *)item)->pub.concurrency = 4;
+	((plan_exec_raw *)item)->pub.account = CARVE_NONE;
 }
 
 static void machine_init(void *item)
@@ -303,6 +329,8 @@ static const plan_field command_fields[] = {
 _Static_assert(CARVE_ARRAY_SIZE(command_fields) == CMD__COUNT, "a key for every command");
 static const plan_field root_fields[] = {
 	{ KEY("site", plan_set_submap, site), REQUIRED, .arg = SCHEMA("site", site_fields, NULL) },
+	{ KEY("accounts", plan_set_list, accounts),
+	  .arg = LIST("account", plan_account_raw, account_fields, account_finish, NULL, false) },
 	{ KEY("mail", plan_set_submap, mail), .arg = SCHEMA("mail", mail_fields, NULL) },
 	{ KEY("policy", plan_set_submap, policy), .arg = SCHEMA("policy", policy_fields, NULL) },
 	{ KEY("transport", plan_set_submap, transport),
@@ -341,7 +369,8 @@ void plan_walk(plan_load *ld, const pnode *root)
 	ld->mail.poll_interval_ms = 30 * 1000;
 	ld->mail.outlook_timeout_ms = 3600 * 1000;
 	ld->mail.resolver_port = 53;
-	t->user = "carve";
+	ld->site.pub.source.account = ld->site.pub.target.account = CARVE_NONE;
+	t->account = CARVE_NONE;
 	t->port = 22;
 	t->connect_timeout_ms = 5000;
 	t->auth_timeout_ms = 10000;

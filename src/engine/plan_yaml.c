@@ -255,9 +255,9 @@ static void check_keys(builder *b, pnode *map)
 			continue;
 		if (is_secret(k)) {
 			carve_diags_add(b->diags, k->line, k->col,
-					"inline secret '%s' refused: name where it comes "
-					"from (auth: agent, key_file, password_env or "
-					"password_file)",
+					"inline secret '%s' refused: a plan names where a "
+					"secret comes from (an account's auth, key_file or "
+					"password_file), never the secret",
 					plan_show(b->arena, k->u.str, k->len));
 			k->flags |= PNODE_REPORTED;
 			continue;

@@ -3,6 +3,7 @@
  * migration steps.
  */
 #include "remote.h"
+#include "secret_internal.h"
 #include "transport_internal.h"
 #include "winps.h"
 
@@ -35,12 +36,12 @@ void remote_target(const carve_plan *plan, const carve_machine *m, size_t via,
 	}
 }
 
-static int open_to(carve_ssh **out, const carve_plan *plan, const char *host, uint16_t port,
-		   carve_cancel *cancel)
+static int open_to(carve_ssh **out, const carve_plan *plan, size_t account, const char *host,
+		   uint16_t port, carve_cancel *cancel)
 {
 	carve_ssh_options o;
 
-	carve_ssh_options_from_plan(&o, plan, host, port);
+	carve_ssh_options_from_plan(&o, plan, account, host, port);
 	o.cancel = cancel;
 	/* A refused host key needs no callback: the step's failure carries
 	 * it, fingerprint and all, into the audit log. */
@@ -50,11 +51,15 @@ static int open_to(carve_ssh **out, const carve_plan *plan, const char *host, ui
 int remote_open_machine(carve_ssh **out, const carve_plan *plan, const carve_machine *m,
 			carve_cancel *cancel)
 {
+	size_t n, via = m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE;
+	const carve_exec_host *e = carve_plan_exec_hosts(plan, &n);
 	const char *host;
 	uint16_t port;
 
-	remote_target(plan, m, m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE, &host, &port);
-	return open_to(out, plan, host, port, cancel);
+	remote_target(plan, m, via, &host, &port);
+	return open_to(out, plan, via != CARVE_NONE ? e[via].account
+						    : carve_plan_transport(plan)->account,
+		       host, port, cancel);
 }
 
 int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_cancel *cancel)
@@ -65,7 +70,7 @@ int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_ca
 	*out = NULL;
 	if (e >= n)
 		return carve_error_set(CARVE_EINVALID, "the plan has no exec host for this step");
-	return open_to(out, plan, h[e].address, h[e].port, cancel);
+	return open_to(out, plan, h[e].account, h[e].address, h[e].port, cancel);
 }
 
 bool remote_session_lost(int err)
@@ -98,18 +103,52 @@ static int script_error(const carve_ssh_result *r)
 	return code;
 }
 
+/* account's password and a newline, in locked memory, for a script's
+ * standard input. */
+static int credential_input(carve_secret **out, size_t *len, const carve_plan *plan,
+			    size_t account)
+{
+	size_t n, pw_len;
+	const carve_account *a = carve_plan_accounts(plan, &n);
+	const char *pw = account < n ? plan_password(plan, account, &pw_len) : NULL;
+	int err;
+
+	*out = NULL;
+	if (!pw)
+		return carve_error_set(CARVE_EAUTH, "account %s (%s) has no password to pass on",
+				       account < n ? a[account].name : "?",
+				       account < n ? a[account].user : "?");
+	if ((err = carve_secret_new(out, pw_len + 1)) < 0)
+		return err;
+	memcpy(carve_secret_bytes(*out), pw, pw_len);
+	carve_secret_bytes(*out)[pw_len] = '\n';
+	*len = pw_len + 1;
+	return 0;
+}
+
 int remote_run(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
 	       const char *const *values)
 {
+	return remote_run_with(text, ssh, plan, c, values, CARVE_NONE);
+}
+
+int remote_run_with(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
+		    const char *const *values, size_t secret_account)
+{
 	carve_buf cmd = CARVE_BUF_INIT;
+	carve_secret *input = NULL;
+	size_t input_len = 0;
 	carve_ssh_result r;
 	int err;
 
 	memset(&r, 0, sizeof(r));
-	if ((err = cmd_line(&cmd, plan, c, values)) < 0)
+	if ((err = cmd_line(&cmd, plan, c, values)) < 0 ||
+	    (secret_account != CARVE_NONE &&
+	     (err = credential_input(&input, &input_len, plan, secret_account)) < 0))
 		goto done;
-	err = carve_ssh_exec(&r, ssh, carve_buf_cstr(&cmd),
-			     carve_plan_transport(plan)->command_timeout_ms, 0);
+	err = carve_ssh_exec_input(&r, ssh, carve_buf_cstr(&cmd),
+				   input ? carve_secret_bytes(input) : NULL, input_len,
+				   carve_plan_transport(plan)->command_timeout_ms, 0);
 	if (err == 0 && (!r.exited || r.exit_status != 0))
 		err = script_error(&r);
 	else if (err == 0 && r.out_truncated)
@@ -119,6 +158,7 @@ int remote_run(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_co
 					 CARVE_OEM_437) < 0)
 		err = carve_error_oom();
 done:
+	carve_secret_free(input);
 	carve_ssh_result_done(&r);
 	carve_buf_done(&cmd);
 	return err;

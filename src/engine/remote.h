@@ -18,10 +18,11 @@ size_t remote_exec_host(const carve_plan *plan, carve_exec_role role);
 void remote_target(const carve_plan *plan, const carve_machine *m, size_t via,
 		   const char **host, uint16_t *port);
 
-/* A session to m (direct) or to the exec host that asks it (via). */
+/* A session to m (direct, as transport.account) or to the exec host that
+ * asks it (via, as that host's account). */
 int remote_open_machine(carve_ssh **out, const carve_plan *plan, const carve_machine *m,
 			carve_cancel *cancel);
-/* A session to exec host e. */
+/* A session to exec host e, as its account. */
 int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_cancel *cancel);
 
 /*
@@ -34,6 +35,14 @@ int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_ca
  */
 int remote_run(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
 	       const char *const *values);
+
+/* The same, writing secret_account's password and "\n" to the script's
+ * standard input (CARVE_NONE: nothing), for a script that passes a
+ * credential on (a mailbox move's -RemoteCredential, source AD calls): it
+ * reads it with [Console]::In.ReadLine().  The password is never part of
+ * the command line.  CARVE_EAUTH when the account has no password. */
+int remote_run_with(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
+		    const char *const *values, size_t secret_account);
 
 /* Runs check c about m on ssh into res (checks.h).  Returns what
  * carve_ssh_exec returned. */

@@ -18,6 +18,9 @@ typedef struct {
 	carve_buf out, err;
 	size_t cap;
 	bool eof, closed;
+	const char *input;  /* what is left to write to standard input */
+	size_t input_left;
+	bool input_closed;  /* EOF sent */
 } exec_state;
 
 static void keep(carve_buf *b, bool *truncated, size_t cap, const void *data, size_t len)
@@ -127,7 +130,31 @@ fail:
 	return err;
 }
 
-static int drive(carve_ssh *ssh, exec_state *x, const deadline *d)
+/* Writes as much of the input as the peer's window takes, then EOF.  The
+ * event loop in drive() brings the window adjustments in between. */
+static int feed(carve_ssh *ssh, ssh_channel ch, exec_state *x)
+{
+	while (x->input_left > 0 && !x->closed) {
+		uint32_t room = ssh_channel_window_size(ch);
+		uint32_t n = x->input_left < room ? (uint32_t)x->input_left : room;
+		if (n == 0)
+			return 0;
+		int rc = ssh_channel_write(ch, x->input, n > 32768 ? 32768 : n);
+		if (rc < 0)
+			return ssh_fail(ssh, CARVE_ENET, "cannot write the command's input");
+		x->input += rc;
+		x->input_left -= (size_t)rc;
+		if (rc == 0)
+			return 0;
+	}
+	/* A command that ended without reading its input needs no EOF. */
+	if (!x->closed && ssh_channel_send_eof(ch) == SSH_ERROR)
+		return ssh_fail(ssh, CARVE_ENET, "cannot close the command's input");
+	x->input_closed = true;
+	return 0;
+}
+
+static int drive(carve_ssh *ssh, ssh_channel ch, exec_state *x, const deadline *d)
 {
 	ssh_event ev = ssh_event_new();
 	int err = 0;
@@ -141,6 +168,8 @@ static int drive(carve_ssh *ssh, exec_state *x, const deadline *d)
 		goto done;
 	}
 	while (!finished(x)) {
+		if (!x->input_closed && (err = feed(ssh, ch, x)) < 0)
+			break;
 		if (carve_cancel_fired(ssh->cancel)) {
 			err = carve_error_set(CARVE_ECANCELED, "%s: command interrupted",
 					      ssh->label);
@@ -174,8 +203,14 @@ done:
 int carve_ssh_exec(carve_ssh_result *r, carve_ssh *ssh, const char *command,
 		   uint32_t timeout_ms, size_t cap)
 {
+	return carve_ssh_exec_input(r, ssh, command, NULL, 0, timeout_ms, cap);
+}
+
+int carve_ssh_exec_input(carve_ssh_result *r, carve_ssh *ssh, const char *command,
+			 const char *input, size_t input_len, uint32_t timeout_ms, size_t cap)
+{
 	exec_state x = { r, CARVE_BUF_INIT, CARVE_BUF_INIT, cap ? cap : 1024 * 1024,
-			 false, false };
+			 false, false, input, input ? input_len : 0, false };
 	struct ssh_channel_callbacks_struct cb = {
 		.userdata = &x,
 		.channel_data_function = on_data,
@@ -197,7 +232,7 @@ int carve_ssh_exec(carve_ssh_result *r, carve_ssh *ssh, const char *command,
 	deadline_in(&d, timeout_ms ? timeout_ms : 120000);
 	ssh_callbacks_init(&cb);
 	if ((err = start(&ch, ssh, command, &cb, &d)) == 0)
-		err = drive(ssh, &x, &d);
+		err = drive(ssh, ch, &x, &d);
 	if (err == 0 && !r->exited && !r->signal[0])
 		err = carve_error_set(CARVE_ERROR, "%s: the command ended without an exit "
 				      "status", ssh->label);

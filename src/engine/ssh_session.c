@@ -7,10 +7,10 @@
  * the socket and the cancel pipe for what is left of the step's deadline.
  * SSH_OPTIONS_TIMEOUT is not used: it bounds each blocking call, not a step.
  */
+#include "secret_internal.h"
 #include "transport_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libssh/callbacks.h>
 #include <poll.h>
 #include <pthread.h>
@@ -63,11 +63,34 @@ static int wait_session(carve_ssh *ssh, const deadline *d, const char *what)
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * The user as the SSH protocol carries it: DOMAIN\name travels as
+ * name@DOMAIN.  libssh refuses a backslash in a user name (0.11's syntax
+ * check, which Debian's 0.10.6 backports), and Windows OpenSSH takes
+ * name@DOMAIN for the same domain account (Win32-OpenSSH wiki, ssh.exe
+ * examples: "ssh -l user@domain host").  Owned; NULL when out of memory.
+ */
+static char *wire_user(const char *user)
+{
+	const char *slash = strchr(user, '\\');
+	carve_buf b = CARVE_BUF_INIT;
+
+	if (!slash)
+		return strdup(user);
+	carve_buf_printf(&b, "%s@%.*s", slash + 1, (int)(slash - user), user);
+	if (b.failed) {
+		carve_buf_done(&b);
+		return NULL;
+	}
+	return b.ptr;
+}
+
 static int set_options(carve_ssh *ssh, const carve_ssh_options *o, uint16_t port)
 {
 	ssh_session s = ssh->session;
-	int off = 0, on = 1;
+	int off = 0, on = 1, err = 0;
 	unsigned int uport = port;
+	char *user = NULL;
 
 	/* Read ~/.ssh/config first when asked, so that what follows wins:
 	 * the config must not be able to turn host key checking off. */
@@ -76,8 +99,14 @@ static int set_options(carve_ssh *ssh, const carve_ssh_options *o, uint16_t port
 		return ssh_fail(ssh, CARVE_EINVALID, "bad host");
 	if (o->use_ssh_config && ssh_options_parse_config(s, NULL) < 0)
 		return ssh_fail(ssh, CARVE_EINVALID, "cannot read ~/.ssh/config");
+	if (o->user && !(user = wire_user(o->user)))
+		return carve_error_oom();
+	if (user && ssh_options_set(s, SSH_OPTIONS_USER, user) < 0)
+		err = ssh_fail(ssh, CARVE_EINVALID, "libssh refuses this user name");
+	free(user);
+	if (err < 0)
+		return err;
 	if (ssh_options_set(s, SSH_OPTIONS_PORT, &uport) < 0 ||
-	    ssh_options_set(s, SSH_OPTIONS_USER, o->user ? o->user : "carve") < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, ssh->known_hosts) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, ssh->known_hosts) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &on) < 0 ||
@@ -99,7 +128,8 @@ static int open_session(carve_ssh **out, const carve_ssh_options *o, const deadl
 
 	*out = NULL;
 	pthread_once(&libssh_once, libssh_init);
-	carve_buf_printf(&label, "%s@%s:%u", o->user ? o->user : "carve", o->host, port);
+	carve_buf_printf(&label, "%s%s%s:%u", o->user ? o->user : "", o->user ? "@" : "", o->host,
+			 port);
 	if (!ssh || label.failed) {
 		free(ssh);
 		carve_buf_done(&label);
@@ -219,35 +249,6 @@ static int enforce_key(carve_ssh *ssh, carve_hostkey *key, const carve_ssh_optio
 	return err;
 }
 
-/* A password from where the plan says it lives; never from a person. */
-static int read_password(char *buf, size_t cap, const carve_ssh_options *o)
-{
-	if (o->auth == CARVE_AUTH_PASSWORD_ENV) {
-		const char *v = o->password_env ? getenv(o->password_env) : NULL;
-		if (!v || !*v)
-			return carve_error_set(CARVE_EAUTH, "the password variable %s is not set",
-					       o->password_env ? o->password_env : "(none)");
-		if (strlen(v) >= cap)
-			return carve_error_set(CARVE_EAUTH, "the password in %s is too long",
-					       o->password_env);
-		memcpy(buf, v, strlen(v) + 1);
-		return 0;
-	}
-	int fd = o->password_file ? open(o->password_file, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd < 0)
-		return carve_error_set(CARVE_EAUTH, "cannot read the password file %s: %s",
-				       o->password_file ? o->password_file : "(none)",
-				       strerror(errno));
-	ssize_t n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n <= 0)
-		return carve_error_set(CARVE_EAUTH, "the password file %s is empty",
-				       o->password_file);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
-
 static int load_key_file(ssh_key *key, const char *path)
 {
 	bool asked = false;
@@ -264,43 +265,98 @@ static int load_key_file(ssh_key *key, const char *path)
 	return carve_error_set(CARVE_EAUTH, "%s is not a private key libssh can read", path);
 }
 
-static int authenticate(carve_ssh *ssh, const carve_ssh_options *o, const deadline *d)
+/* Runs one libssh authentication call to its end within the deadline. */
+#define AUTH_LOOP(rc, err, ssh, d, call) \
+	while (((rc) = (call)) == SSH_AUTH_AGAIN) \
+		if (((err) = wait_session((ssh), (d), "authentication")) < 0) \
+			break
+
+/* Whether the host takes passwords at all: asked first, so that a host
+ * that does not is never taken for one that refused this password. */
+static int offers_password(carve_ssh *ssh, const deadline *d, bool *done)
 {
-	ssh_key key = NULL;
-	char password[1024];
 	int rc, err = 0;
 
-	if (o->auth == CARVE_AUTH_AGENT && !getenv("SSH_AUTH_SOCK"))
-		return carve_error_set(CARVE_EAUTH, "%s: no ssh-agent (SSH_AUTH_SOCK is not "
-				       "set)", ssh->label);
-	if (o->auth == CARVE_AUTH_KEY_FILE && (err = load_key_file(&key, o->key_file)) < 0)
+	*done = false;
+	AUTH_LOOP(rc, err, ssh, d, ssh_userauth_none(ssh->session, NULL));
+	if (err < 0)
 		return err;
-	if ((o->auth == CARVE_AUTH_PASSWORD_ENV || o->auth == CARVE_AUTH_PASSWORD_FILE) &&
-	    (err = read_password(password, sizeof(password), o)) < 0)
-		return err;
-	for (;;) {
-		switch (o->auth) {
-		case CARVE_AUTH_AGENT: rc = ssh_userauth_agent(ssh->session, NULL); break;
-		case CARVE_AUTH_KEY_FILE: rc = ssh_userauth_publickey(ssh->session, NULL, key); break;
-		default: rc = ssh_userauth_password(ssh->session, NULL, password); break;
-		}
-		if (rc != SSH_AUTH_AGAIN)
-			break;
-		if ((err = wait_session(ssh, d, "authentication")) < 0)
-			break;
+	if (rc == SSH_AUTH_SUCCESS) {
+		*done = true;
+		return 0;
 	}
-	explicit_bzero(password, sizeof(password));
+	if (rc == SSH_AUTH_ERROR)
+		return ssh_fail(ssh, CARVE_EAUTH, "authentication failed");
+	if (!(ssh_userauth_list(ssh->session, NULL) & SSH_AUTH_METHOD_PASSWORD))
+		return carve_error_set(CARVE_EAUTH, "%s: the host does not accept password "
+				       "logons (PasswordAuthentication no in its sshd_config?)",
+				       ssh->label);
+	return 0;
+}
+
+static int password_logon(carve_ssh *ssh, const carve_ssh_options *o, const deadline *d,
+			  int *rc)
+{
+	bool first = false, done = false;
+	int err;
+
+	*rc = SSH_AUTH_ERROR;
+	if (!o->password || !o->password_len)
+		return carve_error_set(CARVE_EAUTH, "%s: no password for this account: give it "
+				       "at carve's prompt, with --password-fd or in the account's "
+				       "password_file", ssh->label);
+	if ((err = offers_password(ssh, d, &done)) < 0)
+		return err;
+	if (done) {
+		*rc = SSH_AUTH_SUCCESS;
+		return 0;
+	}
+	if ((err = logon_gate_enter(o->gate, &first, (uint32_t)deadline_left_ms(d), ssh->cancel,
+				    ssh->label)) < 0)
+		return err;
+	AUTH_LOOP(*rc, err, ssh, d, ssh_userauth_password(ssh->session, NULL, o->password));
+	logon_gate_leave(o->gate, first,
+			 err < 0 ? LOGON_UNKNOWN
+			 : *rc == SSH_AUTH_SUCCESS ? LOGON_ACCEPTED
+			 : *rc == SSH_AUTH_DENIED || *rc == SSH_AUTH_PARTIAL ? LOGON_DENIED
+			 : LOGON_UNKNOWN, ssh->label);
+	return err;
+}
+
+static int authenticate(carve_ssh *ssh, const carve_ssh_options *o, const deadline *d)
+{
+	static const char *const how[] = {
+		[CARVE_AUTH_PASSWORD] = "the password",
+		[CARVE_AUTH_GSSAPI] = "the Kerberos ticket",
+		[CARVE_AUTH_KEY] = "the key file",
+		[CARVE_AUTH_AGENT] = "the agent's keys",
+	};
+	ssh_key key = NULL;
+	int rc = SSH_AUTH_ERROR, err = 0;
+
+	switch (o->auth) {
+	case CARVE_AUTH_PASSWORD:
+		err = password_logon(ssh, o, d, &rc);
+		break;
+	case CARVE_AUTH_KEY:
+		if ((err = load_key_file(&key, o->key_file)) == 0)
+			AUTH_LOOP(rc, err, ssh, d, ssh_userauth_publickey(ssh->session, NULL, key));
+		break;
+	case CARVE_AUTH_AGENT:
+		if (!getenv("SSH_AUTH_SOCK"))
+			return carve_error_set(CARVE_EAUTH, "%s: no ssh-agent (SSH_AUTH_SOCK is not "
+					       "set)", ssh->label);
+		AUTH_LOOP(rc, err, ssh, d, ssh_userauth_agent(ssh->session, NULL));
+		break;
+	default:
+		return carve_error_set(CARVE_EAUTH, "%s: auth: gssapi is not built yet",
+				       ssh->label);
+	}
 	ssh_key_free(key);
 	if (err < 0)
 		return err;
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
-	static const char *const how[] = {
-		[CARVE_AUTH_AGENT] = "the agent's keys",
-		[CARVE_AUTH_KEY_FILE] = "the key file",
-		[CARVE_AUTH_PASSWORD_ENV] = "the password",
-		[CARVE_AUTH_PASSWORD_FILE] = "the password",
-	};
 	if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
 		return carve_error_set(CARVE_EAUTH, "%s: authentication refused: the host "
 				       "did not accept %s", ssh->label, how[o->auth]);
@@ -400,18 +456,22 @@ void carve_ssh_free(carve_ssh *ssh)
 }
 
 void carve_ssh_options_from_plan(carve_ssh_options *o, const carve_plan *plan,
-				 const char *host, uint16_t port)
+				 size_t account, const char *host, uint16_t port)
 {
 	const carve_transport *t = carve_plan_transport(plan);
+	size_t n;
+	const carve_account *a = carve_plan_accounts(plan, &n);
 
 	*o = (carve_ssh_options)CARVE_SSH_OPTIONS_INIT;
 	o->host = host;
 	o->port = port ? port : t->port;
-	o->user = t->user;
-	o->auth = t->auth;
-	o->key_file = t->key_file;
-	o->password_env = t->password_env;
-	o->password_file = t->password_file;
+	if (account < n) {
+		o->user = a[account].user;
+		o->auth = a[account].auth;
+		o->key_file = a[account].key_file;
+		o->password = plan_password(plan, account, &o->password_len);
+		o->gate = o->auth == CARVE_AUTH_PASSWORD ? plan_logon_gate(plan, account) : NULL;
+	}
 	o->known_hosts = t->known_hosts;
 	o->host_keys = t->host_keys;
 	o->use_ssh_config = t->use_ssh_config;

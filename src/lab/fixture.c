@@ -4,7 +4,8 @@
  * duplicate keys, anchors refused), so a mistake is reported as
  * FILE:LINE:COL like a plan's.
  *
- *   lab:       { user, authorized_key, host_keys }
+ *   lab:       { user, authorized_key, host_keys, passwords }
+ *   accounts:  [ { name, user, password_sha256 } ]  (accounts.c)
  *   site:      { namespace, cas }  (Outlook 2003's old and new server)
  *   defaults:  any host field, applied to every host first
  *   hosts:     [ { name, port, role, os, power, disk_free, hotfixes,
@@ -523,38 +524,6 @@ static void load_groups(loader *l, lab_fixture *fx, const pnode *seq)
 	}
 }
 
-/* accounts: [{ user: 'CONTOSO\svc_x', password_sha256: <hex> }] */
-static void load_accounts(loader *l, lab_fixture *fx, const pnode *seq)
-{
-	if (seq->kind != PNODE_SEQ) {
-		bad(l, seq, "'%s' must be a list", "accounts");
-		return;
-	}
-	if (!(fx->accounts = calloc(seq->len ? seq->len : 1, sizeof(*fx->accounts)))) {
-		bad(l, seq, "%s", "out of memory");
-		return;
-	}
-	fx->account_count = seq->len;
-	for (size_t i = 0; i < seq->len; i++) {
-		const pnode *item = seq->u.kids[i];
-		lab_account *a = &fx->accounts[i];
-		if (item->kind != PNODE_MAP) {
-			bad(l, item, "%s must be mappings", "accounts");
-			continue;
-		}
-		const pnode *user = pnode_get(item, "user"), *hash = pnode_get(item, "password_sha256");
-		if (!user || !hash) {
-			bad(l, item, "an account needs user and password_sha256%s", "");
-			continue;
-		}
-		copy(l, a->user, sizeof(a->user), user, "user");
-		copy(l, a->password_sha256, sizeof(a->password_sha256), hash, "password_sha256");
-		if (strlen(a->password_sha256) != 64 ||
-		    strspn(a->password_sha256, "0123456789abcdef") != 64)
-			bad(l, hash, "password_sha256 must be 64 lowercase hex digits%s", "");
-	}
-}
-
 /* computers: [{ name, os, last_logon_days }]: source computer accounts no
  * plan names. */
 static void load_computers(loader *l, lab_fixture *fx, const pnode *seq)
@@ -611,12 +580,10 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 	fx->admt_minute_ms = 1000;
 	snprintf(fx->mrs_proxy, sizeof(fx->mrs_proxy), "mail.fabrikam.com");
 	snprintf(fx->source_gc, sizeof(fx->source_gc), "dc01.fabrikam.local");
-	const pnode *groups = pnode_get(root, "groups"), *accounts = pnode_get(root, "accounts");
+	const pnode *groups = pnode_get(root, "groups");
 	const pnode *computers = pnode_get(root, "computers");
 	if (groups)
 		load_groups(l, fx, groups);
-	if (accounts)
-		load_accounts(l, fx, accounts);
 	if (computers)
 		load_computers(l, fx, computers);
 	if (site && site->kind == PNODE_MAP) {
@@ -666,12 +633,15 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 				path_of(l, fx->authorized_key, sizeof(fx->authorized_key), v, key);
 			else if (!strcmp(key, "host_keys"))
 				path_of(l, fx->host_keys, sizeof(fx->host_keys), v, key);
+			else if (!strcmp(key, "passwords"))
+				path_of(l, fx->passwords, sizeof(fx->passwords), v, key);
 			else
 				bad(l, lab->u.kids[k], "unknown lab key '%s'", key);
 		}
 	}
 	if (!fx->authorized_key[0] || !fx->host_keys[0])
 		bad(l, lab ? lab : root, "%s needs authorized_key and host_keys", "lab");
+	lab_accounts_load(fx, l->diags, pnode_get(root, "accounts"));
 	if (defaults && defaults->kind != PNODE_MAP)
 		bad(l, defaults, "'%s' must be a mapping", "defaults");
 	if (!hosts || hosts->kind != PNODE_SEQ || hosts->len == 0) {
@@ -764,12 +734,10 @@ void lab_fixture_done(lab_fixture *f)
 	free(f->hosts);
 	free(f->mailboxes);
 	free(f->groups);
-	free(f->accounts);
 	free(f->computers);
 	f->hosts = NULL;
 	f->mailboxes = NULL;
 	f->groups = NULL;
-	f->accounts = NULL;
 	f->computers = NULL;
 	f->host_count = f->mailbox_count = f->group_count = f->account_count = 0;
 	f->computer_count = 0;
@@ -872,21 +840,6 @@ bool lab_host_admin(const lab_site *site, const lab_host *h, const char *account
 			if (!strcasecmp(site->fixture.groups[k].name, h->admins[i]) &&
 			    group_has(site, &site->fixture.groups[k], who, 0))
 				return true;
-	}
-	return false;
-}
-
-bool lab_password_ok(const lab_site *site, const char *account, const char *password)
-{
-	char buf[LAB_NAME * 2], want[LAB_NAME * 2], hex[65];
-	const char *who = canonical_account(site, account, buf, sizeof(buf));
-
-	if (carve_sha256_hex(hex, password, strlen(password)) < 0)
-		return false;
-	for (size_t i = 0; i < site->fixture.account_count; i++) {
-		const lab_account *a = &site->fixture.accounts[i];
-		if (!strcasecmp(canonical_account(site, a->user, want, sizeof(want)), who))
-			return !strcmp(a->password_sha256, hex);
 	}
 	return false;
 }

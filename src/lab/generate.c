@@ -10,8 +10,11 @@
  * machine has a user with a mailbox; every fifth runs Outlook 2003 and every
  * seventh user has an ActiveSync phone.  A third of the failing share also
  * has a mailbox the move will fail on (no SMTP address on the target user,
- * too many bad items, larger than the target database allows).  The output
- * is a pure function of the arguments.
+ * too many bad items, larger than the target database allows).  The exec
+ * hosts log on as the migrator with a password (they reach other
+ * machines), the workstations reached directly with a key.  The YAML is a
+ * pure function of the arguments; the throwaway passwords are not, and
+ * live in .lab/passwords, never in either file.
  */
 #include "lab.h"
 
@@ -124,9 +127,13 @@ static void write_fixture(FILE *f, const gen *g)
 {
 	fprintf(f, "# carve-lab fixture: %lu simulated machines (carve-lab --generate)\n"
 		   "lab:\n"
-		   "  user: carve\n"
+		   "  user: 'FABRIKAM\\carve-ws'   # logs on to the workstations with the key\n"
 		   "  authorized_key: .lab/client.pub\n"
 		   "  host_keys: .lab/keys\n"
+		   "  passwords: .lab/passwords   # throwaway, made on first start; only hashes kept\n"
+		   "accounts:\n"
+		   "  - { name: migrator, user: 'CONTOSO\\svc_targetmigrator' }\n"
+		   "  - { name: source, user: 'FABRIKAM\\carve-src' }\n"
 		   "site: { namespace: mail.fabrikam.com, cas: outlook.contoso.com }\n"
 		   "defaults:\n"
 		   "  domain: FABRIKAM\n"
@@ -174,14 +181,20 @@ static void write_plan(FILE *f, const gen *g)
 	unsigned long rows = (desks + DESKS_PER_ROW - 1) / DESKS_PER_ROW;
 
 	fprintf(f, "# The site plan for lab-fixture.yaml: %lu machines on carve-lab\n"
-		   "# (carve-lab --generate).  Start the lab first:\n"
+		   "# (carve-lab --generate).  Start the lab first, then give carve the lab's\n"
+		   "# throwaway passwords on a descriptor:\n"
 		   "#   carve-lab --fixture lab-fixture.yaml --known-hosts .lab/known_hosts\n"
+		   "#   carve run lab-site.yaml --chunk ... --password-fd 3 3<.lab/passwords\n"
 		   "site:\n"
 		   "  name: Fabrikam carve-out rehearsal (carve-lab)\n"
-		   "  source: { netbios: FABRIKAM, dns: fabrikam.local }\n"
+		   "  source: { netbios: FABRIKAM, dns: fabrikam.local, account: source }\n"
 		   "  target: { netbios: CONTOSO, dns: contoso.com,"
 		   " ou: \"OU=Migrated,OU=Workstations,DC=contoso,DC=com\" }\n"
 		   "  migrator: svc_targetmigrator\n"
+		   "accounts:\n"
+		   "  - { name: migrator, user: 'CONTOSO\\svc_targetmigrator', auth: password }\n"
+		   "  - { name: source, user: 'FABRIKAM\\carve-src', auth: password }\n"
+		   "  - { name: desk, user: 'FABRIKAM\\carve-ws', auth: key, key_file: .lab/client }\n"
 		   "mail:\n"
 		   "  source_namespace: mail.fabrikam.com\n"
 		   "  target_mailbox_server: 10.20.0.21\n"
@@ -198,18 +211,18 @@ static void write_plan(FILE *f, const gen *g)
 		   "    KB968730: '\\\\fs01\\patches\\WindowsXP-KB968730-x86-ENU.exe'\n"
 		   "    KB2535512: '\\\\fs01\\patches\\WindowsXP-KB2535512-x86-ENU.exe'\n"
 		   "transport:\n"
-		   "  user: carve\n"
-		   "  auth: key_file\n"
-		   "  key_file: .lab/client\n"
+		   "  account: desk           # the machines reached directly: local checks only\n"
 		   "  known_hosts: .lab/known_hosts\n"
 		   "  probe: exec             # the lab answers Test-Connection truthfully\n"
 		   "  timeouts: { connect: 2s, auth: 5s, command: 20s }\n"
 		   "  concurrency: 64\n"
 		   "exec_hosts:\n"
 		   "  - { name: MGMT01, role: management, address: 127.0.0.1, port: %d,"
-		   " concurrency: 32 }\n"
-		   "  - { name: ADMT01, role: admt, address: 127.0.0.1, port: %d, concurrency: 2 }\n"
-		   "  - { name: E2E01, role: mail, address: 127.0.0.1, port: %d, concurrency: 4 }\n"
+		   " concurrency: 32, account: migrator }\n"
+		   "  - { name: ADMT01, role: admt, address: 127.0.0.1, port: %d, concurrency: 2,"
+		   " account: migrator }\n"
+		   "  - { name: E2E01, role: mail, address: 127.0.0.1, port: %d, concurrency: 4,"
+		   " account: migrator }\n"
 		   "floors:\n", g->n, g->base_port, g->base_port + 1, g->base_port + 2);
 	for (unsigned long fl = 0; fl < floors; fl++) {
 		unsigned long width = DESKS_PER_ROW * 6 + 3;
@@ -292,6 +305,9 @@ static int client_key(const char *dir)
 	return rc;
 }
 
+/* The accounts the fixture takes from .lab/passwords. */
+static const char *const account_names[] = { "migrator", "source" };
+
 int lab_generate(const lab_gen *gp)
 {
 	gen g = *gp;
@@ -321,6 +337,9 @@ int lab_generate(const lab_gen *gp)
 		goto fail;
 	snprintf(path, sizeof(path), "%s", out);
 	if (client_key(out) < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/.lab/passwords", out);
+	if (lab_passwords_make(path, account_names, 2) < 0)
 		goto fail;
 	printf("wrote %s/lab-fixture.yaml and %s/lab-site.yaml (%lu machines)\n", out, out, n);
 	return 0;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "plan_internal.h"
 
 #define LAB_NAME 64
 #define LAB_MAX_LIST 32
@@ -47,12 +48,6 @@ typedef struct {
 	size_t member_count;
 } lab_group;
 
-/* A domain account that may log on with a password: only its hash. */
-typedef struct {
-	char user[LAB_NAME];  /* CONTOSO\svc_targetmigrator */
-	char password_sha256[65];
-} lab_account;
-
 /* A computer account in the source domain that no plan names (teardown
  * looks for these). */
 typedef struct {
@@ -63,7 +58,7 @@ typedef struct {
 
 typedef struct {
 	bool hang_after_auth;   /* authenticates, then never answers */
-	bool auth_failure;      /* refuses every key */
+	bool auth_failure;      /* refuses every logon, key or password */
 	bool changed_host_key;  /* presents a key other than its own */
 	bool drop_mid_command;  /* closes the connection while a command runs */
 	bool cut_output;        /* sends half the output and no exit status */
@@ -149,10 +144,22 @@ typedef struct {
 	} move;                 /* kept across a reload */
 } lab_mailbox;
 
+/* A domain account the lab accepts a password for.  The lab never keeps
+ * the password, only its SHA-256. */
+typedef struct {
+	char name[64];          /* as in the passwords file, or "" */
+	char user[128];         /* CONTOSO\svc_x or svc_x@contoso.com */
+	char sha256[65];        /* of the password, lowercase hex */
+} lab_account;
+
 typedef struct {
 	char path[1024];        /* the fixture file */
-	char user[64];          /* the login every host accepts */
+	char user[128];         /* the account every host accepts the key of */
 	char authorized_key[1024]; /* public key file */
+	char passwords[1024];   /* "name:password" lines for accounts with no
+				 * password_sha256; made (0600, random) if missing */
+	lab_account accounts[LAB_MAX_LIST];
+	size_t account_count;
 	char host_keys[1024];   /* directory of host keys, created if missing */
 	lab_host *hosts;
 	size_t host_count;
@@ -169,8 +176,6 @@ typedef struct {
 	unsigned admt_minute_ms; /* how long one of ADMT's /RestartDelay minutes lasts */
 	lab_group *groups;
 	size_t group_count;
-	lab_account *accounts;
-	size_t account_count;
 	lab_computer *computers; /* source computer accounts outside the plan */
 	size_t computer_count;
 } lab_fixture;
@@ -204,8 +209,6 @@ lab_group *lab_find_group(lab_site *site, const char *name);
 /* Whether account is a member of h's local Administrators, directly or
  * through a domain group. */
 bool lab_host_admin(const lab_site *site, const lab_host *h, const char *account);
-/* Whether password is account's (DOMAIN\name or name@dns, case ignored). */
-bool lab_password_ok(const lab_site *site, const char *account, const char *password);
 /* The DNS name of a NetBIOS domain the fixture knows, or the name itself. */
 const char *lab_domain_dns(const lab_site *site, const char *netbios);
 /* The NetBIOS name of a domain given either way, or NULL. */
@@ -246,6 +249,23 @@ void lab_answer_command(lab_answer *a, lab_site *site, const char *host,
 			const lab_session *session, const char *command);
 void lab_answer_done(lab_answer *a);
 
+/* ---- accounts (accounts.c) ---- */
+
+/* Whether two ways of writing an account name the same one, ignoring
+ * case: DOMAIN\name, or name@dns.domain whose first label is DOMAIN. */
+bool lab_same_account(const char *a, const char *b);
+/* The fixture account user logs on as with password (len bytes), or NULL
+ * when none matches. */
+const lab_account *lab_check_password(const lab_fixture *fx, const char *user,
+				      const char *password, size_t len);
+/* Reads the fixture's accounts: list (may be NULL) into fx, taking the
+ * hashes of those without password_sha256 from fx->passwords (made with
+ * random passwords when missing).  Problems go to diags. */
+void lab_accounts_load(lab_fixture *fx, carve_diags *diags, const pnode *list);
+/* Writes path (0600) with a random password for each of names that it
+ * does not hold yet.  Returns 0, or -1 with a message on stderr. */
+int lab_passwords_make(const char *path, const char *const *names, size_t n);
+
 /* ---- server ---- */
 
 /* Binds every endpoint, prints one line each and "ready", writes the
@@ -265,8 +285,9 @@ typedef struct {
 	const char *out;          /* the directory */
 } lab_gen;
 
-/* Writes DIR/lab-fixture.yaml, DIR/lab-site.yaml and the client key pair
- * (DIR/.lab/client, DIR/.lab/client.pub) when missing.  Returns an exit status. */
+/* Writes DIR/lab-fixture.yaml, DIR/lab-site.yaml, and when missing the
+ * client key pair (DIR/.lab/client, DIR/.lab/client.pub) and the lab's
+ * throwaway passwords (DIR/.lab/passwords).  Returns an exit status. */
 int lab_generate(const lab_gen *g);
 
 #endif

@@ -35,7 +35,9 @@ static void usage(FILE *f)
 	      "(default 10) and PCT% failing one pre-flight check each (default 25; a\n"
 	      "third of that share also gets a mailbox whose move will fail), ports from\n"
 	      "P (default 22000), in K chunks (default 3, or one per 100 machines; at\n"
-	      "most 6).\n",
+	      "most 6), and when missing the client key and the accounts' throwaway\n"
+	      "passwords in DIR/.lab (give them to carve with --password-fd 3\n"
+	      "3<DIR/.lab/passwords).\n",
 	      f);
 }
 

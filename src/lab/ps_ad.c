@@ -106,7 +106,7 @@ static int authenticate(ps_ctx *c, ps_call *call, const char *kind, const char *
 		ps_member_get(c, *cred, "UserName", &user);
 		const char *u = pv_to_str(c, user);
 		const char *secret = cred->u.o->data ? (const char *)cred->u.o->data : "";
-		if (!lab_password_ok(c->env->site, u, secret)) {
+		if (!lab_check_password(&c->env->site->fixture, u, secret, strlen(secret))) {
 			int r = ad_error(c, call, "System.Security.Authentication.AuthenticationException",
 					 "SecurityError", kind, NULL, "ActiveDirectoryCmdlet:System."
 					 "Security.Authentication.AuthenticationException", "The server "

@@ -366,7 +366,7 @@ static const char *remote_problem(ps_ctx *c, ps_call *call, char *buf, size_t ca
 	pv user;
 	ps_member_get(c, *cred, "UserName", &user);
 	const char *secret = cred->u.o->data ? (const char *)cred->u.o->data : "";
-	if (!lab_password_ok(c->env->site, pv_to_str(c, user), secret)) {
+	if (!lab_check_password(&c->env->site->fixture, pv_to_str(c, user), secret, strlen(secret))) {
 		snprintf(buf, cap, "The remote server rejected the credentials for %s: Access is "
 			 "denied.", pv_to_str(c, user));
 		return buf;

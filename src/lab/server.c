@@ -37,6 +37,8 @@ typedef struct {
 	ssh_session session; /* NULL: the host sleeps; fd is held silent */
 	int fd;
 	ssh_key authorized;
+	char user[128];      /* as it logged on */
+	lab_logon_kind logon;
 } conn;
 
 static int signal_pipe[2];
@@ -65,43 +67,89 @@ static void hold_silently(int fd)
 		;
 }
 
-/* libssh 0.10 marks the message-based public key calls deprecated in favour
- * of server callbacks, which would need an event loop per connection; the
- * blocking message loop keeps each connection's thread simple. */
+/* {"user":...,"method":...,"result":...}: who tried to log on and how,
+ * never with what. */
+static void journal_auth(const conn *c, const char *user, const char *method, bool ok)
+{
+	carve_buf f = CARVE_BUF_INIT;
+
+	carve_buf_puts(&f, "\"user\":");
+	carve_buf_json_string(&f, user ? user : "");
+	carve_buf_printf(&f, ",\"method\":\"%s\",\"result\":\"%s\"", method,
+			 ok ? "accepted" : "refused");
+	lab_journal(c->host, "auth", carve_buf_cstr(&f));
+	carve_buf_done(&f);
+}
+
+/* libssh 0.10 marks the message-based authentication calls deprecated in
+ * favour of server callbacks, which would need an event loop per
+ * connection; the blocking message loop keeps each connection's thread
+ * simple. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static bool authenticate(conn *c, ssh_session s, const lab_faults *faults, const char *user)
+
+/* The password logon: accepted when a fixture account is this user and
+ * the password hashes to its SHA-256.  libssh wipes the message's copy of
+ * the password when the message is freed. */
+static bool password_ok(conn *c, ssh_message m, const lab_faults *faults)
 {
+	const char *user = ssh_message_auth_user(m), *pw = ssh_message_auth_password(m);
+	bool ok;
+
+	pthread_mutex_lock(&c->site->lock);
+	ok = !faults->auth_failure && user && pw &&
+	     lab_check_password(&c->site->fixture, user, pw, strlen(pw)) != NULL;
+	pthread_mutex_unlock(&c->site->lock);
+	return ok;
+}
+
+static bool authenticate(conn *c, ssh_session s, const lab_faults *faults, const char *key_user)
+{
+	const int methods = SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_PASSWORD;
 	ssh_message m;
 
 	while ((m = ssh_message_get(s))) {
 		bool done = false;
-		if (ssh_message_type(m) == SSH_REQUEST_AUTH &&
-		    ssh_message_subtype(m) == SSH_AUTH_METHOD_PUBLICKEY) {
+		const char *user = ssh_message_auth_user(m);
+		int type = ssh_message_type(m), sub = ssh_message_subtype(m);
+		if (type == SSH_REQUEST_AUTH && sub == SSH_AUTH_METHOD_PUBLICKEY) {
 			ssh_key key = ssh_message_auth_pubkey(m);
-			bool ok = !faults->auth_failure && c->authorized && key &&
-				  strcmp(ssh_message_auth_user(m), user) == 0 &&
+			bool ok = !faults->auth_failure && c->authorized && key && user &&
+				  lab_same_account(user, key_user) &&
 				  ssh_key_cmp(key, c->authorized, SSH_KEY_CMP_PUBLIC) == 0;
-			if (ok && ssh_message_auth_publickey_state(m) == SSH_PUBLICKEY_STATE_NONE) {
+			int state = ssh_message_auth_publickey_state(m);
+			if (ok && state == SSH_PUBLICKEY_STATE_NONE) {
 				ssh_message_auth_reply_pk_ok_simple(m);
-			} else if (ok && ssh_message_auth_publickey_state(m) ==
-				   SSH_PUBLICKEY_STATE_VALID) {
+			} else if (ok && state == SSH_PUBLICKEY_STATE_VALID) {
 				ssh_message_auth_reply_success(m, 0);
 				done = true;
+				c->logon = LAB_LOGON_KEY;
 			} else {
-				lab_journal(c->host, "auth", "\"result\":\"refused\"");
-				ssh_message_auth_set_methods(m, SSH_AUTH_METHOD_PUBLICKEY);
+				journal_auth(c, user, "publickey", false);
+				ssh_message_auth_set_methods(m, methods);
+				ssh_message_reply_default(m);
+			}
+		} else if (type == SSH_REQUEST_AUTH && sub == SSH_AUTH_METHOD_PASSWORD) {
+			if ((done = password_ok(c, m, faults))) {
+				ssh_message_auth_reply_success(m, 0);
+				c->logon = LAB_LOGON_PASSWORD;
+			} else {
+				journal_auth(c, user, "password", false);
+				ssh_message_auth_set_methods(m, methods);
 				ssh_message_reply_default(m);
 			}
 		} else {
-			ssh_message_auth_set_methods(m, SSH_AUTH_METHOD_PUBLICKEY);
+			ssh_message_auth_set_methods(m, methods);
 			ssh_message_reply_default(m);
 		}
-		ssh_message_free(m);
 		if (done) {
-			lab_journal(c->host, "auth", "\"result\":\"accepted\"");
-			return true;
+			snprintf(c->user, sizeof(c->user), "%s", user);
+			journal_auth(c, user, c->logon == LAB_LOGON_KEY ? "publickey" : "password",
+				     true);
 		}
+		ssh_message_free(m);
+		if (done)
+			return true;
 	}
 	return false;
 }
@@ -127,9 +175,32 @@ static bool send_output(ssh_channel ch, const char *data, size_t len, bool err,
 		    : ssh_channel_write(ch, data, (uint32_t)len)) >= 0;
 }
 
+/* What the client writes on a command's standard input, until its EOF; a
+ * client that never sends one is answered after a second of silence, as
+ * a command that does not read its input would be. */
+static size_t read_input(conn *c, ssh_channel ch, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < cap && !ssh_channel_is_eof(ch)) {
+		int got = ssh_channel_read_timeout(ch, buf + n, (uint32_t)(cap - n), 0, 1000);
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n) {
+		char fields[64];
+		snprintf(fields, sizeof(fields), "\"bytes\":%zu", n);
+		lab_journal(c->host, "stdin", fields); /* how much, never what */
+	}
+	return n;
+}
+
 /* Runs one exec request; false when the connection must end. */
 static bool answer(conn *c, ssh_session s, ssh_channel ch, const char *command)
 {
+	static const size_t input_cap = 64 * 1024;
+	char *input = malloc(input_cap);
 	lab_faults f;
 	lab_answer a;
 
@@ -138,9 +209,13 @@ static bool answer(conn *c, ssh_session s, ssh_channel ch, const char *command)
 	f = h ? h->faults : (lab_faults){ 0 };
 	pthread_mutex_unlock(&c->site->lock);
 
-	/* until password logons land every connection is a key logon */
-	lab_session session = { c->site->fixture.user, LAB_LOGON_KEY, false, NULL, 0 };
+	lab_session session = { c->user, c->logon, c->logon != LAB_LOGON_KEY, input,
+				input ? read_input(c, ch, input, input_cap) : 0 };
 	lab_answer_command(&a, c->site, c->host, &session, command);
+	if (input) {
+		explicit_bzero(input, session.input_len); /* it may be a password */
+		free(input);
+	}
 	if (f.latency_ms)
 		sleep_ms(f.latency_ms);
 	if (f.drop_mid_command || f.cut_output) {
@@ -218,7 +293,7 @@ static void *connection(void *arg)
 {
 	conn *c = arg;
 	lab_faults faults;
-	char user[64];
+	char user[128];
 
 	if (!c->session) {
 		lab_journal(c->host, "connect", "\"result\":\"asleep\"");
@@ -364,11 +439,13 @@ static void reload(lab_site *site)
 		next.list = p_; next.count = n_; \
 	} while (0)
 	SWAP_LIST(groups, group_count);
-	SWAP_LIST(accounts, account_count);
 	SWAP_LIST(computers, computer_count);
 #undef SWAP_LIST
 	memcpy(f->namespace, next.namespace, sizeof(next.namespace));
 	memcpy(f->cas, next.cas, sizeof(next.cas));
+	memcpy(f->user, next.user, sizeof(next.user));
+	memcpy(f->accounts, next.accounts, sizeof(next.accounts));
+	f->account_count = next.account_count;
 	memcpy(f->mrs_proxy, next.mrs_proxy, sizeof(next.mrs_proxy));
 	memcpy(f->source_gc, next.source_gc, sizeof(next.source_gc));
 	memcpy(f->smtp_domain, next.smtp_domain, sizeof(next.smtp_domain));

@@ -69,6 +69,7 @@ void lab_answer_command(lab_answer *a, lab_site *site, const char *host,
 {
 	carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT, script = CARVE_BUF_INIT;
 
+	(void)session;
 	memset(a, 0, sizeof(*a));
 	pthread_mutex_lock(&site->lock);
 	lab_host *self = lab_find_host(site, host);

@@ -62,6 +62,7 @@ static const cli_command commands[] = {
 	  cli_verify },
 	{ "check", "run the pre-flight checks and log every result",
 	  "usage: carve check PLAN [--chunk C] [--machine M]... [--fix] [--db FILE]\n"
+	  "                   [--password-fd N]\n"
 	  "\n"
 	  "Runs the pre-flight on the chunk's machines (default: every machine):\n"
 	  "ping, free disk, XP hotfixes, the migrator in local Administrators,\n"
@@ -82,9 +83,11 @@ static const cli_command commands[] = {
 	  "                 evidence before and after; none runs on a machine whose\n"
 	  "                 workstation migration has started.\n"
 	  "  --db FILE      the audit database (default: the plan's)\n"
+	  "  --password-fd N  read account:password lines from descriptor N; the\n"
+	  "                 passwords still missing are asked for on the terminal\n"
 	  "\n"
-	  "Exit status: 0 every machine ready, 1 some are not, 2 bad usage,\n"
-	  "4 could not run.\n",
+	  "Exit status: 0 every machine ready, 1 some are not, 2 bad usage or a\n"
+	  "password missing with no terminal to ask on, 4 could not run.\n",
 	  cli_check },
 	{ "inventory", "reconcile the plan with the physical inventory",
 	  "usage: carve inventory PLAN --physical FILE.csv [--chunk C] [--db FILE]\n"
@@ -119,7 +122,7 @@ static const cli_command commands[] = {
 	  cli_trust },
 	{ "run", "drive a chunk through the migration phases",
 	  "usage: carve run PLAN --chunk C [--phase P] [--retry-failed]\n"
-	  "                 [--machine M]... [--user U]... [--db FILE]\n"
+	  "                 [--machine M]... [--user U]... [--db FILE] [--password-fd N]\n"
 	  "\n"
 	  "Takes chunk C through pre-flight (machines not yet checked), restart,\n"
 	  "workstations (ADMT), mail (mailbox moves) and clients (Outlook 2003,\n"
@@ -137,10 +140,13 @@ static const cli_command commands[] = {
 	  "  --machine M      only machine M and its user (repeat for more)\n"
 	  "  --user U         only user U and their machine (repeat for more)\n"
 	  "  --db FILE        the audit database (default: the plan's)\n"
+	  "  --password-fd N  read account:password lines from descriptor N; the\n"
+	  "                   passwords still missing are asked for on the terminal\n"
 	  "\n"
 	  "Exit status: 0 nothing failed, 1 something failed or the run was\n"
-	  "stopped, 2 bad usage, 4 could not run (another carve runs steps on the\n"
-	  "same database, the database cannot be written).\n",
+	  "stopped, 2 bad usage or a password missing with no terminal, 4 could\n"
+	  "not run (another carve runs steps on the same database, the database\n"
+	  "cannot be written).\n",
 	  cli_run },
 	{ "skip", "record a phase as skipped, with the reason",
 	  "usage: carve skip PLAN --chunk C --phase P --reason TEXT\n"

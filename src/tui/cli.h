@@ -82,6 +82,18 @@ int cli_begin_run(carve_audit **audit, int64_t *run, const char *db_opt,
 carve_cancel *cli_stop_on_signals(carve_cancel **pause);
 void cli_stop_done(void);
 
+/*
+ * Gathers the passwords the command's work will log on with: each
+ * account's password_file, then the "account:password" lines on fd (-1:
+ * none; closed after), then one prompt per account still without one on
+ * the terminal, without echo.  Returns EXIT_DONE, or the exit status after
+ * printing why (no terminal and a password missing: EXIT_USAGE, naming
+ * the account, never a password).
+ */
+int cli_gather_passwords(carve_plan *plan, int fd, carve_work work);
+/* Parses the value of --password-fd into *fd: EXIT_DONE or EXIT_USAGE. */
+int cli_password_fd(int *fd, const char *cmd, const char *arg);
+
 /* Handles --help for a subcommand: true when argv asks for it (and the
  * usage has been printed). */
 bool cli_wants_help(const cli_command *cmd, int argc, char **argv);

@@ -119,10 +119,12 @@ int cli_check(int argc, char **argv)
 		{ "machine", required_argument, NULL, 'm' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "fix", no_argument, NULL, 'f' },
+		{ "password-fd", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *chunk = NULL, *db_opt = NULL;
 	bool fix = false;
+	int password_fd = -1;
 	const char **machines = calloc((size_t)argc + 1, sizeof(*machines));
 	size_t n_machines = 0;
 	int c, status;
@@ -136,6 +138,12 @@ int cli_check(int argc, char **argv)
 		case 'm': machines[n_machines++] = optarg; break;
 		case 'd': db_opt = optarg; break;
 		case 'f': fix = true; break;
+		case 'P':
+			if ((status = cli_password_fd(&password_fd, "check", optarg)) != EXIT_DONE) {
+				free(machines);
+				return status;
+			}
+			break;
 		default: free(machines); return cli_option_error("check", c, argv);
 		}
 	}
@@ -155,6 +163,7 @@ int cli_check(int argc, char **argv)
 	snprintf(command, sizeof(command), "check%s%s%s", chunk ? " --chunk " : "",
 		 chunk ? chunk : "", fix ? " --fix" : "");
 	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE ||
+	    (status = cli_gather_passwords(plan, password_fd, CARVE_WORK_PREFLIGHT)) != EXIT_DONE ||
 	    (status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
 		goto done;
 	if (!(stop = cli_stop_on_signals(NULL))) {

@@ -18,10 +18,12 @@ int cli_console(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "run", required_argument, NULL, 'R' },
 		{ "mouse", no_argument, NULL, 'm' },
+		{ "password-fd", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_opt = NULL, *start = NULL;
 	bool read_only = false, mouse = false;
+	int password_fd = -1;
 	int c, status;
 
 	opterr = 0;
@@ -32,6 +34,10 @@ int cli_console(int argc, char **argv)
 		case 'd': db_opt = optarg; break;
 		case 'R': start = optarg; break;
 		case 'm': mouse = true; break;
+		case 'P':
+			if ((status = cli_password_fd(&password_fd, "console", optarg)) != EXIT_DONE)
+				return status;
+			break;
 		default: return cli_option_error("console", c, argv);
 		}
 	}
@@ -52,6 +58,14 @@ int cli_console(int argc, char **argv)
 		carve_plan_free(plan);
 		return cli_usage_error("console", read_only ? "--run cannot go with --read-only"
 				       : "the plan has no chunk '%s'", start);
+	}
+	/* The lead's console logs on; a read-only viewer never does. */
+	if (read_only && password_fd >= 0)
+		close(password_fd);
+	if (!read_only &&
+	    (status = cli_gather_passwords(plan, password_fd, CARVE_WORK_MIGRATION)) != EXIT_DONE) {
+		carve_plan_free(plan);
+		return status;
 	}
 	db = db_opt ? strdup(db_opt) : carve_audit_default_path(plan);
 	if (!db) {

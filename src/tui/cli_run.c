@@ -78,9 +78,11 @@ int cli_run(int argc, char **argv)
 		{ "machine", required_argument, NULL, 'm' },
 		{ "user", required_argument, NULL, 'm' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "password-fd", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *chunk = NULL, *db_opt = NULL, *phase_name = NULL;
+	int password_fd = -1;
 	const char **names = calloc((size_t)argc + 1, sizeof(*names));
 	size_t n_names = 0;
 	bool retry = false;
@@ -96,6 +98,12 @@ int cli_run(int argc, char **argv)
 		case 'r': retry = true; break;
 		case 'm': names[n_names++] = optarg; break;
 		case 'd': db_opt = optarg; break;
+		case 'P':
+			if ((status = cli_password_fd(&password_fd, "run", optarg)) != EXIT_DONE) {
+				free(names);
+				return status;
+			}
+			break;
 		default: free(names); return cli_option_error("run", c, argv);
 		}
 	}
@@ -128,7 +136,8 @@ int cli_run(int argc, char **argv)
 		status = cli_usage_error("run", "the plan has no chunk '%s'", chunk);
 		goto done;
 	}
-	if ((status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
+	if ((status = cli_gather_passwords(plan, password_fd, CARVE_WORK_MIGRATION)) != EXIT_DONE ||
+	    (status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
 		goto done;
 	carve_cancel *pause_run = NULL;
 	if (!(stop = cli_stop_on_signals(&pause_run))) {

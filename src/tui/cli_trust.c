@@ -33,7 +33,7 @@ static void scan_one(size_t i, void *arg)
 	target *t = &c->t[i];
 	carve_ssh_options o;
 
-	carve_ssh_options_from_plan(&o, c->plan, t->address, t->port);
+	carve_ssh_options_from_plan(&o, c->plan, CARVE_NONE, t->address, t->port);
 	if ((t->err = carve_ssh_scan(&t->key, &o)) < 0)
 		snprintf(t->message, sizeof(t->message), "%s", carve_error_last()->message);
 }

@@ -14,13 +14,6 @@ static const char *const os_titles[CARVE_OS__COUNT] = {
 	[CARVE_OS_10] = "Windows 10", [CARVE_OS_11] = "Windows 11",
 };
 
-static const char *const auth_names[] = {
-	[CARVE_AUTH_AGENT] = "ssh-agent",
-	[CARVE_AUTH_KEY_FILE] = "key file",
-	[CARVE_AUTH_PASSWORD_ENV] = "password from the environment",
-	[CARVE_AUTH_PASSWORD_FILE] = "password from a file",
-};
-
 static const char *const probe_names[] = {
 	[CARVE_PROBE_ICMP] = "ICMP echo",
 	[CARVE_PROBE_TCP] = "TCP connect",
@@ -90,11 +83,13 @@ static void summarise_rest(const carve_plan *plan)
 
 	summarise_chunks(plan);
 
+	size_t n_accounts;
+	const carve_account *a = carve_plan_accounts(plan, &n_accounts);
 	const carve_exec_host *e = carve_plan_exec_hosts(plan, &n);
 	printf(LABEL "%zu%s", "exec hosts", n, n ? ":" : "");
 	for (size_t i = 0; i < n; i++)
-		printf("%s %s (%s, %u at once)", i ? "," : "", e[i].name,
-		       carve_exec_role_name(e[i].role), e[i].concurrency);
+		printf("%s %s (%s, %u at once, as %s)", i ? "," : "", e[i].name,
+		       carve_exec_role_name(e[i].role), e[i].concurrency, a[e[i].account].name);
 	putchar('\n');
 
 	const carve_teardown_item *t = carve_plan_teardown(plan, &n);
@@ -107,6 +102,35 @@ static void summarise_rest(const carve_plan *plan)
 	       "carve)\n", "teardown", n, exchange, n - exchange, verified);
 }
 
+/* Each account, and where its secret comes from: never the secret. */
+static void summarise_accounts(const carve_plan *plan)
+{
+	size_t n;
+	const carve_account *a = carve_plan_accounts(plan, &n);
+
+	printf(LABEL "%zu%s\n", "accounts", n, n ? ":" : "");
+	for (size_t i = 0; i < n; i++) {
+		printf("    %-16s %-32s ", a[i].name, a[i].user);
+		switch (a[i].auth) {
+		case CARVE_AUTH_PASSWORD:
+			if (a[i].password_file)
+				printf("password, from %s\n", a[i].password_file);
+			else
+				printf("password, asked once when carve starts (or --password-fd)\n");
+			break;
+		case CARVE_AUTH_GSSAPI:
+			printf("Kerberos, the ticket of kinit, delegated\n");
+			break;
+		case CARVE_AUTH_KEY:
+			printf("key file %s (no network credentials)\n", a[i].key_file);
+			break;
+		case CARVE_AUTH_AGENT:
+			printf("ssh-agent's keys (no network credentials)\n");
+			break;
+		}
+	}
+}
+
 static void summarise(const carve_plan *plan)
 {
 	const carve_site *s = carve_plan_site(plan);
@@ -114,18 +138,24 @@ static void summarise(const carve_plan *plan)
 	const carve_mail *mail = carve_plan_mail(plan);
 
 	printf("%s\n", s->name);
-	printf(LABEL "%s (%s) -> %s (%s)\n", "domains", s->source.netbios, s->source.dns,
+	size_t n_accounts;
+	const carve_account *a = carve_plan_accounts(plan, &n_accounts);
+	printf(LABEL "%s (%s%s%s) -> %s (%s)\n", "domains", s->source.netbios, s->source.dns,
+	       s->source.account != CARVE_NONE ? ", its credentials: account " : "",
+	       s->source.account != CARVE_NONE ? a[s->source.account].name : "",
 	       s->target.netbios, s->target.dns);
 	printf(LABEL "%s\n", "target OU", s->target_ou);
 	printf(LABEL "%s\n", "migrator", s->migrator);
+	summarise_accounts(plan);
 	if (mail->source_namespace)
 		printf(LABEL "%s -> %s, bad item limit %u\n", "mail",
 		       mail->source_namespace,
 		       mail->target_cas ? mail->target_cas : "(no target CAS)",
 		       mail->bad_item_limit);
 	summarise_rest(plan);
-	printf(LABEL "user %s, %s, host keys %s, %u sessions at once, probe by %s\n",
-	       "transport", t->user, auth_names[t->auth],
+	printf(LABEL "machines reached directly as %s, host keys %s, %u sessions at once, "
+	       "probe by %s\n", "transport",
+	       t->account != CARVE_NONE ? a[t->account].name : "(no account: none is)",
 	       t->host_keys == CARVE_HOSTKEYS_STRICT ? "strict" : "accept-new",
 	       t->concurrency, probe_names[t->probe]);
 

@@ -11,7 +11,8 @@
 
 static void print_help(FILE *f)
 {
-	fputs("usage: carve [--read-only | --run CHUNK] [--mouse] [--db FILE] PLAN\n"
+	fputs("usage: carve [--read-only | --run CHUNK] [--mouse] [--db FILE]\n"
+	      "             [--password-fd N] PLAN\n"
 	      "       carve COMMAND [ARGS]\n"
 	      "       carve help COMMAND | --help | --version\n"
 	      "\n"
@@ -19,7 +20,9 @@ static void print_help(FILE *f)
 	      "every outcome in a tamper-evident audit log.  With a PLAN and no command\n"
 	      "it opens the console on the plan's audit log (live; --read-only for a\n"
 	      "viewer that changes nothing; --run CHUNK starts every phase of a chunk\n"
-	      "as it opens; --mouse lets clicks select).\n"
+	      "as it opens; --mouse lets clicks select).  The lead's console asks for\n"
+	      "the passwords it will log on with first (--password-fd N reads\n"
+	      "account:password lines from descriptor N instead).\n"
 	      "\n"
 	      "Commands:\n", f);
 	for (const cli_command *c = cli_commands(); c->name; c++)

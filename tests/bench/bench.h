@@ -4,8 +4,13 @@
 #ifndef CARVE_BENCH_H
 #define CARVE_BENCH_H
 
+#include "carve.h"
+
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Wall clock, in milliseconds, for differences. */
 static inline double now_ms(void)
@@ -24,6 +29,28 @@ static inline double cpu_ms(int who)
 	getrusage(who, &ru);
 	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+/* The lab's throwaway passwords (DIR/.lab/passwords, written by carve-lab
+ * --generate DIR), opened for --password-fd: the descriptor, or -1. */
+static inline int bench_passwords_fd(const char *dir)
+{
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s/.lab/passwords", dir);
+	return open(path, O_RDONLY);
+}
+
+/* Gives a plan generated in DIR the lab's passwords; 0 or a CARVE_E code. */
+static inline int bench_lab_passwords(carve_plan *plan, const char *dir)
+{
+	int fd = bench_passwords_fd(dir), err;
+
+	if (fd < 0)
+		return CARVE_EIO;
+	err = carve_plan_read_passwords_fd(plan, fd);
+	close(fd);
+	return err;
 }
 
 #endif

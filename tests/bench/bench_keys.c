@@ -244,8 +244,11 @@ int main(int argc, char **argv)
 
 	/* The real console, as the lead, with the chunk started; beside it
 	 * the peer, less on a file of numbered lines, under the same load. */
-	char lines[300], *carve_argv[] = { CARVE_BIN, "--run", "wave1-finance", "--db", db, plan,
-					   NULL };
+	/* The lab's passwords on a descriptor the console inherits. */
+	char pw_fd[16];
+	snprintf(pw_fd, sizeof(pw_fd), "%d", bench_passwords_fd(dir));
+	char lines[300], *carve_argv[] = { CARVE_BIN, "--run", "wave1-finance", "--db", db,
+					   "--password-fd", pw_fd, plan, NULL };
 	char *less_argv[] = { "less", lines, NULL };
 	static const char *const env[] = { "TERM=xterm-256color", "LANG=C.UTF-8", "LESS=",
 					   NULL };

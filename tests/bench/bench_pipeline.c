@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	char carve_bin[1200];
 	snprintf(carve_bin, sizeof(carve_bin), "%s", CARVE_BIN);
 	char *args[] = { carve_bin, "run", plan_path, "--chunk", "wave1-finance", "--db", db,
-			 NULL };
+			 "--password-fd", "3", NULL };
 	posix_spawn_file_actions_t fa;
 	char out[1300];
 	pid_t pid;
@@ -130,6 +130,9 @@ int main(int argc, char **argv)
 	snprintf(out, sizeof(out), "%s/run.out", dir);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	char passwords[1300];
+	snprintf(passwords, sizeof(passwords), "%s/.lab/passwords", dir);
+	posix_spawn_file_actions_addopen(&fa, 3, passwords, O_RDONLY, 0);
 	double t0 = now_ms(), c0 = cpu_ms(RUSAGE_CHILDREN);
 	if (posix_spawn(&pid, carve_bin, &fa, NULL, args, environ) != 0)
 		die("cannot start carve");

@@ -120,6 +120,10 @@ static size_t direct_machines(const char **names, const carve_plan *plan)
 	return n;
 }
 
+/* The generated lab's key account (FABRIKAM\carve-ws) as its UPN, which
+ * the lab takes for the same account and ssh_config and pdsh take as is. */
+#define LAB_KEY_USER "carve-ws@fabrikam.local"
+
 /* carve's pre-flight of the machines reached over SSH. */
 static figure run_carve(const carve_plan *plan, const char *const *names, const char *dir)
 {
@@ -183,7 +187,7 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	       CARVE_LAB_BIN, n, dir) != 0)
 		die("carve-lab --generate failed");
 	snprintf(plan_path, sizeof(plan_path), "%s/lab-site.yaml", dir);
-	if (carve_plan_load(&plan, &diags, plan_path) < 0)
+	if (carve_plan_load(&plan, &diags, plan_path) < 0 || bench_lab_passwords(plan, dir) < 0)
 		die(carve_error_last()->message);
 	carve_diags_free(diags);
 
@@ -203,7 +207,7 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 		fprintf(c, "Host %s\n  Port %u\n", m[i].name, m[i].port);
 		fprintf(h, "%s\n", m[i].name);
 	}
-	fprintf(c, "Host *\n  HostName 127.0.0.1\n  User carve\n  IdentityFile %s/.lab/client\n"
+	fprintf(c, "Host *\n  HostName 127.0.0.1\n  User " LAB_KEY_USER "\n  IdentityFile %s/.lab/client\n"
 		   "  IdentitiesOnly yes\n  UserKnownHostsFile %s/.lab/known_hosts\n"
 		   "  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n"
 		   "  BatchMode yes\n  LogLevel ERROR\n  KexAlgorithms curve25519-sha256\n", dir, dir);
@@ -221,13 +225,13 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	setenv("PDSH_SSH_ARGS", args, 1);
 	char wlist[1300];
 	snprintf(wlist, sizeof(wlist), "^%s", hosts);
-	char *pdsh_argv[] = { "pdsh", "-R", "ssh", "-l", "carve", "-f", fan, "-w", wlist, cmd,
+	char *pdsh_argv[] = { "pdsh", "-R", "ssh", "-l", LAB_KEY_USER, "-f", fan, "-w", wlist, cmd,
 			      NULL };
 	figure fp = spawn(pdsh_argv, dir);
 	snprintf(args, sizeof(args), "-F %s", cfg);
 	char hostfile[1300];
 	snprintf(hostfile, sizeof(hostfile), "--hostfile=%s", hosts);
-	char *clush_argv[] = { "clush", "-q", "-S", "-f", fan, hostfile, "-l", "carve", "-o",
+	char *clush_argv[] = { "clush", "-q", "-S", "-f", fan, hostfile, "-l", LAB_KEY_USER, "-o",
 			       args, cmd, NULL };
 	figure fl = spawn(clush_argv, dir);
 	stop_lab(lab);
@@ -245,7 +249,7 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	       CARVE_LAB_BIN, n, dir) != 0)
 		die("carve-lab --generate failed");
 	carve_plan_free(plan);
-	if (carve_plan_load(&plan, &diags, plan_path) < 0)
+	if (carve_plan_load(&plan, &diags, plan_path) < 0 || bench_lab_passwords(plan, dir) < 0)
 		die(carve_error_last()->message);
 	carve_diags_free(diags);
 	direct_machines(names, plan);

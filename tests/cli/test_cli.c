@@ -124,6 +124,13 @@ Test(cli, validate_summarises)
 	cr_assert(strstr(r.out, "wave2"));
 	cr_assert(strstr(r.out, "2026-12-12T22:00:00+01:00"));
 	cr_assert(strstr(r.out, "12 items (7 Exchange, 5 Active Directory"), "%s", r.out);
+	/* Who carve logs on as and where each secret comes from. */
+	cr_assert(strstr(r.out, "accounts    2:\n    ops              CONTOSO\\svc_targetmigrator"
+			  "       password, asked once when carve starts (or --password-fd)\n"),
+		  "%s", r.out);
+	cr_assert(strstr(r.out, "desk.key (no network credentials)\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "MGMT01 (management, 4 at once, as ops)"), "%s", r.out);
+	cr_assert(strstr(r.out, "machines reached directly as desk"), "%s", r.out);
 	t_result_done(&r);
 }
 
@@ -143,8 +150,8 @@ Test(cli, invalid_plan_reports_every_error_and_writes_nothing)
 	cr_assert_eq(r.status, 2);
 	cr_assert_str_eq(r.out, "");
 	/* Each error is FILE:LINE:COL: message, in file order. */
-	char *first = strstr(r.err, ":26:");
-	char *second = strstr(r.err, ":28:");
+	char *first = strstr(r.err, ":30:");
+	char *second = strstr(r.err, ":32:");
 	cr_assert(first && second && first < second, "%s", r.err);
 	cr_assert(strncmp(r.err, bad, strlen(bad)) == 0, "%s", r.err);
 

@@ -11,6 +11,8 @@ static const char plan_yaml[] =
 	"  source: { netbios: FABRIKAM, dns: fabrikam.local }\n"
 	"  target: { netbios: CONTOSO, dns: contoso.com, ou: \"OU=W,DC=contoso,DC=com\" }\n"
 	"  migrator: svc_migrator\n"
+	"accounts: [{ name: desk, user: 'FABRIKAM\\desk', auth: agent }]\n"
+	"transport: { account: desk }\n"
 	"floors:\n"
 	"  - name: F1\n"
 	"    map: |\n"
@@ -200,6 +202,8 @@ static char *big_plan(int n, int chunks)
 		    "  source: { netbios: FABRIKAM, dns: fabrikam.local }\n"
 		    "  target: { netbios: CONTOSO, dns: contoso.com, ou: \"OU=W,DC=contoso,DC=com\" }\n"
 		    "  migrator: svc_migrator\n"
+		    "accounts: [{ name: desk, user: 'FABRIKAM\\desk', auth: agent }]\n"
+		    "transport: { account: desk }\n"
 		    "floors:\n  - name: F1\n    map: |\n");
 	for (int r = 0; r < (n + per_row - 1) / per_row; r++) {
 		carve_buf_printf(&b, "      ");

@@ -3,6 +3,7 @@
  * each boundary on both sides, each forbidden character on its own.
  */
 #include "carve.h"
+#include "plan_internal.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -146,4 +147,31 @@ Test(names, hotfix)
 	expect_bad(carve_name_hotfix, "KB-944043", "it is not KB followed by 1 to 8 digits");
 	expect_bad(carve_name_hotfix, "", "it is not KB followed by 1 to 8 digits");
 	expect_bad(carve_name_hotfix, NULL, "it is not KB followed by 1 to 8 digits");
+}
+
+/* The account an exec host logs on as: DOMAIN\sam, or a UPN whose prefix
+ * may be longer than a sAMAccountName. */
+Test(names, logon_account)
+{
+	char upn[100];
+
+	expect_ok(plan_name_logon, "CONTOSO\\svc_targetmigrator");
+	expect_ok(plan_name_logon, "contoso\\carve.ws");
+	expect_ok(plan_name_logon, "svc_targetmigrator@contoso.com");
+	snprintf(upn, sizeof(upn), "%s@contoso.com", rep('a', 64));
+	expect_ok(plan_name_logon, upn);
+	snprintf(upn, sizeof(upn), "%s@contoso.com", rep('a', 65));
+	expect_bad(plan_name_logon, upn, "its name is longer than 64 characters");
+	snprintf(upn, sizeof(upn), "CONTOSO\\%s", rep('a', 21));
+	expect_bad(plan_name_logon, upn, "it is longer than 20 characters");
+	expect_bad(plan_name_logon, "svc_targetmigrator",
+		   "write it as DOMAIN\\user or user@dns.domain");
+	expect_bad(plan_name_logon, "CONTOSO-CORPORATE\\x",
+		   "the part before \\ is not a NetBIOS domain name");
+	expect_bad(plan_name_logon, "\\x", "the part before \\ is not a NetBIOS domain name");
+	expect_bad(plan_name_logon, "CONTOSO\\", "it is empty");
+	expect_bad(plan_name_logon, "CONTOSO\\a:b", "it contains ':'");
+	expect_bad(plan_name_logon, "x@contoso", "the part after @ is not a DNS domain name");
+	expect_bad(plan_name_logon, "@contoso.com", "it is empty");
+	expect_bad(plan_name_logon, "a;b@contoso.com", "it contains ';'");
 }

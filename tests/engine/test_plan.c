@@ -147,9 +147,24 @@ Test(plan, full_plan_values)
 	cr_expect_eq(pol->hotfix_count[CARVE_OS_10], 0);
 	cr_expect_not(pol->disable_source_accounts);
 
-	cr_expect_str_eq(t->user, "carve-svc");
-	cr_expect_eq(t->auth, CARVE_AUTH_KEY_FILE);
-	cr_expect_str_eq(t->key_file, PLANS "/valid/keys/carve_ed25519");
+	const carve_account *acc = carve_plan_accounts(plan, &n);
+	cr_assert_eq(n, 4);
+	cr_expect_str_eq(acc[0].name, "migrator");
+	cr_expect_str_eq(acc[0].user, "CONTOSO\\svc_targetmigrator");
+	cr_expect_eq(acc[0].auth, CARVE_AUTH_PASSWORD);
+	cr_expect_str_eq(acc[0].password_file, PLANS "/valid/secrets/migrator.pw");
+	cr_expect_null(acc[0].key_file);
+	cr_expect_str_eq(acc[1].user, "carve-src@fabrikam.local");
+	cr_expect_eq(acc[1].auth, CARVE_AUTH_PASSWORD, "password is the default");
+	cr_expect_null(acc[1].password_file);
+	cr_expect_eq(acc[2].auth, CARVE_AUTH_KEY);
+	cr_expect_str_eq(acc[2].key_file, PLANS "/valid/keys/carve_ed25519");
+	cr_expect_eq(acc[3].auth, CARVE_AUTH_AGENT);
+	cr_expect_eq(carve_plan_find_account(plan, "desk"), 2);
+	cr_expect_eq(carve_plan_find_account(plan, "Desk"), CARVE_NONE, "ids keep their case");
+	cr_expect_eq(site->source.account, 1);
+	cr_expect_eq(site->target.account, CARVE_NONE);
+	cr_expect_eq(t->account, 2);
 	cr_expect_str_eq(t->known_hosts, "/etc/carve/known_hosts");
 	cr_expect_eq(t->host_keys, CARVE_HOSTKEYS_ACCEPT_NEW);
 	cr_expect(t->use_ssh_config);
@@ -163,6 +178,8 @@ Test(plan, full_plan_values)
 	const carve_exec_host *ex = carve_plan_exec_hosts(plan, &n);
 	cr_assert_eq(n, 3);
 	cr_expect_eq(ex[0].role, CARVE_ROLE_ADMT);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_eq(ex[i].account, 0);
 	cr_expect_eq(ex[0].concurrency, 4);
 	cr_expect_eq(ex[0].port, 0);
 	cr_expect_eq(ex[1].port, 2022);
@@ -274,9 +291,10 @@ Test(plan, defaults)
 	for (int os = CARVE_OS_VISTA; os < CARVE_OS__COUNT; os++)
 		cr_expect_eq(pol->hotfix_count[os], 0);
 	cr_expect(pol->disable_source_accounts);
-	cr_expect_str_eq(t->user, "carve");
-	cr_expect_eq(t->auth, CARVE_AUTH_AGENT);
-	cr_expect_null(t->key_file);
+	cr_expect_eq(t->account, CARVE_NONE);
+	cr_expect_eq(carve_plan_site(plan)->source.account, CARVE_NONE);
+	carve_plan_accounts(plan, &n);
+	cr_expect_eq(n, 0);
 	cr_expect_null(t->known_hosts);
 	cr_expect_eq(t->host_keys, CARVE_HOSTKEYS_STRICT);
 	cr_expect_not(t->use_ssh_config);
@@ -349,11 +367,11 @@ Test(plan, paths_resolve_against_the_plan_directory)
 
 	cr_assert_eq(mkdir(sub, 0700), 0);
 	carve_buf_puts(&b, minimal_head);
-	carve_buf_puts(&b, "transport:\n"
-			   "  auth: password_file\n"
-			   "  password_file: secrets/pw\n"
-			   "  known_hosts: ~/.config/carve/known_hosts\n"
-			   "  key_file: /abs/key\n");
+	carve_buf_puts(&b, "accounts:\n"
+			   "  - { name: a, user: 'CONTOSO\\x', password_file: secrets/pw }\n"
+			   "  - { name: k, user: 'CONTOSO\\y', auth: key, key_file: /abs/key }\n"
+			   "transport:\n"
+			   "  known_hosts: ~/.config/carve/known_hosts\n");
 	path = t_path(sub, "plan.yaml");
 	t_write_file(path, b.ptr);
 	setenv("HOME", "/home/alice", 1);
@@ -361,21 +379,21 @@ Test(plan, paths_resolve_against_the_plan_directory)
 	/* By path: against the file's directory. */
 	cr_assert_eq(carve_plan_load(&plan, &diags, path), 0);
 	char *want = t_path(sub, "secrets/pw");
-	cr_expect_str_eq(carve_plan_transport(plan)->password_file, want);
+	cr_expect_str_eq(carve_plan_accounts(plan, NULL)[0].password_file, want);
 	cr_expect_str_eq(carve_plan_transport(plan)->known_hosts,
 			 "/home/alice/.config/carve/known_hosts");
-	cr_expect_str_eq(carve_plan_transport(plan)->key_file, "/abs/key");
+	cr_expect_str_eq(carve_plan_accounts(plan, NULL)[1].key_file, "/abs/key");
 	carve_plan_free(plan);
 
 	/* From a buffer named relative to the current directory. */
 	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
 	cr_assert_eq(chdir(dir), 0);
 	cr_assert_eq(carve_plan_load_buffer(&plan, &diags, "site/plan.yaml", b.ptr, b.len), 0);
-	cr_expect_str_eq(carve_plan_transport(plan)->password_file, want);
+	cr_expect_str_eq(carve_plan_accounts(plan, NULL)[0].password_file, want);
 	carve_plan_free(plan);
 	cr_assert_eq(carve_plan_load_buffer(&plan, &diags, "plan.yaml", b.ptr, b.len), 0);
 	char *flat = t_path(dir, "secrets/pw");
-	cr_expect_str_eq(carve_plan_transport(plan)->password_file, flat);
+	cr_expect_str_eq(carve_plan_accounts(plan, NULL)[0].password_file, flat);
 	carve_plan_free(plan);
 	cr_assert_eq(chdir(cwd), 0);
 
@@ -643,6 +661,8 @@ Test(plan, thousands_of_machines_resolve)
 			   "  source: {netbios: FABRIKAM, dns: fabrikam.local}\n"
 			   "  target: {netbios: CONTOSO, dns: contoso.com, ou: \"OU=W,DC=c,DC=com\"}\n"
 			   "  migrator: svc\n"
+			   "accounts: [{name: desk, user: 'FABRIKAM\\desk', auth: agent}]\n"
+			   "transport: {account: desk}\n"
 			   "floors:\n  - name: F1\n    map: |\n");
 	/* 30 rows of 100 desks: "[d0000]" ... */
 	for (int r = 0; r < N / 100; r++) {

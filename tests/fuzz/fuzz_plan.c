@@ -60,6 +60,24 @@ static void check_plan(const carve_plan *plan)
 	}
 	for (size_t i = 0; i < chunks; i++)
 		check(carve_plan_find_chunk(plan, c[i].name) == i);
+
+	/* Every logon names an account, and one that reaches other machines
+	 * carries network credentials. */
+	size_t accounts;
+	const carve_account *a = carve_plan_accounts(plan, &accounts);
+	const carve_exec_host *e = carve_plan_exec_hosts(plan, &execs);
+	size_t direct = carve_plan_transport(plan)->account, source = carve_plan_site(plan)->source.account;
+	for (size_t i = 0; i < accounts; i++)
+		check(carve_plan_find_account(plan, a[i].name) == i && a[i].user &&
+		      (a[i].auth == CARVE_AUTH_KEY) == (a[i].key_file != NULL));
+	for (size_t i = 0; i < execs; i++)
+		check(e[i].account < accounts &&
+		      (!carve_exec_host_reaches_others(plan, i, NULL) ||
+		       carve_auth_delegates(a[e[i].account].auth)));
+	check(direct == CARVE_NONE || direct < accounts);
+	check(source == CARVE_NONE || (source < accounts && a[source].auth == CARVE_AUTH_PASSWORD));
+	for (size_t i = 0; i < machines; i++)
+		check(m[i].reach == CARVE_REACH_VIA || direct != CARVE_NONE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

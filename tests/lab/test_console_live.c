@@ -104,10 +104,12 @@ Test(live, two_viewers_keep_up_with_a_real_runner)
 	pid_t runner = fork();
 	cr_assert_neq(runner, -1);
 	if (runner == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int null = open("/dev/null", O_WRONLY), pw = open(lab.passwords, O_RDONLY);
 		dup2(null, 1);
 		dup2(null, 2);
-		execl(CARVE_BIN, "carve", "run", plan, "--chunk", "wave1", (char *)NULL);
+		dup2(pw, 3);
+		execl(CARVE_BIN, "carve", "run", plan, "--chunk", "wave1", "--password-fd", "3",
+		      (char *)NULL);
 		_exit(127);
 	}
 	int samples = 0, status = 0;

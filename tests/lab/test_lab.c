@@ -82,7 +82,7 @@ static carve_ssh_options opts(int port)
 	o.host = "127.0.0.1";
 	o.port = (uint16_t)port;
 	o.user = "carve";
-	o.auth = CARVE_AUTH_KEY_FILE;
+	o.auth = CARVE_AUTH_KEY;
 	o.key_file = lab.client_key;
 	o.known_hosts = lab.known_hosts;
 	o.connect_timeout_ms = 1000;

@@ -79,8 +79,9 @@ TestSuite(pipeline, .init = setup, .fini = teardown, .timeout = 240);
 
 static t_result run_carve(const char *extra1, const char *extra2)
 {
-	const char *argv[] = { CARVE_BIN, "run", plan, "--chunk", CHUNK, extra1, extra2, NULL };
-	return t_run(argv, NULL);
+	const char *argv[] = { CARVE_BIN, "run", plan, "--chunk", CHUNK, "--password-fd", "0",
+			       extra1, extra2, NULL };
+	return t_run(argv, t_lab_passwords);
 }
 
 /* The current state of object in phase/step, from the audit log. */

@@ -85,10 +85,12 @@ static pid_t start_run(const char *chunk)
 
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int null = open("/dev/null", O_WRONLY), pw = open(lab.passwords, O_RDONLY);
 		dup2(null, 1);
 		dup2(null, 2);
-		execl(CARVE_BIN, "carve", "run", plan, "--chunk", chunk, (char *)NULL);
+		dup2(pw, 3);
+		execl(CARVE_BIN, "carve", "run", plan, "--chunk", chunk, "--password-fd", "3",
+		      (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -151,8 +153,9 @@ Test(crash, kill_nine_at_random_points_loses_nothing_and_repeats_nothing)
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
 	t_result_done(&r);
 	for (size_t c = 0; c < CHUNKS; c++) {
-		const char *again[] = { CARVE_BIN, "run", plan, "--chunk", chunks[c], NULL };
-		r = t_run(again, NULL);
+		const char *again[] = { CARVE_BIN, "run", plan, "--chunk", chunks[c],
+					"--password-fd", "0", NULL };
+		r = t_run(again, t_lab_passwords);
 		cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
 		for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++) {
 			char row[80];

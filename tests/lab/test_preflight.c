@@ -50,12 +50,15 @@ static void write_site(void)
 	int mgmt = port[N_HOSTS];
 
 	cr_assert_not_null(fx);
-	fprintf(fx, "lab: { user: carve, authorized_key: client.pub, host_keys: keys }\n"
+	fprintf(fx, "lab: { user: '" T_LAB_KEY_USER "', authorized_key: client.pub,"
+		    " host_keys: keys }\n"
+		    "%s"
 		    "defaults:\n"
 		    "  domain: FABRIKAM\n"
 		    "  administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\svc_targetmigrator']\n"
 		    "hosts:\n"
-		    "  - { name: MGMT01, role: management, port: %d }\n", mgmt);
+		    "  - { name: MGMT01, role: management, port: %d }\n", t_lab_fixture_accounts(),
+		mgmt);
 	for (size_t i = 0; i < N_HOSTS; i++) {
 		if (hosts[i].via)
 			fprintf(fx, "  - { name: %s, %s }\n", hosts[i].name, hosts[i].fixture);
@@ -82,15 +85,15 @@ static void write_site(void)
 		"    KB944505: '\\\\fs01\\patches\\WindowsXP-KB944505-x86-ENU.exe'\n"
 		"    KB968730: '\\\\fs01\\patches\\WindowsXP-KB968730-x86-ENU.exe'\n"
 		"    KB2535512: '\\\\fs01\\patches\\WindowsXP-KB2535512-x86-ENU.exe'\n"
+		"%s"
 		"transport:\n"
-		"  user: carve\n"
-		"  auth: key_file\n"
-		"  key_file: client\n"
+		"  account: desk\n"
 		"  known_hosts: known_hosts\n"
 		"  probe: exec\n"
 		"  timeouts: { connect: 1s, auth: 2s, command: 2s }\n"
 		"exec_hosts:\n"
-		"  - { name: MGMT01, role: management, address: 127.0.0.1, port: %d }\n"
+		"  - { name: MGMT01, role: management, address: 127.0.0.1, port: %d,"
+		" account: migrator }\n"
 		"floors:\n"
 		"  - name: F1\n"
 		"    map: |\n"
@@ -99,7 +102,7 @@ static void write_site(void)
 		"      +--------------------------+\n"
 		"chunks:\n"
 		"  - { name: wave1, cutover: \"2026-12-05T22:00:00Z\" }\n"
-		"machines:\n", db, mgmt);
+		"machines:\n", db, t_lab_plan_accounts, mgmt);
 	for (size_t i = 0; i < N_HOSTS; i++) {
 		fprintf(pl, "  - { name: %s, address: 127.0.0.1, os: \"%s\", floor: F1, at: [%zu, 1],"
 			    " chunk: wave1", hosts[i].name, hosts[i].os, 1 + 2 * i);
@@ -148,12 +151,12 @@ static const char *line_for(const char *out, const char *machine, const char *ch
 
 Test(preflight, names_every_cause_within_its_deadlines)
 {
-	const char *argv[] = { CARVE_BIN, "check", plan, NULL };
+	const char *argv[] = { CARVE_BIN, "check", plan, "--password-fd", "0", NULL };
 	struct timespec t0, t1;
 
 	setenv("LANG", "C", 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	t_result r = t_run(argv, NULL);
+	t_result r = t_run(argv, t_lab_passwords);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
@@ -233,11 +236,11 @@ static void migration_started(const char *machine)
 
 Test(preflight, fix_repairs_what_it_can_and_logs_before_and_after)
 {
-	const char *argv[] = { CARVE_BIN, "check", plan, "--fix", NULL };
+	const char *argv[] = { CARVE_BIN, "check", plan, "--fix", "--password-fd", "0", NULL };
 
 	setenv("LANG", "C", 1);
 	migration_started("WS-SVC");
-	t_result r = t_run(argv, NULL);
+	t_result r = t_run(argv, t_lab_passwords);
 	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
 	/* Fixed and checked again: the four causes a fix exists for. */
 	const char *fixed[][2] = { { "WS-ADMIN", "admin" }, { "WS-WIFI", "nics" },

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* asprintf */
 #endif
 #include "lab.h"
+#include "internal.h"
 #include "sshd.h"
 #include "support.h"
 
@@ -15,9 +16,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+const char t_lab_plan_accounts[] =
+	"accounts:\n"
+	"  - { name: migrator, user: 'CONTOSO\\svc_targetmigrator' }\n"
+	"  - { name: source, user: 'FABRIKAM\\carve-src' }\n"
+	"  - { name: desk, user: '" T_LAB_KEY_USER "', auth: key, key_file: client }\n";
+
+const char t_lab_passwords[] = "migrator:" T_LAB_MIGRATOR_PASSWORD "\n"
+			       "source:" T_LAB_SOURCE_PASSWORD "\n";
+
+const char *t_lab_fixture_accounts(void)
+{
+	static char text[512];
+	char mig[65], src[65];
+
+	cr_assert_eq(carve_sha256_hex(mig, T_LAB_MIGRATOR_PASSWORD,
+				      strlen(T_LAB_MIGRATOR_PASSWORD)), 0);
+	cr_assert_eq(carve_sha256_hex(src, T_LAB_SOURCE_PASSWORD,
+				      strlen(T_LAB_SOURCE_PASSWORD)), 0);
+	snprintf(text, sizeof(text),
+		 "accounts:\n"
+		 "  - { user: 'CONTOSO\\svc_targetmigrator', password_sha256: %s }\n"
+		 "  - { user: 'FABRIKAM\\carve-src', password_sha256: %s }\n", mig, src);
+	return text;
+}
+
+void t_lab_plan_passwords(carve_plan *plan)
+{
+	cr_assert_eq(carve_plan_set_password(plan, carve_plan_find_account(plan, "migrator"),
+					     T_LAB_MIGRATOR_PASSWORD,
+					     strlen(T_LAB_MIGRATOR_PASSWORD)), 0);
+	cr_assert_eq(carve_plan_set_password(plan, carve_plan_find_account(plan, "source"),
+					     T_LAB_SOURCE_PASSWORD,
+					     strlen(T_LAB_SOURCE_PASSWORD)), 0);
+}
 
 void t_lab_init(t_lab *lab)
 {
@@ -30,6 +67,9 @@ void t_lab_init(t_lab *lab)
 	lab->journal = t_path(lab->dir, "journal.jsonl");
 	lab->known_hosts = t_path(lab->dir, "known_hosts");
 	lab->client_key = t_path(lab->dir, "client");
+	lab->passwords = t_path(lab->dir, "passwords");
+	t_write_file(lab->passwords, t_lab_passwords);
+	cr_assert_eq(chmod(lab->passwords, 0600), 0);
 	cr_assert(asprintf(&cmd, "ssh-keygen -q -t ed25519 -N '' -f %s", lab->client_key) > 0);
 	cr_assert_eq(system(cmd), 0, "ssh-keygen failed");
 	free(cmd);
@@ -95,6 +135,7 @@ void t_lab_done(t_lab *lab)
 	free(lab->journal);
 	free(lab->known_hosts);
 	free(lab->client_key);
+	free(lab->passwords);
 	memset(lab, 0, sizeof(*lab));
 }
 
@@ -122,7 +163,8 @@ static void write_fixture(const t_lab *lab, const int *port, const t_site_host *
 	FILE *f = fopen(lab->fixture, "w");
 
 	cr_assert_not_null(f);
-	fprintf(f, "lab: { user: carve, authorized_key: client.pub, host_keys: keys }\n"
+	fprintf(f, "lab: { user: '" T_LAB_KEY_USER "', authorized_key: client.pub, host_keys: keys }\n"
+		   "%s"
 		   "site: { namespace: mail.fabrikam.com, cas: outlook.contoso.com }\n"
 		   "defaults:\n"
 		   "  domain: FABRIKAM\n"
@@ -132,7 +174,7 @@ static void write_fixture(const t_lab *lab, const int *port, const t_site_host *
 		   "  - { name: MGMT01, role: management, port: %d }\n"
 		   "  - { name: ADMT01, role: admt, port: %d }\n"
 		   "  - { name: E2E01, role: mail, port: %d, quota: 1GiB, move_rate: 2GiB }\n",
-		port[0], port[1], port[2]);
+		t_lab_fixture_accounts(), port[0], port[1], port[2]);
 	for (size_t i = 0; i < n; i++) {
 		bool xp = !strcmp(h[i].os, "xp");
 		fprintf(f, "  - { name: %s, os: \"%s\"", h[i].name, h[i].os);
@@ -163,7 +205,7 @@ static void write_plan(const char *path, const t_lab *lab, const int *port,
 	cr_assert_not_null(f);
 	fprintf(f, "site:\n"
 		   "  name: Lab pipeline\n"
-		   "  source: { netbios: FABRIKAM, dns: fabrikam.local }\n"
+		   "  source: { netbios: FABRIKAM, dns: fabrikam.local, account: source }\n"
 		   "  target: { netbios: CONTOSO, dns: contoso.com, ou: \"OU=M,DC=contoso,DC=com\" }\n"
 		   "  migrator: svc_targetmigrator\n"
 		   "  database: %s/audit.db\n"
@@ -175,25 +217,27 @@ static void write_plan(const char *path, const t_lab *lab, const int *port,
 		   "  move_timeout: 60s\n"
 		   "  outlook_timeout: 5s\n"
 		   "policy: { restart_timeout: 6s }\n"
+		   "%s"
 		   "transport:\n"
-		   "  user: carve\n"
-		   "  auth: key_file\n"
-		   "  key_file: client\n"
+		   "  account: desk\n"
 		   "  known_hosts: known_hosts\n"
 		   "  probe: exec\n"
 		   "  timeouts: { connect: 1s, auth: 2s, command: 5s }\n"
 		   "  concurrency: 16\n"
 		   "exec_hosts:\n"
-		   "  - { name: MGMT01, role: management, address: 127.0.0.1, port: %d, concurrency: 8 }\n"
-		   "  - { name: ADMT01, role: admt, address: 127.0.0.1, port: %d, concurrency: 2 }\n"
-		   "  - { name: E2E01, role: mail, address: 127.0.0.1, port: %d, concurrency: 2 }\n"
+		   "  - { name: MGMT01, role: management, address: 127.0.0.1, port: %d, concurrency: 8,"
+		   " account: migrator }\n"
+		   "  - { name: ADMT01, role: admt, address: 127.0.0.1, port: %d, concurrency: 2,"
+		   " account: migrator }\n"
+		   "  - { name: E2E01, role: mail, address: 127.0.0.1, port: %d, concurrency: 2,"
+		   " account: migrator }\n"
 		   "floors:\n"
 		   "  - name: F1\n"
 		   "    map: |\n"
 		   "      +%0*d+\n"
 		   "      |%*s|\n"
 		   "      +%0*d+\n"
-		   "chunks:\n", lab->dir, port[0], port[1], port[2], (int)(2 * n + 2), 0,
+		   "chunks:\n", lab->dir, t_lab_plan_accounts, port[0], port[1], port[2], (int)(2 * n + 2), 0,
 		(int)(2 * n + 2), "", (int)(2 * n + 2), 0);
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;

@@ -5,8 +5,26 @@
 #ifndef CARVE_TEST_LAB_H
 #define CARVE_TEST_LAB_H
 
+#include "carve.h"
+
 #include <stdbool.h>
 #include <sys/types.h>
+
+/* The lab's accounts in every test site: the migrator the exec hosts log
+ * on as and the source organisation's account, each with a known test
+ * password, and the key account for the machines reached directly. */
+#define T_LAB_MIGRATOR_PASSWORD "Mig-Pw-8fQ2zK7wLx"
+#define T_LAB_SOURCE_PASSWORD "Src-Pw-3vN9hT5cRm"
+#define T_LAB_KEY_USER "FABRIKAM\\carve-ws"
+
+/* The fixture's accounts: list, with the passwords' SHA-256 (static). */
+const char *t_lab_fixture_accounts(void);
+/* The plan's accounts: list (key_file: client, next to the plan). */
+extern const char t_lab_plan_accounts[];
+/* "migrator:...\nsource:...\n", as --password-fd reads it. */
+extern const char t_lab_passwords[];
+/* Gives a loaded plan the passwords, as the engine-level tests do. */
+void t_lab_plan_passwords(carve_plan *plan);
 
 typedef struct {
 	char *dir;          /* temporary directory (owned) */
@@ -14,6 +32,7 @@ typedef struct {
 	char *journal;      /* dir/journal.jsonl */
 	char *known_hosts;  /* dir/known_hosts, written by the lab */
 	char *client_key;   /* dir/client, the key the lab accepts */
+	char *passwords;    /* dir/passwords (0600): t_lab_passwords */
 	pid_t pid;
 } t_lab;
 

@@ -70,7 +70,7 @@ carve_ssh_options t_sshd_options(const t_sshd *s, const char *known_hosts)
 	o.host = "127.0.0.1";
 	o.port = (uint16_t)s->port;
 	o.user = s->user;
-	o.auth = CARVE_AUTH_KEY_FILE;
+	o.auth = CARVE_AUTH_KEY;
 	o.key_file = s->client_key;
 	o.known_hosts = known_hosts;
 	return o;

@@ -116,6 +116,8 @@ t_result t_run(const char *const argv[], const char *input)
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
+		/* No controlling terminal: carve must never wait at a prompt. */
+		setsid();
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);

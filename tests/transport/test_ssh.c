@@ -1,8 +1,9 @@
 /*
  * test_ssh.c - the SSH transport against a real OpenSSH sshd on 127.0.0.1:
  * exit codes and signals, output caps, deadlines, channels on one
- * connection, host keys (known, unknown, accept-new, changed, other type)
- * and every way to authenticate.
+ * connection, host keys (known, unknown, accept-new, changed, other type),
+ * every way to authenticate, a refused password tried once, and standard
+ * input.
  */
 #define _GNU_SOURCE /* asprintf */
 #include "carve.h"
@@ -402,33 +403,165 @@ Test(ssh, scan_reports_without_enforcing)
 	cr_assert_str_eq(key.type, "ssh-ed25519");
 }
 
-Test(ssh, password_from_an_environment_variable_or_a_file)
+#define PASSWORD "Carve-Test-9"
+
+static void set_password(void)
+{
+	cr_assert_eq(t_sh("flock /tmp/carve-sshd-test.lock sh -c \"echo '%s:" PASSWORD "' | "
+			  "chpasswd\"", sshd.user), 0);
+}
+
+Test(ssh, password_logon)
 {
 	carve_ssh_options o = opts();
 	carve_ssh *ssh = NULL;
-	char *file = t_path(sshd.dir, "password");
+	carve_ssh_result r;
 
-	cr_assert_eq(t_sh("flock /tmp/carve-sshd-test.lock sh -c \"echo '%s:Carve-Test-9' | "
-			  "chpasswd\"", sshd.user), 0);
-	o.auth = CARVE_AUTH_PASSWORD_ENV;
-	o.password_env = "CARVE_TEST_PASSWORD";
-	unsetenv("CARVE_TEST_PASSWORD");
+	set_password();
+	o.auth = CARVE_AUTH_PASSWORD;
+	o.key_file = NULL;
+	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), CARVE_EAUTH, "no password: refused");
+	cr_assert(strstr(carve_error_last()->message, "no password"), "%s",
+		  carve_error_last()->message);
+	o.password = "Wrong-Guess-4";
+	o.password_len = strlen(o.password);
 	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), CARVE_EAUTH);
-	cr_assert(strstr(carve_error_last()->message, "CARVE_TEST_PASSWORD is not set"));
-	setenv("CARVE_TEST_PASSWORD", "wrong", 1);
-	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), CARVE_EAUTH);
-	cr_assert_null(strstr(carve_error_last()->message, "wrong"), "a password in a message");
-	setenv("CARVE_TEST_PASSWORD", "Carve-Test-9", 1);
+	cr_assert(strstr(carve_error_last()->message, "did not accept the password"), "%s",
+		  carve_error_last()->message);
+	cr_assert_null(strstr(carve_error_last()->message, "Wrong-Guess"), "a password in a message");
+	o.password = PASSWORD;
+	o.password_len = strlen(PASSWORD);
 	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), 0, "%s", carve_error_last()->message);
+	cr_assert_eq(carve_ssh_exec(&r, ssh, "id -un", 5000, 0), 0);
+	cr_assert_eq(strncmp(r.out, sshd.user, strlen(sshd.user)), 0);
+	carve_ssh_result_done(&r);
 	carve_ssh_free(ssh);
-	unsetenv("CARVE_TEST_PASSWORD");
+}
 
-	t_write_file(file, "Carve-Test-9\n");
-	o.auth = CARVE_AUTH_PASSWORD_FILE;
-	o.password_file = file;
-	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), 0, "%s", carve_error_last()->message);
+/* A plan whose one account logs on to the test sshd with a password. */
+static carve_plan *password_plan(void)
+{
+	static const char yaml[] =
+		"site:\n"
+		"  name: T\n"
+		"  source: {netbios: FABRIKAM, dns: fabrikam.local}\n"
+		"  target: {netbios: CONTOSO, dns: contoso.com, ou: \"OU=W,DC=contoso,DC=com\"}\n"
+		"  migrator: svc_migrator\n"
+		"accounts:\n"
+		"  - { name: ops, user: 'CONTOSO\\carve-sshd-test' }\n"
+		"exec_hosts:\n"
+		"  - { name: MGMT01, role: management, address: 127.0.0.1, account: ops }\n"
+		"floors:\n"
+		"  - name: F1\n"
+		"    map: |\n"
+		"      A\n"
+		"machines: []\n"
+		"chunks: [{ name: c, cutover: \"2026-12-05T22:00:00Z\" }]\n";
+	carve_plan *plan = NULL;
+	carve_diags *diags = NULL;
+
+	cr_assert_eq(carve_plan_load_buffer(&plan, &diags, "t.yaml", yaml, sizeof(yaml) - 1), 0,
+		     "%s", carve_error_last()->message);
+	return plan;
+}
+
+/* Options from the plan, to the test sshd as its local user. */
+static carve_ssh_options plan_opts(const carve_plan *plan)
+{
+	carve_ssh_options o;
+
+	carve_ssh_options_from_plan(&o, plan, 0, "127.0.0.1", (uint16_t)sshd.port);
+	o.user = sshd.user; /* sshd knows no CONTOSO */
+	o.known_hosts = known_hosts;
+	return o;
+}
+
+typedef struct {
+	const carve_plan *plan;
+	int err;
+	char message[512];
+} logon_try;
+
+static void *try_logon(void *arg)
+{
+	logon_try *t = arg;
+	carve_ssh_options o = plan_opts(t->plan);
+	carve_ssh *ssh = NULL;
+
+	t->err = carve_ssh_connect(&ssh, NULL, &o);
+	snprintf(t->message, sizeof(t->message), "%s", t->err ? carve_error_last()->message : "");
 	carve_ssh_free(ssh);
-	free(file);
+	return NULL;
+}
+
+Test(ssh, a_refused_password_is_tried_once_not_once_per_host)
+{
+	carve_plan *plan = password_plan();
+	logon_try tries[6];
+	pthread_t threads[6];
+	int refused = 0, not_tried = 0;
+
+	set_password();
+	cr_assert_eq(carve_plan_set_password(plan, 0, "Wrong-Guess-4", 13), 0);
+	for (int i = 0; i < 6; i++) {
+		tries[i] = (logon_try){ plan, 0, "" };
+		cr_assert_eq(pthread_create(&threads[i], NULL, try_logon, &tries[i]), 0);
+	}
+	for (int i = 0; i < 6; i++) {
+		pthread_join(threads[i], NULL);
+		cr_assert_eq(tries[i].err, CARVE_EAUTH, "%s", tries[i].message);
+		cr_assert_null(strstr(tries[i].message, "Wrong-Guess"));
+		refused += strstr(tries[i].message, "did not accept the password") != NULL;
+		not_tried += strstr(tries[i].message, "not tried") != NULL;
+	}
+	cr_assert_eq(refused, 1, "one logon tried the password, %d did", refused);
+	cr_assert_eq(not_tried, 5);
+
+	/* A new password is tried again, and then by everyone at once. */
+	cr_assert_eq(carve_plan_set_password(plan, 0, PASSWORD, strlen(PASSWORD)), 0);
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(pthread_create(&threads[i], NULL, try_logon, &tries[i]), 0);
+	for (int i = 0; i < 6; i++) {
+		pthread_join(threads[i], NULL);
+		cr_assert_eq(tries[i].err, 0, "%s", tries[i].message);
+	}
+	carve_plan_free(plan);
+}
+
+Test(ssh, standard_input_reaches_the_command_and_ends)
+{
+	carve_ssh_options o = opts();
+	carve_ssh *ssh = connect_ok(&o);
+	carve_ssh_result r;
+	size_t big_len = 300 * 1000;
+	char *big = malloc(big_len);
+
+	cr_assert_eq(carve_ssh_exec_input(&r, ssh, "cat", "line one\nline two\n", 18, 5000, 0), 0,
+		     "%s", carve_error_last()->message);
+	cr_assert_str_eq(r.out, "line one\nline two\n");
+	carve_ssh_result_done(&r);
+
+	/* More than one window's worth comes back whole. */
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = (char)('a' + i % 26);
+	cr_assert_eq(carve_ssh_exec_input(&r, ssh, "cat", big, big_len, 10000, 0), 0, "%s",
+		     carve_error_last()->message);
+	cr_assert_eq(r.out_len, big_len);
+	cr_assert_eq(memcmp(r.out, big, big_len), 0);
+	carve_ssh_result_done(&r);
+
+	/* Without input, standard input is closed at once: cat ends. */
+	cr_assert_eq(carve_ssh_exec(&r, ssh, "cat; echo done", 5000, 0), 0, "%s",
+		     carve_error_last()->message);
+	cr_assert_str_eq(r.out, "done\n");
+	carve_ssh_result_done(&r);
+
+	/* A command that reads nothing still ends cleanly. */
+	cr_assert_eq(carve_ssh_exec_input(&r, ssh, "exit 3", "ignored\n", 8, 5000, 0), 0);
+	cr_assert_eq(r.exit_status, 3);
+	carve_ssh_result_done(&r);
+	carve_ssh_free(ssh);
+	free(big);
 }
 
 static int open_fds(void)
