@@ -106,6 +106,11 @@ typedef struct {
 	const char *database;  /* audit database path (absolute), or NULL */
 } carve_site;
 
+typedef enum {
+	CARVE_MAIL_SITE,  /* every user of the site at once, as the seed says (default) */
+	CARVE_MAIL_CHUNK, /* the chunk's users with the chunk */
+} carve_mail_scope;
+
 typedef struct {
 	const char *source_namespace;      /* mail.fabrikam.com */
 	const char *target_mailbox_server; /* address the hosts entry points at */
@@ -120,7 +125,31 @@ typedef struct {
 					    * any host in the target's DNS domain */
 	const char *resolver;              /* IPv4 address teardown asks, or NULL */
 	uint16_t resolver_port;            /* default 53 */
+	carve_mail_scope scope;            /* whose mailboxes a chunk's mail phase
+					    * moves */
+	unsigned source_version;           /* the source's Exchange: 2003, 2007 or
+					    * 2010 (default) */
+	const char *mrs_proxy;             /* 2010 source: the name of its MRSProxy
+					    * endpoint (-RemoteHostName) */
+	const char *remote_gc;             /* 2003/2007 source: one of its global
+					    * catalogs (-RemoteGlobalCatalog) */
+	const char *delivery_domain;       /* -TargetDeliveryDomain; NULL: target.dns */
+	const char *exchange_uri;          /* a Client Access server's
+					    * http://.../PowerShell/ for a remote
+					    * session; NULL: the E2010 snap-in */
 } carve_mail;
+
+/* ADMT's security translation mode (/TranslationOption). */
+typedef enum {
+	CARVE_TRANSLATE_REPLACE, /* the target SID replaces the source's (default) */
+	CARVE_TRANSLATE_ADD,     /* the target SID beside the source's */
+	CARVE_TRANSLATE_REMOVE,  /* the source SID removed */
+} carve_translation;
+
+typedef enum {
+	CARVE_BEYOND7_BLOCK,   /* failed: not migrated (default) */
+	CARVE_BEYOND7_MIGRATE, /* warned: migrated, the users get new profiles */
+} carve_beyond7;
 
 typedef struct {
 	uint64_t min_free_disk;   /* bytes, default 1 GiB */
@@ -134,6 +163,19 @@ typedef struct {
 	const char *const *hotfix_package_ids;
 	const char *const *hotfix_package_paths;
 	size_t hotfix_package_count;
+	uint32_t admt_timeout_ms;     /* how long ADMT may run, default 4h */
+	unsigned admt_restart_delay;  /* minutes until ADMT restarts a machine (/RDL,
+				       * 1 to 10), default 1 */
+	carve_translation translation; /* /TOT, default replace */
+	bool translate_profiles;      /* /TUP: the users keep their profiles (default) */
+	bool translate_local_groups;  /* /TLG, default true */
+	bool translate_user_rights;   /* /TUR, default true */
+	/* ADMT 3.2 cannot translate profiles on anything newer than Windows 7
+	 * (KB 4089459): what the pre-flight does with such machines. */
+	carve_beyond7 newer_than_7;
+	const char *devcon;           /* devcon.exe (x86) to disable NICs on XP, or NULL */
+	unsigned active_within_days;  /* teardown: a source computer account used within
+				       * this many days is a workstation in use, default 30 */
 } carve_policy;
 
 /* How an account logs on.  On Windows OpenSSH only a password logon or a
@@ -725,6 +767,8 @@ int carve_pool_run(size_t n, unsigned limit, const size_t *group,
 /* The seed's STEP 1 checks, in the order they run. */
 typedef enum {
 	CARVE_CHECK_PING,     /* answers at all */
+	CARVE_CHECK_OS,       /* the Windows the plan says; ADMT 3.2 can translate its
+			       * profiles (up to Windows 7) */
 	CARVE_CHECK_DISK,     /* free space on C: >= policy (warn below + headroom) */
 	CARVE_CHECK_HOTFIXES, /* the policy's hotfixes for its OS (XP by default) */
 	CARVE_CHECK_ADMIN,    /* the migrator is in local Administrators */
@@ -734,7 +778,7 @@ typedef enum {
 	CARVE_CHECK__COUNT
 } carve_check;
 
-/* "ping", "disk", "hotfixes", "admin", "nics", "firewall", "services". */
+/* "ping", "os", "disk", "hotfixes", "admin", "nics", "firewall", "services". */
 const char *carve_check_name(carve_check c);
 
 typedef struct {

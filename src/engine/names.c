@@ -183,6 +183,29 @@ bool plan_name_package(const char *s, const char **why)
 	return true;
 }
 
+/* A Client Access server's PowerShell endpoint, as New-PSSession
+ * -ConnectionUri takes it: http(s)://server.dns.name/PowerShell/ */
+bool plan_name_exchange_uri(const char *s, const char **why)
+{
+	const char *host = !strncmp(s, "http://", 7) ? s + 7 : !strncmp(s, "https://", 8) ? s + 8
+			   : NULL;
+	char name[256];
+
+	if (!host)
+		return fail(why, "it must start with http:// or https://");
+	size_t n = strcspn(host, "/:");
+	if (n == 0 || n >= sizeof(name))
+		return fail(why, "it needs a server name, as in http://cas01.contoso.com/PowerShell/");
+	memcpy(name, host, n);
+	name[n] = '\0';
+	if (!carve_name_dns(name, why))
+		return false;
+	if (strcasecmp(host + n + strspn(host + n, ":0123456789"), "/PowerShell/") &&
+	    strcasecmp(host + n + strspn(host + n, ":0123456789"), "/PowerShell"))
+		return fail(why, "Exchange's endpoint is the /PowerShell/ virtual directory");
+	return true;
+}
+
 bool plan_name_email(const char *s, const char **why)
 {
 	const char *at = strchr(s, '@');

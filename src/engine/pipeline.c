@@ -86,7 +86,7 @@ const carve_user *pipe_user(const pipeline *p, const pipe_object *o)
 int pipe_record_all(pipeline *p, const pipe_change *c, size_t n)
 {
 	size_t n_chunks;
-	const carve_chunk *chunk = &carve_plan_chunks(p->plan, &n_chunks)[p->chunk];
+	const carve_chunk *chunks = carve_plan_chunks(p->plan, &n_chunks);
 	carve_event *ev = calloc(n ? n : 1, sizeof(*ev));
 	int err;
 
@@ -97,12 +97,16 @@ int pipe_record_all(pipeline *p, const pipe_change *c, size_t n)
 		carve_event e = CARVE_EVENT_INIT;
 		e.run = p->opts->run;
 		e.actor = "engine";
-		e.chunk = chunk->name;
+		/* every object's events go to its own chunk: a site-wide mail
+		 * phase moves the users of other chunks too */
 		if (user) {
-			e.user = pipe_user(p, c[i].obj)->name;
+			const carve_user *u = pipe_user(p, c[i].obj);
+			e.user = u->name;
+			e.chunk = chunks[u->chunk].name;
 		} else {
 			const carve_machine *m = pipe_machine(p, c[i].obj);
 			e.machine = m->name;
+			e.chunk = chunks[m->chunk].name;
 			if (c[i].obj->peer != CARVE_NONE)
 				e.user = pipe_user(p, &p->users[c[i].obj->peer])->name;
 		}
@@ -338,8 +342,9 @@ static bool named(const char *const *names, const char *name)
 }
 
 /* The chunk's machines and users, paired, and which of them the run may
- * act on. */
-static int gather(pipeline *p, loader *l)
+ * act on; with site_mail, every other user of the site too (for the mail
+ * phase alone). */
+static int gather(pipeline *p, loader *l, bool site_mail)
 {
 	size_t n_m, n_u;
 	const carve_machine *m = carve_plan_machines(p->plan, &n_m);
@@ -363,7 +368,17 @@ static int gather(pipeline *p, loader *l)
 			continue;
 		l->user_at[i] = p->n_users;
 		p->users[p->n_users++] = (pipe_object){ .index = i, .peer = CARVE_NONE,
-							.selected = !names || named(names, u[i].name) };
+							.selected = !names || named(names, u[i].name),
+							.in_chunk = true };
+	}
+	/* The seed: "Email migrations for all users at each site should be
+	 * performed all at once": the site's other users join the mail phase. */
+	for (size_t i = 0; site_mail && i < n_u; i++) {
+		if (u[i].chunk == p->chunk)
+			continue;
+		l->user_at[i] = p->n_users;
+		p->users[p->n_users++] = (pipe_object){ .index = i, .peer = CARVE_NONE,
+							.selected = !names, .in_chunk = false };
 	}
 	for (size_t i = 0; i < n_m; i++) {
 		l->machine_at[i] = CARVE_NONE;
@@ -371,7 +386,7 @@ static int gather(pipeline *p, loader *l)
 			continue;
 		pipe_object *o = &p->machines[p->n_machines];
 		*o = (pipe_object){ .index = i, .peer = CARVE_NONE,
-				    .selected = !names || named(names, m[i].name) };
+				    .selected = !names || named(names, m[i].name), .in_chunk = true };
 		if (m[i].user != CARVE_NONE && l->user_at[m[i].user] != CARVE_NONE) {
 			pipe_object *uo = &p->users[l->user_at[m[i].user]];
 			o->peer = l->user_at[m[i].user];
@@ -534,8 +549,11 @@ int carve_run(carve_run_summary *out, const carve_plan *plan, const carve_run_op
 				       " clients; teardown and inventory are checklists");
 	if ((err = lock_runner(&fd, opts->audit)) < 0)
 		return err;
-	if ((err = gather(&p, &l)) < 0 ||
-	    (err = carve_audit_states(opts->audit, opts->chunk, load_row, &l)) < 0 ||
+	bool site_mail = carve_plan_mail(plan)->scope == CARVE_MAIL_SITE &&
+			 (opts->phase == -1 || opts->phase == CARVE_PHASE_MAIL);
+	if ((err = gather(&p, &l, site_mail)) < 0 ||
+	    (err = carve_audit_states(opts->audit, site_mail ? NULL : opts->chunk, load_row,
+				      &l)) < 0 ||
 	    (err = l.err) < 0 || (err = mark_interrupted(&p)) < 0)
 		goto done;
 
@@ -594,7 +612,7 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
 	o.chunk = chunk;
 	o.names = names;
 	o.audit = audit;
-	if ((err = gather(&p, &l)) < 0 ||
+	if ((err = gather(&p, &l, false)) < 0 ||
 	    (err = carve_audit_states(audit, chunk, load_row, &l)) < 0 || (err = l.err) < 0)
 		goto done;
 	if (!(ev = calloc((p.n_machines + p.n_users) * SLOT__COUNT + 1, sizeof(*ev)))) {

@@ -38,6 +38,8 @@ typedef struct {
 	size_t peer;     /* a machine's user, a user's machine (index into the
 			  * pipeline's other list), or CARVE_NONE */
 	bool selected;   /* the run may act on it */
+	bool in_chunk;   /* of the run's chunk; a user of another chunk is
+			  * there only for a site-wide mail phase */
 	pipe_state s[SLOT__COUNT];
 } pipe_object;
 

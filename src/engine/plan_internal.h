@@ -325,6 +325,7 @@ bool plan_name_domain(const char *s, const char **why);
 bool plan_name_address(const char *s, const char **why);
 bool plan_name_ipv4(const char *s, const char **why);
 bool plan_name_package(const char *s, const char **why);
+bool plan_name_exchange_uri(const char *s, const char **why);
 bool plan_name_email(const char *s, const char **why);
 bool plan_name_dn(const char *s, const char **why);
 bool plan_name_logon(const char *s, const char **why);

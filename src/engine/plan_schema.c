@@ -10,7 +10,9 @@
 #define SIZE_OF(type, member) sizeof(((type *)0)->member)
 #define ENUM(table) &(const plan_enum){ table, CARVE_ARRAY_SIZE(table) }
 
-_Static_assert(sizeof(carve_os) == sizeof(int) && sizeof(carve_auth) == sizeof(int),
+_Static_assert(sizeof(carve_os) == sizeof(int) && sizeof(carve_auth) == sizeof(int) &&
+	       sizeof(carve_mail_scope) == sizeof(int) && sizeof(carve_beyond7) == sizeof(int) &&
+	       sizeof(carve_translation) == sizeof(int) && sizeof(unsigned) == sizeof(int),
 	       "plan_set_enum stores an int");
 
 static const plan_rule rule_netbios = { "NetBIOS name", carve_name_netbios };
@@ -24,6 +26,8 @@ static const plan_rule rule_logon = { "account user", plan_name_logon };
 static const plan_rule rule_name = { "name", plan_name_ident };
 static const plan_rule rule_id = { "id", plan_name_ident };
 static const plan_rule rule_marker = { "marker", plan_name_marker };
+static const plan_rule rule_package = { "package path", plan_name_package };
+static const plan_rule rule_uri = { "Exchange PowerShell URI", plan_name_exchange_uri };
 
 static const plan_enum_item os_names[] = {
 	{ "xp", CARVE_OS_XP }, { "vista", CARVE_OS_VISTA }, { "7", CARVE_OS_7 },
@@ -52,6 +56,19 @@ static const plan_enum_item outlook_names[] = {
 };
 static const plan_enum_item area_names[] = {
 	{ "exchange", CARVE_AREA_EXCHANGE }, { "ad", CARVE_AREA_AD },
+};
+static const plan_enum_item scope_names[] = {
+	{ "site", CARVE_MAIL_SITE }, { "chunk", CARVE_MAIL_CHUNK },
+};
+static const plan_enum_item exchange_names[] = {
+	{ "2003", 2003 }, { "2007", 2007 }, { "2010", 2010 },
+};
+static const plan_enum_item translation_names[] = {
+	{ "replace", CARVE_TRANSLATE_REPLACE }, { "add", CARVE_TRANSLATE_ADD },
+	{ "remove", CARVE_TRANSLATE_REMOVE },
+};
+static const plan_enum_item beyond7_names[] = {
+	{ "block", CARVE_BEYOND7_BLOCK }, { "migrate", CARVE_BEYOND7_MIGRATE },
 };
 static const plan_enum_item verify_names[] = {
 	{ "none", CARVE_VERIFY_NONE }, { "mailboxes", CARVE_VERIFY_MAILBOXES },
@@ -111,6 +128,12 @@ static const plan_field mail_fields[] = {
 	{ KEY("target_mx", plan_set_string, target_mx), .arg = &rule_domain },
 	{ KEY("resolver", plan_set_string, resolver), .arg = &rule_ipv4 },
 	{ UINT("resolver_port", resolver_port, 1, 65535) },
+	{ KEY("scope", plan_set_enum, scope), .arg = ENUM(scope_names) },
+	{ KEY("source_version", plan_set_enum, source_version), .arg = ENUM(exchange_names) },
+	{ KEY("mrs_proxy", plan_set_string, mrs_proxy), .arg = &rule_domain },
+	{ KEY("remote_global_catalog", plan_set_string, remote_gc), .arg = &rule_domain },
+	{ KEY("target_delivery_domain", plan_set_string, delivery_domain), .arg = &rule_domain },
+	{ KEY("exchange_uri", plan_set_string, exchange_uri), .arg = &rule_uri },
 };
 #undef OBJ
 
@@ -126,6 +149,12 @@ static const plan_field hotfix_fields[] = {
 	{ WHOLE("10", plan_set_hotfixes), .arg = &os_values[CARVE_OS_10] },
 	{ WHOLE("11", plan_set_hotfixes), .arg = &os_values[CARVE_OS_11] },
 };
+static const plan_field translation_fields[] = {
+	{ KEY("mode", plan_set_enum, translation), .arg = ENUM(translation_names) },
+	{ KEY("user_profiles", plan_set_bool, translate_profiles) },
+	{ KEY("local_groups", plan_set_bool, translate_local_groups) },
+	{ KEY("user_rights", plan_set_bool, translate_user_rights) },
+};
 static const plan_field policy_fields[] = {
 	{ KEY("min_free_disk", plan_set_size, min_free_disk) },
 	{ KEY("update_headroom", plan_set_size, update_headroom) },
@@ -133,6 +162,13 @@ static const plan_field policy_fields[] = {
 	{ KEY("disable_source_accounts", plan_set_bool, disable_source_accounts) },
 	{ KEY("restart_timeout", plan_set_duration, restart_timeout_ms) },
 	{ WHOLE("hotfix_packages", plan_set_packages) },
+	{ KEY("admt_timeout", plan_set_duration, admt_timeout_ms) },
+	{ UINT("admt_restart_minutes", admt_restart_delay, 1, 10) },
+	{ WHOLE("translation", plan_set_submap),
+	  .arg = SCHEMA("translation", translation_fields, NULL) },
+	{ KEY("newer_than_windows_7", plan_set_enum, newer_than_7), .arg = ENUM(beyond7_names) },
+	{ KEY("devcon", plan_set_string, devcon), .arg = &rule_package },
+	{ UINT("active_within_days", active_within_days, 1, 3650) },
 };
 #undef OBJ
 
@@ -302,30 +338,32 @@ static void user_init(void *item)
 }
 
 #define OBJ plan_load
+#define COMMAND(id, key) [id] = { KEY(key, plan_set_template, commands[id]) }
 static const plan_field command_fields[] = {
-	[CMD_BOOT_TIME] = { KEY("boot_time", plan_set_template, commands[CMD_BOOT_TIME]) },
-	[CMD_RESTART] = { KEY("restart", plan_set_template, commands[CMD_RESTART]) },
-	[CMD_COMPUTER] = { KEY("computer", plan_set_template, commands[CMD_COMPUTER]) },
-	[CMD_ADMT_MIGRATE] = { KEY("admt_migrate", plan_set_template, commands[CMD_ADMT_MIGRATE]) },
-	[CMD_ADMT_STATUS] = { KEY("admt_status", plan_set_template, commands[CMD_ADMT_STATUS]) },
-	[CMD_ADMT_LOG] = { KEY("admt_log", plan_set_template, commands[CMD_ADMT_LOG]) },
-	[CMD_DISABLE_SOURCE] = { KEY("disable_source", plan_set_template,
-				     commands[CMD_DISABLE_SOURCE]) },
-	[CMD_LOGON_DOMAIN] = { KEY("logon_domain", plan_set_template, commands[CMD_LOGON_DOMAIN]) },
-	[CMD_MOVE_START] = { KEY("move_start", plan_set_template, commands[CMD_MOVE_START]) },
-	[CMD_MOVE_STATUS] = { KEY("move_status", plan_set_template, commands[CMD_MOVE_STATUS]) },
-	[CMD_SOURCE_MEU] = { KEY("source_meu", plan_set_template, commands[CMD_SOURCE_MEU]) },
-	[CMD_MAIL_TRIAGE] = { KEY("mail_triage", plan_set_template, commands[CMD_MAIL_TRIAGE]) },
-	[CMD_HOSTS_ADD] = { KEY("hosts_add", plan_set_template, commands[CMD_HOSTS_ADD]) },
-	[CMD_HOSTS_REMOVE] = { KEY("hosts_remove", plan_set_template, commands[CMD_HOSTS_REMOVE]) },
-	[CMD_OUTLOOK_SERVER] = { KEY("outlook_server", plan_set_template,
-				     commands[CMD_OUTLOOK_SERVER]) },
-	[CMD_FIX_SERVICES] = { KEY("fix_services", plan_set_template, commands[CMD_FIX_SERVICES]) },
-	[CMD_FIX_NICS] = { KEY("fix_nics", plan_set_template, commands[CMD_FIX_NICS]) },
-	[CMD_FIX_FIREWALL] = { KEY("fix_firewall", plan_set_template, commands[CMD_FIX_FIREWALL]) },
-	[CMD_FIX_ADMIN] = { KEY("fix_admin", plan_set_template, commands[CMD_FIX_ADMIN]) },
-	[CMD_FIX_HOTFIX] = { KEY("fix_hotfix", plan_set_template, commands[CMD_FIX_HOTFIX]) },
+	COMMAND(CMD_BOOT_TIME, "boot_time"),
+	COMMAND(CMD_RESTART, "restart"),
+	COMMAND(CMD_COMPUTER, "computer"),
+	COMMAND(CMD_ADMT_MIGRATE, "admt_migrate"),
+	COMMAND(CMD_ADMT_LOG, "admt_log"),
+	COMMAND(CMD_MIGRATOR_GROUPS, "migrator_groups"),
+	COMMAND(CMD_DISABLE_SOURCE, "disable_source"),
+	COMMAND(CMD_LOGON_DOMAIN, "logon_domain"),
+	COMMAND(CMD_MOVE_START, "move_start"),
+	COMMAND(CMD_MOVE_STATUS, "move_status"),
+	COMMAND(CMD_MOVE_REMOVE, "move_remove"),
+	COMMAND(CMD_SOURCE_MEU, "source_meu"),
+	COMMAND(CMD_MAIL_TRIAGE, "mail_triage"),
+	COMMAND(CMD_HOSTS_ADD, "hosts_add"),
+	COMMAND(CMD_HOSTS_REMOVE, "hosts_remove"),
+	COMMAND(CMD_OUTLOOK_SERVER, "outlook_server"),
+	COMMAND(CMD_SOURCE_COMPUTERS, "source_computers"),
+	COMMAND(CMD_FIX_SERVICES, "fix_services"),
+	COMMAND(CMD_FIX_NICS, "fix_nics"),
+	COMMAND(CMD_FIX_FIREWALL, "fix_firewall"),
+	COMMAND(CMD_FIX_ADMIN, "fix_admin"),
+	COMMAND(CMD_FIX_HOTFIX, "fix_hotfix"),
 };
+#undef COMMAND
 _Static_assert(CARVE_ARRAY_SIZE(command_fields) == CMD__COUNT, "a key for every command");
 static const plan_field root_fields[] = {
 	{ KEY("site", plan_set_submap, site), REQUIRED, .arg = SCHEMA("site", site_fields, NULL) },
@@ -365,6 +403,15 @@ void plan_walk(plan_load *ld, const pnode *root)
 	ld->policy.hotfix_count[CARVE_OS_XP] = CARVE_ARRAY_SIZE(xp_hotfixes);
 	ld->policy.disable_source_accounts = true;
 	ld->policy.restart_timeout_ms = 15 * 60 * 1000;
+	ld->policy.admt_timeout_ms = 4 * 3600 * 1000;
+	ld->policy.admt_restart_delay = 1;
+	ld->policy.translation = CARVE_TRANSLATE_REPLACE;
+	ld->policy.translate_profiles = true;
+	ld->policy.translate_local_groups = true;
+	ld->policy.translate_user_rights = true;
+	ld->policy.active_within_days = 30;
+	ld->mail.scope = CARVE_MAIL_SITE;
+	ld->mail.source_version = 2010;
 	ld->mail.move_timeout_ms = 24 * 3600 * 1000;
 	ld->mail.poll_interval_ms = 30 * 1000;
 	ld->mail.outlook_timeout_ms = 3600 * 1000;

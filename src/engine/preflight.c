@@ -30,6 +30,7 @@ typedef struct {
 	const bool *alive;       /* from the sweep, or NULL: probe per machine */
 	const bool *migrating;   /* per plan machine: its workstations phase started */
 	size_t management;       /* exec host for probe exec, or CARVE_NONE */
+	check_context groups;    /* the migrator's groups, for the admin check */
 	pthread_mutex_t audit_lock;
 	int audit_err;
 } run;
@@ -141,14 +142,25 @@ static int run_fix(carve_buf *out, carve_buf *why, carve_ssh *ssh, const carve_p
 		   const carve_machine *m, carve_check c, const char *evidence)
 {
 	const carve_site *site = carve_plan_site(plan);
+	const char *devcon = carve_plan_policy(plan)->devcon;
 	const char *one[] = { m->name };
 	const char *admin[] = { m->name, site->target.netbios, site->migrator };
+	const char *nics[] = { m->name, carve_os_name(m->os), devcon ? devcon : "" };
+	const char *firewall[] = { m->name, carve_os_name(m->os) };
+	int err;
 
 	switch (c) {
 	case CARVE_CHECK_HOTFIXES: return fix_hotfixes(out, why, ssh, plan, m, evidence);
 	case CARVE_CHECK_ADMIN: return remote_run(out, ssh, plan, CMD_FIX_ADMIN, admin);
-	case CARVE_CHECK_NICS: return remote_run(out, ssh, plan, CMD_FIX_NICS, one);
-	case CARVE_CHECK_FIREWALL: return remote_run(out, ssh, plan, CMD_FIX_FIREWALL, one);
+	case CARVE_CHECK_NICS:
+		err = remote_run(out, ssh, plan, CMD_FIX_NICS, nics);
+		/* XP has no Disable(): without devcon a person disables it */
+		if (err == 0 && strstr(carve_buf_cstr(out), "manual|"))
+			carve_buf_printf(why, "%sWindows XP cannot disable an adapter from a script "
+					 "without devcon (policy.devcon): disable it in Network "
+					 "Connections on the machine", why->len ? "; " : "");
+		return err;
+	case CARVE_CHECK_FIREWALL: return remote_run(out, ssh, plan, CMD_FIX_FIREWALL, firewall);
 	case CARVE_CHECK_SERVICES: return remote_run(out, ssh, plan, CMD_FIX_SERVICES, one);
 	default: return carve_error_set(CARVE_EINVALID, "no fix for this check");
 	}
@@ -174,7 +186,7 @@ static void apply_fixes(run *r, carve_preflight_machine *pm, carve_ssh *ssh,
 		if (err == 0 && why.len && !out.len)
 			err = carve_error_set(CARVE_EINVALID, "%s", why.ptr);
 		if (err == 0)
-			err = remote_check(res, ssh, c, r->plan, m);
+			err = remote_check(res, ssh, c, r->plan, m, &r->groups);
 		pm->fixed[c] = true;
 
 		carve_buf *e = &evidence[nf], *d = &diag[nf];
@@ -277,7 +289,7 @@ static void machine_job(size_t i, void *ctx)
 			  "{\"probe\":\"tcp\"}", err == 0 ? NULL : carve_error_last()->message);
 	} else if (r->management != CARVE_NONE) {
 		if ((ssh = open_to(r, pm, m, r->management))) {
-			remote_check(ping, ssh, CARVE_CHECK_PING, r->plan, m);
+			remote_check(ping, ssh, CARVE_CHECK_PING, r->plan, m, NULL);
 		} else {
 			/* The management host is the one that failed, not this
 			 * machine: say so on the ping, not as its connect. */
@@ -313,7 +325,7 @@ static void machine_job(size_t i, void *ctx)
 	for (int c = CARVE_CHECK_PING + 1; ssh && c < CARVE_CHECK__COUNT; c++) {
 		if (pm->checks[c].status != CARVE_STATUS_BLOCKED)
 			continue;
-		int err = remote_check(&pm->checks[c], ssh, (carve_check)c, r->plan, m);
+		int err = remote_check(&pm->checks[c], ssh, (carve_check)c, r->plan, m, &r->groups);
 		if (remote_session_lost(err)) {
 			carve_ssh_free(ssh);
 			ssh = NULL; /* the session is gone; the rest stay blocked */
@@ -404,7 +416,8 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 		opts = &none;
 	if (!p)
 		return carve_error_oom();
-	run r = { plan, opts, p, NULL, NULL, CARVE_NONE, PTHREAD_MUTEX_INITIALIZER, 0 };
+	run r = { plan, opts, p, NULL, NULL, CARVE_NONE, { NULL, 0, NULL },
+		  PTHREAD_MUTEX_INITIALIZER, 0 };
 	if ((err = select_machines(p, plan, opts)) < 0)
 		goto fail;
 	r.management = remote_exec_host(plan, CARVE_ROLE_MANAGEMENT);
@@ -447,25 +460,26 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 		group[i] = m->reach == CARVE_REACH_VIA ? m->via
 			   : t->probe == CARVE_PROBE_EXEC ? r.management : CARVE_NONE;
 	}
+	/* The migrator may be an administrator through a domain group: its
+	 * groups, once, from the ADMT server it logs on to. */
+	if (p->n)
+		remote_migrator_groups(&r.groups, plan, opts->cancel);
 	if ((err = carve_pool_run(p->n, t->concurrency, group, limit, machine_job, &r)) < 0)
 		goto fail;
 	if (r.audit_err) {
 		err = carve_error_set(r.audit_err, "could not write the results to the audit log");
 		goto fail;
 	}
-	free(group);
-	free(limit);
-	free(alive);
-	free(addrs);
-	free((bool *)r.migrating);
 	*out = p;
-	return 0;
+	p = NULL;
+	err = 0;
 fail:
 	free(group);
 	free(limit);
 	free(alive);
 	free(addrs);
 	free((bool *)r.migrating);
+	check_context_done(&r.groups);
 	carve_preflight_free(p);
 	return err;
 }

@@ -78,19 +78,18 @@ bool remote_session_lost(int err)
 	return err == CARVE_ETIMEOUT || err == CARVE_ENET || err == CARVE_ECANCELED;
 }
 
-/* Windows' first error line: the text before " : " of a PowerShell error
- * record's first line is the command, the rest the message. */
+/* Windows' first error line, its message without PowerShell 2.0's
+ * "Cmdlet : " and Stop wrapping (check_windows_message). */
 static int script_error(const carve_ssh_result *r)
 {
 	carve_buf err = CARVE_BUF_INIT;
-	char *line, *sep;
+	char *line;
 	int code;
 
 	carve_win_decode(&err, (const unsigned char *)r->err, r->err_len, CARVE_OEM_437);
 	line = carve_trim(err.ptr ? err.ptr : (char *)"");
 	line[strcspn(line, "\n")] = '\0';
-	if ((sep = strstr(line, " : ")))
-		line = sep + 3;
+	line = check_windows_message(line);
 	if (!r->exited)
 		code = carve_error_set(CARVE_ERROR, "the command ended without an exit status%s%s",
 				       *line ? ": " : "", line);
@@ -129,11 +128,19 @@ static int credential_input(carve_secret **out, size_t *len, const carve_plan *p
 int remote_run(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
 	       const char *const *values)
 {
-	return remote_run_with(text, ssh, plan, c, values, CARVE_NONE);
+	return remote_run_as(text, ssh, plan, c, values, CARVE_NONE,
+			     carve_plan_transport(plan)->command_timeout_ms);
 }
 
 int remote_run_with(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
 		    const char *const *values, size_t secret_account)
+{
+	return remote_run_as(text, ssh, plan, c, values, secret_account,
+			     carve_plan_transport(plan)->command_timeout_ms);
+}
+
+int remote_run_as(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
+		  const char *const *values, size_t secret_account, uint32_t timeout_ms)
 {
 	carve_buf cmd = CARVE_BUF_INIT;
 	carve_secret *input = NULL;
@@ -148,7 +155,7 @@ int remote_run_with(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, car
 		goto done;
 	err = carve_ssh_exec_input(&r, ssh, carve_buf_cstr(&cmd),
 				   input ? carve_secret_bytes(input) : NULL, input_len,
-				   carve_plan_transport(plan)->command_timeout_ms, 0);
+				   timeout_ms, 0);
 	if (err == 0 && (!r.exited || r.exit_status != 0))
 		err = script_error(&r);
 	else if (err == 0 && r.out_truncated)
@@ -165,7 +172,7 @@ done:
 }
 
 int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
-		 const carve_plan *plan, const carve_machine *m)
+		 const carve_plan *plan, const carve_machine *m, const check_context *ctx)
 {
 	carve_buf script = CARVE_BUF_INIT, cmd = CARVE_BUF_INIT;
 	carve_ssh_result out;
@@ -184,7 +191,7 @@ int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
 	} else if (err < 0) {
 		check_set(res, CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
 	} else {
-		err = check_parse(res, c, plan, m, out.out, out.out_len, out.err,
+		err = check_parse(res, c, plan, m, ctx, out.out, out.out_len, out.err,
 				  out.err_len, out.exited ? out.exit_status : -1);
 	}
 done:
@@ -192,6 +199,63 @@ done:
 	carve_buf_done(&script);
 	carve_buf_done(&cmd);
 	return err;
+}
+
+typedef struct {
+	carve_buf names; /* NUL-separated */
+	size_t count;
+} group_list;
+
+static void read_group(char *line, void *ctx)
+{
+	group_list *g = ctx;
+	char *f[2];
+
+	if (remote_fields(line, f, 2) == 2 && !strcmp(f[0], "group")) {
+		carve_buf_put(&g->names, f[1], strlen(f[1]) + 1);
+		g->count++;
+	}
+}
+
+void remote_migrator_groups(check_context *ctx, const carve_plan *plan, carve_cancel *cancel)
+{
+	size_t admt = remote_exec_host(plan, CARVE_ROLE_ADMT);
+	carve_ssh *ssh = NULL;
+	carve_buf text = CARVE_BUF_INIT;
+	group_list g = { CARVE_BUF_INIT, 0 };
+	int err;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (admt == CARVE_NONE)
+		err = carve_error_set(CARVE_EINVALID, "the plan has no ADMT server to ask");
+	else if ((err = remote_open_exec(&ssh, plan, admt, cancel)) == 0)
+		err = remote_run(&text, ssh, plan, CMD_MIGRATOR_GROUPS, NULL);
+	carve_ssh_free(ssh);
+	if (err == 0)
+		remote_lines(text.ptr, read_group, &g);
+	const char **list = err == 0 && !g.names.failed ? calloc(g.count + 1, sizeof(*list)) : NULL;
+	if (list) {
+		const char *p = g.names.ptr;
+		for (size_t i = 0; i < g.count; i++, p += strlen(p) + 1)
+			list[i] = p;
+		ctx->migrator_groups = list;
+		ctx->migrator_group_count = g.count;
+		g.names.ptr = NULL; /* owned by the list now: list[0] */
+	} else {
+		ctx->groups_unread = strdup(err < 0 ? carve_error_last()->message : "out of memory");
+	}
+	carve_buf_done(&g.names);
+	carve_buf_done(&text);
+}
+
+void check_context_done(check_context *ctx)
+{
+	if (ctx->migrator_groups) {
+		free((char *)ctx->migrator_groups[0]);
+		free((void *)ctx->migrator_groups);
+	}
+	free((char *)ctx->groups_unread);
+	memset(ctx, 0, sizeof(*ctx));
 }
 
 void remote_lines(char *text, void (*fn)(char *line, void *ctx), void *ctx)

@@ -39,15 +39,26 @@ int remote_run(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_co
 /* The same, writing secret_account's password and "\n" to the script's
  * standard input (CARVE_NONE: nothing), for a script that passes a
  * credential on (a mailbox move's -RemoteCredential, source AD calls): it
- * reads it with [Console]::In.ReadLine().  The password is never part of
+ * reads it as the first line of $input (PS_CREDENTIAL in commands.h).  The password is never part of
  * the command line.  CARVE_EAUTH when the account has no password. */
 int remote_run_with(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
 		    const char *const *values, size_t secret_account);
 
-/* Runs check c about m on ssh into res (checks.h).  Returns what
- * carve_ssh_exec returned. */
+/* The same with the command's own deadline instead of the transport's
+ * command_timeout (ADMT's, which waits for the agents it dispatches). */
+int remote_run_as(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve_command c,
+		  const char *const *values, size_t secret_account, uint32_t timeout_ms);
+
+/* Runs check c about m on ssh into res (checks.h); ctx may be NULL.
+ * Returns what carve_ssh_exec returned. */
 int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
-		 const carve_plan *plan, const carve_machine *m);
+		 const carve_plan *plan, const carve_machine *m, const check_context *ctx);
+
+/* Reads the groups of the account the ADMT server runs as (the migrator)
+ * into ctx (free with check_context_done).  When they cannot be read,
+ * ctx->groups_unread says why and no group counts. */
+void remote_migrator_groups(check_context *ctx, const carve_plan *plan, carve_cancel *cancel);
+void check_context_done(check_context *ctx);
 
 /* Whether err means the session can no longer be used. */
 bool remote_session_lost(int err);

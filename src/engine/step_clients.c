@@ -36,6 +36,32 @@ static char *first_line(carve_buf *text)
 	return line;
 }
 
+typedef enum { PROFILE_UNREAD, PROFILE_SERVER, PROFILE_NONE, PROFILE_NOBODY } profile_state;
+
+/* What outlook_server printed: server|SID|NAME for the logged-on user's
+ * default profile, noprofile|SID when that user has none, nobody when no
+ * user's hive is loaded. */
+static profile_state read_profile(const char *text, char *server, size_t cap)
+{
+	profile_state st = PROFILE_UNREAD;
+	char copy[1024], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[3] = { "", "", "" };
+		size_t n = remote_fields(line, f, 3);
+		if (!strcmp(f[0], "server") && n == 3) {
+			snprintf(server, cap, "%s", f[2]);
+			return PROFILE_SERVER;
+		}
+		if (!strcmp(f[0], "noprofile"))
+			st = PROFILE_NONE;
+		else if (!strcmp(f[0], "nobody") && st == PROFILE_UNREAD)
+			st = PROFILE_NOBODY;
+	}
+	return st;
+}
+
 static void outlook(pipeline *p, pipe_object *o)
 {
 	const carve_machine *m = pipe_machine(p, o);
@@ -73,10 +99,15 @@ static void outlook(pipeline *p, pipe_object *o)
 	 * after the entry did its work): then the entry is only removed. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (bool asked = false;; asked = true) {
+		profile_state st = PROFILE_UNREAD;
 		if ((err = on_machine(&text, p, m, CMD_OUTLOOK_SERVER, one)) == 0) {
-			snprintf(server, sizeof(server), "%s", first_line(&text));
-			if (!strcasecmp(server, mail->target_cas))
+			st = read_profile(carve_buf_cstr(&text), server, sizeof(server));
+			if (st == PROFILE_SERVER && !strcasecmp(server, mail->target_cas))
 				break;
+			if (st == PROFILE_NONE) {
+				snprintf(server, sizeof(server), "(no Outlook profile)");
+				break; /* nothing to re-point */
+			}
 		}
 		if (!asked) {
 			if ((err = on_machine(&text, p, m, CMD_HOSTS_ADD, values)) < 0) {
@@ -86,6 +117,20 @@ static void outlook(pipeline *p, pipe_object *o)
 			}
 			snprintf(added, sizeof(added), "%s", first_line(&text));
 			continue; /* Outlook reconfigures on its next connection */
+		}
+		if (st == PROFILE_NOBODY) {
+			/* Outlook reconfigures itself when its user runs it: the
+			 * entry stays, and the next run of the chunk looks again */
+			carve_buf_putc(&ev, '{');
+			pipe_json_str(&ev, "hosts_entry", added);
+			pipe_json_str(&ev, "waiting", "nobody is logged on");
+			carve_buf_putc(&ev, '}');
+			pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_PENDING, carve_buf_cstr(&ev),
+				    "nobody is logged on, so carve cannot read the Outlook profile (it"
+				    " lives in the user's hive, loaded at logon): the hosts entry stays;"
+				    " run the chunk again after the user has logged on and started"
+				    " Outlook once");
+			goto done;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((uint64_t)(now.tv_sec - t0.tv_sec) * 1000 > mail->outlook_timeout_ms) {
@@ -142,9 +187,9 @@ static void logon(pipeline *p, pipe_object *o)
 		pipe_record(p, o, SLOT_LOGON, CARVE_STATUS_FAILED, NULL, why);
 		goto done;
 	}
-	char *f[3] = { NULL, NULL, NULL };
-	size_t n = remote_fields(first_line(&text), f, 3);
-	const char *who = n >= 3 ? f[2] : "";
+	char *f[4] = { NULL, NULL, NULL, NULL };
+	size_t n = remote_fields(first_line(&text), f, 4);
+	const char *who = n >= 4 ? f[3] : "";
 	size_t dl = strlen(s->source.netbios);
 	bool source = !strncasecmp(who, s->source.netbios, dl) && who[dl] == '\\';
 	carve_buf_putc(&ev, '{');
@@ -193,7 +238,7 @@ static void activesync(pipeline *p)
 	for (size_t i = 0; i < p->n_users && !pipe_cancelled(p); i++) {
 		pipe_object *o = &p->users[i];
 		const carve_user *u = pipe_user(p, o);
-		if (!u->activesync || !pipe_wants(p, o, SLOT_ACTIVESYNC) ||
+		if (!o->in_chunk || !u->activesync || !pipe_wants(p, o, SLOT_ACTIVESYNC) ||
 		    (o->s[SLOT_ACTIVESYNC].status == CARVE_STATUS_PENDING &&
 		     o->s[SLOT_ACTIVESYNC].evidence))
 			continue;

@@ -77,9 +77,19 @@ static void read_move(char *line, void *ctx)
 	snprintf(mi->message, sizeof(mi->message), "%s", n > 6 ? f[6] : "");
 }
 
+/* The source organisation's account, whose password the commands that
+ * reach the source (a move's -RemoteCredential, reads of source AD) read
+ * from their standard input. */
+static size_t source_account(const pipeline *p)
+{
+	return carve_plan_site(p->plan)->source.account;
+}
+
 /* Runs c on the mail server, reconnecting once if the session was lost
- * while asking (never for starting moves: those may have gone out). */
-static int mail_run(pipeline *p, carve_buf *text, carve_command c, const char *const *values)
+ * while asking (never for starting moves: those may have gone out); with
+ * the source account's password on stdin when secret is set. */
+static int mail_run(pipeline *p, carve_buf *text, carve_command c, const char *const *values,
+		    bool secret)
 {
 	mail_phase *ph = p->phase;
 	int err = 0;
@@ -89,7 +99,8 @@ static int mail_run(pipeline *p, carve_buf *text, carve_command c, const char *c
 							p->opts->cancel)) < 0)
 			return err;
 		text->len = 0;
-		err = remote_run(text, ph->ssh, p->plan, c, values);
+		err = remote_run_with(text, ph->ssh, p->plan, c, values,
+				      secret ? source_account(p) : CARVE_NONE);
 		if (remote_session_lost(err)) {
 			carve_ssh_free(ph->ssh);
 			ph->ssh = NULL;
@@ -101,10 +112,28 @@ static int mail_run(pipeline *p, carve_buf *text, carve_command c, const char *c
 	return err;
 }
 
+/* The Exchange shell's URI, "" for the snap-in. */
+static const char *exchange_uri(const pipeline *p)
+{
+	const char *uri = carve_plan_mail(p->plan)->exchange_uri;
+
+	return uri ? uri : "";
+}
+
+/* The user name the source account logs on as, for its credential. */
+static const char *source_user(const pipeline *p)
+{
+	size_t n, a = source_account(p);
+	const carve_account *acc = carve_plan_accounts(p->plan, &n);
+
+	return a < n ? acc[a].user : "";
+}
+
 static int poll_moves(pipeline *p)
 {
 	carve_buf text = CARVE_BUF_INIT;
-	int err = mail_run(p, &text, CMD_MOVE_STATUS, NULL);
+	const char *values[] = { exchange_uri(p) };
+	int err = mail_run(p, &text, CMD_MOVE_STATUS, values, false);
 
 	if (err == 0)
 		remote_lines(text.ptr, read_move, p);
@@ -149,8 +178,10 @@ static void read_triage(char *line, void *ctx)
 		t->smtp_known = true;
 		t->smtp = !strcasecmp(f[1], "True");
 	} else if (n >= 3 && !strcmp(f[0], "quota")) {
-		uint64_t q = strtoull(f[2], NULL, 10);
-		if (q && (!t->quota || q < t->quota))
+		/* "Unlimited" is no limit at all */
+		char *end;
+		uint64_t q = strtoull(f[2], &end, 10);
+		if (q && !*end && (!t->quota || q < t->quota))
 			t->quota = q;
 	} else if (n >= 4 && !strcmp(f[0], "event")) {
 		carve_buf_puts(&t->events, t->events.len ? "," : "");
@@ -174,10 +205,10 @@ static void fail_move(pipeline *p, size_t i)
 	unsigned limit = carve_plan_mail(p->plan)->bad_item_limit;
 	char smtp_buf[320], have[32], allowed[32];
 	const char *smtp = smtp_of(p, u, smtp_buf, sizeof(smtp_buf));
-	const char *values[] = { u->name, smtp };
+	const char *values[] = { u->name, smtp, exchange_uri(p) };
 	carve_buf text = CARVE_BUF_INIT, ev = CARVE_BUF_INIT, diag = CARVE_BUF_INIT;
 	triage_info t = { false, false, 0, CARVE_BUF_INIT, "" };
-	int err = mail_run(p, &text, CMD_MAIL_TRIAGE, values);
+	int err = mail_run(p, &text, CMD_MAIL_TRIAGE, values, false);
 
 	if (err == 0)
 		remote_lines(text.ptr, read_triage, &t);
@@ -252,25 +283,41 @@ static void finish_done(pipeline *p)
 					 pipe_user(p, &p->users[i])->name);
 	if (!list.len || !meu)
 		goto done;
-	const char *values[] = { carve_buf_cstr(&list), source };
+	const char *values[] = { carve_buf_cstr(&list), source, source_user(p) };
 	meu_ctx m = { p, meu };
-	bool asked = mail_run(p, &text, CMD_SOURCE_MEU, values) == 0;
+	char unread[512] = "";
+	bool asked = mail_run(p, &text, CMD_SOURCE_MEU, values, true) == 0;
 	if (asked)
 		remote_lines(text.ptr, read_meu, &m);
+	else
+		snprintf(unread, sizeof(unread), "%s", carve_error_last()->message);
 	for (size_t i = 0; i < p->n_users; i++) {
 		move_info *mi = &ph->u[i];
 		if (!mi->tracked || mi->kind != MOVE_DONE)
 			continue;
-		carve_buf ev = CARVE_BUF_INIT;
+		carve_buf ev = CARVE_BUF_INIT, diag = CARVE_BUF_INIT;
 		move_evidence(&ev, mi);
 		if (asked)
 			carve_buf_printf(&ev, ",\"source_mail_user\":%s", meu[i] ? "true" : "false");
+		else
+			pipe_json_str(&ev, "source_read_failed", unread);
 		carve_buf_putc(&ev, '}');
-		bool warn = strcasecmp(mi->status, "Completed") != 0;
-		pipe_record(p, &p->users[i], SLOT_MOVE, warn ? CARVE_STATUS_WARN : CARVE_STATUS_OK,
-			    carve_buf_cstr(&ev), warn ? "the move completed with warnings:"
-			    " read its report on the mail server" : NULL);
+		if (strcasecmp(mi->status, "Completed") != 0)
+			carve_buf_puts(&diag, "the move completed with warnings: read its report on"
+				       " the mail server");
+		else if (!asked)
+			carve_buf_printf(&diag, "the mailbox moved, but the source organisation could"
+					 " not be read to confirm its mail-enabled user there (%s):"
+					 " check the source account (site.source.account), then run"
+					 " the chunk with --retry-failed", unread);
+		else if (!meu[i])
+			carve_buf_puts(&diag, "the mailbox moved, but the source has no mail-enabled"
+				       " user for it: mail sent inside the source organisation will"
+				       " not reach the new mailbox until one is created");
+		pipe_record(p, &p->users[i], SLOT_MOVE, diag.len ? CARVE_STATUS_WARN : CARVE_STATUS_OK,
+			    carve_buf_cstr(&ev), diag.len ? diag.ptr : NULL);
 		carve_buf_done(&ev);
+		carve_buf_done(&diag);
 		mi->tracked = false;
 	}
 done:
@@ -291,41 +338,62 @@ static void read_started(char *line, void *ctx)
 	if (!strcasecmp(f[1], "Failed")) {
 		ph->u[i].kind = MOVE_FAILED;
 		snprintf(ph->u[i].status, sizeof(ph->u[i].status), "Failed");
-		snprintf(ph->u[i].message, sizeof(ph->u[i].message), "%s", f[2] ? f[2] : "");
+		snprintf(ph->u[i].message, sizeof(ph->u[i].message), "%s",
+			 f[2] ? check_windows_message(f[2]) : "");
 	} else {
 		ph->u[i].kind = MOVE_ACTIVE;
 	}
 }
 
-/* Starts the moves of the users marked in start[], as many per command as
- * fit on a Windows command line. */
-static int start_moves(pipeline *p, const bool *start)
+/* Runs c (whose first value is a list of users) for the users marked in
+ * which[], as many per command as fit on a Windows command line; each
+ * answer's lines go to read. */
+static int for_users(pipeline *p, carve_command c, const char **values, const bool *which,
+		     bool secret, void (*read)(char *line, void *ctx))
 {
-	const carve_mail *mail = carve_plan_mail(p->plan);
-	char limit[16];
 	carve_buf list = CARVE_BUF_INIT, text = CARVE_BUF_INIT;
-	const char *values[] = { NULL, limit, mail->source_namespace,
-				 carve_plan_site(p->plan)->target.dns };
 	int err = 0;
 
-	snprintf(limit, sizeof(limit), "%u", mail->bad_item_limit);
 	for (size_t i = 0; i <= p->n_users && err == 0 && !pipe_cancelled(p); i++) {
 		bool last = i == p->n_users;
 		const char *name = last ? NULL : pipe_user(p, &p->users[i])->name;
-		if (!last && (!start[i] || cmd_list_add(&list, name, p->plan, CMD_MOVE_START, values)))
+		if (!last && (!which[i] || cmd_list_add(&list, name, p->plan, c, values)))
 			continue;
 		/* Full (or at the end): send what fitted, then start the next
 		 * batch with this user. */
 		values[0] = carve_buf_cstr(&list);
-		if (list.len && (err = mail_run(p, &text, CMD_MOVE_START, values)) == 0)
-			remote_lines(text.ptr, read_started, p);
+		if (list.len && (err = mail_run(p, &text, c, values, secret)) == 0 && read)
+			remote_lines(text.ptr, read, p);
 		list.len = 0;
 		if (!last)
-			cmd_list_add(&list, name, p->plan, CMD_MOVE_START, values);
+			cmd_list_add(&list, name, p->plan, c, values);
 	}
 	carve_buf_done(&list);
 	carve_buf_done(&text);
 	return err;
+}
+
+/* Starts the moves of the users marked in start[]: a cross-forest move,
+ * -Remote from a 2010 source's MRSProxy or -RemoteLegacy from 2003/2007,
+ * with the source's credential.  A failed request of one of them is
+ * removed first: Exchange refuses a second request for a mailbox. */
+static int start_moves(pipeline *p, const bool *start, const bool *remove)
+{
+	const carve_mail *mail = carve_plan_mail(p->plan);
+	const carve_site *site = carve_plan_site(p->plan);
+	char limit[16], version[8];
+	const char *removals[] = { NULL, exchange_uri(p) };
+	const char *values[] = { NULL, limit, version, mail->mrs_proxy ? mail->mrs_proxy : "",
+				 mail->remote_gc ? mail->remote_gc : "",
+				 mail->delivery_domain ? mail->delivery_domain : site->target.dns,
+				 exchange_uri(p), source_user(p) };
+	int err;
+
+	snprintf(limit, sizeof(limit), "%u", mail->bad_item_limit);
+	snprintf(version, sizeof(version), "%u", mail->source_version);
+	if ((err = for_users(p, CMD_MOVE_REMOVE, removals, remove, false, NULL)) < 0)
+		return err;
+	return for_users(p, CMD_MOVE_START, values, start, true, read_started);
 }
 
 static void fail_all(pipeline *p, const char *why)
@@ -379,11 +447,12 @@ void phase_mail(pipeline *p)
 	mail_phase ph = { calloc(p->n_users ? p->n_users : 1, sizeof(move_info)), NULL,
 			  remote_exec_host(p->plan, CARVE_ROLE_MAIL) };
 	bool *start = calloc(p->n_users ? p->n_users : 1, sizeof(*start));
+	bool *remove = calloc(p->n_users ? p->n_users : 1, sizeof(*remove));
 	pipe_change *running = calloc(p->n_users ? p->n_users : 1, sizeof(*running));
 	size_t n = 0;
 	char why[768];
 
-	if (!ph.u || !start || !running) {
+	if (!ph.u || !start || !remove || !running) {
 		carve_error_oom();
 		pipe_stop(p, "mail");
 		goto done;
@@ -395,8 +464,14 @@ void phase_mail(pipeline *p)
 		n += ph.u[i].tracked;
 	if (!n)
 		goto done;
+	const carve_mail *mail = carve_plan_mail(p->plan);
 	const char *missing = ph.host == CARVE_NONE ? "an exec host with role mail"
-			      : !carve_plan_mail(p->plan)->source_namespace ? "mail.source_namespace"
+			      : source_account(p) == CARVE_NONE ? "site.source.account (the source"
+				" organisation's credential for -RemoteCredential)"
+			      : mail->source_version >= 2010 && !mail->mrs_proxy
+				? "mail.mrs_proxy (the source's MRSProxy endpoint)"
+			      : mail->source_version < 2010 && !mail->remote_gc
+				? "mail.remote_global_catalog (a global catalog of the source)"
 			      : NULL;
 	if (missing) {
 		snprintf(why, sizeof(why), "the plan has no %s, which mailbox moves need", missing);
@@ -419,6 +494,7 @@ void phase_mail(pipeline *p)
 		bool retry = mi->kind == MOVE_FAILED &&
 			     p->users[i].s[SLOT_MOVE].status != CARVE_STATUS_INTERRUPTED;
 		start[i] = mi->kind == MOVE_NONE || retry;
+		remove[i] = retry;
 		if (start[i])
 			mi->kind = MOVE_NONE;
 		running[n++] = (pipe_change){ &p->users[i], SLOT_MOVE, CARVE_STATUS_RUNNING,
@@ -426,7 +502,7 @@ void phase_mail(pipeline *p)
 	}
 	if (pipe_record_all(p, running, n) < 0)
 		goto done;
-	if (start_moves(p, start) < 0 && carve_error_last()->code != CARVE_ECANCELED) {
+	if (start_moves(p, start, remove) < 0 && carve_error_last()->code != CARVE_ECANCELED) {
 		snprintf(why, sizeof(why), "the moves could not be started: %s",
 			 carve_error_last()->message);
 		for (size_t i = 0; i < p->n_users; i++)
@@ -441,5 +517,6 @@ done:
 	p->phase = NULL;
 	free(ph.u);
 	free(start);
+	free(remove);
 	free(running);
 }

@@ -1,31 +1,54 @@
 /*
  * step_workstations.c - STEP 2: ADMT's computer migration for the chunk at
- * once on the ADMT server, the post-check status as the verdict, a
- * diagnosis for each failure, and the source account disabled or the
- * default logon domain set, per policy.
+ * once on the ADMT server, with the users' profiles, local groups and user
+ * rights translated; carve's own check afterwards that each machine is in
+ * the target domain is the verdict; then, per policy, the source *user*
+ * accounts disabled or the default logon domain set.
+ *
+ * ADMT runs as the migrator account (the ADMT server's account in the
+ * plan) with its own deadline (policy.admt_timeout): a migration of a
+ * hundred machines takes a long time.  Its exit code says little (failures
+ * are in its log, as the ADMT v2 help says of the command line), so carve
+ * reads what ADMT wrote under %SystemRoot%\ADMT\Logs during the run: the
+ * lines about each machine are the evidence, and the last one is quoted
+ * when a machine did not join.  A machine joins the target domain when it
+ * restarts, /RDL minutes after its agent ran: carve waits for each to say
+ * so (Win32_ComputerSystem.Domain and PartOfDomain), up to the restart
+ * delay plus policy.restart_timeout.
  *
  * A machine whose earlier attempt was interrupted (or failed) is asked for
  * its domain first: one already in the target domain is done, and ADMT is
  * not run for it again.  A failure is diagnosed in the seed's order of
  * likelihood by running the matching pre-flight checks on the machine;
- * when none holds, ADMT's own log lines about it are fetched instead.
+ * when none holds, ADMT's last line about it is the diagnosis.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "pipeline.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#define JOIN_POLL_MS 1000
+#define LOG_LINES_KEPT 20
 
 typedef struct {
-	bool candidate;    /* ADMT is to run for it */
-	char status[48];   /* its post-check status, after the run */
-	bool triage;       /* failed in this run: diagnose it */
+	bool candidate;      /* ADMT is to run for it */
+	bool joined;         /* in the target domain now */
+	char domain[128];    /* what it last said its domain was */
+	carve_buf log;       /* ADMT's lines about it, JSON strings, comma separated */
+	unsigned log_count;
+	char last_line[512]; /* the last of them */
+	bool triage;         /* did not join: diagnose it */
 } admt_machine;
 
 typedef struct {
 	admt_machine *m;
-	size_t admt;       /* the ADMT exec host */
-	char output[2048]; /* the end of ADMT's own output, for evidence */
+	size_t admt;         /* the ADMT exec host */
+	char since[48];      /* the ADMT server's clock when the run began */
+	char output[2048];   /* the end of ADMT's own output, for evidence */
+	check_context groups; /* the migrator's groups, for triage's admin check */
 } admt_phase;
 
 static bool in_target(const carve_plan *plan, const char *domain)
@@ -34,25 +57,27 @@ static bool in_target(const carve_plan *plan, const char *domain)
 	return !strcasecmp(domain, s->target.dns) || !strcasecmp(domain, s->target.netbios);
 }
 
-/* Win32_ComputerSystem: name|domain|user logged on. */
-static int ask_computer(char *domain, char *user, size_t cap, pipeline *p,
-			const carve_machine *m)
+/* Win32_ComputerSystem: Name|Domain|PartOfDomain|UserName.  *joined when
+ * it is a member of the target domain. */
+static int ask_domain(char *domain, size_t cap, bool *joined, pipeline *p,
+		      const carve_machine *m)
 {
 	carve_ssh *ssh = NULL;
 	carve_buf text = CARVE_BUF_INIT;
 	const char *values[] = { m->name };
 	int err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel);
 
+	*joined = false;
 	if (err == 0)
 		err = remote_run(&text, ssh, p->plan, CMD_COMPUTER, values);
 	if (err == 0) {
-		char *f[3] = { NULL, NULL, NULL }, *line = text.ptr ? text.ptr : (char *)"";
+		char *f[4] = { NULL, NULL, NULL, NULL }, *line = text.ptr ? text.ptr : (char *)"";
 		line[strcspn(line, "\n")] = '\0';
-		size_t n = remote_fields(line, f, 3);
-		if (n < 2 || !*f[1])
+		size_t n = remote_fields(line, f, 4);
+		if (n < 3 || !*f[1])
 			err = carve_error_set(CARVE_ERROR, "Windows did not say its domain");
 		snprintf(domain, cap, "%s", n >= 2 ? f[1] : "");
-		snprintf(user, cap, "%s", n >= 3 ? f[2] : "");
+		*joined = err == 0 && in_target(p->plan, f[1]) && !strcasecmp(f[2], "True");
 	}
 	carve_ssh_free(ssh);
 	carve_buf_done(&text);
@@ -66,7 +91,8 @@ static void verify_job(size_t i, void *ctx)
 	admt_phase *ph = p->phase;
 	pipe_object *o = &p->machines[i];
 	const carve_machine *m = pipe_machine(p, o);
-	char domain[128], user[128], ev[512];
+	char domain[128];
+	bool joined;
 
 	if (!pipe_wants(p, o, SLOT_ADMT) || pipe_cancelled(p))
 		return;
@@ -82,86 +108,117 @@ static void verify_job(size_t i, void *ctx)
 	carve_status was = o->s[SLOT_ADMT].status;
 	if (was == CARVE_STATUS_INTERRUPTED || was == CARVE_STATUS_FAILED) {
 		/* ADMT may have done it already: never migrate twice. */
-		if (ask_computer(domain, user, sizeof(domain), p, m) == 0 && in_target(p->plan, domain)) {
+		if (ask_domain(domain, sizeof(domain), &joined, p, m) == 0 && joined) {
 			carve_buf b = CARVE_BUF_INIT;
 			carve_buf_putc(&b, '{');
 			pipe_json_str(&b, "domain", domain);
 			pipe_json_str(&b, "verified", "already in the target domain");
 			carve_buf_putc(&b, '}');
-			snprintf(ev, sizeof(ev), "%s", carve_buf_cstr(&b));
+			pipe_record(p, o, SLOT_ADMT, CARVE_STATUS_OK, carve_buf_cstr(&b), NULL);
 			carve_buf_done(&b);
-			pipe_record(p, o, SLOT_ADMT, CARVE_STATUS_OK, ev, NULL);
 			return;
 		}
 	}
 	ph->m[i].candidate = true;
 }
 
+/* The target OU as admt computer's /TO takes it: the DN without the
+ * domain's DC= components (ADMT's usage text calls it a relative OU path;
+ * no public page shows an example, carve-plan(5) says so). */
+static void relative_ou(char *out, size_t cap, const char *dn)
+{
+	const char *dc = strcasestr(dn, ",DC=");
+
+	snprintf(out, cap, "%.*s", dc ? (int)(dc - dn) : (int)strlen(dn), dn);
+	if (!out[0])
+		snprintf(out, cap, "%s", dn);
+}
+
+typedef struct {
+	char ou[512];
+	char delay[8];
+	const char *values[9];
+} admt_values;
+
+/* admt computer's values but the list of computers (values[0]). */
+static void admt_values_init(admt_values *v, const carve_plan *plan)
+{
+	static const char *const modes[] = {
+		[CARVE_TRANSLATE_REPLACE] = "REPLACE", [CARVE_TRANSLATE_ADD] = "ADD",
+		[CARVE_TRANSLATE_REMOVE] = "REMOVE",
+	};
+	const carve_site *s = carve_plan_site(plan);
+	const carve_policy *pol = carve_plan_policy(plan);
+
+	relative_ou(v->ou, sizeof(v->ou), s->target_ou);
+	snprintf(v->delay, sizeof(v->delay), "%u", pol->admt_restart_delay);
+	const char *values[] = {
+		NULL, s->source.dns, s->target.dns, v->ou, modes[pol->translation],
+		pol->translate_profiles ? "YES" : "NO", pol->translate_local_groups ? "YES" : "NO",
+		pol->translate_user_rights ? "YES" : "NO", v->delay,
+	};
+	memcpy(v->values, values, sizeof(values));
+}
+
 /* Appends "A,B,C" names to list from *next while the command line fits. */
-static size_t next_batch(carve_buf *list, pipeline *p, size_t *next)
+static size_t next_batch(carve_buf *list, pipeline *p, size_t *next, carve_command c,
+			 const char **values)
 {
 	admt_phase *ph = p->phase;
-	const carve_site *s = carve_plan_site(p->plan);
 	size_t taken = 0;
-
-	const char *values[] = { NULL, s->source.dns, s->target.dns, s->target_ou };
 
 	for (; *next < p->n_machines; (*next)++) {
 		if (!ph->m[*next].candidate)
 			continue;
-		if (!cmd_list_add(list, pipe_machine(p, &p->machines[*next])->name, p->plan,
-				  CMD_ADMT_MIGRATE, values))
+		if (!cmd_list_add(list, pipe_machine(p, &p->machines[*next])->name, p->plan, c,
+				  values))
 			break; /* the next batch starts with this one */
 		taken++;
 	}
 	return taken;
 }
 
-static void keep_output(admt_phase *ph, const char *text)
+static void read_admt_output(char *line, void *ctx)
 {
-	size_t len = strlen(text), cap = sizeof(ph->output) - 1;
-	const char *tail = len > cap ? text + len - cap : text;
+	admt_phase *ph = ctx;
+	size_t len = strlen(ph->output), n = strlen(line);
 
-	snprintf(ph->output, sizeof(ph->output), "%s", tail);
-}
-
-static void read_status(char *line, void *ctx)
-{
-	pipeline *p = ctx;
-	admt_phase *ph = p->phase;
-	char *f[2];
-
-	if (remote_fields(line, f, 2) < 2)
+	if (!strncmp(line, "start|", 6)) {
+		if (!ph->since[0])
+			snprintf(ph->since, sizeof(ph->since), "%s", line + 6);
 		return;
-	size_t m = carve_plan_find_machine(p->plan, f[0]);
-	for (size_t i = 0; m != CARVE_NONE && i < p->n_machines; i++)
-		if (p->machines[i].index == m && ph->m[i].candidate)
-			snprintf(ph->m[i].status, sizeof(ph->m[i].status), "%s", f[1]);
+	}
+	/* keep the end of what ADMT said */
+	if (len + n + 2 >= sizeof(ph->output)) {
+		size_t drop = len + n + 2 - sizeof(ph->output);
+		memmove(ph->output, ph->output + drop, len - drop + 1);
+		len -= drop;
+	}
+	snprintf(ph->output + len, sizeof(ph->output) - len, "%s%s", len ? "\n" : "", line);
 }
 
-static bool still_running(const char *status)
-{
-	return !strcasecmp(status, "Running") || !strcasecmp(status, "In Progress");
-}
-
-/* Runs ADMT for every candidate and reads each one's post-check status. */
+/* Runs ADMT for every candidate, in batches that fit a command line. */
 static int run_admt(pipeline *p)
 {
 	admt_phase *ph = p->phase;
 	carve_ssh *ssh = NULL;
 	carve_buf list = CARVE_BUF_INIT, text = CARVE_BUF_INIT;
-	const carve_site *s = carve_plan_site(p->plan);
+	admt_values v;
 	size_t next = 0;
 	int err;
 
+	admt_values_init(&v, p->plan);
 	if ((err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) < 0)
 		return err;
-	while (!pipe_cancelled(p) && next_batch(&list, p, &next)) {
-		const char *values[] = { carve_buf_cstr(&list), s->source.dns, s->target.dns,
-					 s->target_ou };
+	while (!pipe_cancelled(p) && next_batch(&list, p, &next, CMD_ADMT_MIGRATE, v.values)) {
+		v.values[0] = carve_buf_cstr(&list);
 		text.len = 0;
-		err = remote_run(&text, ssh, p->plan, CMD_ADMT_MIGRATE, values);
-		keep_output(ph, err == 0 ? carve_buf_cstr(&text) : carve_error_last()->message);
+		err = remote_run_as(&text, ssh, p->plan, CMD_ADMT_MIGRATE, v.values, CARVE_NONE,
+				    carve_plan_policy(p->plan)->admt_timeout_ms);
+		if (err == 0)
+			remote_lines(text.ptr, read_admt_output, ph);
+		else
+			read_admt_output((char *)carve_error_last()->message, ph);
 		list.len = 0;
 		if (remote_session_lost(err)) {
 			carve_ssh_free(ssh);
@@ -170,26 +227,111 @@ static int run_admt(pipeline *p)
 			    (err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) < 0)
 				goto done;
 		}
-		/* A batch ADMT refused shows in the post-check status. */
+		/* A batch ADMT refused shows as machines that do not join. */
 	}
-	/* ADMT's agents report while they work: wait for them to finish. */
+	err = 0;
+done:
+	carve_ssh_free(ssh);
+	carve_buf_done(&list);
+	carve_buf_done(&text);
+	return err;
+}
+
+/* One look at a candidate that has not joined yet. */
+static void join_job(size_t i, void *ctx)
+{
+	pipeline *p = ctx;
+	admt_phase *ph = p->phase;
+	admt_machine *am = &ph->m[i];
+	bool joined;
+
+	if (!am->candidate || am->joined || pipe_cancelled(p))
+		return;
+	if (ask_domain(am->domain, sizeof(am->domain), &joined, p,
+		       pipe_machine(p, &p->machines[i])) == 0)
+		am->joined = joined;
+}
+
+/* Waits until every candidate is in the target domain, or ADMT's restart
+ * delay and the restart timeout have passed. */
+static void wait_for_joins(pipeline *p)
+{
+	admt_phase *ph = p->phase;
+	const carve_policy *pol = carve_plan_policy(p->plan);
+	uint64_t limit = (uint64_t)pol->admt_restart_delay * 60000 + pol->restart_timeout_ms;
 	struct timespec t0, now;
+
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		bool running = false;
-		text.len = 0;
-		if ((err = remote_run(&text, ssh, p->plan, CMD_ADMT_STATUS, NULL)) < 0)
-			goto done;
-		remote_lines(text.ptr, read_status, p);
+		bool waiting = false;
+		pipe_each_machine(p, join_job);
 		for (size_t i = 0; i < p->n_machines; i++)
-			running |= ph->m[i].candidate && still_running(ph->m[i].status);
+			waiting |= ph->m[i].candidate && !ph->m[i].joined;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (!running || (now.tv_sec - t0.tv_sec) * 1000 >
-					carve_plan_policy(p->plan)->restart_timeout_ms ||
-		    !pipe_sleep(p, carve_plan_mail(p->plan)->poll_interval_ms))
-			break;
+		uint64_t spent = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000 +
+				 (uint64_t)((now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (!waiting || spent > limit || !pipe_sleep(p, JOIN_POLL_MS))
+			return;
 	}
-done:
+}
+
+static size_t machine_slot(pipeline *p, const char *name)
+{
+	size_t m = carve_plan_find_machine(p->plan, name);
+
+	for (size_t i = 0; m != CARVE_NONE && i < p->n_machines; i++)
+		if (p->machines[i].index == m)
+			return i;
+	return CARVE_NONE;
+}
+
+static void read_log_line(char *line, void *ctx)
+{
+	pipeline *p = ctx;
+	admt_phase *ph = p->phase;
+	char *f[2];
+
+	if (remote_fields(line, f, 2) < 2)
+		return;
+	size_t i = machine_slot(p, f[0]);
+	if (i == CARVE_NONE)
+		return;
+	admt_machine *am = &ph->m[i];
+	snprintf(am->last_line, sizeof(am->last_line), "%s", f[1]);
+	/* the newest lines are the ones kept */
+	if (am->log_count == LOG_LINES_KEPT) {
+		const char *comma = strstr(am->log.ptr, "\",\"");
+		size_t cut = comma ? (size_t)(comma - am->log.ptr) + 2 : am->log.len;
+		memmove(am->log.ptr, am->log.ptr + cut, am->log.len - cut + 1);
+		am->log.len -= cut;
+		am->log_count--;
+	}
+	if (am->log.len)
+		carve_buf_putc(&am->log, ',');
+	carve_buf_json_string(&am->log, f[1]);
+	am->log_count++;
+}
+
+/* What ADMT wrote during the run about the candidates. */
+static int read_logs(pipeline *p)
+{
+	admt_phase *ph = p->phase;
+	carve_ssh *ssh = NULL;
+	carve_buf list = CARVE_BUF_INIT, text = CARVE_BUF_INIT;
+	const char *values[] = { NULL, ph->since[0] ? ph->since : "2000-01-01T00:00:00" };
+	size_t next = 0;
+	int err;
+
+	if ((err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) < 0)
+		return err;
+	while (err == 0 && !pipe_cancelled(p) &&
+	       next_batch(&list, p, &next, CMD_ADMT_LOG, values)) {
+		values[0] = carve_buf_cstr(&list);
+		text.len = 0;
+		if ((err = remote_run(&text, ssh, p->plan, CMD_ADMT_LOG, values)) == 0)
+			remote_lines(text.ptr, read_log_line, p);
+		list.len = 0;
+	}
 	carve_ssh_free(ssh);
 	carve_buf_done(&list);
 	carve_buf_done(&text);
@@ -202,40 +344,44 @@ static const carve_check causes[] = {
 	CARVE_CHECK_SERVICES,
 };
 
-static void collect_line(char *line, void *ctx)
+/* Why m did not join: the first known cause that holds, else ADMT's last
+ * line about it. */
+static void triage_job(size_t i, void *ctx)
 {
-	carve_buf *b = ctx;
-
-	carve_buf_puts(b, b->len && b->ptr[b->len - 1] != '[' ? "," : "");
-	carve_buf_json_string(b, line);
-}
-
-/* Why ADMT failed for m: the first known cause that holds, else its log. */
-static void triage(pipeline *p, pipe_object *o, const char *status)
-{
+	pipeline *p = ctx;
 	admt_phase *ph = p->phase;
+	admt_machine *am = &ph->m[i];
+	const check_context *groups = &ph->groups;
+	pipe_object *o = &p->machines[i];
 	const carve_machine *m = pipe_machine(p, o);
-	carve_buf ev = CARVE_BUF_INIT, diag = CARVE_BUF_INIT, text = CARVE_BUF_INIT;
+	carve_buf ev = CARVE_BUF_INIT, diag = CARVE_BUF_INIT;
 	carve_ssh *ssh = NULL;
 	int err;
 
+	if (!am->triage || pipe_cancelled(p))
+		return;
 	carve_buf_putc(&ev, '{');
-	pipe_json_str(&ev, "post_check", status);
+	pipe_json_str(&ev, "domain", am->domain[0] ? am->domain : "(no answer)");
+	carve_buf_printf(&ev, ",\"admt_log\":[%s]", carve_buf_cstr(&am->log));
 	if ((err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel)) < 0) {
-		carve_buf_printf(&diag, "ADMT's post-check says %s, and the machine does not answer"
-				 " (%s): find it on the floor", status, carve_error_last()->message);
+		carve_buf_printf(&diag, "it is not in the target domain and does not answer (%s):"
+				 " find it on the floor; ADMT's last line about it: %s",
+				 carve_error_last()->message,
+				 am->last_line[0] ? am->last_line : "none");
 		goto record;
 	}
 	for (size_t k = 0; k < CARVE_ARRAY_SIZE(causes); k++) {
 		carve_check_result r = { CARVE_STATUS_PENDING, NULL, NULL };
 		if (!check_applies(causes[k], p->plan, m))
 			continue;
-		err = remote_check(&r, ssh, causes[k], p->plan, m);
+		err = remote_check(&r, ssh, causes[k], p->plan, m, groups);
 		bool holds = r.status == CARVE_STATUS_FAILED && r.diagnosis;
 		if (holds) {
 			pipe_json_str(&ev, "cause", carve_check_name(causes[k]));
 			carve_buf_printf(&ev, ",\"check\":%s", r.evidence ? r.evidence : "{}");
-			carve_buf_printf(&diag, "ADMT's post-check says %s: %s", status, r.diagnosis);
+			carve_buf_printf(&diag, "it did not join the target domain: %s (ADMT's last "
+					 "line about it: %s)", r.diagnosis,
+					 am->last_line[0] ? am->last_line : "none");
 		}
 		free(r.evidence);
 		free(r.diagnosis);
@@ -244,26 +390,9 @@ static void triage(pipeline *p, pipe_object *o, const char *status)
 		if (remote_session_lost(err))
 			break;
 	}
-	/* None of the known causes: what ADMT itself wrote about it. */
-	carve_ssh_free(ssh);
-	ssh = NULL;
-	const char *values[] = { m->name };
-	if ((err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) == 0)
-		err = remote_run(&text, ssh, p->plan, CMD_ADMT_LOG, values);
-	if (err < 0) {
-		carve_buf_printf(&diag, "ADMT's post-check says %s and none of the known causes"
-				 " holds; its log could not be read (%s): look in"
-				 " C:\\Windows\\ADMT\\Logs on the ADMT server",
-				 status, carve_error_last()->message);
-		goto record;
-	}
-	carve_buf_puts(&ev, ",\"admt_log\":[");
-	remote_lines(text.ptr, collect_line, &ev);
-	carve_buf_putc(&ev, ']');
-	const char *last = text.ptr ? strrchr(carve_trim(text.ptr), '\n') : NULL;
-	last = last ? last + 1 : text.ptr && *text.ptr ? text.ptr : "no lines about it";
-	carve_buf_printf(&diag, "ADMT's post-check says %s and none of the known causes holds;"
-			 " ADMT's log says: %s", status, last);
+	carve_buf_printf(&diag, "it did not join the target domain and none of the known causes"
+			 " holds; ADMT's last line about it: %s", am->last_line[0] ? am->last_line
+			 : "none (read C:\\Windows\\ADMT\\Logs on the ADMT server)");
 record:
 	carve_buf_putc(&ev, '}');
 	pipe_record(p, o, SLOT_ADMT, CARVE_STATUS_FAILED, carve_buf_cstr(&ev),
@@ -271,25 +400,75 @@ record:
 	carve_ssh_free(ssh);
 	carve_buf_done(&ev);
 	carve_buf_done(&diag);
-	carve_buf_done(&text);
 }
 
-/* The source computer account disabled, or the default logon domain set. */
+/* The verdict for each candidate: is it in the target domain? */
+static void judge(pipeline *p)
+{
+	admt_phase *ph = p->phase;
+	const carve_policy *pol = carve_plan_policy(p->plan);
+
+	for (size_t i = 0; i < p->n_machines && !pipe_cancelled(p); i++) {
+		admt_machine *am = &ph->m[i];
+		if (!am->candidate || !am->joined)
+			continue;
+		const carve_machine *m = pipe_machine(p, &p->machines[i]);
+		bool lost_profile = pol->translate_profiles && m->os > CARVE_OS_7;
+		carve_buf ev = CARVE_BUF_INIT;
+		carve_buf_putc(&ev, '{');
+		pipe_json_str(&ev, "domain", am->domain);
+		carve_buf_printf(&ev, ",\"admt_log\":[%s]", carve_buf_cstr(&am->log));
+		pipe_json_str(&ev, "admt_output", ph->output);
+		carve_buf_putc(&ev, '}');
+		pipe_record(p, &p->machines[i], SLOT_ADMT,
+			    lost_profile ? CARVE_STATUS_WARN : CARVE_STATUS_OK, carve_buf_cstr(&ev),
+			    lost_profile ? "in the target domain, but ADMT 3.2 cannot translate user"
+			    " profiles past Windows 7 (KB 4089459): its user starts with a new"
+			    " profile" : NULL);
+		carve_buf_done(&ev);
+	}
+	for (size_t i = 0; i < p->n_machines; i++)
+		ph->m[i].triage = ph->m[i].candidate && !ph->m[i].joined;
+}
+
+/* The machine's user's source account disabled (so nobody logs on to the
+ * source domain and gets a new, empty profile: the seed's STEP 2), with
+ * the source's credentials, or the default logon domain set. */
 static void post_step(pipeline *p, pipe_object *o)
 {
 	admt_phase *ph = p->phase;
 	const carve_machine *m = pipe_machine(p, o);
 	const carve_site *s = carve_plan_site(p->plan);
 	bool disable = carve_plan_policy(p->plan)->disable_source_accounts;
+	const carve_user *u = o->peer != CARVE_NONE ? pipe_user(p, &p->users[o->peer]) : NULL;
+	size_t n_acc, src = s->source.account;
+	const carve_account *acc = carve_plan_accounts(p->plan, &n_acc);
 	carve_ssh *ssh = NULL;
 	carve_buf text = CARVE_BUF_INIT, ev = CARVE_BUF_INIT;
 	char why[768];
 	int err;
 
+	carve_buf_putc(&ev, '{');
+	if (disable && !u) {
+		pipe_json_str(&ev, "source_account", "none: the plan names no user for it");
+		carve_buf_putc(&ev, '}');
+		pipe_record(p, o, SLOT_POST, CARVE_STATUS_OK, carve_buf_cstr(&ev), NULL);
+		goto done;
+	}
+	pipe_json_str(&ev, disable ? "disable" : "set_logon_domain", disable ? u->name
+		      : s->target.netbios);
+	carve_buf_putc(&ev, '}');
+	/* in the log before it is done */
+	if (pipe_record(p, o, SLOT_POST, CARVE_STATUS_RUNNING, carve_buf_cstr(&ev), NULL) < 0)
+		goto done;
+	ev.len = 0;
 	if (disable) {
-		const char *values[] = { m->name, s->source.dns };
-		if ((err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) == 0)
-			err = remote_run(&text, ssh, p->plan, CMD_DISABLE_SOURCE, values);
+		const char *values[] = { u->name, s->source.dns, src < n_acc ? acc[src].user : "" };
+		if (src == CARVE_NONE)
+			err = carve_error_set(CARVE_EINVALID, "the plan has no site.source.account"
+					      " to disable source accounts with");
+		else if ((err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) == 0)
+			err = remote_run_with(&text, ssh, p->plan, CMD_DISABLE_SOURCE, values, src);
 	} else {
 		const char *values[] = { m->name, s->target.netbios };
 		if ((err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel)) == 0)
@@ -303,11 +482,13 @@ static void post_step(pipeline *p, pipe_object *o)
 	if (err == CARVE_ECANCELED)
 		goto done;
 	carve_buf_putc(&ev, '{');
+	if (disable)
+		pipe_json_str(&ev, "user", u->name);
 	pipe_json_str(&ev, disable ? "source_account_enabled" : "default_domain", answer);
 	carve_buf_putc(&ev, '}');
 	snprintf(why, sizeof(why), disable
-		 ? "the source computer account could not be disabled (%s): disable it in"
-		   " the source domain by hand, or users can log on there again"
+		 ? "the source user account could not be disabled (%s): disable it in the"
+		   " source domain by hand, or its user can log on there and get a new profile"
 		 : "the default logon domain could not be set (%s): run the logon-domain"
 		   " script on it, or users will log on to the source domain",
 		 carve_error_last()->message);
@@ -327,43 +508,14 @@ static void after_job(size_t i, void *ctx)
 
 	if (pipe_cancelled(p))
 		return;
-	if (ph->m[i].triage)
-		triage(p, o, ph->m[i].status[0] ? ph->m[i].status : "Not Started");
-	else if (pipe_done(o, SLOT_ADMT) && pipe_wants(p, o, SLOT_POST))
+	if (!ph->m[i].triage && pipe_done(o, SLOT_ADMT) && pipe_wants(p, o, SLOT_POST))
 		post_step(p, o);
-}
-
-/* The verdict for each candidate from its post-check status. */
-static void judge(pipeline *p)
-{
-	admt_phase *ph = p->phase;
-
-	for (size_t i = 0; i < p->n_machines && !pipe_cancelled(p); i++) {
-		admt_machine *am = &ph->m[i];
-		if (!am->candidate)
-			continue;
-		carve_buf ev = CARVE_BUF_INIT;
-		carve_buf_putc(&ev, '{');
-		pipe_json_str(&ev, "post_check", am->status[0] ? am->status : "Not Started");
-		pipe_json_str(&ev, "admt_output", ph->output);
-		carve_buf_putc(&ev, '}');
-		if (!strcasecmp(am->status, "Completed"))
-			pipe_record(p, &p->machines[i], SLOT_ADMT, CARVE_STATUS_OK,
-				    carve_buf_cstr(&ev), NULL);
-		else if (!strncasecmp(am->status, "Completed", 9))
-			pipe_record(p, &p->machines[i], SLOT_ADMT, CARVE_STATUS_WARN,
-				    carve_buf_cstr(&ev), "ADMT finished with warnings: read its"
-				    " log for this machine");
-		else
-			am->triage = true; /* Failed, or stuck at Not Started */
-		carve_buf_done(&ev);
-	}
 }
 
 void phase_workstations(pipeline *p)
 {
 	admt_phase ph = { calloc(p->n_machines ? p->n_machines : 1, sizeof(admt_machine)),
-			  remote_exec_host(p->plan, CARVE_ROLE_ADMT), "" };
+			  remote_exec_host(p->plan, CARVE_ROLE_ADMT), "", "", { NULL, 0, NULL } };
 	size_t n = 0;
 
 	if (!ph.m) {
@@ -394,11 +546,24 @@ void phase_workstations(pipeline *p)
 				pipe_record(p, running[i].obj, SLOT_ADMT, CARVE_STATUS_FAILED, NULL,
 					    why);
 		} else if (err == 0) {
+			wait_for_joins(p);
+			if (!pipe_cancelled(p))
+				read_logs(p); /* evidence: without it the verdict stands */
 			judge(p);
+			bool any = false;
+			for (size_t i = 0; i < p->n_machines; i++)
+				any |= ph.m[i].triage;
+			if (any && !pipe_cancelled(p)) {
+				remote_migrator_groups(&ph.groups, p->plan, p->opts->cancel);
+				pipe_each_machine(p, triage_job);
+				check_context_done(&ph.groups);
+			}
 		}
 	}
 	free(running);
 	pipe_each_machine(p, after_job);
 	p->phase = NULL;
+	for (size_t i = 0; i < p->n_machines; i++)
+		carve_buf_done(&ph.m[i].log);
 	free(ph.m);
 }

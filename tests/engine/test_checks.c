@@ -14,7 +14,11 @@
 #include <string.h>
 
 static carve_plan *plan;
-static const carve_machine *xp, *win10;
+static const carve_machine *xp, *win7, *win10;
+/* The migrator's groups as the ADMT server read them. */
+static const char *const migrator_groups[] = { "CONTOSO\\Workstation Admins",
+					       "CONTOSO\\Domain Users" };
+static const check_context groups_read = { migrator_groups, 2, NULL };
 
 static void setup(void)
 {
@@ -27,6 +31,7 @@ static void setup(void)
 	free(path);
 	const carve_machine *m = carve_plan_machines(plan, &n);
 	xp = &m[0];    /* WS-01, XP, via MGMT01 */
+	win7 = &m[1];  /* WS-02 */
 	win10 = &m[2]; /* WS-03 */
 	cr_assert_eq(xp->os, CARVE_OS_XP);
 }
@@ -68,14 +73,16 @@ static char *as_form(const char *text, form f, size_t *len)
 	return b.ptr ? b.ptr : strdup("");
 }
 
-static void expect(carve_check c, const carve_machine *m, const char *out, int exit_status,
-		   const char *err, carve_status status, const char *diagnosis_part)
+static void expect_with(const check_context *ctx, carve_check c, const carve_machine *m,
+			const char *out, int exit_status, const char *err, carve_status status,
+			const char *diagnosis_part)
 {
 	for (form f = 0; f < FORMS; f++) {
 		size_t out_len, err_len;
 		char *o = as_form(out, f, &out_len), *e = as_form(err, f, &err_len);
 		carve_check_result r = { 0 };
-		cr_assert_eq(check_parse(&r, c, plan, m, o, out_len, e, err_len, exit_status), 0);
+		cr_assert_eq(check_parse(&r, c, plan, m, ctx, o, out_len, e, err_len, exit_status),
+			     0);
 		cr_assert_eq(r.status, status, "%s form %d: %s", carve_check_name(c), f,
 			     carve_status_name(r.status));
 		if (diagnosis_part)
@@ -92,6 +99,28 @@ static void expect(carve_check c, const carve_machine *m, const char *out, int e
 	}
 }
 
+static void expect(carve_check c, const carve_machine *m, const char *out, int exit_status,
+		   const char *err, carve_status status, const char *diagnosis_part)
+{
+	expect_with(&groups_read, c, m, out, exit_status, err, status, diagnosis_part);
+}
+
+Test(checks, os_matches_the_plan_and_admt_limits)
+{
+	expect(CARVE_CHECK_OS, xp, "5.1.2600|Microsoft Windows XP Professional\n", 0, "",
+	       CARVE_STATUS_OK, NULL);
+	expect(CARVE_CHECK_OS, win7, "6.1.7601|Microsoft Windows 7 Enterprise \n", 0, "",
+	       CARVE_STATUS_OK, NULL);
+	expect(CARVE_CHECK_OS, xp, "6.1.7601|Microsoft Windows 7 Enterprise\n", 0, "",
+	       CARVE_STATUS_FAILED, "the plan says Windows xp but the machine runs");
+	/* policy.newer_than_windows_7 defaults to block: the profile would be lost */
+	expect(CARVE_CHECK_OS, win10, "10.0.19045|Microsoft Windows 10 Enterprise\n", 0, "",
+	       CARVE_STATUS_FAILED, "ADMT 3.2 cannot translate user profiles on Windows 10");
+	expect(CARVE_CHECK_OS, win10, "4.0|Windows NT\n", 0, "", CARVE_STATUS_FAILED,
+	       "which carve does not know");
+	expect(CARVE_CHECK_OS, win10, "", 0, "", CARVE_STATUS_FAILED, "did not say");
+}
+
 Test(checks, disk)
 {
 	expect(CARVE_CHECK_DISK, win10, "21474836480\n", 0, "", CARVE_STATUS_OK, NULL);
@@ -101,53 +130,83 @@ Test(checks, disk)
 	expect(CARVE_CHECK_DISK, win10, "lots\n", 0, "", CARVE_STATUS_FAILED, "could not read");
 }
 
-Test(checks, hotfixes_name_the_missing_ones)
+Test(checks, hotfixes_from_qfe_and_the_updates_key)
 {
 	cr_assert(check_applies(CARVE_CHECK_HOTFIXES, plan, xp));
 	cr_assert_not(check_applies(CARVE_CHECK_HOTFIXES, plan, win10));
 	expect(CARVE_CHECK_HOTFIXES, xp, "KB944043\nKB944505\nKB968730\nKB2535512\nKB123\n", 0,
 	       "", CARVE_STATUS_OK, NULL);
+	/* an ID with a suffix is the update; one only in the Updates key counts;
+	 * a longer number is another update */
+	expect(CARVE_CHECK_HOTFIXES, xp, "KB944043-v3\nKB944505\nFile 1\nKB9687301\n"
+	       "KB2535512\n", 0, "", CARVE_STATUS_FAILED, "missing KB968730:");
 	expect(CARVE_CHECK_HOTFIXES, xp, "kb944043\nKB2535512\n", 0, "", CARVE_STATUS_FAILED,
 	       "missing KB944505, KB968730:");
 	expect(CARVE_CHECK_HOTFIXES, xp, "", 0, "", CARVE_STATUS_FAILED,
 	       "missing KB944043, KB944505, KB968730, KB2535512");
 }
 
-Test(checks, admin_needs_the_target_migrator_itself)
+Test(checks, admin_by_sid_directly_or_through_a_group)
 {
-	const char *ok = "\\\\WS-03\\root\\cimv2:Win32_UserAccount.Domain=\"WS-03\",Name=\"Administrator\"\n"
-			 "\\\\WS-03\\root\\cimv2:Win32_UserAccount.Domain=\"CONTOSO\",Name=\"svc_targetmigrator\"\n";
-	const char *source = "\\\\WS-03\\root\\cimv2:Win32_UserAccount.Domain=\"FABRIKAM\",Name=\"svc_targetmigrator\"\n"
-			     "\\\\WS-03\\root\\cimv2:Win32_Group.Domain=\"FABRIKAM\",Name=\"Domain Admins\"\n";
-	expect(CARVE_CHECK_ADMIN, win10, ok, 0, "", CARVE_STATUS_OK, NULL);
+	const char *direct = "group|Administratoren\nmember|WS-03\\Administrator|Win32_UserAccount\n"
+			     "member|CONTOSO\\svc_targetmigrator|Win32_UserAccount\n";
+	const char *nested = "group|Administrators\nmember|WS-03\\Administrator|Win32_UserAccount\n"
+			     "member|CONTOSO\\Workstation Admins|Win32_Group\n";
+	const char *source = "group|Administrators\n"
+			     "member|FABRIKAM\\svc_targetmigrator|Win32_UserAccount\n"
+			     "member|FABRIKAM\\Domain Admins|Win32_Group\n";
+	/* a user account named like one of the groups is not the group */
+	const char *lookalike = "group|Administrators\n"
+				"member|CONTOSO\\Workstation Admins|Win32_UserAccount\n";
+	const check_context unread = { NULL, 0, "Access is denied." };
+
+	expect(CARVE_CHECK_ADMIN, win10, direct, 0, "", CARVE_STATUS_OK, NULL);
+	expect(CARVE_CHECK_ADMIN, win10, nested, 0, "", CARVE_STATUS_OK, NULL);
 	expect(CARVE_CHECK_ADMIN, win10, source, 0, "", CARVE_STATUS_FAILED,
-	       "CONTOSO\\svc_targetmigrator is not a member of the local Administrators group");
+	       "CONTOSO\\svc_targetmigrator is not a member of the local Administrators group "
+	       "(Administrators) directly or through a group: add it: net localgroup "
+	       "\"Administrators\" \"CONTOSO\\svc_targetmigrator\" /add");
+	expect(CARVE_CHECK_ADMIN, win10, lookalike, 0, "", CARVE_STATUS_FAILED, "not a member");
+	expect_with(&unread, CARVE_CHECK_ADMIN, win10, nested, 0, "", CARVE_STATUS_FAILED,
+		    "only a direct membership counted: Access is denied.");
+	expect_with(NULL, CARVE_CHECK_ADMIN, win10, direct, 0, "", CARVE_STATUS_OK, NULL);
+	/* the group's name comes from the machine: never pasted into cmd.exe as is */
+	expect(CARVE_CHECK_ADMIN, win10, "group|Admins\" & format c: & \"\n", 0, "",
+	       CARVE_STATUS_FAILED, "net localgroup \"Administrators\" ");
 }
 
 Test(checks, nics)
 {
-	expect(CARVE_CHECK_NICS, win10, "Ethernet|Intel(R) Ethernet Connection I217-LM|True|2\n"
-	       "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|False|0\n", 0, "", CARVE_STATUS_OK, NULL);
-	expect(CARVE_CHECK_NICS, win10, "Ethernet|Intel(R) Ethernet Connection I217-LM|True|2\n"
-	       "Wireless Network Connection|Broadcom 802.11n|True|7\n", 0, "",
+	expect(CARVE_CHECK_NICS, win10, "Ethernet|Intel(R) Ethernet Connection I217-LM|0|2\n"
+	       "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|9|0\n", 0, "", CARVE_STATUS_OK, NULL);
+	expect(CARVE_CHECK_NICS, win10, "Ethernet|Intel(R) Ethernet Connection I217-LM|0|2\n"
+	       "Wireless Network Connection|Broadcom 802.11n|0|7\n", 0, "",
 	       CARVE_STATUS_FAILED, "wireless adapter 'Wireless Network Connection' is enabled");
-	expect(CARVE_CHECK_NICS, win10, "Ethernet|Intel(R) I217-LM|True|2\n"
-	       "Ethernet 2|Realtek PCIe GBE Family Controller|True|2\n", 0, "",
+	expect(CARVE_CHECK_NICS, win10, "Ethernet|Intel(R) I217-LM|0|2\n"
+	       "Ethernet 2|Realtek PCIe GBE Family Controller|0|2\n", 0, "",
 	       CARVE_STATUS_FAILED, "secondary adapter 'Ethernet 2' is enabled (besides 'Ethernet')");
-	/* XP: no NetEnabled, NetConnectionStatus 2 is connected. */
-	expect(CARVE_CHECK_NICS, xp, "Local Area Connection|Intel(R) PRO/100 VE|  |2\n"
-	       "Wireless Network Connection|Intel(R) PRO/Wireless 2200BG|  |0\n", 0, "",
-	       CARVE_STATUS_OK, NULL);
+	/* XP: disabled connections report 0, missing hardware 4, disabled hardware 5 */
+	expect(CARVE_CHECK_NICS, xp, "Local Area Connection|Intel(R) PRO/100 VE|0|2\n"
+	       "Wireless Network Connection|Intel(R) PRO/Wireless 2200BG|0|5\n"
+	       "Local Area Connection 2|Realtek RTL8139|0|4\n", 0, "", CARVE_STATUS_OK, NULL);
+	expect(CARVE_CHECK_NICS, xp, "Local Area Connection|Intel(R) PRO/100 VE|0|0\n", 0, "",
+	       CARVE_STATUS_WARN, "no enabled wired adapter");
 }
 
-Test(checks, firewall_every_profile)
+Test(checks, firewall_local_and_group_policy)
 {
-	expect(CARVE_CHECK_FIREWALL, win10, "DomainProfile=0\nStandardProfile=0\nPublicProfile=0\n",
-	       0, "", CARVE_STATUS_OK, NULL);
-	expect(CARVE_CHECK_FIREWALL, win10, "DomainProfile=0\nStandardProfile=1\nPublicProfile=1\n",
-	       0, "", CARVE_STATUS_FAILED, "on in the private, public profiles");
-	expect(CARVE_CHECK_FIREWALL, xp, "DomainProfile=1\nStandardProfile=0\n", 0, "",
+	expect(CARVE_CHECK_FIREWALL, win10, "local|DomainProfile|0\nlocal|StandardProfile|0\n"
+	       "local|PublicProfile|0\n", 0, "", CARVE_STATUS_OK, NULL);
+	expect(CARVE_CHECK_FIREWALL, win10, "local|DomainProfile|0\nlocal|StandardProfile|1\n"
+	       "local|PublicProfile|1\n", 0, "", CARVE_STATUS_FAILED,
+	       "on in the private, public profiles: turn it off");
+	expect(CARVE_CHECK_FIREWALL, xp, "local|DomainProfile|1\nlocal|StandardProfile|0\n", 0, "",
 	       CARVE_STATUS_FAILED, "on in the domain profile:");
+	/* a GPO wins over the local setting, either way */
+	expect(CARVE_CHECK_FIREWALL, win10, "local|DomainProfile|0\npolicy|DomainProfile|1\n", 0,
+	       "", CARVE_STATUS_FAILED, "a Group Policy turns it on, so change the GPO");
+	expect(CARVE_CHECK_FIREWALL, xp, "local|DomainProfile|1\npolicy|DomainProfile|0\n", 0, "",
+	       CARVE_STATUS_OK, NULL);
 	expect(CARVE_CHECK_FIREWALL, win10, "", 0, "", CARVE_STATUS_WARN, "could not be read");
 }
 
@@ -162,29 +221,35 @@ Test(checks, services)
 
 Test(checks, a_script_windows_could_not_run_fails_with_its_message)
 {
-	const char *err = "Get-WmiObject : The RPC server is unavailable. (Exception from "
-			  "HRESULT: 0x800706BA)\nAt line:2 char:1\n";
-	for (carve_check c = CARVE_CHECK_DISK; c < CARVE_CHECK__COUNT; c++)
+	/* PowerShell 2.0 with $ErrorActionPreference = 'Stop' wraps the message */
+	const char *err = "Get-WmiObject : Command execution stopped because the preference "
+			  "variable \"ErrorActionPreference\" or common parameter is set to Stop: "
+			  "The RPC server is unavailable. (Exception from HRESULT: 0x800706BA)\n"
+			  "At line:3 char:14\n";
+	for (carve_check c = CARVE_CHECK_OS; c < CARVE_CHECK__COUNT; c++)
 		expect(c, xp, "", 1, err, CARVE_STATUS_FAILED,
-		       "The RPC server is unavailable. (Exception from HRESULT: 0x800706BA) (the "
-		       "machine is off, asleep");
+		       "Windows could not answer: The RPC server is unavailable. (Exception from "
+		       "HRESULT: 0x800706BA) (the machine is off, asleep");
+	expect(CARVE_CHECK_DISK, win10, "", 1, "Get-WmiObject : Access is denied. (Exception from "
+	       "HRESULT: 0x80070005 (E_ACCESSDENIED))\n", CARVE_STATUS_FAILED,
+	       "or its logon carries no network credentials");
 }
 
-Test(checks, scripts_name_the_machine_only_when_asked_remotely)
+Test(checks, scripts_always_name_the_machine)
 {
 	carve_buf s = CARVE_BUF_INIT;
 
-	cr_assert_eq(check_script(&s, CARVE_CHECK_SERVICES, xp), 0);
-	cr_assert(strstr(carve_buf_cstr(&s), "-ComputerName 'WS-01'"), "%s", carve_buf_cstr(&s));
-	cr_assert(strstr(carve_buf_cstr(&s), "$ErrorActionPreference = 'Stop'"));
-	s.len = 0;
-	cr_assert_eq(check_script(&s, CARVE_CHECK_SERVICES, win10), 0);
-	cr_assert_null(strstr(carve_buf_cstr(&s), "-ComputerName"), "%s", carve_buf_cstr(&s));
-	/* Every script fits a cmd.exe command line once encoded. */
-	for (carve_check c = 0; c < CARVE_CHECK__COUNT; c++) {
+	/* WMI takes the machine's own name as a local connection, so every
+	 * script names it, reached directly or through a management host */
+	for (carve_check c = CARVE_CHECK_PING; c < CARVE_CHECK__COUNT; c++) {
 		carve_buf cmd = CARVE_BUF_INIT;
 		s.len = 0;
 		cr_assert_eq(check_script(&s, c, xp), 0);
+		cr_assert(strstr(carve_buf_cstr(&s), "$computer = 'WS-01'"), "%s", carve_buf_cstr(&s));
+		cr_assert(strstr(carve_buf_cstr(&s), "-ComputerName $computer"), "%s",
+			  carve_buf_cstr(&s));
+		cr_assert(strstr(carve_buf_cstr(&s), "$ErrorActionPreference = 'Stop'"));
+		/* every script fits a cmd.exe command line once encoded */
 		cr_assert_eq(carve_ps_command(&cmd, carve_buf_cstr(&s)), 0);
 		cr_assert_lt(cmd.len, 8191, "%s: %zu", carve_check_name(c), cmd.len);
 		carve_buf_done(&cmd);

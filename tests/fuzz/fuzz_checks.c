@@ -2,7 +2,8 @@
  * fuzz_checks.c - the pre-flight parsers take whatever a machine prints.
  *
  * Every input is given to every check's parser as stdout (exit 0) and as
- * stderr (exit 1), for an XP machine and a Windows 10 one.  Each call must
+ * stderr (exit 1), for an XP machine and a Windows 10 one, with the
+ * migrator's groups known and unread.  Each call must
  * succeed with a status, JSON-looking evidence, and a diagnosis exactly
  * when the verdict is not ok.  A failed check aborts.
  */
@@ -42,6 +43,10 @@ static const char site[] =
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static carve_plan *plan;
+	static const char *const groups[] = { "CONTOSO\\Workstation Admins",
+					      "CONTOSO\\Domain Users" };
+	static const check_context known = { groups, 2, NULL };
+	static const check_context unread = { NULL, 0, "Access is denied." };
 	size_t n;
 
 	if (!plan) {
@@ -53,12 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const carve_machine *m = carve_plan_machines(plan, &n);
 	for (size_t k = 0; k < n; k++)
 		for (int c = 0; c < CARVE_CHECK__COUNT; c++)
-			for (int as_err = 0; as_err < 2; as_err++) {
+			for (int as_err = 0; as_err < 4; as_err++) {
 				carve_check_result r = { 0 };
 				const char *text = (const char *)data;
-				if (check_parse(&r, (carve_check)c, plan, &m[k], as_err ? "" : text,
-						as_err ? 0 : size, as_err ? text : "", as_err ? size : 0,
-						as_err) != 0)
+				const check_context *ctx = as_err & 2 ? &unread : &known;
+				if (check_parse(&r, (carve_check)c, plan, &m[k], ctx,
+						as_err & 1 ? "" : text,
+						as_err & 1 ? 0 : size, as_err & 1 ? text : "",
+						as_err & 1 ? size : 0, as_err & 1) != 0)
 					abort();
 				if (!r.evidence || r.evidence[0] != '{' ||
 				    r.evidence[strlen(r.evidence) - 1] != '}')
