@@ -10,7 +10,11 @@
  * machine has a user with a mailbox; every fifth runs Outlook 2003 and every
  * seventh user has an ActiveSync phone.  A third of the failing share also
  * has a mailbox the move will fail on (no SMTP address on the target user,
- * too many bad items, larger than the target database allows).  The exec
+ * too many bad items, larger than the target database allows).  XP reports
+ * its updates as it does on a real site (an ID with its package's suffix,
+ * some only in the registry), every eleventh machine is German, some are
+ * administered through a nested group, and some Outlook 2003 users are not
+ * logged on.  A file server FS01 holds the XP updates and devcon.  The exec
  * hosts log on as the migrator with a password (they reach other
  * machines), the workstations reached directly with a key.  The YAML is a
  * pure function of the arguments; the throwaway passwords are not, and
@@ -134,7 +138,19 @@ static void write_fixture(FILE *f, const gen *g)
 		   "accounts:\n"
 		   "  - { name: migrator, user: 'CONTOSO\\svc_targetmigrator' }\n"
 		   "  - { name: source, user: 'FABRIKAM\\carve-src' }\n"
-		   "site: { namespace: mail.fabrikam.com, cas: outlook.contoso.com }\n"
+		   "site:\n"
+		   "  namespace: mail.fabrikam.com   # Outlook 2003's server before the move\n"
+		   "  cas: outlook.contoso.com       # and after it\n"
+		   "  source: { netbios: FABRIKAM, dns: fabrikam.local }\n"
+		   "  target: { netbios: CONTOSO, dns: contoso.com }\n"
+		   "  source_exchange: 2010\n"
+		   "  mrs_proxy: mail.fabrikam.com\n"
+		   "groups:\n"
+		   "  - { name: 'FABRIKAM\\Domain Admins', members: ['FABRIKAM\\carve-src'] }\n"
+		   "  - { name: 'CONTOSO\\Workstation Admins', members: ['CONTOSO\\svc_targetmigrator'] }\n"
+		   "computers:   # in the source domain, named by no plan\n"
+		   "  - { name: FIN-W7-900, os: Windows 7 Enterprise, last_logon_days: 3 }\n"
+		   "  - { name: OLD-XP-017, os: Windows XP Professional, last_logon_days: 400 }\n"
 		   "defaults:\n"
 		   "  domain: FABRIKAM\n"
 		   "  disk_free: 24GiB\n"
@@ -142,7 +158,11 @@ static void write_fixture(FILE *f, const gen *g)
 		   "hosts:\n"
 		   "  - { name: MGMT01, role: management, port: %d }\n"
 		   "  - { name: ADMT01, role: admt, port: %d }\n"
-		   "  - { name: E2E01, role: mail, port: %d, quota: 10GiB, move_rate: 200MiB }\n",
+		   "  - { name: E2E01, role: mail, port: %d, quota: 10GiB, move_rate: 200MiB }\n"
+		   "  - { name: FS01, os: 2008r2, files: ['C:\\patches\\WindowsXP-KB944043-v3-x86-ENU.exe',"
+		   " 'C:\\patches\\WindowsXP-KB944505-x86-ENU.exe',"
+		   " 'C:\\patches\\WindowsXP-KB968730-x86-ENU.exe',"
+		   " 'C:\\patches\\WindowsXP-KB2535512-x86-ENU.exe', 'C:\\tools\\devcon.exe'] }\n",
 		g->n, g->base_port, g->base_port + 1, g->base_port + 2);
 	for (unsigned long i = 0; i < g->n; i++) {
 		char name[32];
@@ -156,13 +176,27 @@ static void write_fixture(FILE *f, const gen *g)
 		if (outlook_2003(i))
 			fprintf(f, ", outlook: 2003");
 		unsigned fault = fault_of(g, i, xp);
+		/* as XP reports them: a package's suffix on the ID, and on some
+		 * machines an update seen only under HKLM\SOFTWARE\Microsoft\Updates */
 		if (xp && fault != 3)
-			fprintf(f, ", hotfixes: [KB944043, KB944505, KB968730, KB2535512]");
+			fprintf(f, i % 2 ? ", hotfixes: [KB944043-v3, KB944505, KB968730],"
+					   " registry_hotfixes: [KB2535512]"
+					 : ", hotfixes: [KB944043-v3, KB944505, KB968730, KB2535512]");
+		if (i % 11 == 5)
+			fprintf(f, ", language: de");
+		if (outlook_2003(i) && i % 10 == 9)
+			fprintf(f, ", logged_on: false");
 		switch (fault) {
 		case 1: fprintf(f, ", power: asleep"); break;
 		case 2: fprintf(f, ", disk_free: 700MiB"); break;
-		case 3: fprintf(f, ", hotfixes: [KB944043, KB968730]"); break;
+		case 3: fprintf(f, ", hotfixes: [KB944043-v3, KB968730]"); break;
 		case 4: fprintf(f, ", administrators: ['FABRIKAM\\Domain Admins']"); break;
+		case 0:
+			/* some are administered through a target group, nested */
+			if (i % 4 == 1)
+				fprintf(f, ", administrators: ['FABRIKAM\\Domain Admins', "
+					   "'CONTOSO\\Workstation Admins']");
+			break;
 		case 5: fprintf(f, ", nics: [{ name: Ethernet, kind: wired, enabled: true }, "
 				   "{ name: Wireless Network Connection, kind: wireless, "
 				   "enabled: true }]"); break;
@@ -196,7 +230,10 @@ static void write_plan(FILE *f, const gen *g)
 		   "  - { name: source, user: 'FABRIKAM\\carve-src', auth: password }\n"
 		   "  - { name: desk, user: 'FABRIKAM\\carve-ws', auth: key, key_file: .lab/client }\n"
 		   "mail:\n"
+		   "  scope: site             # every user's mailbox at once, as the guide says\n"
+		   "  source_version: 2010\n"
 		   "  source_namespace: mail.fabrikam.com\n"
+		   "  mrs_proxy: mail.fabrikam.com\n"
 		   "  target_mailbox_server: 10.20.0.21\n"
 		   "  target_cas: outlook.contoso.com\n"
 		   "  poll_interval: 2s       # the lab's moves take seconds, not hours\n"
@@ -205,6 +242,9 @@ static void write_plan(FILE *f, const gen *g)
 		   "policy:\n"
 		   "  update_headroom: 2GiB\n"
 		   "  restart_timeout: 2m      # the lab's machines restart in 5 s\n"
+		   "  admt_timeout: 30m\n"
+		   "  newer_than_windows_7: migrate   # their users start with a new profile\n"
+		   "  devcon: '\\\\fs01\\tools\\devcon.exe'   # disables adapters on XP\n"
 		   "  hotfix_packages:         # what carve check --fix installs on XP\n"
 		   "    KB944043: '\\\\fs01\\patches\\WindowsXP-KB944043-v3-x86-ENU.exe'\n"
 		   "    KB944505: '\\\\fs01\\patches\\WindowsXP-KB944505-x86-ENU.exe'\n"

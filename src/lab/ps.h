@@ -295,6 +295,9 @@ void pv_list_push(ps_ctx *c, pv_list *l, pv v);
 void pv_list_write(ps_ctx *c, pv_list *l, pv v);
 /* What assigning a pipeline's output gives: $null, the item, or an array. */
 pv pv_list_collect(ps_ctx *c, const pv_list *l);
+/* The items of an Object[] parameter's value (*v, or NULL for none): an
+ * array's elements, or the one value it was given; *n their count. */
+const pv *pv_items(const pv *v, size_t *n);
 
 bool pv_truthy(pv v);
 /* The string PowerShell makes of v ("$v"); arrays joined with spaces. */

@@ -609,8 +609,8 @@ static int run_new_object(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *
 	(void)in;
 	const char *type = ps_arg_str(c, call, "TypeName");
 	const pv *argl = ps_arg(call, "ArgumentList"), *props = ps_arg(call, "Property");
-	const pv *args = argl ? argl->u.a->v : NULL;
-	size_t n = argl ? argl->u.a->n : 0;
+	size_t n;
+	const pv *args = pv_items(argl, &n);
 	pv v = PV_NULL_VALUE;
 
 	if (!type) {

@@ -1462,22 +1462,26 @@ typedef struct {
 
 static int gather_args(ps_ctx *c, const ps_node *cmd, size_t first, raw_arg **out, size_t *n)
 {
-	size_t cap = cmd->n + 16, k = 0;
-	raw_arg *a = carve_arena_calloc(&c->arena, cap, sizeof(*a));
+	size_t cap = 1, k = 0;
 
-	for (size_t i = first; a && i < cmd->n; i++) {
+	/* a splatted variable gives as many arguments as it holds */
+	for (size_t i = first; i < cmd->n; i++) {
+		pv v = cmd->kid[i]->op == 2 ? ps_var_get(c, cmd->kid[i]->name) : PV_NULL_VALUE;
+		cap += v.k == PV_HASH ? v.u.h->n : v.k == PV_ARRAY ? v.u.a->n : 1;
+	}
+	raw_arg *a = carve_arena_calloc(&c->arena, cap, sizeof(*a));
+	if (!a)
+		return ps_throw(c, "System.OutOfMemoryException", "", "OutOfMemory", "out of memory");
+	for (size_t i = first; i < cmd->n; i++) {
 		const ps_node *arg = cmd->kid[i];
 		c->cur = arg;
 		if (arg->op == 2) { /* @splat */
 			pv v = ps_var_get(c, arg->name);
 			if (v.k == PV_HASH) {
-				for (size_t e = 0; e < v.u.h->n; e++) {
-					if (k + 1 >= cap)
-						break;
+				for (size_t e = 0; e < v.u.h->n; e++)
 					a[k++] = (raw_arg){ v.u.h->e[e].key, v.u.h->e[e].val, true, arg };
-				}
 			} else if (v.k == PV_ARRAY) {
-				for (size_t e = 0; e < v.u.a->n && k + 1 < cap; e++)
+				for (size_t e = 0; e < v.u.a->n; e++)
 					a[k++] = (raw_arg){ NULL, v.u.a->v[e], true, arg };
 			} else if (v.k != PV_NULL) {
 				a[k++] = (raw_arg){ NULL, v, true, arg };
@@ -1487,8 +1491,7 @@ static int gather_args(ps_ctx *c, const ps_node *cmd, size_t first, raw_arg **ou
 		raw_arg r = { arg->name, PV_NULL_VALUE, arg->n > 0, arg };
 		if (arg->n && eval(c, arg->kid[0], &r.val) < 0)
 			return PS_THROW;
-		if (k < cap)
-			a[k++] = r;
+		a[k++] = r;
 	}
 	*out = a;
 	*n = k;
@@ -1877,10 +1880,14 @@ bool ps_arg_switch(const ps_call *call, const char *name)
  * them (an array argument becomes several). */
 static int run_native(ps_ctx *c, ps_native_fn fn, raw_arg *args, size_t n, pv_list *out)
 {
-	const char **argv = carve_arena_calloc(&c->arena, 2 * n + 2, sizeof(char *));
-	size_t argc = 0;
+	size_t cap = 1, argc = 0;
 
-	for (size_t i = 0; argv && i < n; i++) {
+	for (size_t i = 0; i < n; i++)
+		cap += !args[i].name && args[i].val.k == PV_ARRAY ? args[i].val.u.a->n : 1;
+	const char **argv = carve_arena_calloc(&c->arena, cap, sizeof(char *));
+	if (!argv)
+		return ps_throw(c, "System.OutOfMemoryException", "", "OutOfMemory", "out of memory");
+	for (size_t i = 0; i < n; i++) {
 		if (args[i].name) {
 			/* -Name passed on verbatim, with its value when written -Name:v */
 			carve_buf b = CARVE_BUF_INIT;
@@ -1893,7 +1900,7 @@ static int run_native(ps_ctx *c, ps_native_fn fn, raw_arg *args, size_t n, pv_li
 		}
 		if (args[i].val.k == PV_ARRAY) {
 			ps_array *a = args[i].val.u.a;
-			for (size_t k = 0; k < a->n && argc < 2 * n + 1; k++)
+			for (size_t k = 0; k < a->n; k++)
 				argv[argc++] = pv_to_str(c, a->v[k]);
 		} else {
 			argv[argc++] = pv_to_str(c, args[i].val);

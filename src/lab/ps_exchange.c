@@ -257,10 +257,14 @@ static lab_mailbox *find_mailbox(ps_ctx *c, pv identity)
 		id = pv_to_str(c, alias);
 	else
 		id = pv_to_str(c, identity);
-	const char *at = strchr(id, '@'), *slash = strrchr(id, '\\');
+	/* an identity may be an alias, DOMAIN\\name, a UPN or SMTP address, or
+	 * the canonical name Get-MoveRequest reports (contoso.com/Users/name) */
+	const char *slash = strrchr(id, '\\'), *cn = strrchr(id, '/');
+	if (cn && (!slash || cn > slash))
+		slash = cn;
+	const char *name = slash ? slash + 1 : id, *at = strchr(name, '@');
 	char user[LAB_NAME];
-	snprintf(user, sizeof(user), "%.*s", at ? (int)(at - id) : (int)strlen(id),
-		 slash ? slash + 1 : id);
+	snprintf(user, sizeof(user), "%.*s", at ? (int)(at - name) : (int)strlen(name), name);
 	return lab_find_mailbox(c->env->site, user);
 }
 

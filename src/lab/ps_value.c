@@ -190,6 +190,12 @@ pv pv_list_collect(ps_ctx *c, const pv_list *l)
 
 /* ------------------------------------------------------------ conversion */
 
+const pv *pv_items(const pv *v, size_t *n)
+{
+	*n = !v ? 0 : v->k == PV_ARRAY ? v->u.a->n : 1;
+	return !v ? NULL : v->k == PV_ARRAY ? v->u.a->v : v;
+}
+
 bool pv_truthy(pv v)
 {
 	switch (v.k) {

@@ -1590,8 +1590,8 @@ static int run_iwmi(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out)
 {
 	const char *method = ps_arg_str(c, call, "Name");
 	const pv *argl = ps_arg(call, "ArgumentList");
-	const pv *args = argl ? argl->u.a->v : NULL;
-	size_t na = argl ? argl->u.a->n : 0;
+	size_t na;
+	const pv *args = pv_items(argl, &na);
 
 	if (ps_arg_switch(call, "AsJob"))
 		return asjob_not_modelled(c, call);
