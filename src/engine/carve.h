@@ -417,6 +417,8 @@ typedef enum {
 			       * that ask or ping them */
 	CARVE_WORK_MIGRATION, /* carve run, the console: every session of every
 			       * phase, and the source account */
+	CARVE_WORK_TEARDOWN,  /* carve teardown: the ADMT server and the source
+			       * account, to read the source's computers */
 } carve_work;
 
 /* Which accounts work will log on with a password (or pass on as a
@@ -917,11 +919,14 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
 /*
  * Checks the teardown items carve can verify and records each result
  * (phase teardown, step the item's id): no outstanding mailbox and every
- * workstation migrated (from the audit log), the MX and autodiscover
+ * workstation migrated (from the audit log), no computer the plan does not
+ * know in use in the source domain (asked of the ADMT server with the
+ * source's credentials; cancel may be NULL), the MX and autodiscover
  * records of mail.smtp_domain (asked of mail.resolver).  Returns 0 when the
  * checks were carried out; read the verdicts with carve_audit_states.
  */
-int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run);
+int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run,
+			 carve_cancel *cancel);
 
 /* A person's sign-off: a teardown item, or a step a person does (an
  * ActiveSync device re-pointed: user and step "activesync"). */

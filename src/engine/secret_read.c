@@ -194,18 +194,24 @@ size_t carve_plan_missing_passwords(size_t *out, size_t cap, const carve_plan *p
 
 	if (!needed) /* ask for every password rather than miss one */
 		return list_missing(out, cap, plan, NULL);
-	for (size_t i = 0; i < plan->machine_count; i++) {
+	for (size_t i = 0; work != CARVE_WORK_TEARDOWN && i < plan->machine_count; i++) {
 		const carve_machine *m = &plan->machines[i];
 		need(needed, m->reach == CARVE_REACH_VIA ? plan->exec_hosts[m->via].account
 							 : plan->transport.account);
 	}
-	if (plan->transport.probe == CARVE_PROBE_EXEC) {
+	if (work != CARVE_WORK_TEARDOWN && plan->transport.probe == CARVE_PROBE_EXEC) {
 		size_t e = remote_exec_host(plan, CARVE_ROLE_MANAGEMENT);
 		if (e != CARVE_NONE)
 			need(needed, plan->exec_hosts[e].account);
 	}
 	if (work == CARVE_WORK_MIGRATION) {
 		for (size_t e = 0; e < plan->exec_host_count; e++)
+			need(needed, plan->exec_hosts[e].account);
+		need(needed, plan->site.source.account);
+	}
+	if (work == CARVE_WORK_TEARDOWN) {
+		size_t e = remote_exec_host(plan, CARVE_ROLE_ADMT);
+		if (e != CARVE_NONE)
 			need(needed, plan->exec_hosts[e].account);
 		need(needed, plan->site.source.account);
 	}

@@ -35,6 +35,9 @@
 
 typedef struct {
 	bool candidate;      /* ADMT is to run for it */
+	bool watch;          /* waited for until it joins or join_by passes */
+	time_t join_by;      /* when it should have joined if ADMT ran for it */
+	bool resumed;        /* ADMT may have run for it before an interruption */
 	bool joined;         /* in the target domain now */
 	char domain[128];    /* what it last said its domain was */
 	carve_buf log;       /* ADMT's lines about it, JSON strings, comma separated */
@@ -50,6 +53,9 @@ typedef struct {
 	char output[2048];   /* the end of ADMT's own output, for evidence */
 	check_context groups; /* the migrator's groups, for triage's admin check */
 } admt_phase;
+
+#define LOST_PROFILE "in the target domain, but ADMT 3.2 cannot translate user profiles" \
+	" past Windows 7 (KB 4089459): its user starts with a new profile"
 
 static bool in_target(const carve_plan *plan, const char *domain)
 {
@@ -84,6 +90,32 @@ static int ask_domain(char *domain, size_t cap, bool *joined, pipeline *p,
 	return err;
 }
 
+/* How long after ADMT's run a machine it migrated has joined: its restart
+ * delay, then the restart itself. */
+static time_t join_window(const pipeline *p)
+{
+	const carve_policy *pol = carve_plan_policy(p->plan);
+
+	return (time_t)pol->admt_restart_delay * 60 + (time_t)(pol->restart_timeout_ms / 1000);
+}
+
+/* Records a machine found in the target domain without (another) ADMT run
+ * of this one; Windows past 7 warns as after a run. */
+static void record_joined(pipeline *p, pipe_object *o, const char *domain, const char *how)
+{
+	const carve_policy *pol = carve_plan_policy(p->plan);
+	bool lost_profile = pol->translate_profiles && pipe_machine(p, o)->os > CARVE_OS_7;
+	carve_buf b = CARVE_BUF_INIT;
+
+	carve_buf_putc(&b, '{');
+	pipe_json_str(&b, "domain", domain);
+	pipe_json_str(&b, "verified", how);
+	carve_buf_putc(&b, '}');
+	pipe_record(p, o, SLOT_ADMT, lost_profile ? CARVE_STATUS_WARN : CARVE_STATUS_OK,
+		    carve_buf_cstr(&b), lost_profile ? LOST_PROFILE : NULL);
+	carve_buf_done(&b);
+}
+
 /* Before ADMT: which machines it runs for. */
 static void verify_job(size_t i, void *ctx)
 {
@@ -109,13 +141,17 @@ static void verify_job(size_t i, void *ctx)
 	if (was == CARVE_STATUS_INTERRUPTED || was == CARVE_STATUS_FAILED) {
 		/* ADMT may have done it already: never migrate twice. */
 		if (ask_domain(domain, sizeof(domain), &joined, p, m) == 0 && joined) {
-			carve_buf b = CARVE_BUF_INIT;
-			carve_buf_putc(&b, '{');
-			pipe_json_str(&b, "domain", domain);
-			pipe_json_str(&b, "verified", "already in the target domain");
-			carve_buf_putc(&b, '}');
-			pipe_record(p, o, SLOT_ADMT, CARVE_STATUS_OK, carve_buf_cstr(&b), NULL);
-			carve_buf_done(&b);
+			record_joined(p, o, domain, "already in the target domain");
+			return;
+		}
+		/* Interrupted after ADMT was started: the machine joins when it
+		 * restarts, up to the restart delay later; wait for that first. */
+		char started[32];
+		if (was == CARVE_STATUS_INTERRUPTED &&
+		    pipe_evidence_get(o->s[SLOT_ADMT].evidence, "admt_started", started,
+				      sizeof(started))) {
+			ph->m[i].resumed = ph->m[i].watch = true;
+			ph->m[i].join_by = (time_t)strtoll(started, NULL, 10) + join_window(p);
 			return;
 		}
 	}
@@ -237,7 +273,7 @@ done:
 	return err;
 }
 
-/* One look at a candidate that has not joined yet. */
+/* One look at a watched machine that has not joined yet. */
 static void join_job(size_t i, void *ctx)
 {
 	pipeline *p = ctx;
@@ -245,33 +281,48 @@ static void join_job(size_t i, void *ctx)
 	admt_machine *am = &ph->m[i];
 	bool joined;
 
-	if (!am->candidate || am->joined || pipe_cancelled(p))
+	if (!am->watch || am->joined || time(NULL) > am->join_by || pipe_cancelled(p))
 		return;
 	if (ask_domain(am->domain, sizeof(am->domain), &joined, p,
 		       pipe_machine(p, &p->machines[i])) == 0)
 		am->joined = joined;
 }
 
-/* Waits until every candidate is in the target domain, or ADMT's restart
- * delay and the restart timeout have passed. */
+/* Waits until every watched machine is in the target domain or past its
+ * join_by. */
 static void wait_for_joins(pipeline *p)
 {
 	admt_phase *ph = p->phase;
-	const carve_policy *pol = carve_plan_policy(p->plan);
-	uint64_t limit = (uint64_t)pol->admt_restart_delay * 60000 + pol->restart_timeout_ms;
-	struct timespec t0, now;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		bool waiting = false;
+		time_t now;
 		pipe_each_machine(p, join_job);
+		now = time(NULL);
 		for (size_t i = 0; i < p->n_machines; i++)
-			waiting |= ph->m[i].candidate && !ph->m[i].joined;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		uint64_t spent = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000 +
-				 (uint64_t)((now.tv_nsec - t0.tv_nsec) / 1000000);
-		if (!waiting || spent > limit || !pipe_sleep(p, JOIN_POLL_MS))
+			waiting |= ph->m[i].watch && !ph->m[i].joined && now <= ph->m[i].join_by;
+		if (!waiting || !pipe_sleep(p, JOIN_POLL_MS))
 			return;
+	}
+}
+
+/* The machines an interrupted run may have migrated: those that joined
+ * are done; ADMT runs again for the others. */
+static void settle_resumed(pipeline *p)
+{
+	admt_phase *ph = p->phase;
+
+	wait_for_joins(p);
+	for (size_t i = 0; i < p->n_machines && !pipe_cancelled(p); i++) {
+		admt_machine *am = &ph->m[i];
+		if (!am->resumed)
+			continue;
+		if (am->joined)
+			record_joined(p, &p->machines[i], am->domain,
+				      "joined after an interrupted run");
+		else
+			am->candidate = true;
+		am->watch = am->joined = false;
 	}
 }
 
@@ -297,6 +348,14 @@ static void read_log_line(char *line, void *ctx)
 	if (i == CARVE_NONE)
 		return;
 	admt_machine *am = &ph->m[i];
+	/* a line ADMT wrote to two logs (the migration log and the agent's)
+	 * is kept once */
+	carve_buf quoted = CARVE_BUF_INIT;
+	carve_buf_json_string(&quoted, f[1]);
+	bool seen = am->log.len && strstr(am->log.ptr, carve_buf_cstr(&quoted));
+	carve_buf_done(&quoted);
+	if (seen)
+		return;
 	snprintf(am->last_line, sizeof(am->last_line), "%s", f[1]);
 	/* the newest lines are the ones kept */
 	if (am->log_count == LOG_LINES_KEPT) {
@@ -422,9 +481,7 @@ static void judge(pipeline *p)
 		carve_buf_putc(&ev, '}');
 		pipe_record(p, &p->machines[i], SLOT_ADMT,
 			    lost_profile ? CARVE_STATUS_WARN : CARVE_STATUS_OK, carve_buf_cstr(&ev),
-			    lost_profile ? "in the target domain, but ADMT 3.2 cannot translate user"
-			    " profiles past Windows 7 (KB 4089459): its user starts with a new"
-			    " profile" : NULL);
+			    lost_profile ? LOST_PROFILE : NULL);
 		carve_buf_done(&ev);
 	}
 	for (size_t i = 0; i < p->n_machines; i++)
@@ -525,11 +582,15 @@ void phase_workstations(pipeline *p)
 	}
 	p->phase = &ph;
 	pipe_each_machine(p, verify_job);
+	settle_resumed(p);
+	/* when ADMT started, for a run interrupted while it works */
+	char started[48];
+	snprintf(started, sizeof(started), "{\"admt_started\":%lld}", (long long)time(NULL));
 	pipe_change *running = calloc(p->n_machines ? p->n_machines : 1, sizeof(*running));
 	for (size_t i = 0; running && i < p->n_machines; i++)
 		if (ph.m[i].candidate)
 			running[n++] = (pipe_change){ &p->machines[i], SLOT_ADMT,
-						      CARVE_STATUS_RUNNING, NULL, NULL };
+						      CARVE_STATUS_RUNNING, started, NULL };
 	if (!running) {
 		carve_error_oom();
 		pipe_stop(p, "workstations");
@@ -546,6 +607,12 @@ void phase_workstations(pipeline *p)
 				pipe_record(p, running[i].obj, SLOT_ADMT, CARVE_STATUS_FAILED, NULL,
 					    why);
 		} else if (err == 0) {
+			time_t join_by = time(NULL) + join_window(p);
+			for (size_t i = 0; i < p->n_machines; i++)
+				if (ph.m[i].candidate) {
+					ph.m[i].watch = true;
+					ph.m[i].join_by = join_by;
+				}
 			wait_for_joins(p);
 			if (!pipe_cancelled(p))
 				read_logs(p); /* evidence: without it the verdict stands */

@@ -5,13 +5,25 @@
  *
  * An item carve verifies cannot be signed off until its last verification
  * passed: the sign-off confirms evidence, it does not replace it.
+ *
+ * "Verify that all workstations were migrated" is two questions: did every
+ * machine of the plan migrate (the audit log says), and is anyone still
+ * using a machine the plan does not know: the source domain's enabled
+ * workstation accounts that logged on within policy.active_within_days
+ * (lastLogonTimestamp, which Active Directory replicates up to 14 days
+ * late: adschema a-lastlogontimestamp), read from the ADMT server with
+ * the source's credentials.
  */
+#define _GNU_SOURCE /* strptime, strcasestr */
+#include "commands.h"
 #include "dns.h"
 #include "internal.h"
+#include "remote.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* ---- what the audit log says ---- */
 
@@ -77,6 +89,103 @@ static int verify_from_log(carve_buf *ev, carve_buf *diag, const carve_plan *pla
 done:
 	free(s.done);
 	return err;
+}
+
+/* ---- what the source domain says ---- */
+
+typedef struct {
+	const carve_plan *plan;
+	time_t after;        /* logged on since then: in use */
+	carve_buf *ev;       /* the names, JSON strings */
+	size_t count;
+	char first[64];
+} unplanned_scan;
+
+/* Whether the plan names the computer, as a machine or an exec host. */
+static bool known_host(const carve_plan *plan, const char *name)
+{
+	size_t n;
+	const carve_exec_host *e = carve_plan_exec_hosts(plan, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(e[i].name, name))
+			return true;
+	return carve_plan_find_machine(plan, name) != CARVE_NONE;
+}
+
+/* Name|Enabled|LastLogon|OperatingSystem, LastLogon as yyyy-MM-ddTHH:mm:ss
+ * UTC or empty (never); servers (their OperatingSystem says so) are not
+ * workstations. */
+static void unplanned_line(char *line, void *ctx)
+{
+	unplanned_scan *s = ctx;
+	char *f[4] = { "", "", "", "" };
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (remote_fields(line, f, 4) < 3 || !*f[0] || strcasecmp(f[1], "True") ||
+	    strcasestr(f[3], "Server") || known_host(s->plan, f[0]))
+		return;
+	const char *end = *f[2] ? strptime(f[2], "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!end || *end || timegm(&tm) < s->after)
+		return;
+	if (s->count < 50) {
+		carve_buf_puts(s->ev, s->count ? "," : "");
+		carve_buf_json_string(s->ev, f[0]);
+	}
+	if (!s->count)
+		snprintf(s->first, sizeof(s->first), "%s", f[0]);
+	s->count++;
+}
+
+/* Appends ,"unplanned":[...] to ev (an open JSON object) and, when the
+ * source domain has machines in use the plan does not know, or cannot be
+ * read, says so in diag. */
+static void verify_unplanned(carve_buf *ev, carve_buf *diag, const carve_plan *plan,
+			     carve_cancel *cancel)
+{
+	const carve_site *site = carve_plan_site(plan);
+	const carve_policy *pol = carve_plan_policy(plan);
+	size_t admt = remote_exec_host(plan, CARVE_ROLE_ADMT), n_acc;
+	const carve_account *acc = carve_plan_accounts(plan, &n_acc);
+	carve_ssh *ssh = NULL;
+	carve_buf text = CARVE_BUF_INIT;
+	unplanned_scan scan = { plan, time(NULL) - (time_t)pol->active_within_days * 86400, ev, 0,
+				"" };
+	const char *sep = diag->len ? "; " : "";
+
+	carve_buf_printf(ev, ",\"active_within_days\":%u,\"unplanned\":", pol->active_within_days);
+	if (site->source.account == CARVE_NONE || admt == CARVE_NONE) {
+		carve_buf_puts(ev, "null");
+		carve_buf_printf(diag, "%scarve cannot look for machines the plan does not know: it "
+				 "reads the source domain's computers from the ADMT server with the "
+				 "source's credentials, so the plan needs an exec host with role admt "
+				 "and site.source.account", sep);
+		return;
+	}
+	const char *values[] = { site->source.dns, acc[site->source.account].user };
+	int err = remote_open_exec(&ssh, plan, admt, cancel);
+	if (err == 0)
+		err = remote_run_with(&text, ssh, plan, CMD_SOURCE_COMPUTERS, values,
+				      site->source.account);
+	carve_ssh_free(ssh);
+	if (err < 0) {
+		carve_buf_puts(ev, "null");
+		carve_buf_printf(diag, "%scould not read the source domain's computers: %s", sep,
+				 carve_error_last()->message);
+		carve_buf_done(&text);
+		return;
+	}
+	carve_buf_putc(ev, '[');
+	remote_lines(text.ptr, unplanned_line, &scan);
+	carve_buf_printf(ev, "],\"unplanned_count\":%zu", scan.count);
+	if (scan.count)
+		carve_buf_printf(diag, "%s%zu computer%s the plan does not know logged on to %s in "
+				 "the last %u days (%s%s): migrate %s or account for %s", sep,
+				 scan.count, scan.count == 1 ? "" : "s", site->source.netbios,
+				 pol->active_within_days, scan.first, scan.count > 1 ? ", ..." : "",
+				 scan.count == 1 ? "it" : "them", scan.count == 1 ? "it" : "them");
+	carve_buf_done(&text);
 }
 
 /* ---- what DNS says ---- */
@@ -165,13 +274,25 @@ static int verify_mx(carve_buf *ev, carve_buf *diag, const carve_plan *plan)
 	return 0;
 }
 
+/* Whether any address in a is also in b. */
+static bool share_address(const dns_answers *a, const dns_answers *b)
+{
+	for (size_t i = 0; i < a->count; i++)
+		for (size_t k = 0; k < b->count; k++)
+			if (!strcmp(a->value[i], b->value[k]))
+				return true;
+	return false;
+}
+
+/* Autodiscover may be a CNAME of the CAS, an SRV record naming it, or an
+ * A record with the CAS's own address. */
 static int verify_autodiscover(carve_buf *ev, carve_buf *diag, const carve_plan *plan)
 {
 	const carve_mail *mail = carve_plan_mail(plan);
 	const char *domain = smtp_domain(plan);
 	uint32_t t = carve_plan_transport(plan)->connect_timeout_ms;
 	char name[300], srv[320];
-	dns_answers cname, service;
+	dns_answers cname, service, addr, cas;
 
 	snprintf(name, sizeof(name), "autodiscover.%s", domain);
 	snprintf(srv, sizeof(srv), "_autodiscover._tcp.%s", domain);
@@ -184,7 +305,10 @@ static int verify_autodiscover(carve_buf *ev, carve_buf *diag, const carve_plan 
 		return 0;
 	}
 	if (dns_query(&cname, mail->resolver, mail->resolver_port, name, ns_t_cname, t) < 0 ||
-	    dns_query(&service, mail->resolver, mail->resolver_port, srv, ns_t_srv, t) < 0) {
+	    dns_query(&service, mail->resolver, mail->resolver_port, srv, ns_t_srv, t) < 0 ||
+	    dns_query(&addr, mail->resolver, mail->resolver_port, name, ns_t_a, t) < 0 ||
+	    (addr.count && !cname.count &&
+	     dns_query(&cas, mail->resolver, mail->resolver_port, mail->target_cas, ns_t_a, t) < 0)) {
 		carve_buf_puts(ev, "}");
 		carve_buf_printf(diag, "could not ask DNS for %s: %s", name,
 				 carve_error_last()->message);
@@ -192,6 +316,9 @@ static int verify_autodiscover(carve_buf *ev, carve_buf *diag, const carve_plan 
 	}
 	answers_json(ev, "cname", &cname);
 	answers_json(ev, "srv", &service);
+	answers_json(ev, "a", &addr);
+	if (addr.count && !cname.count)
+		answers_json(ev, "target_cas_a", &cas);
 	carve_buf_puts(ev, "}");
 	for (size_t i = 0; i < cname.count; i++)
 		if (same_host(cname.value[i], mail->target_cas))
@@ -199,17 +326,26 @@ static int verify_autodiscover(carve_buf *ev, carve_buf *diag, const carve_plan 
 	for (size_t i = 0; i < service.count; i++)
 		if (same_host(service.value[i], mail->target_cas))
 			return 0;
+	/* a resolver answers an A query for a CNAME with the chain: only an A
+	 * record of the name itself counts here */
+	if (addr.count && !cname.count && share_address(&addr, &cas))
+		return 0;
 	if (cname.count || service.count)
 		carve_buf_printf(diag, "%s points at %s, not the target CAS %s: change the record",
 				 cname.count ? name : srv,
 				 cname.count ? cname.value[0] : service.value[0], mail->target_cas);
+	else if (addr.count)
+		carve_buf_printf(diag, "%s has the address %s, which is not the target CAS %s's:"
+				 " change the record", name, addr.value[0], mail->target_cas);
 	else
 		carve_buf_printf(diag, "there is no public autodiscover record for %s: publish %s"
-				 " as a CNAME of %s", domain, name, mail->target_cas);
+				 " as a CNAME of %s (or an A record with its address)", domain, name,
+				 mail->target_cas);
 	return 0;
 }
 
-int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run)
+int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run,
+			 carve_cancel *cancel)
 {
 	size_t n;
 	const carve_teardown_item *items = carve_plan_teardown(plan, &n);
@@ -221,9 +357,15 @@ int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run
 		case CARVE_VERIFY_NONE:
 			continue;
 		case CARVE_VERIFY_MAILBOXES:
+			err = verify_from_log(&ev, &diag, plan, audit, true);
+			break;
 		case CARVE_VERIFY_WORKSTATIONS:
-			err = verify_from_log(&ev, &diag, plan, audit,
-					      items[i].verify == CARVE_VERIFY_MAILBOXES);
+			err = verify_from_log(&ev, &diag, plan, audit, false);
+			if (err == 0 && ev.len) {
+				ev.ptr[--ev.len] = '\0'; /* reopen the object */
+				verify_unplanned(&ev, &diag, plan, cancel);
+				carve_buf_putc(&ev, '}');
+			}
 			break;
 		case CARVE_VERIFY_MX:
 		case CARVE_VERIFY_AUTODISCOVER:

@@ -161,13 +161,18 @@ static const cli_command commands[] = {
 	  "  --reason TEXT   why (required; it goes to the audit log)\n",
 	  cli_skip },
 	{ "teardown", "check and show the end-of-coexistence checklist",
-	  "usage: carve teardown PLAN [--db FILE]\n"
+	  "usage: carve teardown PLAN [--db FILE] [--password-fd N]\n"
 	  "\n"
 	  "Verifies the checklist items carve can check and records each result: no\n"
 	  "outstanding mailbox and every workstation migrated (from the audit log),\n"
-	  "the MX and autodiscover records of mail.smtp_domain (asked of\n"
-	  "mail.resolver).  Then prints the seed's checklist, Exchange first, with\n"
-	  "each item's state, what is wrong, or who signed it off and when.\n"
+	  "no computer the plan does not know logged on to the source domain within\n"
+	  "policy.active_within_days (read from the ADMT server with the source\n"
+	  "account's credentials, so their passwords are asked for first), the MX and\n"
+	  "autodiscover records of mail.smtp_domain (asked of mail.resolver).  Then\n"
+	  "prints the seed's checklist, Exchange first, with each item's state, what\n"
+	  "is wrong, or who signed it off and when.\n"
+	  "\n"
+	  "  --password-fd N  read account:password lines from descriptor N\n"
 	  "\n"
 	  "Exit status: 0 every item done, 1 items open, 2 bad usage.\n",
 	  cli_teardown },

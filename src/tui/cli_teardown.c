@@ -54,16 +54,20 @@ int cli_teardown(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "password-fd", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_opt = NULL;
-	int c, status;
+	int c, status, password_fd = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c != 'd')
+		if (c == 'd')
+			db_opt = optarg;
+		else if (c != 'p')
 			return cli_option_error("teardown", c, argv);
-		db_opt = optarg;
+		else if ((status = cli_password_fd(&password_fd, "teardown", optarg)) != EXIT_DONE)
+			return status;
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("teardown", "name one PLAN");
@@ -74,9 +78,10 @@ int cli_teardown(int argc, char **argv)
 	int err;
 
 	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE ||
+	    (status = cli_gather_passwords(plan, password_fd, CARVE_WORK_TEARDOWN)) != EXIT_DONE ||
 	    (status = cli_begin_run(&audit, &run, db_opt, plan, "teardown")) != EXIT_DONE)
 		goto done;
-	err = carve_teardown_check(plan, audit, run);
+	err = carve_teardown_check(plan, audit, run, NULL);
 	carve_audit_run_end(audit, run);
 	if (err < 0) {
 		status = cli_engine_error(err);

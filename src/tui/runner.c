@@ -86,7 +86,7 @@ static int do_run(runner *r, carve_audit *audit, int64_t run)
 /* The teardown checks: the log, and DNS (each query has its deadline). */
 static int do_teardown(runner *r, carve_audit *audit, int64_t run)
 {
-	int err = carve_teardown_check(r->plan, audit, run);
+	int err = carve_teardown_check(r->plan, audit, run, r->cancel);
 
 	if (err == 0) {
 		pthread_mutex_lock(&r->lock);

@@ -67,7 +67,8 @@ static void teardown(void)
 TestSuite(teardown, .init = setup, .fini = teardown, .timeout = 60);
 
 /* Serves fabrikam.com with its MX at mx and autodiscover.fabrikam.com as
- * a CNAME of cas; both zones are answered locally, nothing upstream. */
+ * a CNAME of cas, or (cas "=ADDRESS") an A record; both zones are answered
+ * locally, nothing upstream. */
 static void start_dns(const char *mx, const char *cas)
 {
 	char port_opt[32], mx_opt[128], cname_opt[128];
@@ -77,7 +78,11 @@ static void start_dns(const char *mx, const char *cas)
 		     " installs dnsmasq-base)");
 	snprintf(port_opt, sizeof(port_opt), "--port=%d", port);
 	snprintf(mx_opt, sizeof(mx_opt), "--mx-host=fabrikam.com,%s,10", mx);
-	snprintf(cname_opt, sizeof(cname_opt), "--cname=autodiscover.fabrikam.com,%s", cas);
+	if (cas[0] == '=')
+		snprintf(cname_opt, sizeof(cname_opt), "--host-record=autodiscover.fabrikam.com,%s",
+			 cas + 1);
+	else
+		snprintf(cname_opt, sizeof(cname_opt), "--cname=autodiscover.fabrikam.com,%s", cas);
 	dnsmasq = fork();
 	cr_assert_neq(dnsmasq, -1);
 	if (dnsmasq == 0) {
@@ -134,6 +139,9 @@ Test(teardown, verifies_dns_and_refuses_to_sign_what_fails)
 		  "%s", r.out);
 	cr_assert(strstr(item(r.out, "ad-workstations"), "4 of 4 workstations are not migrated"),
 		  "%s", r.out);
+	/* this plan gives carve no way to read the source's computers: it says so */
+	cr_assert(strstr(r.out, "carve cannot look for machines the plan does not know"),
+		  "%s", r.out);
 	cr_assert(strstr(item(r.out, "ad-trust"), "waiting for a sign-off"), "%s", r.out);
 	cr_assert(strstr(r.out, "0 of 12 items done"), "%s", r.out);
 	t_result_done(&r);
@@ -159,6 +167,19 @@ Test(teardown, verifies_dns_and_refuses_to_sign_what_fails)
 	t_result_done(&r);
 	r = carve("signoff", "--item", "ex-mx", "--who", "bob");
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	t_result_done(&r);
+
+	/* Autodiscover as an A record: right with the CAS's address only. */
+	stop_dns();
+	start_dns("mx.contoso.com", "=10.0.0.5");
+	r = carve("teardown", NULL, NULL, NULL, NULL);
+	cr_assert(strstr(item(r.out, "ex-autodiscover"), "autodiscover.fabrikam.com has the address"
+		  " 10.0.0.5, which is not the target CAS outlook.contoso.com's"), "%s", r.out);
+	t_result_done(&r);
+	stop_dns();
+	start_dns("mx.contoso.com", "=10.20.0.30");
+	r = carve("teardown", NULL, NULL, NULL, NULL);
+	cr_assert(strstr(item(r.out, "ex-autodiscover"), "verified by carve"), "%s", r.out);
 	t_result_done(&r);
 
 	/* Who signed what is in the log's sign-off list. */

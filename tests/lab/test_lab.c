@@ -30,6 +30,7 @@ static const char fixture_text[] =
 	"  user: carve\n"
 	"  authorized_key: client.pub\n"
 	"  host_keys: keys\n"
+	"%s"
 	"defaults:\n"
 	"  domain: FABRIKAM\n"
 	"  administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\svc_targetmigrator']\n"
@@ -55,8 +56,8 @@ static const char fixture_text[] =
 static void write_fixture(const char *wifi)
 {
 	char *text;
-	cr_assert(asprintf(&text, fixture_text, ports[0], ports[1], wifi, ports[2], ports[3],
-			   ports[4], ports[5], ports[6]) > 0);
+	cr_assert(asprintf(&text, fixture_text, t_lab_fixture_accounts(), ports[0], ports[1], wifi,
+			   ports[2], ports[3], ports[4], ports[5], ports[6]) > 0);
 	t_write_file(lab.fixture, text);
 	free(text);
 }
@@ -90,11 +91,22 @@ static carve_ssh_options opts(int port)
 	return o;
 }
 
-/* Runs a PowerShell script the way carve sends one; returns the result. */
-static int run_ps(carve_ssh_result *r, int port, const char *script, uint32_t timeout_ms)
+/* Runs a PowerShell script the way carve sends one, logged on with the
+ * key (no network credentials) or, as the migrator, with its password;
+ * returns the result. */
+static int run_ps_as(carve_ssh_result *r, int port, bool password, const char *script,
+		     uint32_t timeout_ms)
 {
 	carve_ssh_options o = opts(port);
 	carve_ssh *ssh = NULL;
+
+	if (password) {
+		o.user = "CONTOSO\\svc_targetmigrator";
+		o.auth = CARVE_AUTH_PASSWORD;
+		o.key_file = NULL;
+		o.password = T_LAB_MIGRATOR_PASSWORD;
+		o.password_len = strlen(T_LAB_MIGRATOR_PASSWORD);
+	}
 	carve_buf cmd = CARVE_BUF_INIT;
 	int err = carve_ssh_connect(&ssh, NULL, &o);
 
@@ -108,6 +120,14 @@ static int run_ps(carve_ssh_result *r, int port, const char *script, uint32_t ti
 	return err;
 }
 
+static int run_ps(carve_ssh_result *r, int port, const char *script, uint32_t timeout_ms)
+{
+	return run_ps_as(r, port, false, script, timeout_ms);
+}
+
+#define ADAPTERS "Get-WmiObject -Class Win32_NetworkAdapter -Filter 'NetConnectionStatus IS NOT " \
+	"NULL' | ForEach-Object { '{0}|{1}' -f $_.NetConnectionID, $_.NetConnectionStatus }"
+
 Test(lab, answers_wmi_queries_with_windows_line_ends)
 {
 	carve_ssh_result r;
@@ -119,8 +139,8 @@ Test(lab, answers_wmi_queries_with_windows_line_ends)
 	cr_assert_eq(r.exit_status, 0);
 	carve_ssh_result_done(&r);
 
-	cr_assert_eq(run_ps(&r, ports[1], "Get-WmiObject -Class Win32_NetworkAdapter", 5000), 0);
-	cr_assert(strstr(r.out, "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|True|2\r\n"), "%s", r.out);
+	cr_assert_eq(run_ps(&r, ports[1], ADAPTERS, 5000), 0);
+	cr_assert_str_eq(r.out, "Ethernet|2\r\nWi-Fi|2\r\n");
 	carve_ssh_result_done(&r);
 
 	cr_assert_eq(run_ps(&r, ports[1], "Get-Frobnicator", 5000), 0);
@@ -133,30 +153,43 @@ Test(lab, a_management_host_answers_for_xp)
 {
 	carve_ssh_result r;
 
-	cr_assert_eq(run_ps(&r, ports[0], "Get-WmiObject -Class Win32_QuickFixEngineering "
-			    "-ComputerName 'XP-01' | ForEach-Object { $_.HotFixID }", 5000), 0);
-	cr_assert_str_eq(r.out, "KB944043\r\nKB968730\r\n");
+	cr_assert_eq(run_ps_as(&r, ports[0], true, "Get-WmiObject -Class Win32_QuickFixEngineering "
+			       "-ComputerName 'XP-01' | ForEach-Object { $_.HotFixID }", 5000), 0);
+	cr_assert_str_eq(r.out, "KB944043\r\nKB968730\r\n", "%s", r.err);
 	carve_ssh_result_done(&r);
 
-	cr_assert_eq(run_ps(&r, ports[0], "Get-WmiObject -Class Win32_Service -ComputerName "
-			    "'XP-01'", 5000), 0);
-	cr_assert(strstr(r.out, "RemoteRegistry|Stopped|"), "%s", r.out);
+	cr_assert_eq(run_ps_as(&r, ports[0], true, "Get-WmiObject -Class Win32_Service -ComputerName "
+			       "'XP-01' -Filter \"Name='RemoteRegistry'\" | ForEach-Object { $_.State }",
+			       5000), 0);
+	cr_assert_str_eq(r.out, "Stopped\r\n", "%s", r.err);
 	carve_ssh_result_done(&r);
 
-	cr_assert_eq(run_ps(&r, ports[0], "$k = 'EnableFirewall'; Get-WmiObject -ComputerName "
-			    "'XP-01' -List StdRegProv", 5000), 0);
-	cr_assert_str_eq(r.out, "DomainProfile=1\r\nStandardProfile=0\r\n");
+	cr_assert_eq(run_ps_as(&r, ports[0], true, "$reg = Get-WmiObject -ComputerName 'XP-01' "
+			       "-List StdRegProv -Namespace root\\default\n"
+			       "$reg.GetDWORDValue(2147483650, 'SYSTEM\\CurrentControlSet\\Services\\"
+			       "SharedAccess\\Parameters\\FirewallPolicy\\DomainProfile', "
+			       "'EnableFirewall').uValue", 5000), 0);
+	cr_assert_str_eq(r.out, "1\r\n", "%s", r.err);
+	carve_ssh_result_done(&r);
+
+	/* The same from a key logon: no network credentials, so DCOM says no
+	 * (Win32-OpenSSH issues 518, 1047). */
+	cr_assert_eq(run_ps(&r, ports[0], "$ErrorActionPreference = 'Stop'\n"
+			    "Get-WmiObject -Class Win32_Service -ComputerName 'XP-01'", 5000), 0);
+	cr_assert_eq(r.exit_status, 1);
+	cr_assert(strstr(r.err, "Access is denied. (Exception from HRESULT: 0x80070005 "
+			 "(E_ACCESSDENIED))"), "%s", r.err);
 	carve_ssh_result_done(&r);
 
 	/* A machine that is off: WMI's RPC error, and the script stops. */
-	cr_assert_eq(run_ps(&r, ports[0], "Get-WmiObject -Class Win32_Service -ComputerName "
-			    "'XP-OFF'", 5000), 0);
+	cr_assert_eq(run_ps_as(&r, ports[0], true, "$ErrorActionPreference = 'Stop'\n"
+			       "Get-WmiObject -Class Win32_Service -ComputerName 'XP-OFF'", 5000), 0);
 	cr_assert_eq(r.exit_status, 1);
 	cr_assert(strstr(r.err, "The RPC server is unavailable"), "%s", r.err);
 	carve_ssh_result_done(&r);
 
-	cr_assert_eq(run_ps(&r, ports[0], "Test-Connection -ComputerName 'XP-OFF' -Count 1 "
-			    "-Quiet", 5000), 0);
+	cr_assert_eq(run_ps_as(&r, ports[0], true, "Test-Connection -ComputerName 'XP-OFF' -Count 1 "
+			       "-Quiet", 5000), 0);
 	cr_assert_str_eq(r.out, "False\r\n");
 	carve_ssh_result_done(&r);
 }
@@ -199,13 +232,13 @@ Test(lab, reload_changes_state_and_the_journal_records_everything)
 
 	write_fixture("false");
 	t_lab_reload(&lab);
-	cr_assert_eq(run_ps(&r, ports[1], "Get-WmiObject -Class Win32_NetworkAdapter", 5000), 0);
-	cr_assert(strstr(r.out, "Wi-Fi|Intel(R) Centrino(R) Advanced-N 6205|False|0\r\n"), "%s", r.out);
+	cr_assert_eq(run_ps(&r, ports[1], ADAPTERS, 5000), 0);
+	cr_assert_str_eq(r.out, "Ethernet|2\r\nWi-Fi|0\r\n");
 	carve_ssh_result_done(&r);
 
 	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-OK\",\"event\":\"command\","
 					 "\"powershell\":true,\"command\":\"Get-WmiObject -Class "
-					 "Win32_NetworkAdapter\"", NULL), 1);
+					 "Win32_NetworkAdapter -Filter", NULL), 1);
 	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-OK\"", "\"result\":\"accepted\"",
 					 NULL), 1);
 }

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include "carve.h"
 #include "lab.h"
+#include "commands.h"
 #include "remote.h"
 #include "sshd.h" /* t_free_port */
 #include "support.h"
@@ -132,26 +133,36 @@ Test(logons, a_credential_travels_on_stdin_only)
 	carve_ssh *ssh = NULL;
 	carve_buf out = CARVE_BUF_INIT;
 	char bytes[64];
+	size_t source = carve_plan_site(plan)->source.account;
+	const char *status[] = { "" };
+	const char *meu[] = { "u-01", "fabrikam.local", "FABRIKAM\\carve-src" };
 
 	cr_assert_eq(remote_open_exec(&ssh, plan, exec_host("E2E01"), NULL), 0, "%s",
 		     carve_error_last()->message);
-	cr_assert_eq(remote_run(&out, ssh, plan, CMD_MOVE_STATUS, NULL), 0, "%s",
+	cr_assert_eq(remote_run(&out, ssh, plan, CMD_MOVE_STATUS, status), 0, "%s",
 		     carve_error_last()->message);
 	cr_assert_eq(t_lab_journal_count(&lab, "\"event\":\"stdin\"", NULL), 0,
 		     "nothing on stdin without a credential");
-	cr_assert_eq(remote_run_with(&out, ssh, plan, CMD_MOVE_STATUS, NULL,
-				     carve_plan_site(plan)->source.account), 0, "%s",
+	/* the source's AD, read with the source's credentials */
+	out.len = 0;
+	cr_assert_eq(remote_run_with(&out, ssh, plan, CMD_SOURCE_MEU, meu, source), 0, "%s",
 		     carve_error_last()->message);
+	cr_assert_str_eq(carve_buf_cstr(&out), "u-01|False\n");
 	snprintf(bytes, sizeof(bytes), "\"bytes\":%zu", strlen(T_LAB_SOURCE_PASSWORD) + 1);
 	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"E2E01\"", "\"event\":\"stdin\"", bytes,
 					 NULL), 1, "the password and a newline, on stdin");
-	cr_assert_eq(t_lab_journal_count(&lab, "\"event\":\"command\"",
-					 "Get-MoveRequestStatistics", NULL), 2);
+	assert_journal_clean();
+
+	/* a wrong password is a failed read, not "not mail-enabled" */
+	cr_assert_eq(carve_plan_set_password(plan, source, "Wrong-Guess-9", 13), 0);
+	cr_assert_lt(remote_run_with(&out, ssh, plan, CMD_SOURCE_MEU, meu, source), 0);
+	cr_assert(strstr(carve_error_last()->message, "rejected"), "%s",
+		  carve_error_last()->message);
 	assert_journal_clean();
 
 	/* An account with no password to pass on says so, by name. */
 	size_t desk = carve_plan_find_account(plan, "desk");
-	cr_assert_eq(remote_run_with(&out, ssh, plan, CMD_MOVE_STATUS, NULL, desk), CARVE_EAUTH);
+	cr_assert_eq(remote_run_with(&out, ssh, plan, CMD_SOURCE_MEU, meu, desk), CARVE_EAUTH);
 	cr_assert(strstr(carve_error_last()->message, "account desk"), "%s",
 		  carve_error_last()->message);
 	carve_buf_done(&out);

@@ -36,8 +36,10 @@ static const struct {
 	{ "WS-SLEEP", "power: asleep", "10", false },
 	{ "WS-HANG", "faults: { hang_after_auth: true }", "10", false },
 	{ "WS-KEY", "faults: { changed_host_key: true }", "10", false },
-	{ "XP-READY", "os: xp, hotfixes: [KB944043, KB944505, KB968730, KB2535512]", "xp", true },
-	{ "XP-HOTFIX", "os: xp, hotfixes: [KB944043]", "xp", true },
+	/* as XP reports them: a package's suffix, an update only in the registry */
+	{ "XP-READY", "os: xp, hotfixes: [KB944043-v3, KB944505, KB968730], "
+		      "registry_hotfixes: [KB2535512]", "xp", true },
+	{ "XP-HOTFIX", "os: xp, hotfixes: [KB944043-v3]", "xp", true },
 };
 #define N_HOSTS (sizeof(hosts) / sizeof(hosts[0]))
 
@@ -57,14 +59,18 @@ static void write_site(void)
 		    "  domain: FABRIKAM\n"
 		    "  administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\svc_targetmigrator']\n"
 		    "hosts:\n"
-		    "  - { name: MGMT01, role: management, port: %d }\n", t_lab_fixture_accounts(),
+		    "  - { name: MGMT01, role: management, port: %d }\n"
+		    "  - { name: FS01, os: 2008r2, files: ["
+		    "'C:\\patches\\WindowsXP-KB944505-x86-ENU.exe', "
+		    "'C:\\patches\\WindowsXP-KB968730-x86-ENU.exe', "
+		    "'C:\\patches\\WindowsXP-KB2535512-x86-ENU.exe'] }\n", t_lab_fixture_accounts(),
 		mgmt);
 	for (size_t i = 0; i < N_HOSTS; i++) {
 		if (hosts[i].via)
 			fprintf(fx, "  - { name: %s, %s }\n", hosts[i].name, hosts[i].fixture);
 		else
-			fprintf(fx, "  - { name: %s, port: %d, %s }\n", hosts[i].name, port[i],
-				hosts[i].fixture);
+			fprintf(fx, "  - { name: %s, port: %d, os: \"%s\", %s }\n", hosts[i].name,
+				port[i], hosts[i].os, hosts[i].fixture);
 	}
 	fclose(fx);
 
@@ -81,6 +87,7 @@ static void write_site(void)
 		"  database: %s\n"
 		"policy:\n"
 		"  update_headroom: 1GiB\n"
+		"  newer_than_windows_7: migrate\n"
 		"  hotfix_packages:\n"
 		"    KB944505: '\\\\fs01\\patches\\WindowsXP-KB944505-x86-ENU.exe'\n"
 		"    KB968730: '\\\\fs01\\patches\\WindowsXP-KB968730-x86-ENU.exe'\n"
@@ -173,7 +180,7 @@ Test(preflight, names_every_cause_within_its_deadlines)
 		{ "WS-FW", "firewall", "on in the domain, public profiles" },
 		{ "WS-SVC", "services", "Remote Registry is stopped, Netlogon is stopped (disabled)" },
 		{ "WS-SLEEP", "ping", "does not answer ping" },
-		{ "WS-HANG", "disk", "opening a channel (logged in, then no answer): timed out" },
+		{ "WS-HANG", "os", "opening a channel (logged in, then no answer): timed out" },
 		{ "WS-KEY", "connect", "HOST KEY CHANGED" },
 		{ "XP-HOTFIX", "hotfixes", "missing KB944505, KB968730, KB2535512" },
 	};
@@ -243,23 +250,28 @@ Test(preflight, fix_repairs_what_it_can_and_logs_before_and_after)
 	t_result r = t_run(argv, t_lab_passwords);
 	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
 	/* Fixed and checked again: the four causes a fix exists for. */
-	const char *fixed[][2] = { { "WS-ADMIN", "admin" }, { "WS-WIFI", "nics" },
-				   { "WS-FW", "firewall" }, { "XP-HOTFIX", "hotfixes" } };
+	/* What changed on each is what Windows did with carve's command: the
+	 * migrator added, the wireless adapter disabled, netsh turning the
+	 * firewall off, each of XP-HOTFIX's three missing updates installed. */
+	const struct { const char *machine, *check, *change; int n; } fixed[] = {
+		{ "WS-ADMIN", "admin", "administrators add", 1 },
+		{ "WS-WIFI", "nics", "nic disabled", 1 },
+		{ "WS-FW", "firewall", "firewall off", 1 },
+		{ "XP-HOTFIX", "hotfixes", "update installed", 3 },
+	};
 	for (size_t i = 0; i < 4; i++) {
-		char line[128];
-		snprintf(line, sizeof(line), "+ %-15s %-9s fixed", fixed[i][0], fixed[i][1]);
-		cr_assert(strstr(r.out, line), "%s not fixed:\n%s", fixed[i][0], r.out);
-		char host[64];
-		snprintf(host, sizeof(host), "\"host\":\"%s\"", fixed[i][0]);
-		/* One fix each; XP-HOTFIX's three missing hotfixes one install each. */
-		int n = t_lab_journal_count(&lab, host, "\"event\":\"fix\"", NULL);
-		cr_assert_eq(n, strcmp(fixed[i][0], "XP-HOTFIX") ? 1 : 3, "%s: %d fixes",
-			     fixed[i][0], n);
+		char line[128], host[64], change[64];
+		snprintf(line, sizeof(line), "+ %-15s %-9s fixed", fixed[i].machine, fixed[i].check);
+		cr_assert(strstr(r.out, line), "%s not fixed:\n%s", fixed[i].machine, r.out);
+		snprintf(host, sizeof(host), "\"host\":\"%s\"", fixed[i].machine);
+		snprintf(change, sizeof(change), "\"change\":\"%s\"", fixed[i].change);
+		int n = t_lab_journal_count(&lab, host, "\"event\":\"state\"", change, NULL);
+		cr_assert_eq(n, fixed[i].n, "%s: %d times %s", fixed[i].machine, n, fixed[i].change);
 	}
 	/* Not on a machine whose migration started; nothing to do for disk. */
 	cr_assert(strstr(r.out, "WS-SVC          fix       its workstation migration has started"),
 		  "%s", r.out);
-	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-SVC\"", "\"event\":\"fix\"",
+	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-SVC\"", "\"event\":\"state\"",
 					 NULL), 0);
 	cr_assert(strstr(r.out, "7 ready, 5 not ready"), "%s", r.out);
 	t_result_done(&r);
@@ -273,7 +285,7 @@ Test(preflight, fix_repairs_what_it_can_and_logs_before_and_after)
 	const char *fix = strstr(r.out, "\"step\":\"fix-firewall\",\"status\":\"ok\"");
 	const char *ok = fix ? strstr(fix, "\"step\":\"firewall\",\"status\":\"ok\"") : NULL;
 	cr_assert(failed && fix && ok && failed < fix, "%s", r.out);
-	cr_assert(strstr(fix, "{\\\"before\\\":{\\\"domain\\\":true,"), "%s", fix);
-	cr_assert(strstr(fix, "\\\"after\\\":{\\\"domain\\\":false,"), "%s", fix);
+	cr_assert(strstr(fix, "{\\\"before\\\":{\\\"domain\\\":{\\\"on\\\":true,"), "%s", fix);
+	cr_assert(strstr(fix, "\\\"after\\\":{\\\"domain\\\":{\\\"on\\\":false,"), "%s", fix);
 	t_result_done(&r);
 }
