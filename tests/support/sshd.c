@@ -84,7 +84,7 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
-static int accepts(int port)
+int t_port_accepts(int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
@@ -185,7 +185,7 @@ int t_sshd_start(t_sshd *s, const char *extra_config)
 	}
 	free(conf);
 	for (int i = 0; i < 500; i++) {
-		if (accepts(s->port))
+		if (t_port_accepts(s->port))
 			return 0;
 		int st;
 		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {

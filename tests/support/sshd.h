@@ -35,6 +35,8 @@ int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A free TCP port on 127.0.0.1. */
 int t_free_port(void);
+/* Whether something accepts TCP connections on 127.0.0.1:port now. */
+int t_port_accepts(int port);
 /* n distinct free ports. */
 void t_free_ports(int *ports, size_t n);
 

@@ -1,0 +1,150 @@
+/*
+ * kdc.c - see kdc.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf */
+#endif
+#include "kdc.h"
+#include "sshd.h" /* t_sh, t_free_port, t_port_accepts */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int fail(t_kdc *k, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k->error, sizeof(k->error), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		abort();
+	return p;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+int t_kdc_start(t_kdc *k, const char *user)
+{
+	char tmpl[] = "/tmp/carve-kdc.XXXXXX", *text = NULL;
+
+	memset(k, 0, sizeof(*k));
+	k->pid = -1;
+	if (access("/usr/sbin/krb5kdc", X_OK) != 0 || access("/usr/sbin/kadmin.local", X_OK) != 0 ||
+	    access("/usr/bin/kinit", X_OK) != 0)
+		return fail(k, 1, "no MIT Kerberos here (krb5-kdc, krb5-admin-server, krb5-user)");
+	if (!mkdtemp(tmpl))
+		return fail(k, -1, "mkdtemp: %s", strerror(errno));
+	k->dir = strdup(tmpl);
+	/* sshd's session, as the test user, reads krb5.conf here when it
+	 * stores the tickets delegated to it; keytabs and the database stay
+	 * 0600. */
+	chmod(k->dir, 0755);
+	k->port = t_free_port();
+	k->host_keytab = join(k->dir, "host.keytab");
+	k->user_keytab = join(k->dir, "user.keytab");
+	k->ccache = join(k->dir, "ccache");
+	char *krb5 = join(k->dir, "krb5.conf"), *kdc = join(k->dir, "kdc.conf");
+	/* No DNS at all: names stay as written, 127.0.0.1 included. */
+	if (asprintf(&text, "[libdefaults]\n default_realm = %s\n dns_lookup_kdc = false\n"
+			    " dns_lookup_realm = false\n dns_canonicalize_hostname = false\n"
+			    " rdns = false\n forwardable = true\n"
+			    "[realms]\n %s = {\n  kdc = 127.0.0.1:%d\n }\n"
+			    "[domain_realm]\n 127.0.0.1 = %s\n",
+		     T_KDC_REALM, T_KDC_REALM, k->port, T_KDC_REALM) < 0 ||
+	    write_text(krb5, text) < 0)
+		goto failed;
+	free(text);
+	if (asprintf(&text, "[kdcdefaults]\n kdc_ports = %d\n kdc_tcp_ports = %d\n"
+			    "[realms]\n %s = {\n  database_name = %s/principal\n"
+			    "  key_stash_file = %s/stash\n  acl_file = %s/kadm5.acl\n }\n"
+			    "[logging]\n kdc = FILE:%s/kdc.log\n",
+		     k->port, k->port, T_KDC_REALM, k->dir, k->dir, k->dir, k->dir) < 0 ||
+	    write_text(kdc, text) < 0)
+		goto failed;
+	setenv("KRB5_CONFIG", krb5, 1);
+	setenv("KRB5_KDC_PROFILE", kdc, 1);
+	setenv("KRB5_KTNAME", k->host_keytab, 1);
+	if (t_sh("cd %s && touch kadm5.acl && kdb5_util -r %s -P carve-kdc-master create -s"
+		 " >/dev/null 2>&1 && kadmin.local -r %s -q 'addprinc -randkey host/127.0.0.1'"
+		 " >/dev/null 2>&1 && kadmin.local -r %s -q 'ktadd -k %s host/127.0.0.1'"
+		 " >/dev/null 2>&1 && kadmin.local -r %s -q 'addprinc -randkey %s'"
+		 " >/dev/null 2>&1 && kadmin.local -r %s -q 'ktadd -k %s %s' >/dev/null 2>&1",
+		 k->dir, T_KDC_REALM, T_KDC_REALM, T_KDC_REALM, k->host_keytab, T_KDC_REALM, user,
+		 T_KDC_REALM, k->user_keytab, user) != 0)
+		goto failed;
+	k->pid = fork();
+	if (k->pid == 0) {
+		if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
+		    !freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execl("/usr/sbin/krb5kdc", "krb5kdc", "-n", (char *)NULL);
+		_exit(127);
+	}
+	free(text);
+	free(krb5);
+	free(kdc);
+	for (int i = 0; i < 500; i++) {
+		if (t_port_accepts(k->port))
+			return 0;
+		if (waitpid(k->pid, NULL, WNOHANG) == k->pid) {
+			k->pid = -1;
+			return fail(k, -1, "krb5kdc exited at start (see %s/kdc.log)", k->dir);
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	return fail(k, -1, "krb5kdc did not accept connections within 5 s");
+failed:
+	free(text);
+	free(krb5);
+	free(kdc);
+	return fail(k, -1, "cannot make the realm %s in %s", T_KDC_REALM, k->dir);
+}
+
+int t_kdc_kinit(const t_kdc *k, const char *user)
+{
+	setenv("KRB5CCNAME", k->ccache, 1);
+	return t_sh("kinit -f -k -t %s %s@%s >/dev/null 2>&1", k->user_keytab, user, T_KDC_REALM);
+}
+
+void t_kdc_stop(t_kdc *k)
+{
+	if (k->pid > 0) {
+		kill(k->pid, SIGTERM);
+		waitpid(k->pid, NULL, 0);
+	}
+	if (k->dir)
+		t_sh("rm -rf '%s'", k->dir);
+	unsetenv("KRB5_CONFIG");
+	unsetenv("KRB5_KDC_PROFILE");
+	unsetenv("KRB5_KTNAME");
+	unsetenv("KRB5CCNAME");
+	free(k->dir);
+	free(k->host_keytab);
+	free(k->user_keytab);
+	free(k->ccache);
+	memset(k, 0, sizeof(*k));
+	k->pid = -1;
+}
