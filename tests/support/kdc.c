@@ -6,6 +6,7 @@
 #endif
 #include "kdc.h"
 #include "sshd.h" /* t_sh, t_free_port, t_port_accepts */
+#include "support.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -26,14 +27,6 @@ static int fail(t_kdc *k, int rc, const char *fmt, ...)
 	vsnprintf(k->error, sizeof(k->error), fmt, ap);
 	va_end(ap);
 	return rc;
-}
-
-static char *join(const char *dir, const char *name)
-{
-	char *p = NULL;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		abort();
-	return p;
 }
 
 static int write_text(const char *path, const char *text)
@@ -63,10 +56,10 @@ int t_kdc_start(t_kdc *k, const char *user)
 	 * 0600. */
 	chmod(k->dir, 0755);
 	k->port = t_free_port();
-	k->host_keytab = join(k->dir, "host.keytab");
-	k->user_keytab = join(k->dir, "user.keytab");
-	k->ccache = join(k->dir, "ccache");
-	char *krb5 = join(k->dir, "krb5.conf"), *kdc = join(k->dir, "kdc.conf");
+	k->host_keytab = t_path(k->dir, "host.keytab");
+	k->user_keytab = t_path(k->dir, "user.keytab");
+	k->ccache = t_path(k->dir, "ccache");
+	char *krb5 = t_path(k->dir, "krb5.conf"), *kdc = t_path(k->dir, "kdc.conf");
 	/* No DNS at all: names stay as written, 127.0.0.1 included. */
 	if (asprintf(&text, "[libdefaults]\n default_realm = %s\n dns_lookup_kdc = false\n"
 			    " dns_lookup_realm = false\n dns_canonicalize_hostname = false\n"

@@ -283,3 +283,20 @@ char *t_lab_write_site(t_lab *lab, t_site_ports *ports, const t_site_host *hosts
 	write_plan(plan, lab, ports->port, hosts, n);
 	return plan;
 }
+
+void t_lab_site_start(t_lab *lab, t_site_ports *ports, char **plan, const t_site_host *hosts,
+		      size_t n)
+{
+	t_lab_init(lab);
+	*plan = t_lab_write_site(lab, ports, hosts, n);
+	t_lab_start(lab);
+}
+
+void t_lab_site_stop(t_lab *lab, t_site_ports *ports, char **plan)
+{
+	t_lab_done(lab);
+	free(*plan);
+	free(ports->port);
+	*plan = NULL;
+	ports->port = NULL;
+}

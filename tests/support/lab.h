@@ -74,4 +74,10 @@ typedef struct {
  */
 char *t_lab_write_site(t_lab *lab, t_site_ports *ports, const t_site_host *hosts, size_t n);
 
+/* A suite's site: t_lab_init, t_lab_write_site into *plan, t_lab_start;
+ * and the way back (the plan and the ports freed, the lab stopped). */
+void t_lab_site_start(t_lab *lab, t_site_ports *ports, char **plan, const t_site_host *hosts,
+		      size_t n);
+void t_lab_site_stop(t_lab *lab, t_site_ports *ports, char **plan);
+
 #endif

@@ -98,7 +98,9 @@ Test(kerberos, no_ticket_is_refused_with_what_to_do)
 	carve_ssh_options o = opts();
 	carve_ssh *ssh = NULL;
 
-	setenv("KRB5CCNAME", t_path(kdc.dir, "empty-ccache"), 1);
+	char *empty = t_path(kdc.dir, "empty-ccache");
+	setenv("KRB5CCNAME", empty, 1);
+	free(empty);
 	cr_assert_eq(carve_ssh_connect(&ssh, NULL, &o), CARVE_EAUTH);
 	cr_assert(strstr(carve_error_last()->message, "did not accept a Kerberos ticket"), "%s",
 		  carve_error_last()->message);
@@ -110,30 +112,10 @@ Test(kerberos, no_ticket_is_refused_with_what_to_do)
 /* A plan's gssapi account: no password asked, delegation on. */
 Test(kerberos, a_plan_account_logs_on_with_its_ticket)
 {
-	static const char yaml[] =
-		"site:\n"
-		"  name: T\n"
-		"  source: {netbios: FABRIKAM, dns: fabrikam.local}\n"
-		"  target: {netbios: CONTOSO, dns: contoso.com, ou: \"OU=W,DC=contoso,DC=com\"}\n"
-		"  migrator: svc_migrator\n"
-		"accounts:\n"
-		"  - { name: ops, user: carve-sshd-test@carve.test, auth: gssapi }\n"
-		"exec_hosts:\n"
-		"  - { name: MGMT01, role: management, address: 127.0.0.1, account: ops }\n"
-		"floors:\n"
-		"  - name: F1\n"
-		"    map: |\n"
-		"      A1\n"
-		"chunks: [{ name: c, cutover: \"2026-12-05T22:00:00Z\" }]\n"
-		"machines:\n"
-		"  - { name: XP-1, address: 10.0.1.1, os: xp, floor: F1, marker: A1, chunk: c,"
-		" reach: via, via: MGMT01 }\n";
-	carve_plan *plan = NULL;
-	carve_diags *diags = NULL;
+	carve_plan *plan = t_one_host_plan("{ name: ops, user: carve-sshd-test@carve.test, "
+					   "auth: gssapi }");
 	carve_ssh_options o;
 
-	cr_assert_eq(carve_plan_load_buffer(&plan, &diags, "k.yaml", yaml, sizeof(yaml) - 1), 0,
-		     "%s", carve_error_last()->message);
 	cr_assert_eq(carve_plan_missing_passwords(NULL, 0, plan, CARVE_WORK_MIGRATION), 0,
 		     "a Kerberos account needs no password");
 	carve_ssh_options_from_plan(&o, plan, 0, "127.0.0.1", (uint16_t)sshd.port);
