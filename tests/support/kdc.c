@@ -39,9 +39,70 @@ static int write_text(const char *path, const char *text)
 	return fclose(f);
 }
 
+/* krb5.conf and kdc.conf for k->port. */
+static int write_configs(const t_kdc *k)
+{
+	char *krb5 = t_path(k->dir, "krb5.conf"), *kdc = t_path(k->dir, "kdc.conf"), *text = NULL;
+	int rc = -1;
+
+	/* No DNS at all: names stay as written, 127.0.0.1 included. */
+	if (asprintf(&text, "[libdefaults]\n default_realm = %s\n dns_lookup_kdc = false\n"
+			    " dns_lookup_realm = false\n dns_canonicalize_hostname = false\n"
+			    " rdns = false\n forwardable = true\n"
+			    "[realms]\n %s = {\n  kdc = 127.0.0.1:%d\n }\n"
+			    "[domain_realm]\n 127.0.0.1 = %s\n",
+		     T_KDC_REALM, T_KDC_REALM, k->port, T_KDC_REALM) < 0 ||
+	    write_text(krb5, text) < 0)
+		goto done;
+	free(text);
+	text = NULL;
+	if (asprintf(&text, "[kdcdefaults]\n kdc_ports = %d\n kdc_tcp_ports = %d\n"
+			    "[realms]\n %s = {\n  database_name = %s/principal\n"
+			    "  key_stash_file = %s/stash\n  acl_file = %s/kadm5.acl\n }\n"
+			    "[logging]\n kdc = FILE:%s/kdc.log\n",
+		     k->port, k->port, T_KDC_REALM, k->dir, k->dir, k->dir, k->dir) < 0 ||
+	    write_text(kdc, text) < 0)
+		goto done;
+	setenv("KRB5_CONFIG", krb5, 1);
+	setenv("KRB5_KDC_PROFILE", kdc, 1);
+	rc = 0;
+done:
+	free(text);
+	free(krb5);
+	free(kdc);
+	return rc;
+}
+
+/* Starts krb5kdc on a free port: 0 when it accepts connections, 2 when it
+ * exited at start (as when the port was taken before it bound it). */
+static int launch(t_kdc *k)
+{
+	k->port = t_free_port();
+	if (write_configs(k) < 0)
+		return fail(k, -1, "cannot write the Kerberos configuration in %s", k->dir);
+	k->pid = fork();
+	if (k->pid == 0) {
+		if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
+		    !freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execl("/usr/sbin/krb5kdc", "krb5kdc", "-n", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		if (t_port_accepts(k->port))
+			return 0;
+		if (waitpid(k->pid, NULL, WNOHANG) == k->pid) {
+			k->pid = -1;
+			return fail(k, 2, "krb5kdc exited at start (see %s/kdc.log)", k->dir);
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	return fail(k, -1, "krb5kdc did not accept connections within 5 s");
+}
+
 int t_kdc_start(t_kdc *k, const char *user)
 {
-	char tmpl[] = "/tmp/carve-kdc.XXXXXX", *text = NULL;
+	char tmpl[] = "/tmp/carve-kdc.XXXXXX";
 
 	memset(k, 0, sizeof(*k));
 	k->pid = -1;
@@ -55,65 +116,24 @@ int t_kdc_start(t_kdc *k, const char *user)
 	 * stores the tickets delegated to it; keytabs and the database stay
 	 * 0600. */
 	chmod(k->dir, 0755);
-	k->port = t_free_port();
 	k->host_keytab = t_path(k->dir, "host.keytab");
 	k->user_keytab = t_path(k->dir, "user.keytab");
 	k->ccache = t_path(k->dir, "ccache");
-	char *krb5 = t_path(k->dir, "krb5.conf"), *kdc = t_path(k->dir, "kdc.conf");
-	/* No DNS at all: names stay as written, 127.0.0.1 included. */
-	if (asprintf(&text, "[libdefaults]\n default_realm = %s\n dns_lookup_kdc = false\n"
-			    " dns_lookup_realm = false\n dns_canonicalize_hostname = false\n"
-			    " rdns = false\n forwardable = true\n"
-			    "[realms]\n %s = {\n  kdc = 127.0.0.1:%d\n }\n"
-			    "[domain_realm]\n 127.0.0.1 = %s\n",
-		     T_KDC_REALM, T_KDC_REALM, k->port, T_KDC_REALM) < 0 ||
-	    write_text(krb5, text) < 0)
-		goto failed;
-	free(text);
-	if (asprintf(&text, "[kdcdefaults]\n kdc_ports = %d\n kdc_tcp_ports = %d\n"
-			    "[realms]\n %s = {\n  database_name = %s/principal\n"
-			    "  key_stash_file = %s/stash\n  acl_file = %s/kadm5.acl\n }\n"
-			    "[logging]\n kdc = FILE:%s/kdc.log\n",
-		     k->port, k->port, T_KDC_REALM, k->dir, k->dir, k->dir, k->dir) < 0 ||
-	    write_text(kdc, text) < 0)
-		goto failed;
-	setenv("KRB5_CONFIG", krb5, 1);
-	setenv("KRB5_KDC_PROFILE", kdc, 1);
 	setenv("KRB5_KTNAME", k->host_keytab, 1);
-	if (t_sh("cd %s && touch kadm5.acl && kdb5_util -r %s -P carve-kdc-master create -s"
+	if (write_configs(k) < 0 ||
+	    t_sh("cd %s && touch kadm5.acl && kdb5_util -r %s -P carve-kdc-master create -s"
 		 " >/dev/null 2>&1 && kadmin.local -r %s -q 'addprinc -randkey host/127.0.0.1'"
 		 " >/dev/null 2>&1 && kadmin.local -r %s -q 'ktadd -k %s host/127.0.0.1'"
 		 " >/dev/null 2>&1 && kadmin.local -r %s -q 'addprinc -randkey %s'"
 		 " >/dev/null 2>&1 && kadmin.local -r %s -q 'ktadd -k %s %s' >/dev/null 2>&1",
 		 k->dir, T_KDC_REALM, T_KDC_REALM, T_KDC_REALM, k->host_keytab, T_KDC_REALM, user,
 		 T_KDC_REALM, k->user_keytab, user) != 0)
-		goto failed;
-	k->pid = fork();
-	if (k->pid == 0) {
-		if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
-		    !freopen("/dev/null", "w", stderr))
-			_exit(126);
-		execl("/usr/sbin/krb5kdc", "krb5kdc", "-n", (char *)NULL);
-		_exit(127);
-	}
-	free(text);
-	free(krb5);
-	free(kdc);
-	for (int i = 0; i < 500; i++) {
-		if (t_port_accepts(k->port))
-			return 0;
-		if (waitpid(k->pid, NULL, WNOHANG) == k->pid) {
-			k->pid = -1;
-			return fail(k, -1, "krb5kdc exited at start (see %s/kdc.log)", k->dir);
-		}
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-	}
-	return fail(k, -1, "krb5kdc did not accept connections within 5 s");
-failed:
-	free(text);
-	free(krb5);
-	free(kdc);
-	return fail(k, -1, "cannot make the realm %s in %s", T_KDC_REALM, k->dir);
+		return fail(k, -1, "cannot make the realm %s in %s", T_KDC_REALM, k->dir);
+	/* A free port can be taken before the KDC binds it: try others. */
+	int rc = 2;
+	for (int tries = 0; tries < 5 && rc == 2; tries++)
+		rc = launch(k);
+	return rc == 2 ? -1 : rc;
 }
 
 int t_kdc_kinit(const t_kdc *k, const char *user)

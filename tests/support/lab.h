@@ -40,6 +40,9 @@ typedef struct {
 void t_lab_init(t_lab *lab);
 /* Starts carve-lab on lab->fixture and waits for "ready". */
 void t_lab_start(t_lab *lab);
+/* The same, false (the lab gone) when it did not get ready, as when a port
+ * it was to listen on was taken meanwhile. */
+bool t_lab_try_start(t_lab *lab);
 /* Sends SIGHUP and waits until the journal shows the reload. */
 void t_lab_reload(t_lab *lab);
 /* Stops the lab and removes the directory. */

@@ -105,45 +105,11 @@ static int fail(t_sshd *s, int rc, const char *fmt, ...)
 	return rc;
 }
 
-int t_sshd_start(t_sshd *s, const char *extra_config)
+/* Writes sshd_config for a free port and starts sshd on it: 0 when it
+ * accepts connections, 2 when it exited at start (as when the port was
+ * taken before it could bind it), -1 otherwise. */
+static int launch(t_sshd *s, const char *extra_config)
 {
-	char tmpl[] = "/tmp/carve-sshd.XXXXXX";
-
-	memset(s, 0, sizeof(*s));
-	s->pid = -1;
-	if (geteuid() != 0)
-		return fail(s, 1, "sshd tests need root (to run sshd and add a test user)");
-	if (access("/usr/sbin/sshd", X_OK) != 0)
-		return fail(s, 1, "/usr/sbin/sshd is not installed (openssh-server)");
-	/* Suites start sshd in parallel: one at a time through the account
-	 * files.  Without PAM, sshd refuses a locked ("!") account even for
-	 * keys; a missing home directory puts a warning on every stderr. */
-	if (t_sh("flock /tmp/carve-sshd-test.lock sh -c '"
-		 "id -u " TEST_USER " >/dev/null 2>&1 || useradd --system --no-create-home "
-		 "--home-dir / --shell /bin/sh " TEST_USER " || exit 1; "
-		 "getent shadow " TEST_USER " | cut -d: -f2 | grep -qv \"^!\" || "
-		 "usermod -p \"*\" " TEST_USER " || exit 1; "
-		 "[ \"$(getent passwd " TEST_USER " | cut -d: -f6)\" = / ] || "
-		 "usermod -d / " TEST_USER "'") != 0)
-		return fail(s, -1, "cannot create the test user " TEST_USER);
-	if (!mkdtemp(tmpl))
-		return fail(s, -1, "mkdtemp: %s", strerror(errno));
-	s->dir = strdup(tmpl);
-	s->user = strdup(TEST_USER);
-	s->host_key = join(s->dir, "host_ed25519");
-	s->client_key = join(s->dir, "client_ed25519");
-	s->other_key = join(s->dir, "other_ed25519");
-	/* sshd reads authorized_keys as the user: the directory must be open. */
-	chmod(s->dir, 0755);
-	mkdir("/run/sshd", 0755);
-	if (t_sh("ssh-keygen -q -t ed25519 -N '' -C host -f %s && "
-		 "ssh-keygen -q -t ed25519 -N '' -C client -f %s && "
-		 "ssh-keygen -q -t ed25519 -N '' -C other -f %s && "
-		 "cp %s.pub %s/authorized_keys && chmod 644 %s/authorized_keys",
-		 s->host_key, s->client_key, s->other_key, s->client_key, s->dir,
-		 s->dir) != 0)
-		return fail(s, -1, "ssh-keygen failed");
-
 	s->port = t_free_port();
 	char *conf = join(s->dir, "sshd_config");
 	FILE *f = fopen(conf, "w");
@@ -190,11 +156,57 @@ int t_sshd_start(t_sshd *s, const char *extra_config)
 		int st;
 		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
 			s->pid = -1;
-			return fail(s, -1, "sshd exited at start (see %s/sshd.log)", s->dir);
+			return fail(s, 2, "sshd exited at start (see %s/sshd.log)", s->dir);
 		}
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
 	return fail(s, -1, "sshd did not accept connections within 5 s");
+}
+
+int t_sshd_start(t_sshd *s, const char *extra_config)
+{
+	char tmpl[] = "/tmp/carve-sshd.XXXXXX";
+
+	memset(s, 0, sizeof(*s));
+	s->pid = -1;
+	if (geteuid() != 0)
+		return fail(s, 1, "sshd tests need root (to run sshd and add a test user)");
+	if (access("/usr/sbin/sshd", X_OK) != 0)
+		return fail(s, 1, "/usr/sbin/sshd is not installed (openssh-server)");
+	/* Suites start sshd in parallel: one at a time through the account
+	 * files.  Without PAM, sshd refuses a locked ("!") account even for
+	 * keys; a missing home directory puts a warning on every stderr. */
+	if (t_sh("flock /tmp/carve-sshd-test.lock sh -c '"
+		 "id -u " TEST_USER " >/dev/null 2>&1 || useradd --system --no-create-home "
+		 "--home-dir / --shell /bin/sh " TEST_USER " || exit 1; "
+		 "getent shadow " TEST_USER " | cut -d: -f2 | grep -qv \"^!\" || "
+		 "usermod -p \"*\" " TEST_USER " || exit 1; "
+		 "[ \"$(getent passwd " TEST_USER " | cut -d: -f6)\" = / ] || "
+		 "usermod -d / " TEST_USER "'") != 0)
+		return fail(s, -1, "cannot create the test user " TEST_USER);
+	if (!mkdtemp(tmpl))
+		return fail(s, -1, "mkdtemp: %s", strerror(errno));
+	s->dir = strdup(tmpl);
+	s->user = strdup(TEST_USER);
+	s->host_key = join(s->dir, "host_ed25519");
+	s->client_key = join(s->dir, "client_ed25519");
+	s->other_key = join(s->dir, "other_ed25519");
+	/* sshd reads authorized_keys as the user: the directory must be open. */
+	chmod(s->dir, 0755);
+	mkdir("/run/sshd", 0755);
+	if (t_sh("ssh-keygen -q -t ed25519 -N '' -C host -f %s && "
+		 "ssh-keygen -q -t ed25519 -N '' -C client -f %s && "
+		 "ssh-keygen -q -t ed25519 -N '' -C other -f %s && "
+		 "cp %s.pub %s/authorized_keys && chmod 644 %s/authorized_keys",
+		 s->host_key, s->client_key, s->other_key, s->client_key, s->dir,
+		 s->dir) != 0)
+		return fail(s, -1, "ssh-keygen failed");
+
+	/* A free port can be taken before sshd binds it: try others. */
+	int rc = 2;
+	for (int tries = 0; tries < 5 && rc == 2; tries++)
+		rc = launch(s, extra_config);
+	return rc == 2 ? -1 : rc;
 }
 
 void t_sshd_stop(t_sshd *s)
