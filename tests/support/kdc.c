@@ -5,7 +5,7 @@
 #define _GNU_SOURCE /* asprintf */
 #endif
 #include "kdc.h"
-#include "sshd.h" /* t_sh, t_free_port, t_port_accepts */
+#include "sshd.h" /* t_sh, t_free_port, t_wait_listening */
 #include "support.h"
 
 #include <errno.h>
@@ -88,16 +88,10 @@ static int launch(t_kdc *k)
 		execl("/usr/sbin/krb5kdc", "krb5kdc", "-n", (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 500; i++) {
-		if (t_port_accepts(k->port))
-			return 0;
-		if (waitpid(k->pid, NULL, WNOHANG) == k->pid) {
-			k->pid = -1;
-			return fail(k, 2, "krb5kdc exited at start (see %s/kdc.log)", k->dir);
-		}
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-	}
-	return fail(k, -1, "krb5kdc did not accept connections within 5 s");
+	int rc = t_wait_listening(&k->pid, k->port);
+	if (rc == 2)
+		return fail(k, 2, "krb5kdc exited at start (see %s/kdc.log)", k->dir);
+	return rc < 0 ? fail(k, -1, "krb5kdc did not accept connections within 5 s") : 0;
 }
 
 int t_kdc_start(t_kdc *k, const char *user)

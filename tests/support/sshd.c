@@ -52,6 +52,20 @@ int t_free_port(void)
 	return port;
 }
 
+int t_wait_listening(pid_t *pid, int port)
+{
+	for (int i = 0; i < 500; i++) {
+		if (t_port_accepts(port))
+			return 0;
+		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+			*pid = -1;
+			return 2;
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	return -1;
+}
+
 void t_free_ports(int *ports, size_t n)
 {
 	for (size_t i = 0; i < n;) {
@@ -150,17 +164,10 @@ static int launch(t_sshd *s, const char *extra_config)
 		_exit(127);
 	}
 	free(conf);
-	for (int i = 0; i < 500; i++) {
-		if (t_port_accepts(s->port))
-			return 0;
-		int st;
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->pid = -1;
-			return fail(s, 2, "sshd exited at start (see %s/sshd.log)", s->dir);
-		}
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-	}
-	return fail(s, -1, "sshd did not accept connections within 5 s");
+	int rc = t_wait_listening(&s->pid, s->port);
+	if (rc == 2)
+		return fail(s, 2, "sshd exited at start (see %s/sshd.log)", s->dir);
+	return rc < 0 ? fail(s, -1, "sshd did not accept connections within 5 s") : 0;
 }
 
 int t_sshd_start(t_sshd *s, const char *extra_config)
