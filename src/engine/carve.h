@@ -184,7 +184,8 @@ typedef struct {
  * AD, Exchange): Win32-OpenSSH issues 518, 1264, 1047. */
 typedef enum {
 	CARVE_AUTH_PASSWORD, /* the account's password (default) */
-	CARVE_AUTH_GSSAPI,   /* Kerberos, credentials delegated */
+	CARVE_AUTH_GSSAPI,   /* Kerberos: the ticket in the credential cache
+			      * (kinit -f), delegated to the host */
 	CARVE_AUTH_KEY,      /* an unencrypted private key file */
 	CARVE_AUTH_AGENT,    /* the keys in ssh-agent */
 } carve_auth;
@@ -686,11 +687,13 @@ typedef struct {
 	carve_hostkey_cb on_bad_hostkey; /* may be NULL */
 	void *ctx;
 	carve_logon_gate *gate;      /* may be NULL */
+	bool gssapi_delegate;        /* CARVE_AUTH_GSSAPI: forward the ticket, so the
+				      * session has network credentials */
 } carve_ssh_options;
 
 #define CARVE_SSH_OPTIONS_INIT { NULL, 0, NULL, CARVE_AUTH_PASSWORD, NULL, NULL, 0, \
 				 NULL, CARVE_HOSTKEYS_STRICT, false, 0, 0, \
-				 NULL, NULL, NULL, NULL, NULL }
+				 NULL, NULL, NULL, NULL, NULL, false }
 
 /* Fills SSH options from the plan for host:port, logging on as account
  * (CARVE_NONE: no credential, for carve_ssh_scan).  The password, when the

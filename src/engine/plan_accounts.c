@@ -167,12 +167,6 @@ void plan_check_accounts(plan_load *ld)
 
 	if (!via_used)
 		return;
-	for (size_t i = 0; i < ld->accounts.count; i++) {
-		const plan_account_raw *a = (const plan_account_raw *)ld->accounts.items + i;
-		if (a->auth && a->pub.auth == CARVE_AUTH_GSSAPI)
-			plan_diag(ld, a->auth, "auth: gssapi is not built yet: carve cannot log on "
-				  "with Kerberos; use auth: password");
-	}
 	for (size_t i = 0; i < ld->exec_hosts.count; i++)
 		check_exec_host(ld, (const plan_exec_raw *)ld->exec_hosts.items + i, via_used[i]);
 	check_source(ld);

@@ -20,8 +20,22 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* mlock and munlock through the system call itself: a sanitizer's libc
+ * interceptor turns mlock into a no-op that reports success, and a secret
+ * must never claim to be locked when it is not. */
+static bool lock_pages(void *p, size_t len)
+{
+	return syscall(SYS_mlock, p, len) == 0;
+}
+
+static void unlock_pages(void *p, size_t len)
+{
+	(void)syscall(SYS_munlock, p, len);
+}
 
 struct carve_secret {
 	size_t map_len; /* the whole mapping, this header included */
@@ -56,7 +70,7 @@ int carve_secret_new(carve_secret **out, size_t cap)
 #endif
 	s->map_len = len;
 	s->cap = cap;
-	s->locked = mlock(s, len) == 0;
+	s->locked = lock_pages(s, len);
 	*out = s;
 	return 0;
 }
@@ -89,7 +103,7 @@ void carve_secret_free(carve_secret *s)
 		return;
 	len = s->map_len;
 	explicit_bzero(s, len);
-	munlock(s, len);
+	unlock_pages(s, len);
 	munmap(s, len);
 }
 

@@ -115,6 +115,9 @@ static int set_options(carve_ssh *ssh, const carve_ssh_options *o, uint16_t port
 		return ssh_fail(ssh, CARVE_EINVALID, "cannot set options");
 	if (o->key_exchange && ssh_options_set(s, SSH_OPTIONS_KEY_EXCHANGE, o->key_exchange) < 0)
 		return ssh_fail(ssh, CARVE_EINVALID, "bad key exchange list");
+	int delegate = o->auth == CARVE_AUTH_GSSAPI && o->gssapi_delegate;
+	if (ssh_options_set(s, SSH_OPTIONS_GSSAPI_DELEGATE_CREDENTIALS, &delegate) < 0)
+		return ssh_fail(ssh, CARVE_EINVALID, "cannot set Kerberos delegation");
 	return 0;
 }
 
@@ -348,15 +351,20 @@ static int authenticate(carve_ssh *ssh, const carve_ssh_options *o, const deadli
 					       "set)", ssh->label);
 		AUTH_LOOP(rc, err, ssh, d, ssh_userauth_agent(ssh->session, NULL));
 		break;
-	default:
-		return carve_error_set(CARVE_EAUTH, "%s: auth: gssapi is not built yet",
-				       ssh->label);
+	case CARVE_AUTH_GSSAPI:
+		/* The ticket comes from the credential cache (KRB5CCNAME). */
+		AUTH_LOOP(rc, err, ssh, d, ssh_userauth_gssapi(ssh->session));
+		break;
 	}
 	ssh_key_free(key);
 	if (err < 0)
 		return err;
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
+	if (o->auth == CARVE_AUTH_GSSAPI && (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL))
+		return carve_error_set(CARVE_EAUTH, "%s: authentication refused: the host did "
+				       "not accept a Kerberos ticket (is there one? kinit -f, then "
+				       "klist): %s", ssh->label, ssh_get_error(ssh->session));
 	if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
 		return carve_error_set(CARVE_EAUTH, "%s: authentication refused: the host "
 				       "did not accept %s", ssh->label, how[o->auth]);
@@ -471,6 +479,7 @@ void carve_ssh_options_from_plan(carve_ssh_options *o, const carve_plan *plan,
 		o->key_file = a[account].key_file;
 		o->password = plan_password(plan, account, &o->password_len);
 		o->gate = o->auth == CARVE_AUTH_PASSWORD ? plan_logon_gate(plan, account) : NULL;
+		o->gssapi_delegate = o->auth == CARVE_AUTH_GSSAPI;
 	}
 	o->known_hosts = t->known_hosts;
 	o->host_keys = t->host_keys;

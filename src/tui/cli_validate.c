@@ -119,7 +119,7 @@ static void summarise_accounts(const carve_plan *plan)
 				printf("password, asked once when carve starts (or --password-fd)\n");
 			break;
 		case CARVE_AUTH_GSSAPI:
-			printf("Kerberos, the ticket of kinit, delegated\n");
+			printf("Kerberos, the ticket from kinit -f, delegated\n");
 			break;
 		case CARVE_AUTH_KEY:
 			printf("key file %s (no network credentials)\n", a[i].key_file);

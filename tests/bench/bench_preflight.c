@@ -221,14 +221,16 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	char *cmd = combined_command(&m[0]);
 	char fan[16];
 	snprintf(fan, sizeof(fan), "%u", conc);
-	snprintf(args, sizeof(args), "-F %s -2 -a -x -l%%u %%h", cfg);
+	/* -n: stdin at EOF at once, as carve's commands have it; the lab
+	 * answers a command whose stdin stays open only after a second. */
+	snprintf(args, sizeof(args), "-F %s -n -2 -a -x -l%%u %%h", cfg);
 	setenv("PDSH_SSH_ARGS", args, 1);
 	char wlist[1300];
 	snprintf(wlist, sizeof(wlist), "^%s", hosts);
 	char *pdsh_argv[] = { "pdsh", "-R", "ssh", "-l", LAB_KEY_USER, "-f", fan, "-w", wlist, cmd,
 			      NULL };
 	figure fp = spawn(pdsh_argv, dir);
-	snprintf(args, sizeof(args), "-F %s", cfg);
+	snprintf(args, sizeof(args), "-F %s -n", cfg);
 	char hostfile[1300];
 	snprintf(hostfile, sizeof(hostfile), "--hostfile=%s", hosts);
 	char *clush_argv[] = { "clush", "-q", "-S", "-f", fan, hostfile, "-l", LAB_KEY_USER, "-o",

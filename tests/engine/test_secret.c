@@ -155,7 +155,7 @@ Test(plan_secrets, kept_locked_and_borrowed_never_copied)
 	const char *pw = plan_password(plan, 1, &len);
 	cr_assert_eq(len, 9);
 	cr_assert_str_eq(pw, "Src-Pw-1x", "NUL-terminated for libssh");
-	cr_assert(has_flag(vm_flags(pw), "lo") && has_flag(vm_flags(pw), "dd"));
+	cr_assert(has_flag(vm_flags(pw), "lo") && has_flag(vm_flags(pw), "dd"), "%s", vm_flags(pw));
 	cr_assert(carve_plan_passwords_locked(plan));
 
 	/* Refused, and the message names the account, not the value. */

@@ -36,20 +36,16 @@ static char *plan, *db;
 
 static void setup(void)
 {
-	t_lab_init(&lab);
-	plan = t_lab_write_site(&lab, &ports, hosts, sizeof(hosts) / sizeof(hosts[0]));
+	t_lab_site_start(&lab, &ports, &plan, hosts, sizeof(hosts) / sizeof(hosts[0]));
 	db = t_path(lab.dir, "audit.db");
-	t_lab_start(&lab);
 	t_screen_init(lab.dir);
 }
 
 static void teardown(void)
 {
 	t_screen_done();
-	t_lab_done(&lab);
-	free(plan);
+	t_lab_site_stop(&lab, &ports, &plan);
 	free(db);
-	free(ports.port);
 }
 
 TestSuite(live, .init = setup, .fini = teardown, .timeout = 120);

@@ -40,9 +40,7 @@ static void setup(void)
 {
 	carve_diags *diags = NULL;
 
-	t_lab_init(&lab);
-	plan_path = t_lab_write_site(&lab, &ports, hosts, 2);
-	t_lab_start(&lab);
+	t_lab_site_start(&lab, &ports, &plan_path, hosts, 2);
 	cr_assert_eq(carve_plan_load(&plan, &diags, plan_path), 0, "%s",
 		     carve_error_last()->message);
 	t_lab_plan_passwords(plan);
@@ -51,9 +49,7 @@ static void setup(void)
 static void teardown(void)
 {
 	carve_plan_free(plan);
-	t_lab_done(&lab);
-	free(plan_path);
-	free(ports.port);
+	t_lab_site_stop(&lab, &ports, &plan_path);
 }
 
 TestSuite(logons, .init = setup, .fini = teardown, .timeout = 60);

@@ -63,16 +63,12 @@ static char *plan;
 
 static void setup(void)
 {
-	t_lab_init(&lab);
-	plan = t_lab_write_site(&lab, &ports, hosts, N_HOSTS);
-	t_lab_start(&lab);
+	t_lab_site_start(&lab, &ports, &plan, hosts, N_HOSTS);
 }
 
 static void teardown(void)
 {
-	t_lab_done(&lab);
-	free(plan);
-	free(ports.port);
+	t_lab_site_stop(&lab, &ports, &plan);
 }
 
 TestSuite(pipeline, .init = setup, .fini = teardown, .timeout = 240);

@@ -75,7 +75,7 @@ void t_lab_init(t_lab *lab)
 	free(cmd);
 }
 
-void t_lab_start(t_lab *lab)
+bool t_lab_try_start(t_lab *lab)
 {
 	int out[2];
 	char line[512];
@@ -97,7 +97,12 @@ void t_lab_start(t_lab *lab)
 	FILE *f = fdopen(out[0], "r");
 	while (!ready && fgets(line, sizeof(line), f))
 		ready = strncmp(line, "ready", 5) == 0;
-	cr_assert(ready, "carve-lab did not get ready");
+	if (!ready) {
+		fclose(f);
+		waitpid(lab->pid, NULL, 0);
+		lab->pid = -1;
+		return false;
+	}
 	/* Drain its stdout so it never blocks; the drainer ends with the lab. */
 	if (fork() == 0) {
 		while (fgets(line, sizeof(line), f))
@@ -105,6 +110,12 @@ void t_lab_start(t_lab *lab)
 		_exit(0);
 	}
 	fclose(f);
+	return true;
+}
+
+void t_lab_start(t_lab *lab)
+{
+	cr_assert(t_lab_try_start(lab), "carve-lab did not get ready");
 }
 
 void t_lab_reload(t_lab *lab)
@@ -285,4 +296,31 @@ char *t_lab_write_site(t_lab *lab, t_site_ports *ports, const t_site_host *hosts
 	char *plan = t_path(lab->dir, "site.yaml");
 	write_plan(plan, lab, ports->port, hosts, n);
 	return plan;
+}
+
+void t_lab_site_start(t_lab *lab, t_site_ports *ports, char **plan, const t_site_host *hosts,
+		      size_t n)
+{
+	t_lab_init(lab);
+	/* A free port can be taken (by any connection's local end) before
+	 * the lab binds it: then the lab refuses to start, and new ports are
+	 * picked. */
+	for (int tries = 0; tries < 5; tries++) {
+		*plan = t_lab_write_site(lab, ports, hosts, n);
+		if (t_lab_try_start(lab))
+			return;
+		free(*plan);
+		free(ports->port);
+		ports->port = NULL;
+	}
+	cr_assert_fail("carve-lab did not get ready on five sets of free ports");
+}
+
+void t_lab_site_stop(t_lab *lab, t_site_ports *ports, char **plan)
+{
+	t_lab_done(lab);
+	free(*plan);
+	free(ports->port);
+	*plan = NULL;
+	ports->port = NULL;
 }

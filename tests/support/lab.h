@@ -40,6 +40,9 @@ typedef struct {
 void t_lab_init(t_lab *lab);
 /* Starts carve-lab on lab->fixture and waits for "ready". */
 void t_lab_start(t_lab *lab);
+/* The same, false (the lab gone) when it did not get ready, as when a port
+ * it was to listen on was taken meanwhile. */
+bool t_lab_try_start(t_lab *lab);
 /* Sends SIGHUP and waits until the journal shows the reload. */
 void t_lab_reload(t_lab *lab);
 /* Stops the lab and removes the directory. */
@@ -73,5 +76,11 @@ typedef struct {
  * database is dir/audit.db.
  */
 char *t_lab_write_site(t_lab *lab, t_site_ports *ports, const t_site_host *hosts, size_t n);
+
+/* A suite's site: t_lab_init, t_lab_write_site into *plan, t_lab_start;
+ * and the way back (the plan and the ports freed, the lab stopped). */
+void t_lab_site_start(t_lab *lab, t_site_ports *ports, char **plan, const t_site_host *hosts,
+		      size_t n);
+void t_lab_site_stop(t_lab *lab, t_site_ports *ports, char **plan);
 
 #endif

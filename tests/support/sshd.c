@@ -52,6 +52,20 @@ int t_free_port(void)
 	return port;
 }
 
+int t_wait_listening(pid_t *pid, int port)
+{
+	for (int i = 0; i < 500; i++) {
+		if (t_port_accepts(port))
+			return 0;
+		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+			*pid = -1;
+			return 2;
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	return -1;
+}
+
 void t_free_ports(int *ports, size_t n)
 {
 	for (size_t i = 0; i < n;) {
@@ -84,7 +98,7 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
-static int accepts(int port)
+int t_port_accepts(int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
@@ -103,6 +117,57 @@ static int fail(t_sshd *s, int rc, const char *fmt, ...)
 	vsnprintf(s->error, sizeof(s->error), fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+/* Writes sshd_config for a free port and starts sshd on it: 0 when it
+ * accepts connections, 2 when it exited at start (as when the port was
+ * taken before it could bind it), -1 otherwise. */
+static int launch(t_sshd *s, const char *extra_config)
+{
+	s->port = t_free_port();
+	char *conf = join(s->dir, "sshd_config");
+	FILE *f = fopen(conf, "w");
+	if (!f) {
+		free(conf);
+		return fail(s, -1, "cannot write sshd_config");
+	}
+	fprintf(f,
+		"Port %d\n"
+		"ListenAddress 127.0.0.1\n"
+		"HostKey %s\n"
+		"PidFile %s/sshd.pid\n"
+		"AuthorizedKeysFile %s/authorized_keys\n"
+		"StrictModes no\n"
+		"UsePAM no\n"
+		"PasswordAuthentication yes\n" /* only the password test sets one */
+		"KbdInteractiveAuthentication no\n"
+		"PermitRootLogin no\n"
+		"AllowUsers " TEST_USER "\n"
+		/* the default 10:30:100 drops connections at concurrency 32 */
+		"MaxStartups 2000\n"
+		"MaxSessions 64\n"
+		"LoginGraceTime 30\n"
+		"PrintMotd no\n"
+		"PrintLastLog no\n"
+		"LogLevel ERROR\n"
+		"%s\n",
+		s->port, s->host_key, s->dir, s->dir, extra_config ? extra_config : "");
+	fclose(f);
+
+	s->pid = fork();
+	if (s->pid == 0) {
+		char *log = join(s->dir, "sshd.log");
+		if (!freopen("/dev/null", "r", stdin) || !freopen(log, "a", stdout) ||
+		    !freopen(log, "a", stderr))
+			_exit(126);
+		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", conf, (char *)NULL);
+		_exit(127);
+	}
+	free(conf);
+	int rc = t_wait_listening(&s->pid, s->port);
+	if (rc == 2)
+		return fail(s, 2, "sshd exited at start (see %s/sshd.log)", s->dir);
+	return rc < 0 ? fail(s, -1, "sshd did not accept connections within 5 s") : 0;
 }
 
 int t_sshd_start(t_sshd *s, const char *extra_config)
@@ -144,57 +209,11 @@ int t_sshd_start(t_sshd *s, const char *extra_config)
 		 s->dir) != 0)
 		return fail(s, -1, "ssh-keygen failed");
 
-	s->port = t_free_port();
-	char *conf = join(s->dir, "sshd_config");
-	FILE *f = fopen(conf, "w");
-	if (!f) {
-		free(conf);
-		return fail(s, -1, "cannot write sshd_config");
-	}
-	fprintf(f,
-		"Port %d\n"
-		"ListenAddress 127.0.0.1\n"
-		"HostKey %s\n"
-		"PidFile %s/sshd.pid\n"
-		"AuthorizedKeysFile %s/authorized_keys\n"
-		"StrictModes no\n"
-		"UsePAM no\n"
-		"PasswordAuthentication yes\n" /* only the password test sets one */
-		"KbdInteractiveAuthentication no\n"
-		"PermitRootLogin no\n"
-		"AllowUsers " TEST_USER "\n"
-		/* the default 10:30:100 drops connections at concurrency 32 */
-		"MaxStartups 2000\n"
-		"MaxSessions 64\n"
-		"LoginGraceTime 30\n"
-		"PrintMotd no\n"
-		"PrintLastLog no\n"
-		"LogLevel ERROR\n"
-		"%s\n",
-		s->port, s->host_key, s->dir, s->dir, extra_config ? extra_config : "");
-	fclose(f);
-
-	s->pid = fork();
-	if (s->pid == 0) {
-		char *log = join(s->dir, "sshd.log");
-		if (!freopen("/dev/null", "r", stdin) || !freopen(log, "a", stdout) ||
-		    !freopen(log, "a", stderr))
-			_exit(126);
-		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", conf, (char *)NULL);
-		_exit(127);
-	}
-	free(conf);
-	for (int i = 0; i < 500; i++) {
-		if (accepts(s->port))
-			return 0;
-		int st;
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->pid = -1;
-			return fail(s, -1, "sshd exited at start (see %s/sshd.log)", s->dir);
-		}
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-	}
-	return fail(s, -1, "sshd did not accept connections within 5 s");
+	/* A free port can be taken before sshd binds it: try others. */
+	int rc = 2;
+	for (int tries = 0; tries < 5 && rc == 2; tries++)
+		rc = launch(s, extra_config);
+	return rc == 2 ? -1 : rc;
 }
 
 void t_sshd_stop(t_sshd *s)

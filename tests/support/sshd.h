@@ -35,6 +35,11 @@ int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A free TCP port on 127.0.0.1. */
 int t_free_port(void);
+/* Whether something accepts TCP connections on 127.0.0.1:port now. */
+int t_port_accepts(int port);
+/* Waits up to 5 s for *pid to accept connections on port: 0 when it
+ * does, 2 when it exited first (*pid set to -1), -1 when time ran out. */
+int t_wait_listening(pid_t *pid, int port);
 /* n distinct free ports. */
 void t_free_ports(int *ports, size_t n);
 

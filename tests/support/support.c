@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* asprintf, nftw: beyond the project's POSIX baseline */
 #endif
 #include "support.h"
+#include "carve.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -164,6 +165,39 @@ void t_result_done(t_result *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+struct carve_plan *t_one_host_plan(const char *account)
+{
+	static const char yaml[] =
+		"site:\n"
+		"  name: T\n"
+		"  source: {netbios: FABRIKAM, dns: fabrikam.local}\n"
+		"  target: {netbios: CONTOSO, dns: contoso.com, ou: \"OU=W,DC=contoso,DC=com\"}\n"
+		"  migrator: svc_migrator\n"
+		"accounts:\n"
+		"  - %s\n"
+		"exec_hosts:\n"
+		"  - { name: MGMT01, role: management, address: 127.0.0.1, account: ops }\n"
+		"floors:\n"
+		"  - name: F1\n"
+		"    map: |\n"
+		"      A1\n"
+		"chunks: [{ name: c, cutover: \"2026-12-05T22:00:00Z\" }]\n"
+		"machines:\n"
+		"  - { name: XP-1, address: 10.0.1.1, os: xp, floor: F1, marker: A1, chunk: c,"
+		" reach: via, via: MGMT01 }\n";
+	carve_plan *plan = NULL;
+	carve_diags *diags = NULL;
+	char *text = NULL;
+
+	cr_assert(asprintf(&text, yaml, account) > 0);
+	int err = carve_plan_load_buffer(&plan, &diags, "one-host.yaml", text, strlen(text));
+	if (err < 0 && carve_diags_count(diags))
+		cr_log_error("%s", carve_diags_get(diags, 0)->message);
+	cr_assert_eq(err, 0, "%s", carve_error_last()->message);
+	free(text);
+	return plan;
 }
 
 char *t_data(const char *rel)

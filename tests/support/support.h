@@ -31,4 +31,10 @@ void t_result_done(t_result *r);
 /* Path of a file under tests/data. Owned. */
 char *t_data(const char *rel);
 
+/* A plan whose management exec host MGMT01 on 127.0.0.1 logs on as
+ * account (a flow mapping of accounts: named ops, such as "{ name: ops,
+ * user: 'CONTOSO\\x' }"), with one XP machine asked through it.  Owned
+ * (carve_plan_free); the test fails if it does not load. */
+struct carve_plan *t_one_host_plan(const char *account);
+
 #endif

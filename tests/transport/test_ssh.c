@@ -441,28 +441,7 @@ Test(ssh, password_logon)
 /* A plan whose one account logs on to the test sshd with a password. */
 static carve_plan *password_plan(void)
 {
-	static const char yaml[] =
-		"site:\n"
-		"  name: T\n"
-		"  source: {netbios: FABRIKAM, dns: fabrikam.local}\n"
-		"  target: {netbios: CONTOSO, dns: contoso.com, ou: \"OU=W,DC=contoso,DC=com\"}\n"
-		"  migrator: svc_migrator\n"
-		"accounts:\n"
-		"  - { name: ops, user: 'CONTOSO\\carve-sshd-test' }\n"
-		"exec_hosts:\n"
-		"  - { name: MGMT01, role: management, address: 127.0.0.1, account: ops }\n"
-		"floors:\n"
-		"  - name: F1\n"
-		"    map: |\n"
-		"      A\n"
-		"machines: []\n"
-		"chunks: [{ name: c, cutover: \"2026-12-05T22:00:00Z\" }]\n";
-	carve_plan *plan = NULL;
-	carve_diags *diags = NULL;
-
-	cr_assert_eq(carve_plan_load_buffer(&plan, &diags, "t.yaml", yaml, sizeof(yaml) - 1), 0,
-		     "%s", carve_error_last()->message);
-	return plan;
+	return t_one_host_plan("{ name: ops, user: 'CONTOSO\\carve-sshd-test' }");
 }
 
 /* Options from the plan, to the test sshd as its local user. */
