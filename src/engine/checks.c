@@ -611,6 +611,51 @@ static int script_failed(carve_check_result *r, lines *err_lines, int exit_statu
 	return check_set_bufs(r, CARVE_STATUS_FAILED, &ev, &diag);
 }
 
+/* What Windows sent, decoded, appended to the evidence as "raw": what the
+ * verdict was read from, for triage and for carve-lab --from-audit to
+ * rebuild the machine as it answered.  Each stream is kept up to
+ * RAW_KEEP bytes. */
+#define RAW_KEEP 8192
+
+static void raw_stream(carve_buf *ev, const char *key, const char *bytes, size_t len)
+{
+	carve_buf text = CARVE_BUF_INIT;
+
+	carve_win_decode(&text, (const unsigned char *)bytes, len, CARVE_OEM_437);
+	if (text.len > RAW_KEEP) {
+		size_t cut = RAW_KEEP;
+		while (cut && ((unsigned char)text.ptr[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a UTF-8 sequence */
+		text.ptr[cut] = '\0';
+		text.len = cut;
+	}
+	carve_buf_printf(ev, ",\"%s\":", key);
+	carve_buf_json_string(ev, carve_buf_cstr(&text));
+	carve_buf_done(&text);
+}
+
+static int add_raw(carve_check_result *r, const char *out, size_t out_len, const char *err,
+		   size_t err_len, int exit_status)
+{
+	size_t n = r->evidence ? strlen(r->evidence) : 0;
+	carve_buf ev = CARVE_BUF_INIT;
+
+	if (!n || r->evidence[n - 1] != '}')
+		return 0;
+	carve_buf_put(&ev, r->evidence, n - 1);
+	carve_buf_printf(&ev, "%s\"raw\":{\"exit\":%d", n > 2 ? "," : "", exit_status);
+	raw_stream(&ev, "out", out, out_len);
+	raw_stream(&ev, "err", err, err_len);
+	carve_buf_puts(&ev, "}}");
+	if (ev.failed) {
+		carve_buf_done(&ev);
+		return carve_error_oom();
+	}
+	free(r->evidence);
+	r->evidence = ev.ptr;
+	return 0;
+}
+
 int check_parse(carve_check_result *r, carve_check c, const carve_plan *plan,
 		const carve_machine *m, const check_context *ctx, const char *out,
 		size_t out_len, const char *err, size_t err_len, int exit_status)
@@ -641,6 +686,8 @@ int check_parse(carve_check_result *r, carve_check c, const carve_plan *plan,
 	case CARVE_CHECK_SERVICES: rc = parse_services(r, &o); break;
 	default: rc = carve_error_set(CARVE_EINVALID, "no check %d", (int)c);
 	}
+	if (rc == 0)
+		rc = add_raw(r, out, out_len, err, err_len, exit_status);
 	carve_buf_done(&o.text);
 	carve_buf_done(&e.text);
 	return rc;

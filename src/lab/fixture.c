@@ -6,12 +6,20 @@
  *
  *   lab:       { user, authorized_key, host_keys, passwords }
  *   accounts:  [ { name, user, password_sha256 } ]  (accounts.c)
- *   site:      { namespace, cas }  (Outlook 2003's old and new server)
+ *   site:      { namespace, cas (Outlook 2003's old and new server),
+ *                source, target: { netbios, dns }, source_exchange,
+ *                mrs_proxy, source_gc, smtp_domain, admt_minute }
+ *   groups:    [ { name, sid, members } ]  (domain groups, nested)
+ *   computers: [ { name, os, last_logon_days } ]  (source computer
+ *                accounts no host plays)
  *   defaults:  any host field, applied to every host first
  *   hosts:     [ { name, port, role, os, power, disk_free, hotfixes,
- *                  services, administrators, nics, firewall, domain,
- *                  locked_profile, outlook, hosts_file, user,
- *                  logged_on_source, quota, move_rate, faults, replay } ]
+ *                  registry_hotfixes, services, administrators, nics,
+ *                  firewall, firewall_policy, remote_admin, domain,
+ *                  language, locked_profile, outlook, hosts_file, user,
+ *                  logged_on, logged_on_source, last_logon_days,
+ *                  ad_module, exchange_tools, files, quota, move_rate,
+ *                  faults, replay } ]
  *   mailboxes: [ { user, size, items, bad_items, target_smtp } ]
  */
 #include "lab.h"

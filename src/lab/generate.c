@@ -317,7 +317,7 @@ static void write_plan(FILE *f, const gen *g)
 }
 
 /* The key pair the plan logs in with and the lab accepts, made once. */
-static int client_key(const char *dir)
+int lab_client_key(const char *dir)
 {
 	char priv[1200], pub[1200];
 	ssh_key key = NULL;
@@ -376,7 +376,7 @@ int lab_generate(const lab_gen *gp)
 	if (fclose(f) != 0)
 		goto fail;
 	snprintf(path, sizeof(path), "%s", out);
-	if (client_key(out) < 0)
+	if (lab_client_key(out) < 0)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/.lab/passwords", out);
 	if (lab_passwords_make(path, account_names, 2) < 0)

@@ -290,4 +290,16 @@ typedef struct {
  * throwaway passwords (DIR/.lab/passwords).  Returns an exit status. */
 int lab_generate(const lab_gen *g);
 
+/* The key pair a lab plan logs in with and the lab accepts
+ * (DIR/.lab/client, .pub), made when missing.  0 or -1. */
+int lab_client_key(const char *dir);
+
+/* ---- rehearsal from a real site's audit log (from_audit.c) ---- */
+
+/* Writes OUT/lab-fixture.yaml (the plan's machines and users as the audit
+ * log db last recorded them) and OUT/lab-site.yaml (the plan, pointed at
+ * the lab: ports from base), and the client key and throwaway passwords in
+ * OUT/.lab.  Returns an exit status, having said why on stderr. */
+int lab_from_audit(const char *db, const char *plan, const char *out, int base);
+
 #endif

@@ -5,6 +5,7 @@
  *   carve-lab --fixture FILE [--journal FILE] [--known-hosts FILE]
  *   carve-lab --generate N --out DIR [--asleep PCT] [--failing PCT] [--seed S]
  *             [--base-port P] [--chunks K]
+ *   carve-lab --from-audit DB --plan PLAN --out DIR [--base-port P]
  */
 #include "lab.h"
 
@@ -19,6 +20,7 @@ static void usage(FILE *f)
 	fputs("usage: carve-lab --fixture FILE [--journal FILE] [--known-hosts FILE]\n"
 	      "       carve-lab --generate N --out DIR [--asleep PCT] [--failing PCT]\n"
 	      "                 [--seed S] [--base-port P] [--chunks K]\n"
+	      "       carve-lab --from-audit DB --plan PLAN --out DIR [--base-port P]\n"
 	      "\n"
 	      "Serves every host of the fixture on its own port of 127.0.0.1, prints\n"
 	      "one line per endpoint (name, address, host key fingerprint), then a line\n"
@@ -37,7 +39,13 @@ static void usage(FILE *f)
 	      "P (default 22000), in K chunks (default 3, or one per 100 machines; at\n"
 	      "most 6), and when missing the client key and the accounts' throwaway\n"
 	      "passwords in DIR/.lab (give them to carve with --password-fd 3\n"
-	      "3<DIR/.lab/passwords).\n",
+	      "3<DIR/.lab/passwords).\n"
+	      "\n"
+	      "--from-audit writes DIR/lab-fixture.yaml with PLAN's machines and users as\n"
+	      "carve's audit log DB last recorded them (what each check found, the\n"
+	      "restarts that never ended, ADMT's failures, the moves' mailboxes), and\n"
+	      "DIR/lab-site.yaml, PLAN pointed at the lab (ports from P, default 22000):\n"
+	      "the next chunk's rehearsal, against the site as it answered.\n",
 	      f);
 }
 
@@ -55,9 +63,12 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "base-port", required_argument, NULL, 'p' },
 		{ "chunks", required_argument, NULL, 'c' },
+		{ "from-audit", required_argument, NULL, 'A' },
+		{ "plan", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *fixture = NULL, *journal = NULL, *known_hosts = NULL;
+	const char *fixture = NULL, *journal = NULL, *known_hosts = NULL, *audit = NULL,
+		   *plan = NULL;
 	lab_gen gen = { 0, 10, 25, 1, 22000, 0, NULL };
 	lab_site site;
 	int c;
@@ -75,11 +86,21 @@ int main(int argc, char **argv)
 		case 's': gen.seed = strtoul(optarg, NULL, 10); break;
 		case 'p': gen.base_port = atoi(optarg); break;
 		case 'c': gen.chunks = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'A': audit = optarg; break;
+		case 'P': plan = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (gen.n && gen.out && !fixture && optind == argc)
+	if (gen.n && gen.out && !fixture && !audit && optind == argc)
 		return lab_generate(&gen);
+	if (audit || plan) {
+		if (!audit || !plan || !gen.out || fixture || gen.n || optind != argc) {
+			fputs("carve-lab: --from-audit needs --plan and --out, and nothing else but"
+			      " --base-port\n", stderr);
+			return 2;
+		}
+		return lab_from_audit(audit, plan, gen.out, gen.base_port);
+	}
 	if (!fixture || optind != argc) {
 		usage(stderr);
 		return 2;

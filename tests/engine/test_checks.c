@@ -92,6 +92,10 @@ static void expect_with(const check_context *ctx, carve_check c, const carve_mac
 		else
 			cr_assert_null(r.diagnosis, "%s", r.diagnosis);
 		cr_assert(r.evidence && r.evidence[0] == '{');
+		/* what Windows sent is kept, decoded, whatever the form */
+		char raw[64];
+		snprintf(raw, sizeof(raw), "\"raw\":{\"exit\":%d,\"out\":\"", exit_status);
+		cr_assert(strstr(r.evidence, raw), "%s", r.evidence);
 		free(r.evidence);
 		free(r.diagnosis);
 		free(o);
@@ -119,6 +123,20 @@ Test(checks, os_matches_the_plan_and_admt_limits)
 	expect(CARVE_CHECK_OS, win10, "4.0|Windows NT\n", 0, "", CARVE_STATUS_FAILED,
 	       "which carve does not know");
 	expect(CARVE_CHECK_OS, win10, "", 0, "", CARVE_STATUS_FAILED, "did not say");
+}
+
+Test(checks, the_raw_answer_is_kept_decoded)
+{
+	carve_check_result r = { 0 };
+	size_t len;
+	char *utf16 = as_form("536870912\n", UTF16_BOM, &len);
+
+	cr_assert_eq(check_parse(&r, CARVE_CHECK_DISK, plan, win10, NULL, utf16, len, "", 0, 0), 0);
+	cr_assert(strstr(r.evidence, ",\"raw\":{\"exit\":0,\"out\":\"536870912\\n\",\"err\":\"\"}}"),
+		  "%s", r.evidence);
+	free(r.evidence);
+	free(r.diagnosis);
+	free(utf16);
 }
 
 Test(checks, disk)

@@ -15,14 +15,11 @@
 #include "sshd.h" /* t_free_port */
 #include "support.h"
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,35 +162,16 @@ Test(logons, a_credential_travels_on_stdin_only)
 	carve_ssh_free(ssh);
 }
 
-/* n consecutive ports from base all free on 127.0.0.1 now. */
-static bool free_run(int base, int n)
-{
-	for (int p = base; p < base + n; p++) {
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p) };
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-		if (fd >= 0)
-			close(fd);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
 Test(logons, a_generated_site_logs_on_with_its_throwaway_passwords)
 {
 	t_lab gen;
-	int base = 0;
+	int base;
 	char port[16], *passwords, *again, *fixture, *site;
 	struct stat st;
 
 	t_lab_init(&gen);
-	for (int tries = 0; tries < 50 && !base; tries++) {
-		int p = t_free_port();
-		base = p > 0 && p < 60000 && free_run(p, 13) ? p : 0;
-	}
-	cr_assert_gt(base, 0);
+	base = t_free_port_run(13);
+	cr_assert_gt(base, 0, "no 13 free ports in a row");
 	snprintf(port, sizeof(port), "%d", base);
 	const char *argv[] = { CARVE_LAB_BIN, "--generate", "3", "--chunks", "1", "--base-port",
 			       port, "--out", gen.dir, NULL };

@@ -52,6 +52,32 @@ int t_free_port(void)
 	return port;
 }
 
+/* Whether n consecutive ports from base are all free on 127.0.0.1 now. */
+static bool free_run(int base, int n)
+{
+	for (int p = base; p < base + n; p++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p) };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+int t_free_port_run(int n)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		int p = t_free_port();
+		if (p > 0 && p + n < 65000 && free_run(p, n))
+			return p;
+	}
+	return -1;
+}
+
 int t_wait_listening(pid_t *pid, int port)
 {
 	for (int i = 0; i < 500; i++) {

@@ -42,6 +42,9 @@ int t_port_accepts(int port);
 int t_wait_listening(pid_t *pid, int port);
 /* n distinct free ports. */
 void t_free_ports(int *ports, size_t n);
+/* The first of n consecutive ports free on 127.0.0.1 now (a generated or
+ * rebuilt lab site takes its ports from one base), or -1. */
+int t_free_port_run(int n);
 
 /* Options that reach s as its user with its client key, checking host keys
  * against known_hosts; timeouts and the rest are the caller's to set. */
