@@ -72,7 +72,7 @@ char *t_screen_wait(const char *name, const char *text)
 {
 	char *s = NULL, *again = NULL;
 
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < 300; i++) {
 		free(s);
 		s = t_screen(name, false);
 		if (s && strstr(s, text)) {

@@ -24,7 +24,7 @@ void t_screen_start(const char *name, int cols, int rows, const char *env, const
  * or NULL while tmux cannot show it.  Owned. */
 char *t_screen(const char *name, bool escapes);
 
-/* Waits up to 3 s for text on session name's screen and for the frame to
+/* Waits up to about 10 s for text on session name's screen and for the frame to
  * settle (two captures alike: a frame can be caught half written); fails
  * the test otherwise.  Returns the screen, owned. */
 char *t_screen_wait(const char *name, const char *text);
