@@ -302,19 +302,26 @@ static void finish_done(pipeline *p)
 		else
 			pipe_json_str(&ev, "source_read_failed", unread);
 		carve_buf_putc(&ev, '}');
-		if (strcasecmp(mi->status, "Completed") != 0)
+		/* A source that could not be read is a failure, not "no mail
+		 * user": retried, the completed request is found again and only
+		 * the read is repeated. */
+		carve_status status = CARVE_STATUS_WARN;
+		if (strcasecmp(mi->status, "Completed") != 0) {
 			carve_buf_puts(&diag, "the move completed with warnings: read its report on"
 				       " the mail server");
-		else if (!asked)
+		} else if (!asked) {
+			status = CARVE_STATUS_FAILED;
 			carve_buf_printf(&diag, "the mailbox moved, but the source organisation could"
 					 " not be read to confirm its mail-enabled user there (%s):"
 					 " check the source account (site.source.account), then run"
-					 " the chunk with --retry-failed", unread);
-		else if (!meu[i])
+					 " the chunk with --retry-failed (the mailbox is not moved"
+					 " again)", unread);
+		} else if (!meu[i]) {
 			carve_buf_puts(&diag, "the mailbox moved, but the source has no mail-enabled"
 				       " user for it: mail sent inside the source organisation will"
 				       " not reach the new mailbox until one is created");
-		pipe_record(p, &p->users[i], SLOT_MOVE, diag.len ? CARVE_STATUS_WARN : CARVE_STATUS_OK,
+		}
+		pipe_record(p, &p->users[i], SLOT_MOVE, diag.len ? status : CARVE_STATUS_OK,
 			    carve_buf_cstr(&ev), diag.len ? diag.ptr : NULL);
 		carve_buf_done(&ev);
 		carve_buf_done(&diag);
@@ -380,12 +387,11 @@ static int for_users(pipeline *p, carve_command c, const char **values, const bo
 static int start_moves(pipeline *p, const bool *start, const bool *remove)
 {
 	const carve_mail *mail = carve_plan_mail(p->plan);
-	const carve_site *site = carve_plan_site(p->plan);
 	char limit[16], version[8];
 	const char *removals[] = { NULL, exchange_uri(p) };
 	const char *values[] = { NULL, limit, version, mail->mrs_proxy ? mail->mrs_proxy : "",
 				 mail->remote_gc ? mail->remote_gc : "",
-				 mail->delivery_domain ? mail->delivery_domain : site->target.dns,
+				 mail->delivery_domain,
 				 exchange_uri(p), source_user(p) };
 	int err;
 
@@ -468,6 +474,8 @@ void phase_mail(pipeline *p)
 	const char *missing = ph.host == CARVE_NONE ? "an exec host with role mail"
 			      : source_account(p) == CARVE_NONE ? "site.source.account (the source"
 				" organisation's credential for -RemoteCredential)"
+			      : !mail->delivery_domain ? "mail.target_delivery_domain (the target's"
+				" mail domain the source's mail users forward to)"
 			      : mail->source_version >= 2010 && !mail->mrs_proxy
 				? "mail.mrs_proxy (the source's MRSProxy endpoint)"
 			      : mail->source_version < 2010 && !mail->remote_gc

@@ -234,6 +234,7 @@ static void write_plan(FILE *f, const gen *g)
 		   "  source_version: 2010\n"
 		   "  source_namespace: mail.fabrikam.com\n"
 		   "  mrs_proxy: mail.fabrikam.com\n"
+		   "  target_delivery_domain: contoso.com\n"
 		   "  target_mailbox_server: 10.20.0.21\n"
 		   "  target_cas: outlook.contoso.com\n"
 		   "  poll_interval: 2s       # the lab's moves take seconds, not hours\n"

@@ -225,6 +225,7 @@ static void write_plan(const char *path, const t_lab *lab, const int *port,
 		   "  scope: chunk\n"
 		   "  source_namespace: mail.fabrikam.com\n"
 		   "  mrs_proxy: mail.fabrikam.com\n"
+		   "  target_delivery_domain: contoso.com\n"
 		   "  target_mailbox_server: 10.20.0.21\n"
 		   "  target_cas: outlook.contoso.com\n"
 		   "  poll_interval: 300ms\n"

@@ -1,0 +1,92 @@
+/*
+ * test_mail_source.c - after a cross-forest move carve reads the source
+ * organisation, with its credentials, for the mail-enabled user the move
+ * leaves there.  A read that fails is a failure, never "no mail user";
+ * retried, only the read is repeated: the mailbox is not moved again.
+ */
+#include "carve.h"
+#include "internal.h"
+#include "lab.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const t_site_host hosts[] = {
+	{ "WS-01", "7", "wave1", "u-01", 2010, "", "", NULL },
+	{ "WS-02", "7", "wave1", "u-02", 2010, "", "", NULL },
+};
+
+static t_lab lab;
+static t_site_ports ports;
+static char *plan;
+
+static void setup(void)
+{
+	t_lab_init(&lab);
+	plan = t_lab_write_site(&lab, &ports, hosts, 2);
+}
+
+static void teardown(void)
+{
+	t_lab_done(&lab);
+	free(plan);
+	free(ports.port);
+}
+
+TestSuite(mail_source, .init = setup, .fini = teardown, .timeout = 120);
+
+/* The mail server without the Active Directory module, so the source
+ * cannot be read from it. */
+static void without_ad_module(void)
+{
+	char *text = t_read_file(lab.fixture, NULL);
+	carve_buf b = CARVE_BUF_INIT;
+	const char *at = strstr(text, "move_rate: 2GiB }");
+
+	cr_assert_not_null(at, "%s", text);
+	carve_buf_put(&b, text, (size_t)(at - text));
+	carve_buf_puts(&b, "move_rate: 2GiB, ad_module: false }");
+	carve_buf_puts(&b, at + strlen("move_rate: 2GiB }"));
+	t_write_file(lab.fixture, carve_buf_cstr(&b));
+	carve_buf_done(&b);
+	free(text);
+}
+
+static t_result mail(const char *extra)
+{
+	const char *argv[] = { CARVE_BIN, "run", plan, "--chunk", "wave1", "--phase", "mail",
+			       "--password-fd", "0", extra, NULL };
+	return t_run(argv, t_lab_passwords);
+}
+
+Test(mail_source, a_source_that_cannot_be_read_is_a_failure_and_only_the_read_is_retried)
+{
+	without_ad_module();
+	t_lab_start(&lab);
+	t_result r = mail(NULL);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "the mailbox moved, but the source organisation could not be"
+			 " read"), "%s", r.out);
+	cr_assert(strstr(r.out, "ActiveDirectory"), "Windows' reason is kept: %s", r.out);
+	t_result_done(&r);
+
+	free(t_lab_write_site(&lab, &ports, hosts, 2));
+	t_lab_reload(&lab);
+	r = mail("--retry-failed");
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	t_result_done(&r);
+	const char *log[] = { CARVE_BIN, "log", plan, "--phase", "mail", "--status", "ok", "--format",
+			      "csv", NULL };
+	r = t_run(log, NULL);
+	cr_assert(strstr(r.out, "\"\"source_mail_user\"\":true"), "%s%s", r.out, r.err);
+	t_result_done(&r);
+	for (int u = 1; u <= 2; u++) {
+		char who[32];
+		snprintf(who, sizeof(who), "\"user\":\"u-%02d\"", u);
+		cr_assert_eq(t_lab_journal_count(&lab, "\"event\":\"move\"", who,
+						 "\"result\":\"started\"", NULL), 1, "u-%02d", u);
+	}
+}
