@@ -138,9 +138,36 @@ static int fix_hotfixes(carve_buf *out, carve_buf *why, carve_ssh *ssh, const ca
 	return err;
 }
 
-static int run_fix(carve_buf *out, carve_buf *why, carve_ssh *ssh, const carve_plan *plan,
+/* An update installer is copied from its share to the machine first; a
+ * machine reached directly with a key logon has no network credentials to
+ * read the share with, so the copy and the install run from the
+ * management host instead (by the machine's name, as for XP). */
+static int fix_hotfixes_from(carve_buf *out, carve_buf *why, carve_ssh *ssh, const run *r,
+			     const carve_machine *m, const char *evidence)
+{
+	size_t n;
+	const carve_account *acc = carve_plan_accounts(r->plan, &n);
+	size_t own = carve_plan_transport(r->plan)->account;
+	carve_ssh *relay = NULL;
+
+	if (m->reach == CARVE_REACH_VIA || own >= n || carve_auth_delegates(acc[own].auth))
+		return fix_hotfixes(out, why, ssh, r->plan, m, evidence);
+	if (r->management == CARVE_NONE)
+		return carve_error_set(CARVE_EINVALID, "the installers are on a share, which the "
+				       "machine's key logon cannot read: add a management exec "
+				       "host (carve installs from there) or give transport.account "
+				       "a password or gssapi logon");
+	int err = remote_open_exec(&relay, r->plan, r->management, r->opts->cancel);
+	if (err == 0)
+		err = fix_hotfixes(out, why, relay, r->plan, m, evidence);
+	carve_ssh_free(relay);
+	return err;
+}
+
+static int run_fix(carve_buf *out, carve_buf *why, carve_ssh *ssh, const run *r,
 		   const carve_machine *m, carve_check c, const char *evidence)
 {
+	const carve_plan *plan = r->plan;
 	const carve_site *site = carve_plan_site(plan);
 	const char *devcon = carve_plan_policy(plan)->devcon;
 	const char *one[] = { m->name };
@@ -150,7 +177,7 @@ static int run_fix(carve_buf *out, carve_buf *why, carve_ssh *ssh, const carve_p
 	int err;
 
 	switch (c) {
-	case CARVE_CHECK_HOTFIXES: return fix_hotfixes(out, why, ssh, plan, m, evidence);
+	case CARVE_CHECK_HOTFIXES: return fix_hotfixes_from(out, why, ssh, r, m, evidence);
 	case CARVE_CHECK_ADMIN: return remote_run(out, ssh, plan, CMD_FIX_ADMIN, admin);
 	case CARVE_CHECK_NICS:
 		err = remote_run(out, ssh, plan, CMD_FIX_NICS, nics);
@@ -182,7 +209,7 @@ static void apply_fixes(run *r, carve_preflight_machine *pm, carve_ssh *ssh,
 			continue;
 		carve_buf out = CARVE_BUF_INIT, why = CARVE_BUF_INIT;
 		char *before = res->evidence ? strdup(res->evidence) : NULL;
-		int err = run_fix(&out, &why, ssh, r->plan, m, c, before);
+		int err = run_fix(&out, &why, ssh, r, m, c, before);
 		if (err == 0 && why.len && !out.len)
 			err = carve_error_set(CARVE_EINVALID, "%s", why.ptr);
 		if (err == 0)
