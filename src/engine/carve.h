@@ -133,7 +133,9 @@ typedef struct {
 					    * endpoint (-RemoteHostName) */
 	const char *remote_gc;             /* 2003/2007 source: one of its global
 					    * catalogs (-RemoteGlobalCatalog) */
-	const char *delivery_domain;       /* -TargetDeliveryDomain; NULL: target.dns */
+	const char *delivery_domain;       /* -TargetDeliveryDomain: the target's mail
+					    * domain the source's mail users forward
+					    * to; moves need it */
 	const char *exchange_uri;          /* a Client Access server's
 					    * http://.../PowerShell/ for a remote
 					    * session; NULL: the E2010 snap-in */
@@ -414,11 +416,14 @@ int carve_plan_read_passwords_fd(carve_plan *plan, int fd);
 
 /* What a command is about to do, for the accounts it will need. */
 typedef enum {
-	CARVE_WORK_PREFLIGHT, /* carve check: the machines, and the exec hosts
-			       * that ask or ping them */
+	CARVE_WORK_PREFLIGHT, /* carve check: the machines, the exec hosts that
+			       * ask them, the management host (pings, update
+			       * installs) and the ADMT server (the migrator's
+			       * groups) */
 	CARVE_WORK_MIGRATION, /* carve run, the console: every session of every
 			       * phase, and the source account */
-	CARVE_WORK_TEARDOWN,  /* carve teardown: the ADMT server and the source
+	CARVE_WORK_TEARDOWN,  /* carve teardown: when an item verifies the
+			       * workstations, the ADMT server and the source
 			       * account, to read the source's computers */
 } carve_work;
 

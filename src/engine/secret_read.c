@@ -186,6 +186,19 @@ static size_t list_missing(size_t *out, size_t cap, const carve_plan *plan, cons
 	return n;
 }
 
+/* Whether teardown reads the source's computers (an item verifies the
+ * workstations). */
+static bool verifies_workstations(const carve_plan *plan)
+{
+	size_t n;
+	const carve_teardown_item *items = carve_plan_teardown(plan, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (items[i].verify == CARVE_VERIFY_WORKSTATIONS)
+			return true;
+	return false;
+}
+
 size_t carve_plan_missing_passwords(size_t *out, size_t cap, const carve_plan *plan,
 				    carve_work work)
 {
@@ -199,9 +212,14 @@ size_t carve_plan_missing_passwords(size_t *out, size_t cap, const carve_plan *p
 		need(needed, m->reach == CARVE_REACH_VIA ? plan->exec_hosts[m->via].account
 							 : plan->transport.account);
 	}
-	if (work != CARVE_WORK_TEARDOWN && plan->transport.probe == CARVE_PROBE_EXEC) {
+	/* the pre-flight reads the migrator's groups on the ADMT server, and
+	 * pings, and installs updates for key-logon machines, from the
+	 * management host */
+	if (work != CARVE_WORK_TEARDOWN) {
 		size_t e = remote_exec_host(plan, CARVE_ROLE_MANAGEMENT);
 		if (e != CARVE_NONE)
+			need(needed, plan->exec_hosts[e].account);
+		if ((e = remote_exec_host(plan, CARVE_ROLE_ADMT)) != CARVE_NONE)
 			need(needed, plan->exec_hosts[e].account);
 	}
 	if (work == CARVE_WORK_MIGRATION) {
@@ -209,7 +227,7 @@ size_t carve_plan_missing_passwords(size_t *out, size_t cap, const carve_plan *p
 			need(needed, plan->exec_hosts[e].account);
 		need(needed, plan->site.source.account);
 	}
-	if (work == CARVE_WORK_TEARDOWN) {
+	if (work == CARVE_WORK_TEARDOWN && verifies_workstations(plan)) {
 		size_t e = remote_exec_host(plan, CARVE_ROLE_ADMT);
 		if (e != CARVE_NONE)
 			need(needed, plan->exec_hosts[e].account);

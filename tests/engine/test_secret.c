@@ -276,10 +276,15 @@ Test(plan_secrets, what_each_command_needs)
 	carve_plan *plan = load();
 	size_t need[8];
 
-	/* The pre-flight: the machine asked through MGMT01 (ops); the one
-	 * reached directly logs on with a key. */
-	cr_assert_eq(carve_plan_missing_passwords(need, 8, plan, CARVE_WORK_PREFLIGHT), 1);
-	cr_assert_eq(need[0], 2);
+	/* The pre-flight: the machine asked through MGMT01 (ops), the ADMT
+	 * server for the migrator's groups; the one reached directly logs on
+	 * with a key. */
+	cr_assert_eq(carve_plan_missing_passwords(need, 8, plan, CARVE_WORK_PREFLIGHT), 2);
+	cr_assert(need[0] == 0 && need[1] == 2);
+	/* Teardown: the ADMT server and the source, for the source's
+	 * computers. */
+	cr_assert_eq(carve_plan_missing_passwords(need, 8, plan, CARVE_WORK_TEARDOWN), 2);
+	cr_assert(need[0] == 0 && need[1] == 1);
 	/* A migration: the ADMT server's migrator and the source's too. */
 	cr_assert_eq(carve_plan_missing_passwords(need, 8, plan, CARVE_WORK_MIGRATION), 3);
 	cr_assert(need[0] == 0 && need[1] == 1 && need[2] == 2);
