@@ -338,10 +338,44 @@ const char *const *cmd_params(carve_command c)
  * less than the whole line; 2.7 is base64 of UTF-16. */
 #define BODY_MAX 2400
 
-bool cmd_template_ok(const char *text, const char **why)
+/* The script for c with body: an assignment of each value above it. */
+static int render(carve_buf *script, carve_command c, const char *body, const char *const *values)
 {
-	size_t len = strlen(text);
+	const command_def *d = &defs[c];
+	carve_buf tmpl = CARVE_BUF_INIT;
+	size_t n = 0;
+	int err;
 
+	carve_buf_puts(&tmpl, "$ErrorActionPreference = 'Stop'\n");
+	for (; n < CMD_MAX_VALUES && d->params[n]; n++) {
+		if (!values[n]) {
+			carve_buf_done(&tmpl);
+			return carve_error_set(CARVE_EINVALID, "the plan gives no value for $%s,"
+					       " which the %s command needs", d->params[n], d->key);
+		}
+		carve_buf_printf(&tmpl, "$%s = {{%s}}\n", d->params[n], d->params[n]);
+	}
+	carve_buf_puts(&tmpl, body);
+	err = tmpl.failed ? carve_error_oom()
+			  : carve_ps_script(script, tmpl.ptr, d->params, values, n);
+	carve_buf_done(&tmpl);
+	return err;
+}
+
+bool cmd_template_ok(const char *key, const char *text, const char **why)
+{
+	static const char *const sample[CMD_MAX_VALUES] = {
+		"x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x",
+	};
+	size_t len = strlen(text);
+	int c = 0;
+
+	while (c < CMD__COUNT && strcmp(defs[c].key, key))
+		c++;
+	if (c == CMD__COUNT) {
+		*why = "no such command";
+		return false;
+	}
 	if (strspn(text, " \t\r\n") == len) {
 		*why = "the template is blank";
 		return false;
@@ -349,6 +383,15 @@ bool cmd_template_ok(const char *text, const char **why)
 	if (len > BODY_MAX) {
 		*why = "the template is longer than 2400 bytes, which leaves no room on a"
 		       " Windows command line (8191 characters) for its values";
+		return false;
+	}
+	/* made once with sample values, as a run would: a quote left open or
+	 * a {{ }} (values are variables, not placeholders) shows now */
+	carve_buf script = CARVE_BUF_INIT;
+	int err = render(&script, (carve_command)c, text, sample);
+	carve_buf_done(&script);
+	if (err < 0) {
+		*why = carve_error_last()->message;
 		return false;
 	}
 	return true;
@@ -378,26 +421,12 @@ int cmd_line(carve_buf *out, const carve_plan *plan, carve_command c,
 	     const char *const *values)
 {
 	const command_def *d = &defs[c];
-	const char *body = plan->commands[c] ? plan->commands[c] : d->body;
-	carve_buf tmpl = CARVE_BUF_INIT, script = CARVE_BUF_INIT;
-	size_t n = 0, mark = out->len;
-	int err = 0;
+	carve_buf script = CARVE_BUF_INIT;
+	size_t mark = out->len;
+	int err;
 
-	carve_buf_puts(&tmpl, "$ErrorActionPreference = 'Stop'\n");
-	for (; n < CMD_MAX_VALUES && d->params[n]; n++) {
-		if (!values[n]) {
-			err = carve_error_set(CARVE_EINVALID, "the plan gives no value for $%s,"
-					      " which the %s command needs", d->params[n], d->key);
-			goto done;
-		}
-		carve_buf_printf(&tmpl, "$%s = {{%s}}\n", d->params[n], d->params[n]);
-	}
-	carve_buf_puts(&tmpl, body);
-	if (tmpl.failed) {
-		err = carve_error_oom();
-		goto done;
-	}
-	if ((err = carve_ps_script(&script, tmpl.ptr, d->params, values, n)) < 0 ||
+	if ((err = render(&script, c, plan->commands[c] ? plan->commands[c] : d->body,
+			  values)) < 0 ||
 	    (err = carve_ps_command(out, carve_buf_cstr(&script))) < 0)
 		goto done;
 	if (out->len - mark > CMD_LINE_MAX) {
@@ -409,7 +438,6 @@ int cmd_line(carve_buf *out, const carve_plan *plan, carve_command c,
 				      CMD_LINE_MAX);
 	}
 done:
-	carve_buf_done(&tmpl);
 	carve_buf_done(&script);
 	return err;
 }

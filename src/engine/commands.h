@@ -60,9 +60,11 @@ const char *cmd_key(carve_command c);
 /* The names of c's values, NULL-terminated after the last. */
 const char *const *cmd_params(carve_command c);
 
-/* Whether text is usable as a template (not blank, short enough to leave
- * room for values on a Windows command line); on false *why says why. */
-bool cmd_template_ok(const char *text, const char **why);
+/* Whether text is usable as the template of the command named key (not
+ * blank, short enough to leave room for values on a Windows command line,
+ * made into a script with sample values as a run would); on false *why
+ * says why (valid until the next error). */
+bool cmd_template_ok(const char *key, const char *text, const char **why);
 
 /* Windows' cmd.exe refuses longer command lines. */
 #define CMD_LINE_MAX 8191

@@ -115,7 +115,7 @@ bool plan_set_template(plan_load *ld, const pnode *v, void *dst, const plan_fiel
 {
 	const char *s = checked_text(ld, v, f, dst), *why = NULL;
 
-	if (s && !cmd_template_ok(s, &why)) {
+	if (s && !cmd_template_ok(f->key, s, &why)) {
 		plan_diag(ld, v, "commands: %s: %s", f->key, why);
 		return false;
 	}
