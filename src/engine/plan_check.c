@@ -365,6 +365,23 @@ int plan_check(plan_load *ld)
 			report_taken(ld, e, &exec_kind, item_at(&ld->machines, &machine_kind, m),
 				     &machine_kind);
 	}
+	/* One ADMT server and one mail server: carve runs every chunk's ADMT
+	 * and every move there, and would never use a second. */
+	for (size_t i = 0; i < ld->exec_hosts.count; i++) {
+		plan_exec_raw *e = item_at(&ld->exec_hosts, &exec_kind, i);
+		if (!e->role || e->pub.role == CARVE_ROLE_MANAGEMENT)
+			continue;
+		for (size_t k = 0; k < i; k++) {
+			plan_exec_raw *first = item_at(&ld->exec_hosts, &exec_kind, k);
+			if (first->role && first->pub.role == e->pub.role) {
+				plan_diag(ld, e->role, "a second exec host with role %s (%s is the "
+					  "first): carve uses one; remove it or make it a "
+					  "management host", carve_exec_role_name(e->pub.role),
+					  first->pub.name);
+				break;
+			}
+		}
+	}
 	for (size_t i = 0; i < ld->users.count; i++) {
 		plan_user_raw *u = item_at(&ld->users, &user_kind, i);
 		u->pub.chunk = resolve(ld, &plan->chunk_index, &ld->chunks, &chunk_kind, u->chunk);

@@ -145,7 +145,7 @@ struct carve_plan {
  * the cross-reference pass needs to resolve names and cite positions. */
 typedef struct {
 	carve_exec_host pub;
-	const pnode *name, *account;
+	const pnode *name, *role, *account;
 } plan_exec_raw;
 
 typedef struct {

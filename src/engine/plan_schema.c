@@ -210,7 +210,7 @@ static const plan_field transport_fields[] = {
 #define OBJ plan_exec_raw
 static const plan_field exec_fields[] = {
 	{ KEY("name", plan_set_string, pub.name), KEEP(name), REQUIRED, .arg = &rule_netbios },
-	{ KEY("role", plan_set_enum, pub.role), REQUIRED, .arg = ENUM(role_names) },
+	{ KEY("role", plan_set_enum, pub.role), KEEP(role), REQUIRED, .arg = ENUM(role_names) },
 	{ KEY("address", plan_set_string, pub.address), REQUIRED, .arg = &rule_address },
 	{ UINT("port", pub.port, 1, 65535) },
 	{ UINT("concurrency", pub.concurrency, 1, 1024) },
