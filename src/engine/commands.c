@@ -364,9 +364,6 @@ static int render(carve_buf *script, carve_command c, const char *body, const ch
 
 bool cmd_template_ok(const char *key, const char *text, const char **why)
 {
-	static const char *const sample[CMD_MAX_VALUES] = {
-		"x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x",
-	};
 	size_t len = strlen(text);
 	int c = 0;
 
@@ -385,13 +382,26 @@ bool cmd_template_ok(const char *key, const char *text, const char **why)
 		       " Windows command line (8191 characters) for its values";
 		return false;
 	}
-	/* made once with sample values, as a run would: a quote left open or
-	 * a {{ }} (values are variables, not placeholders) shows now */
+	/* Scanned as a run would, without the values' assignments above it so
+	 * a line number is the template's own: a quote left open or a {{ }}
+	 * (values are variables, not placeholders) shows now. */
 	carve_buf script = CARVE_BUF_INIT;
-	int err = render(&script, (carve_command)c, text, sample);
+	int err = carve_ps_script(&script, text, defs[c].params, NULL, 0);
 	carve_buf_done(&script);
 	if (err < 0) {
+		static _Thread_local char msg[512];
+		carve_buf vars = CARVE_BUF_INIT;
+		for (size_t i = 0; i < CMD_MAX_VALUES && defs[c].params[i]; i++)
+			carve_buf_printf(&vars, "%s$%s", i ? ", " : "", defs[c].params[i]);
 		*why = carve_error_last()->message;
+		if (strncmp(*why, "unknown placeholder", 19) == 0) {
+			snprintf(msg, sizeof(msg), "%s: %s%s%s", *why,
+				 vars.len ? "a template reads its values as variables ("
+					  : "this command has no values",
+				 vars.len ? carve_buf_cstr(&vars) : "", vars.len ? ")" : "");
+			*why = msg;
+		}
+		carve_buf_done(&vars);
 		return false;
 	}
 	return true;

@@ -62,8 +62,8 @@ const char *const *cmd_params(carve_command c);
 
 /* Whether text is usable as the template of the command named key (not
  * blank, short enough to leave room for values on a Windows command line,
- * made into a script with sample values as a run would); on false *why
- * says why (valid until the next error). */
+ * scanned as a run would: no {{placeholder}}, no string left open); on
+ * false *why says why (valid until the next error on this thread). */
 bool cmd_template_ok(const char *key, const char *text, const char **why);
 
 /* Windows' cmd.exe refuses longer command lines. */

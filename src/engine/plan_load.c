@@ -25,16 +25,19 @@ static const char *keep(plan_load *ld, const char *s, size_t len)
 	return p;
 }
 
-/* v as a non-empty string without control characters, or NULL (reported). */
+/* v as a non-empty string without control characters, or NULL (reported).
+ * A command template is a script: its line breaks and tabs are text. */
 static const char *text(plan_load *ld, const pnode *v, const plan_field *f)
 {
+	bool script = f->set == plan_set_template;
+
 	if (v->kind != PNODE_SCALAR || v->len == 0 || pnode_is_null(v)) {
 		plan_diag(ld, v, "'%s' must be a non-empty string", f->key);
 		return NULL;
 	}
 	for (size_t i = 0; i < v->len; i++) {
 		unsigned char c = (unsigned char)v->u.str[i];
-		if (c < 0x20 || c == 0x7f) {
+		if ((c < 0x20 && !(script && (c == '\n' || c == '\r' || c == '\t'))) || c == 0x7f) {
 			plan_diag(ld, v, "'%s' must not contain control characters", f->key);
 			return NULL;
 		}

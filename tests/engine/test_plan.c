@@ -4,7 +4,9 @@
  * invalid plan gives exactly the diagnostics in its .expect file; hostile
  * inputs are refused quickly.
  */
+#include "commands.h"
 #include "internal.h"
+#include "plan_internal.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -355,6 +357,35 @@ Test(plan, cutover_without_offset_is_local_time)
 	cr_expect_eq(c[2].cutover, (time_t)1782913530); /* 13:45:30Z */
 	cr_expect_null(carve_plan_path(plan));
 	carve_plan_free(plan);
+	carve_buf_done(&b);
+}
+
+/* A commands: template is a script: its line breaks and tabs are kept,
+ * and what a run would refuse is refused at its own line. */
+Test(plan, a_template_is_a_script_of_several_lines)
+{
+	carve_buf b = CARVE_BUF_INIT;
+	carve_plan *plan = NULL;
+	carve_diags *diags = NULL;
+
+	carve_buf_puts(&b, minimal_head);
+	carve_buf_puts(&b, "commands:\n"
+			   "  boot_time: \"$os = Get-WmiObject Win32_OperatingSystem\\\n"
+			   "    \\ -ComputerName $computer\\n\\tif ($os) {\\r\\n 'up' }\"\n");
+	cr_assert_eq(carve_plan_load_buffer(&plan, &diags, NULL, b.ptr, b.len), 0,
+		     "%s", carve_diags_count(diags) ? carve_diags_get(diags, 0)->message : "");
+	cr_expect_str_eq(plan->commands[CMD_BOOT_TIME],
+			 "$os = Get-WmiObject Win32_OperatingSystem -ComputerName $computer\n"
+			 "\tif ($os) {\r\n 'up' }");
+	carve_plan_free(plan);
+
+	b.len = 0;
+	carve_buf_puts(&b, minimal_head);
+	carve_buf_puts(&b, "commands:\n  boot_time: |\n    $x = 1\n    Get-Thing {{computer}}\n");
+	char *got = load_bad(b.ptr, b.len, NULL);
+	cr_expect_str_eq(got, "14:14: commands: boot_time: unknown placeholder {{computer}} at"
+			      " line 2: a template reads its values as variables ($computer)\n");
+	free(got);
 	carve_buf_done(&b);
 }
 
