@@ -906,9 +906,12 @@ typedef struct {
 #define CARVE_RUN_OPTIONS_INIT { NULL, -1, false, NULL, NULL, 0, NULL, NULL, NULL, NULL }
 
 /* The chunk's objects by phase and status when the run ended (objects of
- * the phase: machines, or users for mail). */
+ * the phase: machines, or users for mail).  site_mail: the run moved the
+ * mail of every chunk's users (mail.scope site), and the mail counts are
+ * the whole site's. */
 typedef struct {
 	unsigned counts[CARVE_PHASE__COUNT][CARVE_STATUS__COUNT];
+	bool site_mail;
 } carve_run_summary;
 
 /* Returns 0 when the run was carried out (read the summary for failures);

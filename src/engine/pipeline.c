@@ -576,6 +576,12 @@ int carve_run(carve_run_summary *out, const carve_plan *plan, const carve_run_op
 	}
 	if (carve_audit_grid(&grid, opts->audit, plan) == 0) {
 		memcpy(out->counts, grid.counts[p.chunk], sizeof(out->counts));
+		/* The mail of every chunk was this run's: so are its failures. */
+		out->site_mail = site_mail;
+		for (size_t k = 0; site_mail && k < grid.chunk_count; k++)
+			for (int st = 0; k != p.chunk && st < CARVE_STATUS__COUNT; st++)
+				out->counts[CARVE_PHASE_MAIL][st] +=
+					grid.counts[k][CARVE_PHASE_MAIL][st];
 		carve_grid_done(&grid);
 	}
 done:

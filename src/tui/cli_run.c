@@ -29,9 +29,15 @@ static void on_event(const carve_event *ev, void *ctx)
 	fflush(stdout);
 }
 
+typedef struct {
+	const char *chunk; /* the run's */
+	bool site_mail;    /* and the mail failures of every chunk */
+	bool any;
+} failures;
+
 static int print_failure(const carve_state_row *row, void *ctx)
 {
-	bool *any = ctx;
+	failures *f = ctx;
 	carve_phase ph;
 
 	if (row->status != CARVE_STATUS_FAILED && row->status != CARVE_STATUS_INTERRUPTED)
@@ -39,11 +45,15 @@ static int print_failure(const carve_state_row *row, void *ctx)
 	if (!row->phase || carve_phase_parse(&ph, row->phase) < 0 ||
 	    ph < CARVE_PHASE_PREFLIGHT || ph > CARVE_PHASE_CLIENTS)
 		return 0;
-	if (!*any)
+	bool ours = row->chunk && strcmp(row->chunk, f->chunk) == 0;
+	if (!ours && !(f->site_mail && ph == CARVE_PHASE_MAIL))
+		return 0;
+	if (!f->any)
 		printf("\nfailures:\n");
-	*any = true;
-	printf("  %s %-15s %-12s %-14s %s\n", glyph_status(row->status), row->object,
-	       row->phase, row->step, row->diagnosis ? row->diagnosis : "");
+	f->any = true;
+	printf("  %s %-15s %-12s %-14s %s%s%s%s\n", glyph_status(row->status), row->object,
+	       row->phase, row->step, ours ? "" : "(", ours ? "" : row->chunk ? row->chunk : "",
+	       ours ? "" : ") ", row->diagnosis ? row->diagnosis : "");
 	return 0;
 }
 
@@ -54,19 +64,20 @@ static void summarise(const carve_run_summary *s, carve_audit *audit, const char
 		CARVE_STATUS_BLOCKED, CARVE_STATUS_RUNNING, CARVE_STATUS_PENDING,
 		CARVE_STATUS_SKIPPED,
 	};
-	bool any = false;
+	failures f = { chunk, s->site_mail, false };
 
 	printf("\n%-13s", "phase");
 	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
 		printf(" %11s", carve_status_name(cols[c]));
 	printf("\n");
 	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++) {
-		printf("%-13s", carve_phase_name((carve_phase)ph));
+		printf("%-13s", ph == CARVE_PHASE_MAIL && s->site_mail ? "mail (site)"
+				: carve_phase_name((carve_phase)ph));
 		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
 			printf(" %11u", s->counts[ph][cols[c]]);
 		printf("\n");
 	}
-	carve_audit_states(audit, chunk, print_failure, &any);
+	carve_audit_states(audit, s->site_mail ? NULL : chunk, print_failure, &f);
 }
 
 int cli_run(int argc, char **argv)
