@@ -131,6 +131,45 @@ static void summarise_accounts(const carve_plan *plan)
 	}
 }
 
+/* The product versions and choices the commands are made for: what a
+ * Windows engineer checks against the site before the night. */
+static void summarise_products(const carve_plan *plan)
+{
+	static const char *const translation[] = { "replace", "add", "remove" };
+	const carve_mail *mail = carve_plan_mail(plan);
+	const carve_policy *pol = carve_plan_policy(plan);
+	size_t n, newer = 0;
+	const carve_machine *m = carve_plan_machines(plan, &n);
+
+	printf(LABEL "source Exchange %u", "", mail->source_version);
+	if (mail->source_version >= 2010)
+		printf(" via MRS proxy %s", mail->mrs_proxy ? mail->mrs_proxy : "(none named)");
+	else
+		printf(" (-RemoteLegacy) via global catalog %s",
+		       mail->remote_gc ? mail->remote_gc : "(none named)");
+	printf(", delivery domain %s\n",
+	       mail->delivery_domain ? mail->delivery_domain : "(none named: moves cannot start)");
+	printf(LABEL "cmdlets from %s; %s\n", "",
+	       mail->exchange_uri ? mail->exchange_uri : "the Exchange 2010 snap-in on the mail host",
+	       mail->scope == CARVE_MAIL_SITE ? "the whole site's mailboxes at once (scope site)"
+					      : "each chunk's mailboxes with the chunk (scope chunk)");
+	for (size_t i = 0; i < n; i++)
+		newer += m[i].os > CARVE_OS_7;
+	uint32_t t = pol->admt_timeout_ms / 1000;
+	printf(LABEL "ADMT 3.2, translation %s%s%s%s, running %u%s at most\n", "admt",
+	       translation[pol->translation], pol->translate_profiles ? ", user profiles" : "",
+	       pol->translate_local_groups ? ", local groups" : "",
+	       pol->translate_user_rights ? ", user rights" : "",
+	       t % 3600 == 0 ? t / 3600 : t % 60 == 0 ? t / 60 : t,
+	       t % 3600 == 0 ? "h" : t % 60 == 0 ? "m" : "s");
+	if (newer)
+		printf(LABEL "%zu machines newer than Windows 7, where ADMT 3.2 cannot translate"
+		       " profiles: %s\n", "", newer,
+		       pol->newer_than_7 == CARVE_BEYOND7_BLOCK
+		       ? "not migrated (policy.newer_than_windows_7: block)"
+		       : "migrated, their users get new profiles (newer_than_windows_7: migrate)");
+}
+
 static void summarise(const carve_plan *plan)
 {
 	const carve_site *s = carve_plan_site(plan);
@@ -152,6 +191,7 @@ static void summarise(const carve_plan *plan)
 		       mail->source_namespace,
 		       mail->target_cas ? mail->target_cas : "(no target CAS)",
 		       mail->bad_item_limit);
+	summarise_products(plan);
 	summarise_rest(plan);
 	printf(LABEL "machines reached directly as %s, host keys %s, %u sessions at once, "
 	       "probe by %s\n", "transport",

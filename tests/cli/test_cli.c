@@ -131,6 +131,13 @@ Test(cli, validate_summarises)
 	cr_assert(strstr(r.out, "desk.key (no network credentials)\n"), "%s", r.out);
 	cr_assert(strstr(r.out, "MGMT01 (management, 4 at once, as ops)"), "%s", r.out);
 	cr_assert(strstr(r.out, "machines reached directly as desk"), "%s", r.out);
+	/* The product versions the commands are made for. */
+	cr_assert(strstr(r.out, "source Exchange 2010 via MRS proxy"), "%s", r.out);
+	cr_assert(strstr(r.out, "(scope site)"), "%s", r.out);
+	cr_assert(strstr(r.out, "ADMT 3.2, translation replace, user profiles, local groups,"
+			  " user rights, running 4h at most"), "%s", r.out);
+	cr_assert(strstr(r.out, "2 machines newer than Windows 7, where ADMT 3.2 cannot"
+			  " translate profiles: not migrated"), "%s", r.out);
 	t_result_done(&r);
 }
 
