@@ -328,6 +328,33 @@ static void check_machine(plan_load *ld, plan_machine_raw *m, const plan_index *
 		check_at(ld, m);
 }
 
+/* A mail host moves mailboxes across forests: what New-MoveRequest needs
+ * from the plan is known now, not when the first move is started. */
+static void check_mail(plan_load *ld)
+{
+	const carve_mail *mail = &ld->mail;
+
+	for (size_t i = 0; i < ld->exec_hosts.count; i++) {
+		plan_exec_raw *e = item_at(&ld->exec_hosts, &exec_kind, i);
+		if (!e->role || e->pub.role != CARVE_ROLE_MAIL)
+			continue;
+		/* A missing site.source.account is plan_check_accounts()'s. */
+		const char *missing =
+			!mail->delivery_domain ? "mail.target_delivery_domain (the target's mail"
+				" domain the source's mail users forward to, -TargetDeliveryDomain)"
+			: mail->source_version >= 2010 && !mail->mrs_proxy
+				? "mail.mrs_proxy (the source's MRSProxy endpoint, -RemoteHostName)"
+			: mail->source_version < 2010 && !mail->remote_gc
+				? "mail.remote_global_catalog (a global catalog of the source,"
+				  " -RemoteGlobalCatalog)"
+			: NULL;
+		if (missing)
+			plan_diag(ld, e->role, "exec host %s moves mailboxes, but the plan has no %s",
+				  e->pub.name ? e->pub.name : "", missing);
+		return;
+	}
+}
+
 int plan_check(plan_load *ld)
 {
 	carve_plan *plan = ld->plan;
@@ -377,11 +404,12 @@ int plan_check(plan_load *ld)
 				plan_diag(ld, e->role, "a second exec host with role %s (%s is the "
 					  "first): carve uses one; remove it or make it a "
 					  "management host", carve_exec_role_name(e->pub.role),
-					  first->pub.name);
+					  first->pub.name ? first->pub.name : "another");
 				break;
 			}
 		}
 	}
+	check_mail(ld);
 	for (size_t i = 0; i < ld->users.count; i++) {
 		plan_user_raw *u = item_at(&ld->users, &user_kind, i);
 		u->pub.chunk = resolve(ld, &plan->chunk_index, &ld->chunks, &chunk_kind, u->chunk);

@@ -620,6 +620,9 @@ static void write_plan(carve_buf *f, rebuild *r, const char *db_path, int base)
 		carve_buf_printf(f, "  remote_global_catalog: %s\n", mail->remote_gc);
 	if (mail->delivery_domain)
 		carve_buf_printf(f, "  target_delivery_domain: %s\n", mail->delivery_domain);
+	/* the same way to the cmdlets: the lab plays a CAS's remote session too */
+	if (mail->exchange_uri)
+		carve_buf_printf(f, "  exchange_uri: %s\n", mail->exchange_uri);
 	carve_buf_printf(f, "  scope: %s\n  source_version: %u\n  bad_item_limit: %u\n",
 			 mail->scope == CARVE_MAIL_SITE ? "site" : "chunk", mail->source_version,
 			 mail->bad_item_limit);
