@@ -405,6 +405,22 @@ static const char *role_token(carve_exec_role role)
 	return role == CARVE_ROLE_ADMT ? "admt" : role == CARVE_ROLE_MAIL ? "mail" : "management";
 }
 
+/* Whether the host of uri (http://e2e01.contoso.com/PowerShell/) is one of
+ * the plan's exec hosts, which the lab plays. */
+static bool plays_server(const carve_plan *plan, const char *uri)
+{
+	size_t n;
+	const carve_exec_host *e = carve_plan_exec_hosts(plan, &n);
+	const char *h = strstr(uri, "://");
+
+	h = h ? h + 3 : uri;
+	size_t len = strcspn(h, ".:/");
+	for (size_t i = 0; i < n; i++)
+		if (strlen(e[i].name) == len && strncasecmp(e[i].name, h, len) == 0)
+			return true;
+	return false;
+}
+
 /* Ports: the exec hosts from base, the machines reached directly after. */
 static int port_of_exec(int base, size_t e)
 {
@@ -620,9 +636,14 @@ static void write_plan(carve_buf *f, rebuild *r, const char *db_path, int base)
 		carve_buf_printf(f, "  remote_global_catalog: %s\n", mail->remote_gc);
 	if (mail->delivery_domain)
 		carve_buf_printf(f, "  target_delivery_domain: %s\n", mail->delivery_domain);
-	/* the same way to the cmdlets: the lab plays a CAS's remote session too */
+	/* The same way to the cmdlets when the lab plays that server (an exec
+	 * host of the plan); otherwise the snap-in on the mail host. */
 	if (mail->exchange_uri)
-		carve_buf_printf(f, "  exchange_uri: %s\n", mail->exchange_uri);
+		carve_buf_printf(f, "  %sexchange_uri: %s%s\n",
+				 plays_server(plan, mail->exchange_uri) ? "" : "# ",
+				 mail->exchange_uri,
+				 plays_server(plan, mail->exchange_uri) ? ""
+				 : "   # not an exec host, so not in the lab: the snap-in instead");
 	carve_buf_printf(f, "  scope: %s\n  source_version: %u\n  bad_item_limit: %u\n",
 			 mail->scope == CARVE_MAIL_SITE ? "site" : "chunk", mail->source_version,
 			 mail->bad_item_limit);
