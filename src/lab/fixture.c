@@ -16,7 +16,8 @@
  *   hosts:     [ { name, port, role, os, power, disk_free, hotfixes,
  *                  registry_hotfixes, services, administrators, nics,
  *                  firewall, firewall_policy, remote_admin, domain,
- *                  language, locked_profile, outlook, hosts_file, user,
+ *                  language, locked_profile, outlook, outlook_profile,
+ *                  hosts_file, user,
  *                  logged_on, logged_on_source, last_logon_days,
  *                  ad_module, exchange_tools, files, quota, move_rate,
  *                  faults, replay } ]
@@ -346,6 +347,10 @@ static void apply(loader *l, lab_host *h, const pnode *map)
 		} else if (!strcmp(key, "outlook")) {
 			const char *s = scalar(l, v, key);
 			h->outlook = s ? (unsigned)atoi(s) : 0;
+		} else if (!strcmp(key, "outlook_profile")) {
+			copy(l, h->outlook_profile, sizeof(h->outlook_profile), v, key);
+			if (!h->outlook_profile[0] || strpbrk(h->outlook_profile, "\\"))
+				bad(l, v, "outlook_profile must be a registry key name (no '\\')");
 		} else if (!strcmp(key, "user")) {
 			copy(l, h->user, sizeof(h->user), v, key);
 		} else if (!strcmp(key, "logged_on_source")) {
@@ -417,6 +422,7 @@ static void host_defaults(lab_host *h)
 	h->remote_admin = true;
 	h->logged_on = true;
 	h->last_logon_days = 1;
+	strcpy(h->outlook_profile, "Outlook");
 }
 
 /* The exec hosts' tools: the ADMT server has the AD module, the mail

@@ -101,6 +101,10 @@ typedef struct {
 	char domain[16];        /* NetBIOS domain the machine belongs to */
 	bool locked_profile;
 	unsigned outlook;       /* 0, 2003, 2007, ... */
+	char outlook_profile[LAB_NAME]; /* its user's MAPI profile, the one
+				 * DefaultProfile names ("Outlook" unless the fixture
+				 * says otherwise: Outlook 2003 asks for a name on first
+				 * run, so sites have others) */
 	char hosts_file[LAB_MAX_LIST][128];
 	size_t hosts_count;
 	char user[LAB_NAME];    /* whose machine it is */
@@ -191,7 +195,10 @@ typedef struct {
 	lab_fixture fixture;
 	char events[256][320];   /* the mail server's application log, a ring */
 	size_t event_count;
-	char (*disabled_users)[LAB_NAME]; /* source user accounts disabled */
+	/* source accounts Disable-ADAccount disabled: a user by its
+	 * sAMAccountName (alice), a computer by its sAMAccountName, the name
+	 * and a '$' (WS7$), as the two share the ADAccount class */
+	char (*disabled_users)[LAB_NAME];
 	size_t disabled_count;
 } lab_site;
 

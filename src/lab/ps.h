@@ -452,6 +452,9 @@ const char *lab_windows_dir(const lab_host *h);
 bool lab_process_run(ps_ctx *c, lab_host *h, const char *command_line, bool network,
 		     int *exit_code);
 
+/* Win32_OperatingSystem.Caption of h, as Windows writes it (ps_wmi.c). */
+const char *lab_os_caption(const lab_host *h);
+
 /* The PnP device instance id of h's NIC i (devcon disables by it). */
 void lab_nic_pnp_id(char *out, size_t cap, const lab_host *h, size_t i);
 

@@ -401,7 +401,10 @@ static pv computer_object(ps_ctx *c, const char *domain, const char *name, const
 	ps_obj_set(c, o, "DistinguishedName", pv_strf(c, "CN=%s,CN=Computers,%s", name,
 						      domain_dn(c, dns)));
 	ps_obj_set(c, o, "DNSHostName", pv_strf(c, "%s.%s", name, dns));
-	ps_obj_set(c, o, "Enabled", pv_bool(true));
+	char sam[LAB_NAME];
+	snprintf(sam, sizeof(sam), "%s$", name);
+	bool source = !strcasecmp(domain, c->env->site->fixture.source_netbios);
+	ps_obj_set(c, o, "Enabled", pv_bool(!(source && user_disabled(c->env->site, sam))));
 	ps_obj_set(c, o, "Name", pv_str(c, name));
 	ps_obj_set(c, o, "ObjectClass", pv_str(c, "computer"));
 	ps_obj_set(c, o, "SamAccountName", pv_strf(c, "%s$", name));
@@ -412,15 +415,23 @@ static pv computer_object(ps_ctx *c, const char *domain, const char *name, const
 	return pv_obj(o);
 }
 
-static const char *os_caption(const char *os)
+/* A computer's operatingSystem attribute: Windows writes its product
+ * name there when it joins and at each start, as Win32_OperatingSystem
+ * names it without "Microsoft " (lab_os_caption); a client is never a
+ * "Server" edition, which is how teardown tells servers apart.  (Vista's
+ * value is believed to read "Windows Vista(TM) Business" with a trademark
+ * sign; no public page shows the attribute's value for it.) */
+static const char *os_attribute(ps_ctx *c, const lab_host *h)
 {
-	if (!strcmp(os, "xp"))
-		return "Windows XP Professional";
-	if (!strcmp(os, "7"))
-		return "Windows 7 Enterprise";
-	if (!strcmp(os, "10"))
-		return "Windows 10 Enterprise";
-	return "Windows Server 2008 R2 Enterprise";
+	const char *s = lab_os_caption(h);
+	size_t n;
+
+	if (!strncmp(s, "Microsoft ", 10))
+		s += 10;
+	n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		n--;
+	return carve_arena_strndup(&c->arena, s, n);
 }
 
 /* The computer accounts of domain: the fixture's machines (they stay in
@@ -436,7 +447,7 @@ static void computers_of(ps_ctx *c, const char *domain, const pv *props, pv_list
 		bool joined = h->progress.join_at && time(NULL) >= h->progress.join_at;
 		if (source ? strcasecmp(h->domain, domain) != 0 : !joined)
 			continue;
-		pv_list_push(c, out, computer_object(c, domain, h->name, os_caption(h->os),
+		pv_list_push(c, out, computer_object(c, domain, h->name, os_attribute(c, h),
 						     h->last_logon_days, props));
 	}
 	for (size_t i = 0; source && i < site->fixture.computer_count; i++) {
@@ -499,6 +510,21 @@ static const ps_cmdlet get_adcomputer = {
 	0, get_params, NPARAMS(get_params), run_get_adcomputer, ad_available, false,
 };
 
+/* Whether domain has a computer account named name (no '$'). */
+static bool computer_exists(ps_ctx *c, const char *domain, const char *name)
+{
+	pv_list all = { 0 };
+
+	computers_of(c, domain, NULL, &all);
+	for (size_t k = 0; k < all.n; k++) {
+		pv n;
+		ps_member_get(c, all.v[k], "Name", &n);
+		if (!strcasecmp(pv_to_str(c, n), name))
+			return true;
+	}
+	return false;
+}
+
 static const ps_param disable_params[] = {
 	{ "Identity", NULL, PP_ANY, 0, ALL, 1, true },
 	{ "PassThru", NULL, PP_SWITCH, -1, ALL, 0, false },
@@ -520,7 +546,15 @@ static int run_disable(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out
 	for (size_t i = 0; i < count; i++) {
 		const char *id = identity_of(c, call, in, i, &count);
 		const char *sam = strchr(id, '\\') ? strchr(id, '\\') + 1 : id;
-		if (!user_exists(site, sam)) {
+		size_t len = strlen(sam);
+		/* an ADAccount is a user or a computer: a computer's
+		 * sAMAccountName is its name and a '$' (what Get-ADComputer
+		 * passes down the pipeline), and Disable-ADAccount disables it
+		 * as readily as a user, which is how disabling "the source
+		 * accounts" went wrong on a site */
+		bool computer = len > 1 && sam[len - 1] == '$' &&
+				computer_exists(c, domain, carve_arena_strndup(&c->arena, sam, len - 1));
+		if (!computer && !user_exists(site, sam)) {
 			if (not_found(c, call, id, domain, "ADAccount") < 0)
 				return PS_THROW;
 			continue;
@@ -542,14 +576,15 @@ static int run_disable(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out
 			site->disabled_users = more;
 			snprintf(site->disabled_users[site->disabled_count++], LAB_NAME, "%s", sam);
 			carve_buf j = CARVE_BUF_INIT;
-			carve_buf_puts(&j, "\"change\":\"user disabled\",\"user\":");
+			carve_buf_printf(&j, "\"change\":\"%s disabled\",\"user\":",
+					 computer ? "computer" : "user");
 			carve_buf_json_string(&j, sam);
 			carve_buf_puts(&j, ",\"by\":");
 			carve_buf_json_string(&j, actor);
 			lab_journal(NULL, "source_account", carve_buf_cstr(&j));
 			carve_buf_done(&j);
 		}
-		if (ps_arg_switch(call, "PassThru"))
+		if (ps_arg_switch(call, "PassThru") && !computer)
 			pv_list_push(c, out, user_object(c, domain, sam, NULL));
 	}
 	return 0;

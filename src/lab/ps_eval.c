@@ -1685,6 +1685,16 @@ static bool in_set(const ps_param *p, int set)
 	return p->sets == 0 || (p->sets & (1u << set));
 }
 
+/* How many parameters of set, not given by name, take a position. */
+static size_t positional_slots(const ps_cmdlet *cmd, const ps_call *call, int set)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < cmd->n_params; k++)
+		n += cmd->params[k].position >= 0 && !call->b[k].given && in_set(&cmd->params[k], set);
+	return n;
+}
+
 static int set_count(const ps_cmdlet *cmd)
 {
 	int n = 0;
@@ -1806,6 +1816,25 @@ static int bind(ps_ctx *c, const ps_cmdlet *cmd, const ps_node *node, raw_arg *a
 			chosen = best;
 		else
 			chosen = -1;
+	}
+	/* positional arguments narrow the sets too: "Get-ADUser alice" binds
+	 * -Identity, the one set with a parameter at position 0, though the
+	 * default set is Filter (PowerShell binds positions before it settles
+	 * on a set; about_Parameter_Sets) */
+	size_t positional = 0;
+	for (size_t i = 0; i < n; i++)
+		positional += !used[i] && !args[i].name;
+	if (chosen >= 0 && positional && positional_slots(cmd, call, chosen) < positional) {
+		int taker = -1, takers = 0;
+		for (int s = 0; s < sets; s++) {
+			bool fits = true;
+			for (size_t i = 0; i < cmd->n_params && fits; i++)
+				fits = !call->b[i].given || in_set(&cmd->params[i], s);
+			if (fits && positional_slots(cmd, call, s) >= positional)
+				taker = s, takers++;
+		}
+		if (takers == 1)
+			chosen = taker;
 	}
 	if (chosen < 0) {
 		c->cur = node;

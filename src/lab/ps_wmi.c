@@ -231,25 +231,44 @@ static const wmi_prop os_props[] = {
 	{ "FreePhysicalMemory", OS_ANY }, { "Name", OS_ANY },
 };
 
+/* Win32_OperatingSystem.Caption, Version and service pack of each Windows
+ * the lab plays: "Microsoft " and the product name, a client edition for
+ * a client (learn.microsoft.com win32-operatingsystem; "Microsoft Windows
+ * 7 Enterprise" in msinfo32 output, gist adelina1985a); Windows 11 reports
+ * "Microsoft Windows 11 Enterprise" though its registry ProductName still
+ * says Windows 10 (damienvanrobaeys/About_my_device issue 14).  The
+ * trailing space after Vista's and 7's is widely seen in scripts that
+ * .Trim() it; no Microsoft page shows it.  "8" plays Windows 8.1. */
+static const struct {
+	const char *os, *caption, *version;
+	int sp;
+} os_names[] = {
+	{ "xp", "Microsoft Windows XP Professional", "5.1.2600", 3 },
+	{ "vista", "Microsoft Windows Vista Business ", "6.0.6002", 2 },
+	{ "7", "Microsoft Windows 7 Enterprise ", "6.1.7601", 1 },
+	{ "8", "Microsoft Windows 8.1 Enterprise", "6.3.9600", 0 },
+	{ "10", "Microsoft Windows 10 Enterprise", "10.0.19045", 0 },
+	{ "11", "Microsoft Windows 11 Enterprise", "10.0.22631", 0 },
+};
+
+const char *lab_os_caption(const lab_host *h)
+{
+	for (size_t i = 0; i < CARVE_ARRAY_SIZE(os_names); i++)
+		if (!strcmp(os_names[i].os, h->os) && h->role == LAB_WORKSTATION)
+			return os_names[i].caption;
+	return "Microsoft Windows Server 2008 R2 Enterprise ";
+}
+
 static void os_enum(ps_ctx *c, const wmi_class *cls, lab_host *h, pv_list *out)
 {
-	static const struct { const char *os, *caption, *version; int sp; } names[] = {
-		{ "xp", "Microsoft Windows XP Professional", "5.1.2600", 3 },
-		{ "vista", "Microsoft Windows Vista Business ", "6.0.6002", 2 },
-		{ "7", "Microsoft Windows 7 Enterprise ", "6.1.7601", 1 },
-		{ "8", "Microsoft Windows 8.1 Enterprise", "6.3.9600", 0 },
-		{ "10", "Microsoft Windows 10 Enterprise", "10.0.19045", 0 },
-		{ "11", "Microsoft Windows 11 Enterprise", "10.0.22631", 0 },
-	};
-	const char *caption = "Microsoft Windows Server 2008 R2 Enterprise ", *version = "6.1.7601";
+	const char *caption = lab_os_caption(h), *version = "6.1.7601";
 	int sp = 1;
 	ps_obj *o = new_instance(c, cls, h, 0);
 
-	for (size_t i = 0; i < CARVE_ARRAY_SIZE(names); i++)
-		if (!strcmp(names[i].os, h->os) && h->role == LAB_WORKSTATION) {
-			caption = names[i].caption;
-			version = names[i].version;
-			sp = names[i].sp;
+	for (size_t i = 0; i < CARVE_ARRAY_SIZE(os_names); i++)
+		if (!strcmp(os_names[i].os, h->os) && h->role == LAB_WORKSTATION) {
+			version = os_names[i].version;
+			sp = os_names[i].sp;
 		}
 	prop(c, o, "Caption", pv_str(c, caption));
 	prop(c, o, "Version", pv_str(c, version));
@@ -867,10 +886,10 @@ static bool reg_subkeys(ps_ctx *c, lab_host *h, uint32_t hive, const char *key, 
 		char base[300];
 		snprintf(base, sizeof(base), "%s\\" MAPI_PROFILES, sid);
 		if (!strcasecmp(key, base)) {
-			pv_list_push(c, names, pv_str(c, "Outlook"));
+			pv_list_push(c, names, pv_str(c, h->outlook_profile));
 			return true;
 		}
-		snprintf(base, sizeof(base), "%s\\" MAPI_PROFILES "\\Outlook", sid);
+		snprintf(base, sizeof(base), "%s\\" MAPI_PROFILES "\\%s", sid, h->outlook_profile);
 		if (!strcasecmp(key, base)) {
 			pv_list_push(c, names, pv_str(c, MAPI_GLOBAL));
 			pv_list_push(c, names, pv_str(c, "9207f3e0a3b11019908b08002b2a56c2"));
@@ -959,10 +978,11 @@ static bool reg_get(ps_ctx *c, lab_host *h, uint32_t hive, const char *key, cons
 		snprintf(base, sizeof(base), "%s\\" MAPI_PROFILES, sid);
 		if (!strcasecmp(key, base) && !strcasecmp(name, "DefaultProfile")) {
 			v->type = RV_SZ;
-			v->s = "Outlook";
+			v->s = h->outlook_profile;
 			return true;
 		}
-		snprintf(base, sizeof(base), "%s\\" MAPI_PROFILES "\\Outlook\\" MAPI_GLOBAL, sid);
+		snprintf(base, sizeof(base), "%s\\" MAPI_PROFILES "\\%s\\" MAPI_GLOBAL, sid,
+			 h->outlook_profile);
 		if (!strcasecmp(key, base) && !strcasecmp(name, "001e6602")) {
 			/* PR_PROFILE_HOME_SERVER, PT_STRING8: the ANSI name and a
 			 * NUL, stored as REG_BINARY like every MAPI property */

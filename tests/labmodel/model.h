@@ -7,6 +7,7 @@
 #ifndef CARVE_TEST_MODEL_H
 #define CARVE_TEST_MODEL_H
 
+#include "commands.h"
 #include "lab.h"
 #include "ps.h"
 #include "support.h"
@@ -88,5 +89,40 @@ static inline void t_ps_done(t_ps *r)
 	free(r->out);
 	free(r->err);
 }
+
+/*
+ * Runs carve's own command c on host: the very line carve sends (cmd_line
+ * on a plan without commands: overrides, values in commands.h's order), as
+ * the lab answers an exec request.  input is the command's stdin (the
+ * password a credential is made from), or NULL.
+ */
+static inline t_ps t_cmd_run_input(t_model *m, const char *host, const char *user, bool network,
+				   const char *input, carve_command c, const char *const *values)
+{
+	static const carve_plan no_overrides; /* cmd_line reads only its commands */
+	carve_buf line = CARVE_BUF_INIT, o = CARVE_BUF_INIT, e = CARVE_BUF_INIT;
+	lab_session session = { user, network ? LAB_LOGON_PASSWORD : LAB_LOGON_KEY, network,
+				input, input ? strlen(input) : 0 };
+	lab_answer a;
+	t_ps r = { NULL, NULL, 0, false };
+
+	cr_assert_eq(cmd_line(&line, &no_overrides, c, values), 0, "%s: %s", cmd_key(c),
+		     carve_error_last()->message);
+	lab_answer_command(&a, &m->site, host, &session, carve_buf_cstr(&line));
+	carve_win_decode(&o, (const unsigned char *)(a.out ? a.out : ""), a.out_len, CARVE_OEM_437);
+	carve_win_decode(&e, (const unsigned char *)(a.err ? a.err : ""), a.err_len, CARVE_OEM_437);
+	r.out = strdup(carve_buf_cstr(&o));
+	r.err = strdup(carve_buf_cstr(&e));
+	r.exit = a.exit_status;
+	r.reboot = a.reboot;
+	lab_answer_done(&a);
+	carve_buf_done(&line);
+	carve_buf_done(&o);
+	carve_buf_done(&e);
+	return r;
+}
+
+#define t_cmd_run(m, host, user, network, c, ...) \
+	t_cmd_run_input(m, host, user, network, NULL, c, (const char *const[]){ __VA_ARGS__, NULL })
 
 #endif
