@@ -5,7 +5,7 @@
 #define _GNU_SOURCE /* asprintf */
 #endif
 #include "kdc.h"
-#include "sshd.h" /* t_sh, t_free_port, t_wait_listening */
+#include "sshd.h" /* t_sh, t_free_port, t_wait_listening, t_dies_with */
 #include "support.h"
 
 #include <errno.h>
@@ -80,8 +80,10 @@ static int launch(t_kdc *k)
 	k->port = t_free_port();
 	if (write_configs(k) < 0)
 		return fail(k, -1, "cannot write the Kerberos configuration in %s", k->dir);
+	pid_t self = getpid();
 	k->pid = fork();
 	if (k->pid == 0) {
+		t_dies_with(self);
 		if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
 		    !freopen("/dev/null", "w", stderr))
 			_exit(126);

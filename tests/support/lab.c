@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -82,10 +81,11 @@ bool t_lab_try_start(t_lab *lab)
 	bool ready = false;
 
 	cr_assert_eq(pipe(out), 0);
+	pid_t self = getpid();
 	lab->pid = fork();
 	if (lab->pid == 0) {
 		/* A test that crashes must not leave its lab behind. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		t_dies_with(self);
 		dup2(out[1], 1);
 		close(out[0]);
 		close(out[1]);
@@ -105,6 +105,7 @@ bool t_lab_try_start(t_lab *lab)
 	}
 	/* Drain its stdout so it never blocks; the drainer ends with the lab. */
 	if (fork() == 0) {
+		t_dies_with(self);
 		while (fgets(line, sizeof(line), f))
 			;
 		_exit(0);

@@ -8,24 +8,58 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static char socket_name[64], *capture_dir;
+static pid_t reaper = -1;
+
+/* tmux's server leaves its parent at once, so t_dies_with() cannot hold
+ * it: a reaper does.  It waits for the test process to end and, should
+ * t_screen_done() never run (a crash, Criterion's timeout), stops the
+ * server and every console in it. */
+static void start_reaper(void)
+{
+	pid_t self = getpid();
+	sigset_t hup;
+
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, NULL); /* waited for, not delivered */
+	reaper = fork();
+	if (reaper == 0) {
+		int sig;
+		prctl(PR_SET_PDEATHSIG, SIGHUP);
+		if (getppid() == self)
+			sigwait(&hup, &sig);
+		execlp("tmux", "tmux", "-L", socket_name, "kill-server", (char *)NULL);
+		_exit(127);
+	}
+	sigprocmask(SIG_UNBLOCK, &hup, NULL);
+}
 
 void t_screen_init(const char *dir)
 {
 	snprintf(socket_name, sizeof(socket_name), "carve-test-%d", (int)getpid());
 	capture_dir = strdup(dir);
+	start_reaper();
 }
 
 void t_screen_done(void)
 {
 	t_tmux("kill-server");
+	if (reaper > 0) {
+		kill(reaper, SIGKILL);
+		waitpid(reaper, NULL, 0);
+		reaper = -1;
+	}
 	free(capture_dir);
 	capture_dir = NULL;
 }
@@ -46,8 +80,13 @@ void t_tmux(const char *fmt, ...)
 
 void t_screen_start(const char *name, int cols, int rows, const char *env, const char *args)
 {
-	t_tmux("new-session -d -s %s -x %d -y %d '%s %s %s;"
-	       " echo carve exited with status $?; sleep 60'", name, cols, rows, env, CARVE_BIN,
+	/* The shell outlives carve and leaves with its terminal.  It must not
+	 * go first: carve's process group would be orphaned, and the kernel's
+	 * SIGCONT to an orphaned group cancels the SIGSTOP with which
+	 * LeakSanitizer's exit-time check stops carve, which then spins for
+	 * ever (seen: a carve at 80%% of a core, its terminal long gone). */
+	t_tmux("new-session -d -s %s -x %d -y %d 'trap \"\" HUP; %s %s %s;"
+	       " echo carve exited with status $?; read -r _'", name, cols, rows, env, CARVE_BIN,
 	       args);
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -76,6 +77,13 @@ int t_free_port_run(int n)
 			return p;
 	}
 	return -1;
+}
+
+void t_dies_with(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent) /* it ended before the line above */
+		_exit(127);
 }
 
 int t_wait_listening(pid_t *pid, int port)
@@ -180,8 +188,10 @@ static int launch(t_sshd *s, const char *extra_config)
 		s->port, s->host_key, s->dir, s->dir, extra_config ? extra_config : "");
 	fclose(f);
 
+	pid_t self = getpid();
 	s->pid = fork();
 	if (s->pid == 0) {
+		t_dies_with(self);
 		char *log = join(s->dir, "sshd.log");
 		if (!freopen("/dev/null", "r", stdin) || !freopen(log, "a", stdout) ||
 		    !freopen(log, "a", stderr))

@@ -33,6 +33,11 @@ void t_sshd_stop(t_sshd *s);
 /* Runs a shell command line; returns its exit status. */
 int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* In a child just forked from parent: it is killed when parent ends,
+ * however parent ends (a crash, Criterion's timeout), so that no process a
+ * test started outlives it.  Survives exec. */
+void t_dies_with(pid_t parent);
+
 /* A free TCP port on 127.0.0.1. */
 int t_free_port(void);
 /* Whether something accepts TCP connections on 127.0.0.1:port now. */

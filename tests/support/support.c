@@ -6,6 +6,7 @@
 #endif
 #include "support.h"
 #include "carve.h"
+#include "sshd.h" /* t_dies_with */
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -114,9 +115,10 @@ t_result t_run(const char *const argv[], const char *input)
 	cr_assert_eq(pipe(in), 0);
 	cr_assert_eq(pipe(out), 0);
 	cr_assert_eq(pipe(err), 0);
-	pid_t pid = fork();
+	pid_t self = getpid(), pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
+		t_dies_with(self);
 		/* No controlling terminal: carve must never wait at a prompt. */
 		setsid();
 		dup2(in[0], 0);
