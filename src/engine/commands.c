@@ -159,16 +159,25 @@ static const command_def defs[CMD__COUNT] = {
 		"  try { $null = New-MoveRequest @a; '{0}|Queued|' -f $u }\n"
 		"  catch { '{0}|Failed|{1}' -f $u, ($_.Exception.Message -replace '[\\r\\n|]+', ' ') }\n"
 		"}\n" },
-	/* Get-MoveRequest (all of them: 1000 by default) and, for each,
-	 * Get-MoveRequestStatistics: Status, PercentComplete,
-	 * TotalMailboxSize, TotalMailboxItemCount, BadItemsEncountered, Message */
-	[CMD_MOVE_STATUS] = { "move_status", { "exchange_uri" },
+	/* Get-MoveRequestStatistics (Exchange 2010): Status, PercentComplete,
+	 * TotalMailboxSize, TotalMailboxItemCount, BadItemsEncountered,
+	 * Message, asked for each of carve's users by the identity carve gave
+	 * New-MoveRequest (an Alias need not be it), so only carve's moves are
+	 * read.  One cmdlet at a time, never one pipeline into another: a
+	 * remote Exchange session runs one pipeline at once ("Pipeline not
+	 * executed because a pipeline is already executing", Exchange 2010
+	 * PowerShell Cookbook, "Dealing with concurrent pipelines in remote
+	 * PowerShell").  A user without a request is
+	 * ManagementObjectNotFoundException and no line; any other error
+	 * stops the script. */
+	[CMD_MOVE_STATUS] = { "move_status", { "users", "exchange_uri" },
 		PS_EXCHANGE
-		"Get-MoveRequest -ResultSize Unlimited | ForEach-Object {\n"
-		"  $r = $_\n"
-		"  $s = Get-MoveRequestStatistics -Identity $r.Identity\n"
+		"foreach ($u in ($users -split ',')) {\n"
+		"  try { $s = Get-MoveRequestStatistics -Identity $u }\n"
+		"  catch { if (\"$($_.CategoryInfo)\" -like '*ManagementObjectNotFoundException*')"
+		" { continue }; throw }\n"
 		"  " PS_BYTES("$s.TotalMailboxSize", "$b")
-		"  '{0}|{1}|{2}|{3}|{4}|{5}|{6}' -f $r.Alias, $s.Status, $s.PercentComplete, $b,"
+		"  '{0}|{1}|{2}|{3}|{4}|{5}|{6}' -f $u, $s.Status, $s.PercentComplete, $b,"
 		" $s.TotalMailboxItemCount, $s.BadItemsEncountered,"
 		" (\"$($s.Message)\" -replace '[\\r\\n|]+', ' ')\n"
 		"}\n" },

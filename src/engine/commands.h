@@ -32,7 +32,7 @@ typedef enum {
 			      * mrs_proxy, remote_gc, delivery_domain, exchange_uri,
 			      * credential_user (+ password) -> user|Queued| or
 			      * user|Failed|message */
-	CMD_MOVE_STATUS,     /* exchange_uri -> Alias|Status|Percent|Bytes|Items|BadItems|Message */
+	CMD_MOVE_STATUS,     /* users, exchange_uri -> User|Status|Percent|Bytes|Items|BadItems|Message */
 	CMD_MOVE_REMOVE,     /* users (comma list), exchange_uri -> removed|user */
 	CMD_SOURCE_MEU,      /* users (comma list), source_domain, credential_user
 			      * (+ password) -> user|True/False */

@@ -57,7 +57,7 @@ static size_t user_slot(pipeline *p, const char *name)
 	return CARVE_NONE;
 }
 
-/* Alias|Status|Percent|Bytes|Items|BadItems|Message */
+/* User|Status|Percent|Bytes|Items|BadItems|Message */
 static void read_move(char *line, void *ctx)
 {
 	pipeline *p = ctx;
@@ -129,15 +129,23 @@ static const char *source_user(const pipeline *p)
 	return a < n ? acc[a].user : "";
 }
 
+static int for_users(pipeline *p, carve_command c, const char **values, const bool *which,
+		     bool secret, void (*read)(char *line, void *ctx));
+
+/* What the server has for each tracked user: a user it has no request
+ * for keeps MOVE_NONE. */
 static int poll_moves(pipeline *p)
 {
-	carve_buf text = CARVE_BUF_INIT;
-	const char *values[] = { exchange_uri(p) };
-	int err = mail_run(p, &text, CMD_MOVE_STATUS, values, false);
+	mail_phase *ph = p->phase;
+	const char *values[] = { NULL, exchange_uri(p) };
+	bool *which = calloc(p->n_users ? p->n_users : 1, sizeof(*which));
 
-	if (err == 0)
-		remote_lines(text.ptr, read_move, p);
-	carve_buf_done(&text);
+	if (!which)
+		return carve_error_oom();
+	for (size_t i = 0; i < p->n_users; i++)
+		which[i] = ph->u[i].tracked;
+	int err = for_users(p, CMD_MOVE_STATUS, values, which, false, read_move);
+	free(which);
 	return err;
 }
 

@@ -252,6 +252,9 @@ struct ps_ctx {
 	bool exchange;             /* the Exchange 2010 cmdlets are loaded */
 	bool exchange_remote;      /* ... through a remote session (values arrive
 				    * deserialized) */
+	unsigned remote_busy;      /* a pipeline of the remote session's
+				    * commands is still running */
+	bool ran_remote;           /* the last command came from that session */
 	bool ad_module;            /* Import-Module ActiveDirectory ran */
 	const ps_node *cur;        /* the node being run, for error positions */
 	void *run;                 /* the evaluator's own state (ps_eval.c) */

@@ -1414,6 +1414,16 @@ static const ps_cmdlet *const *const cmdlet_tables[] = {
 	ps_builtin_cmdlets, ps_fs_cmdlets, ps_wmi_cmdlets, ps_ad_cmdlets, ps_exchange_cmdlets,
 };
 
+/* Whether cmd is one of Exchange's (ps_exchange.c), which a remote
+ * session imports. */
+static bool is_exchange(const ps_cmdlet *cmd)
+{
+	for (const ps_cmdlet *const *p = ps_exchange_cmdlets; *p; p++)
+		if (*p == cmd)
+			return true;
+	return false;
+}
+
 static const ps_cmdlet *find_cmdlet(ps_ctx *c, const char *name)
 {
 	for (size_t i = 0; i < CARVE_ARRAY_SIZE(aliases); i++)
@@ -2028,6 +2038,24 @@ static int run_command(ps_ctx *c, const ps_node *cmd, const pv_list *in, pv_list
 		return 0;
 	}
 	const ps_cmdlet *cmdlet = find_cmdlet(c, name);
+	c->ran_remote = false;
+	if (cmdlet && c->exchange_remote && cmdlet->available && cmdlet->available(c) &&
+	    is_exchange(cmdlet)) {
+		/* An imported command runs in the server's one runspace, which
+		 * runs one pipeline at a time: Exchange 2010 PowerShell
+		 * Cookbook, "Dealing with concurrent pipelines in remote
+		 * PowerShell" (Get-Mailbox | ForEach-Object { Set-Mailbox }
+		 * fails so). */
+		if (c->remote_busy)
+			return ps_throw_cmd(c, cmdlet->name,
+					    "System.Management.Automation.PSInvalidOperationException",
+					    "OperationStopped: (Microsoft.Power...tHelperRunspace:"
+					    "ExecutionCmdletHelperRunspace) [], "
+					    "PSInvalidOperationException", "RemotePipelineExecutionFailed",
+					    "Pipeline not executed because a pipeline is already "
+					    "executing. Pipelines cannot be executed concurrently.");
+		c->ran_remote = true;
+	}
 	if (cmdlet) {
 		ps_call call;
 		memset(&call, 0, sizeof(call));
@@ -2057,6 +2085,7 @@ static int exec_pipeline(ps_ctx *c, const ps_node *n, pv_list *out)
 	if (n->op & PS_REDIR_ERR_TO_OUT)
 		rs->error_sink = &cur;
 	rs->last_ok = true;
+	bool busy = false; /* this pipeline holds the remote session */
 	for (size_t i = 0; i < n->n && !err; i++) {
 		const ps_node *el = n->kid[i];
 		pv_list next = { 0 };
@@ -2064,6 +2093,13 @@ static int exec_pipeline(ps_ctx *c, const ps_node *n, pv_list *out)
 			rs->error_sink = &next;
 		if (el->k == PN_COMMAND) {
 			err = run_command(c, el, i ? &cur : NULL, &next);
+			/* The model does not stream: the first command's output
+			 * is whole, and the session stays busy while the rest of
+			 * the pipeline consumes it, as it would. */
+			if (i == 0 && c->ran_remote && n->n > 1 && !busy) {
+				busy = true;
+				c->remote_busy++;
+			}
 		} else {
 			pv v;
 			/* $i++ as a statement writes nothing */
@@ -2074,6 +2110,8 @@ static int exec_pipeline(ps_ctx *c, const ps_node *n, pv_list *out)
 		if (rs->error_sink == &next)
 			rs->error_sink = &cur;
 	}
+	if (busy)
+		c->remote_busy--;
 	if (n->op & PS_REDIR_ERR_NULL)
 		rs->suppress_errors--;
 	rs->error_sink = saved_sink;

@@ -127,7 +127,7 @@ Test(logons, a_credential_travels_on_stdin_only)
 	carve_buf out = CARVE_BUF_INIT;
 	char bytes[64];
 	size_t source = carve_plan_site(plan)->source.account;
-	const char *status[] = { "" };
+	const char *status[] = { "u-01", "" };
 	const char *meu[] = { "u-01", "fabrikam.local", "FABRIKAM\\carve-src" };
 
 	cr_assert_eq(remote_open_exec(&ssh, plan, exec_host("E2E01"), NULL), 0, "%s",

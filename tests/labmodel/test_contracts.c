@@ -317,7 +317,7 @@ Test(contracts, exchange_cmdlets_must_be_loaded_first)
 	t_ps_done(&r);
 	cr_assert_eq(lab_find_mailbox(&m.site, "u7a")->move.state, MOVE_IN_PROGRESS);
 	/* and carve's status poll sees the request */
-	r = t_cmd_run(&m, "E2E01", MIGRATOR, true, CMD_MOVE_STATUS, EXCHANGE_URI);
+	r = t_cmd_run(&m, "E2E01", MIGRATOR, true, CMD_MOVE_STATUS, "u7a,u10", EXCHANGE_URI);
 	cr_assert(!strncmp(r.out, "u7a|InProgress|", 15) || !strncmp(r.out, "u7a|Completed|", 14),
 		  "%s%s", r.out, r.err);
 	t_ps_done(&r);
@@ -372,7 +372,7 @@ Test(contracts, a_failed_request_is_removed_before_it_is_made_again)
 	cr_assert_str_eq(r.out, "u7b|Queued|\n", "%s%s", r.out, r.err);
 	t_ps_done(&r);
 	/* the target mail user has no SMTP address: the move fails */
-	r = t_cmd_run(&m, "E2E01", MIGRATOR, true, CMD_MOVE_STATUS, EXCHANGE_URI);
+	r = t_cmd_run(&m, "E2E01", MIGRATOR, true, CMD_MOVE_STATUS, "u7b", EXCHANGE_URI);
 	cr_assert(strstr(r.out, "u7b|Failed|"), "%s%s", r.out, r.err);
 	t_ps_done(&r);
 	lab_find_mailbox(&m.site, "u7b")->target_smtp = true; /* fixed on the floor */
@@ -398,6 +398,32 @@ Test(contracts, a_failed_request_is_removed_before_it_is_made_again)
 	cr_assert_str_eq(r.out, "u7b|Queued|\n", "%s%s", r.out, r.err);
 	t_ps_done(&r);
 	cr_assert_eq(lab_find_mailbox(&m.site, "u7b")->move.state, MOVE_IN_PROGRESS);
+}
+
+Test(contracts, a_remote_session_runs_one_pipeline_at_a_time)
+{
+	t_ps r = move_start("u7a", "2010");
+	cr_assert_str_eq(r.out, "u7a|Queued|\n", "%s%s", r.out, r.err);
+	t_ps_done(&r);
+	/* the old poll: one imported command piped into another */
+	r = on("E2E01", "$s = New-PSSession -ConfigurationName Microsoft.Exchange "
+	       "-ConnectionUri '" EXCHANGE_URI "' -Authentication Kerberos\n"
+	       "$null = Import-PSSession -Session $s -AllowClobber\n"
+	       "Get-MoveRequest | ForEach-Object { Get-MoveRequestStatistics -Identity $_.Identity }\n");
+	cr_assert(strstr(r.err, "Pipeline not executed because a pipeline is already executing. "
+			 "Pipelines cannot be executed concurrently."), "%s%s", r.out, r.err);
+	t_ps_done(&r);
+	/* the same with the snap-in, in one runspace of its own, is fine */
+	r = on("E2E01", "Add-PSSnapin -Name Microsoft.Exchange.Management.PowerShell.E2010\n"
+	       "Get-MoveRequest | ForEach-Object { (Get-MoveRequestStatistics -Identity"
+	       " $_.Alias).Status }\n");
+	cr_assert_eq(r.exit, 0, "%s%s", r.out, r.err);
+	t_ps_done(&r);
+	/* carve's: one user at a time, a user without a request is no line */
+	r = t_cmd_run(&m, "E2E01", MIGRATOR, true, CMD_MOVE_STATUS, "u7a,u10", EXCHANGE_URI);
+	cr_assert_eq(r.exit, 0, "%s", r.err);
+	cr_assert(!strncmp(r.out, "u7a|", 4) && !strstr(r.out, "u10|"), "%s%s", r.out, r.err);
+	t_ps_done(&r);
 }
 
 Test(contracts, an_unlimited_database_quota_is_read_as_unlimited)
