@@ -51,9 +51,14 @@ int carve_ps_quote(carve_buf *out, const char *value);
 int carve_ps_script(carve_buf *out, const char *tmpl, const char *const *names,
 		    const char *const *values, size_t n);
 
-/* The command line carve_ps_command produces, up to the base64. */
+/* The command line carve_ps_command produces, up to the base64.
+ * -ExecutionPolicy Bypass, for this process only (about_PowerShell.exe,
+ * 2.0): the encoded command is no script file, but what it loads is:
+ * Import-PSSession writes and imports a module of the Exchange server's
+ * commands, which Windows Server 2008 R2's default policy (Restricted,
+ * about_Execution_Policies) refuses. */
 #define CARVE_PS_COMMAND_PREFIX \
-	"powershell -NoProfile -NonInteractive -EncodedCommand "
+	"powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand "
 
 /*
  * Appends CARVE_PS_COMMAND_PREFIX and the base64 of script in UTF-16LE (no

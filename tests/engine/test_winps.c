@@ -412,7 +412,8 @@ Test(winps_command, known_vectors)
 		carve_buf_done(&want);
 	}
 	cr_assert_str_eq(CARVE_PS_COMMAND_PREFIX,
-			 "powershell -NoProfile -NonInteractive -EncodedCommand ");
+			 "powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass"
+			 " -EncodedCommand ");
 }
 
 Test(winps_command, refuses_empty_and_invalid_scripts)
