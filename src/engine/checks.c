@@ -427,12 +427,40 @@ static bool adapter_enabled(const char *status)
 	return strcmp(status, "0") && strcmp(status, "4") && strcmp(status, "5") && *status;
 }
 
+/* The wired adapter the machine works through: the first that is
+ * connected (NetConnectionStatus 2), else the first enabled one.  An
+ * enabled adapter without a cable (7, "Media disconnected": an onboard
+ * NIC of a docked laptop) is not it, even when WMI lists it first. */
+static size_t primary_wired(lines *l)
+{
+	size_t first_on = CARVE_NONE;
+
+	for (size_t i = 0; i < l->count; i++) {
+		char line[512], *f[4] = { "", "", "", "" };
+		snprintf(line, sizeof(line), "%s", l->lines[i]);
+		remote_fields(line, f, 4);
+		if (!adapter_enabled(f[3]) || wireless(f[0], f[1]) || !strcmp(f[2], "9"))
+			continue;
+		if (!strcmp(f[3], "2"))
+			return i;
+		if (first_on == CARVE_NONE)
+			first_on = i;
+	}
+	return first_on;
+}
+
 static int parse_nics(carve_check_result *r, lines *l)
 {
 	carve_buf ev = CARVE_BUF_INIT, bad = CARVE_BUF_INIT;
-	size_t wired_on = 0;
-	char first_wired[128] = "";
+	size_t primary = primary_wired(l);
+	char primary_name[128] = "";
 
+	if (primary != CARVE_NONE) {
+		char line[512], *f[4] = { "", "", "", "" };
+		snprintf(line, sizeof(line), "%s", l->lines[primary]);
+		remote_fields(line, f, 4);
+		snprintf(primary_name, sizeof(primary_name), "%s", f[0]);
+	}
 	carve_buf_puts(&ev, "{\"adapters\":[");
 	for (size_t i = 0; i < l->count; i++) {
 		char *f[4] = { "", "", "", "" };
@@ -443,19 +471,17 @@ static int parse_nics(carve_check_result *r, lines *l)
 		json_pair(&ev, "connection", f[0], &first);
 		json_pair(&ev, "adapter", f[1], &first);
 		json_pair(&ev, "status", f[3], &first);
-		carve_buf_printf(&ev, ",\"enabled\":%s,\"wireless\":%s}", on ? "true" : "false",
-				 wifi ? "true" : "false");
-		if (!on)
+		carve_buf_printf(&ev, ",\"enabled\":%s,\"wireless\":%s,\"primary\":%s}",
+				 on ? "true" : "false", wifi ? "true" : "false",
+				 i == primary ? "true" : "false");
+		if (!on || i == primary)
 			continue;
-		if (wifi) {
+		if (wifi)
 			carve_buf_printf(&bad, "%swireless adapter '%s' is enabled", bad.len ? "; " : "",
 					 f[0]);
-		} else if (wired_on++) {
+		else
 			carve_buf_printf(&bad, "%ssecondary adapter '%s' is enabled (besides '%s')",
-					 bad.len ? "; " : "", f[0], first_wired);
-		} else {
-			snprintf(first_wired, sizeof(first_wired), "%s", f[0]);
-		}
+					 bad.len ? "; " : "", f[0], primary_name);
 	}
 	carve_buf_puts(&ev, "]}");
 	if (bad.len) {
@@ -463,7 +489,7 @@ static int parse_nics(carve_check_result *r, lines *l)
 		return check_set_bufs(r, CARVE_STATUS_FAILED, &ev, &bad);
 	}
 	carve_buf_done(&bad);
-	if (!wired_on) {
+	if (primary == CARVE_NONE) {
 		int err = check_set(r, CARVE_STATUS_WARN, carve_buf_cstr(&ev),
 				    "no enabled wired adapter reported");
 		carve_buf_done(&ev);

@@ -280,15 +280,28 @@ static const command_def defs[CMD__COUNT] = {
 	 * from Windows Vista on; XP has no such method, so there devcon
 	 * ("devcon disable @<instance id>", valid only on the local machine)
 	 * is copied over and run, when the plan gives one; netsh cannot
-	 * disable a LAN or wireless connection on XP (carve-plan(5)) */
+	 * disable a LAN or wireless connection on XP (carve-plan(5)).  The
+	 * wired adapter that is connected (NetConnectionStatus 2; 7 is
+	 * "Media disconnected", Win32_NetworkAdapter class page) is the one
+	 * the machine works through and is never disabled. */
 	[CMD_FIX_NICS] = { "fix_nics", { "computer", "os", "devcon" },
-		"$w = 0\n"
-		"foreach ($a in @(Get-WmiObject -Class Win32_NetworkAdapter -ComputerName $computer"
-		" -Filter 'NetConnectionStatus IS NOT NULL')) {\n"
+		"$all = @(Get-WmiObject -Class Win32_NetworkAdapter -ComputerName $computer"
+		" -Filter 'NetConnectionStatus IS NOT NULL')\n"
+		"$on = @(); $wired = @()\n"
+		"foreach ($a in $all) {\n"
 		"  if (@(0, 4, 5) -contains $a.NetConnectionStatus) { continue }\n"
-		"  $wifi = ('{0} {1}' -f $a.NetConnectionID, $a.Name) -match"
-		" 'wireless|wi-fi|wifi|wlan|802\\.11|centrino'\n"
-		"  if (-not $wifi -and $w++ -eq 0) { continue }\n"
+		"  $on += $a\n"
+		"  if (-not (('{0} {1}' -f $a.NetConnectionID, $a.Name) -match"
+		" 'wireless|wi-fi|wifi|wlan|802\\.11|centrino' -or $a.AdapterTypeId -eq 9))"
+		" { $wired += $a }\n"
+		"}\n"
+		/* the one the machine works through stays: connected (2), not
+		 * merely enabled with no cable (7, Media disconnected) */
+		"$keep = @($wired | Where-Object { $_.NetConnectionStatus -eq 2 })\n"
+		"if ($keep.Count) { $keep = $keep[0] } elseif ($wired.Count) { $keep = $wired[0] }"
+		" else { $keep = $null }\n"
+		"foreach ($a in $on) {\n"
+		"  if ($keep -and $a.DeviceID -eq $keep.DeviceID) { continue }\n"
 		"  if ($os -ne 'xp') { 'disable|{0}|{1}' -f $a.NetConnectionID, $a.Disable().ReturnValue;"
 		" continue }\n"
 		"  if (-not $devcon) { 'manual|{0}' -f $a.NetConnectionID; continue }\n"

@@ -207,7 +207,7 @@ static void nic_item(loader *l, lab_host *h, const pnode *n, size_t i)
 		bad(l, n, "'%s' items must be mappings", "nics");
 		return;
 	}
-	*nic = (lab_nic){ "", "wired", true };
+	*nic = (lab_nic){ "", "wired", true, false };
 	for (size_t k = 0; k + 1 < n->len; k += 2) {
 		const char *key = n->u.kids[k]->u.str;
 		const pnode *v = n->u.kids[k + 1];
@@ -217,6 +217,8 @@ static void nic_item(loader *l, lab_host *h, const pnode *n, size_t i)
 			copy(l, nic->kind, sizeof(nic->kind), v, "kind");
 		else if (!strcmp(key, "enabled"))
 			nic->enabled = boolean(l, v, "enabled");
+		else if (!strcmp(key, "unplugged"))
+			nic->unplugged = boolean(l, v, "unplugged");
 		else
 			bad(l, n->u.kids[k], "unknown nic key '%s'", key);
 	}
@@ -411,7 +413,7 @@ static void host_defaults(lab_host *h)
 	h->disk_free = (uint64_t)20 << 30;
 	for (int s = 0; s < SVC__COUNT; s++)
 		h->service_running[s] = h->service_auto[s] = true;
-	h->nics[0] = (lab_nic){ "Ethernet", "wired", true };
+	h->nics[0] = (lab_nic){ "Ethernet", "wired", true, false };
 	h->nic_count = 1;
 	h->faults.reboot_s = 5;
 	h->quota = (uint64_t)10 << 30;

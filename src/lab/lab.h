@@ -30,6 +30,8 @@ typedef struct {
 	char name[LAB_NAME];  /* "Ethernet", "Wireless Network Connection" */
 	char kind[16];        /* wired, wireless, secondary */
 	bool enabled;
+	bool unplugged;       /* enabled, no cable: NetConnectionStatus 7,
+			       * "Media disconnected" (Win32_NetworkAdapter) */
 } lab_nic;
 
 /* A file on a host's disk, by its local path (C:\...), case ignored. */

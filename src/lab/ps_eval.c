@@ -1372,9 +1372,17 @@ static int assign_to(ps_ctx *c, const ps_node *target, pv v)
 static int exec_assign(ps_ctx *c, const ps_node *n)
 {
 	pv v, old, now;
+	const ps_node *src = n->kid[1];
 
-	if (collect(c, n->kid[1], &v, false) < 0)
+	/* An expression is assigned as it is ($a = @() is an empty array,
+	 * $a = @(1) an array of one); a pipeline's output is collected
+	 * (nothing is $null, one object itself). */
+	if (src->k == PN_PIPELINE && src->n == 1 && src->kid[0]->k != PN_COMMAND && !src->op) {
+		if (eval(c, src->kid[0], &v) < 0)
+			return PS_THROW;
+	} else if (collect(c, src, &v, false) < 0) {
 		return PS_THROW;
+	}
 	if (n->op == PS_OP_ASSIGN)
 		return assign_to(c, n->kid[0], v);
 	if (eval(c, n->kid[0], &old) < 0)

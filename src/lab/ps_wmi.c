@@ -564,12 +564,12 @@ static void nic_enum(ps_ctx *c, const wmi_class *cls, lab_host *h, pv_list *out)
 		prop(c, o, "Manufacturer", pv_str(c, "Intel"));
 		prop(c, o, "Name", pv_str(c, hw));
 		prop(c, o, "NetConnectionID", pv_str(c, n->name));
-		prop(c, o, "NetConnectionStatus", pv_int(n->enabled ? 2 : 0));
+		prop(c, o, "NetConnectionStatus", pv_int(!n->enabled ? 0 : n->unplugged ? 7 : 2));
 		lab_nic_pnp_id(pnp, sizeof(pnp), h, i);
 		prop(c, o, "PNPDeviceID", pv_str(c, pnp));
 		prop(c, o, "ProductName", pv_str(c, hw));
 		prop(c, o, "ServiceName", pv_str(c, !strcmp(n->kind, "wireless") ? "NETw5x64" : "e1express"));
-		prop(c, o, "Speed", n->enabled ? pv_int(100000000) : PV_NULL_VALUE);
+		prop(c, o, "Speed", n->enabled && !n->unplugged ? pv_int(100000000) : PV_NULL_VALUE);
 		prop(c, o, "GUID", pv_strf(c, "{4D36E972-E325-11CE-BFC1-08002BE103%02zX}", i));
 		prop(c, o, "NetEnabled", pv_bool(n->enabled));
 		prop(c, o, "PhysicalAdapter", pv_bool(true));

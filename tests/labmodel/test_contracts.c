@@ -54,6 +54,11 @@ static const char site[] =
 	"    nics: [{ name: Local Area Connection, kind: wired, enabled: true },\n"
 	"           { name: Wireless Network Connection, kind: wireless, enabled: true }]\n"
 	"  - { name: XP2, os: xp, user: uxp2, hotfixes: [KB944043, KB944505, KB2535512] }\n"
+	"  - name: DOCKED\n"
+	"    os: '7'\n"
+	"    user: udock\n"
+	"    nics: [{ name: Local Area Connection, kind: wired, enabled: true, unplugged: true },\n"
+	"           { name: Local Area Connection 2, kind: secondary, enabled: true }]\n"
 	"  - { name: WS-02, os: '7', language: de, user: ude,\n"
 	"      administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\Workstation Admins'] }\n"
 	"  - { name: WS-04, os: '10', user: ugpo, firewall: { domain: false, private: false,\n"
@@ -503,6 +508,27 @@ Test(contracts, xp_adapters_by_connection_status_disabled_with_devcon)
 	cr_assert_not(host("WS-01")->nics[1].enabled);
 	cr_assert(host("WS-01")->nics[0].enabled);
 	c = check(CARVE_CHECK_NICS, "WS-01", NULL);
+	cr_assert_eq(c.status, CARVE_STATUS_OK, "%s", c.diagnosis);
+	check_done(&c);
+}
+
+/* A docked laptop: its onboard adapter, first in WMI's list, has no cable;
+ * the dock's carries the machine.  The old rule kept the first enabled
+ * wired adapter and disabled the dock's, cutting the machine off. */
+Test(contracts, the_adapter_the_machine_works_through_is_never_disabled)
+{
+	carve_check_result c = check(CARVE_CHECK_NICS, "WS-02", "DOCKED");
+	cr_assert_eq(c.status, CARVE_STATUS_FAILED, "%s", c.diagnosis);
+	cr_assert(strstr(c.diagnosis, "secondary adapter 'Local Area Connection' is enabled"
+			 " (besides 'Local Area Connection 2')"), "%s", c.diagnosis);
+	check_done(&c);
+	t_ps r = t_cmd_run(&m, "MGMT01", MIGRATOR, true, CMD_FIX_NICS, "DOCKED", "7", "");
+	cr_assert_eq(r.exit, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "disable|Local Area Connection|0\n", "%s%s", r.out, r.err);
+	t_ps_done(&r);
+	cr_assert_not(host("DOCKED")->nics[0].enabled);
+	cr_assert(host("DOCKED")->nics[1].enabled);
+	c = check(CARVE_CHECK_NICS, "WS-02", "DOCKED");
 	cr_assert_eq(c.status, CARVE_STATUS_OK, "%s", c.diagnosis);
 	check_done(&c);
 }

@@ -56,6 +56,18 @@ Test(ps, foreach_runs_once_over_null_as_in_powershell_2)
 	t_ps_done(&r);
 }
 
+/* An expression is assigned as it is, a pipeline's output collected. */
+Test(ps, an_empty_array_assigned_stays_an_array)
+{
+	t_ps r = RUN("$a = @(); $a += 'x'; $a.Count\n"
+		     "$b = @(7); \"[$($b.Count)]\"\n"
+		     "$c = Write-Output 7; \"[$($c.Count)]\"\n"
+		     "$d = @() | ForEach-Object { $_ }; $d -eq $null\n");
+	/* PowerShell 2.0: a scalar has no Count */
+	cr_assert_str_eq(r.out, "1\n[1]\n[]\nTrue\n", "%s%s", r.out, r.err);
+	t_ps_done(&r);
+}
+
 Test(ps, no_member_enumeration_in_powershell_2)
 {
 	t_ps r = RUN("$a = @((New-Object psobject -Property @{ N = 1 }), "
