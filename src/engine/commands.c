@@ -106,14 +106,17 @@ static const command_def defs[CMD__COUNT] = {
 		"'exit|{0}' -f $LASTEXITCODE\n" },
 	/* ADMT's logs under %SystemRoot%\ADMT\Logs (KB 322981: Migration.log;
 	 * ERR<n>:<code> lines, KB 4089459): every .log written since the run
-	 * began, the lines that name one of the computers */
+	 * began, the lines that name one of the computers as a word (PC1 is
+	 * not in a line about PC10; a NetBIOS name has no regex specials but
+	 * '-', which \b treats as a boundary, as ADMT's lines do) */
 	[CMD_ADMT_LOG] = { "admt_log", { "computers", "since" },
 		"$names = $computers -split ','\n"
 		"$after = [DateTime]::Parse($since)\n"
 		"Get-ChildItem -Path (Join-Path $env:SystemRoot 'ADMT\\Logs') -Recurse -Include '*.log'"
 		" | Where-Object { $_.LastWriteTime -ge $after } | ForEach-Object {\n"
 		"  foreach ($line in @(Get-Content -Path $_.FullName)) {\n"
-		"    foreach ($n in $names) { if ($line -like \"*$n*\") { '{0}|{1}' -f $n, $line } }\n"
+		"    foreach ($n in $names) { if ($line -match ('\\b{0}\\b' -f $n)) {"
+		" '{0}|{1}' -f $n, $line } }\n"
 		"  }\n"
 		"}\n" },
 	/* The groups in the token of the account the ADMT server runs as,
@@ -217,32 +220,38 @@ static const command_def defs[CMD__COUNT] = {
 		" $_.TimeGenerated, $_.Source, ($_.Message -replace '\\s+', ' ') }\n" },
 	/* The hosts file under %SystemRoot%\System32\drivers\etc, rewritten
 	 * whole (Set-Content), so a last line without a line end cannot run
-	 * into the new entry */
+	 * into the new entry; -Force writes it even when read-only, as tools
+	 * that "immunise" it leave it (Set-Content help: "-Force ... even if
+	 * the file is read-only") */
 	[CMD_HOSTS_ADD] = { "hosts_add", { "computer", "address", "namespace" },
 		PS_WINDIR_PATH("$path", "System32\\drivers\\etc\\hosts")
 		"$line = '{0} {1}' -f $address, $namespace\n"
 		"$all = @(Get-Content -Path $path)\n"
 		"if (@($all | Where-Object { $_.Trim() -eq $line }).Count) { 'present' }\n"
-		"else { Set-Content -Path $path -Value ($all + $line); 'added' }\n" },
+		"else { Set-Content -Path $path -Value ($all + $line) -Force; 'added' }\n" },
 	[CMD_HOSTS_REMOVE] = { "hosts_remove", { "computer", "address", "namespace" },
 		PS_WINDIR_PATH("$path", "System32\\drivers\\etc\\hosts")
 		"$line = '{0} {1}' -f $address, $namespace\n"
 		"$all = @(Get-Content -Path $path)\n"
 		"$keep = @($all | Where-Object { $_.Trim() -ne $line })\n"
 		"if ($keep.Count -eq $all.Count) { 'absent' }"
-		" else { Set-Content -Path $path -Value $keep; 'removed' }\n" },
+		" else { Set-Content -Path $path -Value $keep -Force; 'removed' }\n" },
 	/* Outlook 2003's profile, in the logged-on user's hive (HKU, 2147483651):
 	 * the profile named by DefaultProfile, its Exchange global section
 	 * 13dbb0c8aa05101a9bb000aa002fc45a, PR_PROFILE_HOME_SERVER 001e6602 as
-	 * REG_BINARY (ANSI and a NUL); a user not logged on has no hive there */
+	 * REG_BINARY (ANSI and a NUL); a user not logged on has no hive there,
+	 * and the hive of carve's own session on the machine (reached
+	 * directly, its profile loaded) is not the user's */
 	[CMD_OUTLOOK_SERVER] = { "outlook_server", { "computer" },
 		"$reg = Get-WmiObject -List StdRegProv -Namespace root\\default -ComputerName $computer\n"
 		"$pr = 'Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows Messaging Subsystem"
 		"\\Profiles'\n"
 		"$found = $false\n"
+		"$me = [Security.Principal.WindowsIdentity]::GetCurrent().User.Value\n"
 		"$hives = $reg.EnumKey(2147483651, '')\n"
 		"if ($hives.sNames) { foreach ($sid in $hives.sNames) {\n"
-		"  if ($sid -notlike 'S-1-5-21-*' -or $sid -like '*_Classes') { continue }\n"
+		"  if ($sid -notlike 'S-1-5-21-*' -or $sid -like '*_Classes' -or $sid -eq $me)"
+		" { continue }\n"
 		"  $found = $true\n"
 		"  $d = $reg.GetStringValue(2147483651, \"$sid\\$pr\", 'DefaultProfile')\n"
 		"  if ($d.ReturnValue -ne 0) { 'noprofile|{0}' -f $sid; continue }\n"

@@ -481,6 +481,9 @@ bool ps_datetime_get(pv v, time_t *t);
 
 /* The account the session runs as, DOMAIN\user. */
 const char *ps_session_user(ps_ctx *c);
+/* The SID of the account the session logs on as (DOMAIN\name), the same
+ * for the same name. */
+const char *ps_session_sid(ps_ctx *c);
 /* Whether the session may reach other machines (a password or delegated
  * Kerberos logon); a key logon on Windows OpenSSH may not. */
 bool ps_network_credentials(ps_ctx *c);

@@ -1350,6 +1350,16 @@ static const ps_class sid_class = {
 	false,
 };
 
+const char *ps_session_sid(ps_ctx *c)
+{
+	unsigned rid = 2100;
+
+	for (const char *p = ps_session_user(c); *p; p++)
+		rid = rid * 31 + (unsigned char)tolower((unsigned char)*p);
+	return pv_to_str(c, pv_strf(c, "S-1-5-21-2604717101-3303640591-913348151-%u",
+				    1000 + rid % 90000));
+}
+
 static int identity_static_call(ps_ctx *c, const char *m, const pv *args, size_t n, pv *out)
 {
 	(void)args;
@@ -1361,6 +1371,10 @@ static int identity_static_call(ps_ctx *c, const char *m, const pv *args, size_t
 	const lab_site *site = c->env->site;
 
 	ps_obj_set(c, id, "Name", pv_str(c, user));
+	ps_obj *me = ps_obj_new(c, &sid_class);
+	ps_obj_set(c, me, "Value", pv_str(c, ps_session_sid(c)));
+	me->data = carve_arena_strdup(&c->arena, user);
+	ps_obj_set(c, id, "User", pv_obj(me));
 	ps_obj_set(c, id, "AuthenticationType",
 		   pv_str(c, ps_network_credentials(c) ? "Kerberos" : "NTLM"));
 	/* the token holds every group the account is in, nested ones too */

@@ -879,6 +879,14 @@ static bool reg_subkeys(ps_ctx *c, lab_host *h, uint32_t hive, const char *key, 
 			pv_list_push(c, names, pv_str(c, sid));
 			pv_list_push(c, names, pv_strf(c, "%s_Classes", sid));
 		}
+		/* An SSH session on this machine has its account's profile
+		 * loaded (Win32-OpenSSH loads it, as HKCU works there), so
+		 * its hive is under HKU too, with no Outlook profile. */
+		if (h == c->env->self) {
+			const char *me = ps_session_sid(c);
+			pv_list_push(c, names, pv_str(c, me));
+			pv_list_push(c, names, pv_strf(c, "%s_Classes", me));
+		}
 		return true;
 	}
 	if (hive == HKU && h->user[0] && h->logged_on && h->outlook) {

@@ -235,6 +235,11 @@ Test(contracts, admt_outcome_is_in_its_logs_not_in_a_guessed_database)
 						   "to \\\\WSFW, hr=800706ba The RPC server is "
 						   "unavailable."), "%s%s", r.out, r.err);
 	t_ps_done(&r);
+	/* a name that is a prefix of another is not in that one's lines */
+	r = t_cmd_run(&m, "ADMT01", MIGRATOR, true, CMD_ADMT_LOG, "WSF", "2000-01-01T00:00:00");
+	cr_assert_eq(r.exit, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "", "%s", r.out);
+	t_ps_done(&r);
 	cr_assert_eq(host("WSFW")->progress.join_at, 0);
 }
 
@@ -645,6 +650,16 @@ Test(contracts, outlook_2003_profile_named_by_default_profile_in_binary)
 Test(contracts, a_user_not_logged_on_has_no_hive)
 {
 	t_ps r = t_cmd_run(&m, "MGMT01", MIGRATOR, true, CMD_OUTLOOK_SERVER, "OL7");
+	cr_assert_str_eq(r.out, "nobody\n", "%s%s", r.out, r.err);
+	t_ps_done(&r);
+	/* reached directly, carve's own session has a hive there: it is not
+	 * the user's, and "no Outlook profile" would skip the machine */
+	r = t_ps_run(&m, "OL7", "FABRIKAM\\svc_carvedesk", false,
+		     "$reg = Get-WmiObject -List StdRegProv -Namespace root\\default -ComputerName OL7\n"
+		     "@($reg.EnumKey(2147483651, '').sNames | Where-Object { $_ -like 'S-1-5-21-*' }).Count\n");
+	cr_assert_str_eq(r.out, "2\n", "%s%s", r.out, r.err);
+	t_ps_done(&r);
+	r = t_cmd_run(&m, "OL7", "FABRIKAM\\svc_carvedesk", false, CMD_OUTLOOK_SERVER, "OL7");
 	cr_assert_str_eq(r.out, "nobody\n", "%s%s", r.out, r.err);
 	t_ps_done(&r);
 	host("OL7")->logged_on = true;
