@@ -25,6 +25,8 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "pipeline.h"
 
+#include <ctype.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -43,6 +45,7 @@ typedef struct {
 	carve_buf log;       /* ADMT's lines about it, JSON strings, comma separated */
 	unsigned log_count;
 	char last_line[512]; /* the last of them */
+	char last_err[512];  /* the last of them that is an error (ERR<n>:) */
 	bool triage;         /* did not join: diagnose it */
 } admt_machine;
 
@@ -336,6 +339,18 @@ static size_t machine_slot(pipeline *p, const char *name)
 	return CARVE_NONE;
 }
 
+/* Whether an ADMT log line is an error: "ERR<n>:<code> ..." (the prefix
+ * KB 4089459 shows; the rest of the format is not public). */
+static bool admt_error_line(const char *line)
+{
+	const char *e = strstr(line, "ERR");
+
+	while (e && !(isdigit((unsigned char)e[3]) &&
+		      e[3 + strspn(e + 3, "0123456789")] == ':'))
+		e = strstr(e + 3, "ERR");
+	return e != NULL;
+}
+
 static void read_log_line(char *line, void *ctx)
 {
 	pipeline *p = ctx;
@@ -357,6 +372,8 @@ static void read_log_line(char *line, void *ctx)
 	if (seen)
 		return;
 	snprintf(am->last_line, sizeof(am->last_line), "%s", f[1]);
+	if (admt_error_line(f[1]))
+		snprintf(am->last_err, sizeof(am->last_err), "%s", f[1]);
 	/* the newest lines are the ones kept */
 	if (am->log_count == LOG_LINES_KEPT) {
 		const char *comma = strstr(am->log.ptr, "\",\"");
@@ -473,6 +490,15 @@ static void judge(pipeline *p)
 			continue;
 		const carve_machine *m = pipe_machine(p, &p->machines[i]);
 		bool lost_profile = pol->translate_profiles && m->os > CARVE_OS_7;
+		/* Joined is the verdict, but an error ADMT logged about it (a
+		 * profile it could not translate, as a locked one: ADMT 3.2
+		 * guide, "verify that user profile translation succeeds for
+		 * each user before that user is allowed to log on") is said. */
+		char err_diag[768] = "";
+		if (!lost_profile && am->last_err[0])
+			snprintf(err_diag, sizeof(err_diag), "in the target domain, but ADMT logged"
+				 " an error about it: %s; check that its user's profile was"
+				 " translated before the user logs on", am->last_err);
 		carve_buf ev = CARVE_BUF_INIT;
 		carve_buf_putc(&ev, '{');
 		pipe_json_str(&ev, "domain", am->domain);
@@ -480,8 +506,9 @@ static void judge(pipeline *p)
 		pipe_json_str(&ev, "admt_output", ph->output);
 		carve_buf_putc(&ev, '}');
 		pipe_record(p, &p->machines[i], SLOT_ADMT,
-			    lost_profile ? CARVE_STATUS_WARN : CARVE_STATUS_OK, carve_buf_cstr(&ev),
-			    lost_profile ? LOST_PROFILE : NULL);
+			    lost_profile || err_diag[0] ? CARVE_STATUS_WARN : CARVE_STATUS_OK,
+			    carve_buf_cstr(&ev), lost_profile ? LOST_PROFILE
+			    : err_diag[0] ? err_diag : NULL);
 		carve_buf_done(&ev);
 	}
 	for (size_t i = 0; i < p->n_machines; i++)
