@@ -174,9 +174,13 @@ int cli_run(int argc, char **argv)
 	}
 	summarise(&summary, audit, chunk);
 	status = EXIT_DONE;
+	/* Not done is not success: a failure, or a step blocked by one (the
+	 * pre-flight a restart waits for), in the phases this run ran. */
 	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++)
-		if (summary.counts[ph][CARVE_STATUS_FAILED] ||
-		    summary.counts[ph][CARVE_STATUS_INTERRUPTED])
+		if ((!phase_name || ph == (int)phase) &&
+		    (summary.counts[ph][CARVE_STATUS_FAILED] ||
+		     summary.counts[ph][CARVE_STATUS_INTERRUPTED] ||
+		     summary.counts[ph][CARVE_STATUS_BLOCKED]))
 			status = EXIT_FAILURES;
 	if (err == CARVE_ECANCELED || carve_cancel_fired(pause_run)) {
 		printf("\n%s: run it again to continue where it %s\n",

@@ -267,3 +267,15 @@ Test(cli, verify_names_an_edited_row)
 	cr_assert(strstr(r.out, "seq 3"), "%s", r.out);
 	t_result_done(&r);
 }
+
+/* A run that could do nothing (every restart blocked: the pre-flight has
+ * not passed) is not a success. */
+Test(cli, a_run_whose_steps_are_all_blocked_exits_1)
+{
+	const char *argv[] = { CARVE_BIN, "run", plan, "--chunk", "wave1", "--phase", "restart",
+			       "--db", db, "--password-fd", "0", NULL };
+	t_result r = t_run(argv, "ops:throwaway\n");
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "pre-flight has not passed"), "%s", r.out);
+	t_result_done(&r);
+}
