@@ -351,6 +351,29 @@ static bool admt_error_line(const char *line)
 	return e != NULL;
 }
 
+/* Whether a log line is dated before this run's ADMT began (since, the
+ * server's clock as yyyy-MM-ddTHH:mm:ss): an earlier attempt's, which a
+ * log appended to across runs still holds.  The date at the start of a
+ * line ("2026-12-04 22:10:31 ERR3:...") is what the lab writes and what
+ * ADMT is believed to; no public page shows a whole line (carve-plan(5)),
+ * so a line without one is kept. */
+static bool earlier_attempt(const char *line, const char *since)
+{
+	static const char shape[] = "dddd-dd-dd dd:dd:dd";
+	char stamp[sizeof(shape)];
+
+	if (!since[0] || strlen(line) < sizeof(shape) - 1)
+		return false;
+	for (size_t k = 0; k < sizeof(shape) - 1; k++) {
+		bool digit = isdigit((unsigned char)line[k]);
+		if (shape[k] == 'd' ? !digit : line[k] != shape[k])
+			return false;
+		stamp[k] = line[k] == ' ' ? 'T' : line[k];
+	}
+	stamp[sizeof(shape) - 1] = '\0';
+	return strncmp(stamp, since, sizeof(shape) - 1) < 0;
+}
+
 static void read_log_line(char *line, void *ctx)
 {
 	pipeline *p = ctx;
@@ -363,6 +386,8 @@ static void read_log_line(char *line, void *ctx)
 	if (i == CARVE_NONE)
 		return;
 	admt_machine *am = &ph->m[i];
+	if (earlier_attempt(f[1], ph->since))
+		return;
 	/* a line ADMT wrote to two logs (the migration log and the agent's)
 	 * is kept once */
 	carve_buf quoted = CARVE_BUF_INIT;
