@@ -532,7 +532,7 @@ Test(plan, larger_than_16_mib_is_refused_unread)
 	memset(buf, '#', len);
 	char *got = load_bad(buf, len, &secs);
 	cr_expect_str_eq(got, "1:1: plan file is larger than 16 MiB\n");
-	cr_expect_lt(secs, 1.0);
+	cr_expect_lt(secs, 10.0, "%.3f s", secs); /* a bound on a blow-up, not a clock */
 	free(got);
 
 	/* Exactly 16 MiB is read and parsed: a comment-only plan. */
@@ -568,7 +568,7 @@ Test(plan, billion_laughs_is_refused_without_expansion)
 		carve_buf_puts(&b, "]\n");
 	}
 	char *got = load_bad(b.ptr, b.len, &secs);
-	cr_expect_lt(secs, 1.0);
+	cr_expect_lt(secs, 10.0, "%.3f s", secs); /* a bound on a blow-up, not a clock */
 	const char *first = strstr(got, "1:4: anchors and aliases are not allowed in a site plan\n");
 	cr_assert_not_null(first, "%s", got);
 	/* Reported once, not once per alias. */
@@ -590,7 +590,7 @@ Test(plan, deep_nesting_is_refused_early)
 	char *got = load_bad(buf, 3 + 2 * depth, &secs);
 	/* The root mapping is level 1: the 32nd '[' is level 33. */
 	cr_expect_str_eq(got, "1:35: nesting deeper than 32 levels\n");
-	cr_expect_lt(secs, 1.0);
+	cr_expect_lt(secs, 10.0, "%.3f s", secs); /* a bound on a blow-up, not a clock */
 	free(got);
 
 	/* 32 levels are allowed: only the unknown key is left to report. */
@@ -634,14 +634,16 @@ static double load_keys(int n, char **got)
 
 Test(plan, duplicate_keys_in_a_huge_mapping_are_not_quadratic)
 {
-	/* Four times the keys must cost about four times as long, not
-	 * sixteen: a ratio, so a loaded machine (sanitizers, parallel suites)
-	 * does not make it fail. */
+	/* Sixteen times the keys must cost about sixteen times as long, not
+	 * 256: a ratio, and one far from both (64, the geometric middle), so
+	 * a loaded machine, a sanitizer's allocator or a cache that no longer
+	 * holds the larger mapping does not make it fail (at 4x and a
+	 * threshold of 8, ASan on a busy machine measured 8.4). */
 	char *got = NULL;
-	double small = load_keys(25000, NULL), large = load_keys(100000, &got);
+	double small = load_keys(10000, NULL), large = load_keys(160000, &got);
 
-	cr_expect_lt(large / small, 8.0, "25k keys %.3f s, 100k keys %.3f s", small, large);
-	cr_expect_neq(strstr(got, "100002:3: duplicate key 'k5' (first at 7:3)\n"), NULL, "%s",
+	cr_expect_lt(large / small, 64.0, "10k keys %.3f s, 160k keys %.3f s", small, large);
+	cr_expect_neq(strstr(got, "160002:3: duplicate key 'k5' (first at 7:3)\n"), NULL, "%s",
 		      got);
 	free(got);
 }
@@ -656,7 +658,7 @@ Test(plan, huge_scalars_and_truncated_input)
 	memcpy(buf, "site: ", 6);
 	memset(buf + 6, 'x', len);
 	char *got = load_bad(buf, len + 6, &secs);
-	cr_expect_lt(secs, 2.0);
+	cr_expect_lt(secs, 10.0, "%.3f s", secs); /* a bound on a blow-up, not a clock */
 	cr_expect_neq(strstr(got, "1:1: site plan is missing required key 'floors'\n"), NULL);
 	cr_expect_neq(strstr(got, "1:7: 'site' must be a mapping\n"), NULL);
 	free(got);
@@ -722,7 +724,7 @@ Test(plan, thousands_of_machines_resolve)
 
 	t0 = now_s();
 	cr_assert_eq(carve_plan_load_buffer(&plan, &diags, "big.yaml", b.ptr, b.len), 0);
-	cr_expect_lt(now_s() - t0, 2.0);
+	cr_expect_lt(now_s() - t0, 10.0); /* a bound on quadratic work, not a clock */
 	const carve_machine *m = carve_plan_machines(plan, &n);
 	cr_assert_eq(n, N);
 	for (size_t i = 0; i < n; i++) {
