@@ -38,7 +38,11 @@ static const char *text(plan_load *ld, const pnode *v, const plan_field *f)
 	for (size_t i = 0; i < v->len; i++) {
 		unsigned char c = (unsigned char)v->u.str[i];
 		if ((c < 0x20 && !(script && (c == '\n' || c == '\r' || c == '\t'))) || c == 0x7f) {
-			plan_diag(ld, v, "'%s' must not contain control characters", f->key);
+			/* "CONTOSO\nancy" in double quotes: YAML made \n a line end */
+			plan_diag(ld, v, "'%s' must not contain control characters%s", f->key,
+				  c == '\n' || c == '\t' || c == '\r' || c == '\b'
+				  ? " (in double quotes \\n, \\t, \\r and \\b are escapes: write a"
+				    " DOMAIN\\user name in single quotes, 'CONTOSO\\nancy')" : "");
 			return NULL;
 		}
 	}

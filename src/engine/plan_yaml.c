@@ -375,8 +375,12 @@ static void report_yaml_error(builder *b, const yaml_parser_t *p,
 		while (pos.byte < p->problem_offset && pos.byte < len)
 			plan_src_step(&pos, buf, len);
 	}
-	carve_diags_add(b->diags, pos.line, pos.col, "YAML syntax error: %s",
-			p->problem ? p->problem : "unreadable input");
+	/* "CONTOSO\svc" in double quotes: YAML reads \s as an escape. */
+	bool escape = p->problem && strstr(p->problem, "unknown escape character");
+	carve_diags_add(b->diags, pos.line, pos.col, "YAML syntax error: %s%s",
+			p->problem ? p->problem : "unreadable input",
+			escape ? " (in double quotes a backslash starts an escape: write a"
+				 " DOMAIN\\user name in single quotes, 'CONTOSO\\svc')" : "");
 }
 
 /* Offset of the first byte that is not part of valid UTF-8, or len. */

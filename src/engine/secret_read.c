@@ -131,9 +131,19 @@ static int take_line(carve_plan *plan, char *line, size_t len, unsigned number)
 				       "account-name:password", number);
 	*colon = '\0';
 	account = carve_plan_find_account(plan, line);
-	if (account == CARVE_NONE || plan->accounts[account].auth != CARVE_AUTH_PASSWORD)
+	if (account == CARVE_NONE || plan->accounts[account].auth != CARVE_AUTH_PASSWORD) {
+		/* What the line named is not repeated: a line written the
+		 * wrong way round would show its password. */
+		char names[512] = "";
+		size_t at = 0;
+		for (size_t i = 0; i < plan->account_count && at < sizeof(names); i++)
+			if (plan->accounts[i].auth == CARVE_AUTH_PASSWORD)
+				at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s",
+						       at ? ", " : "", plan->accounts[i].name);
 		return carve_error_set(CARVE_EINVALID, "password descriptor, line %u: it names "
-				       "no account of the plan that logs on with a password", number);
+				       "no account of the plan that logs on with a password (%s)",
+				       number, names[0] ? names : "there is none");
+	}
 	if (colon + 1 == line + len)
 		return carve_error_set(CARVE_EINVALID, "password descriptor, line %u: the "
 				       "password of account %s is empty", number,

@@ -163,8 +163,8 @@ static void summarise_products(const carve_plan *plan)
 	       t % 3600 == 0 ? t / 3600 : t % 60 == 0 ? t / 60 : t,
 	       t % 3600 == 0 ? "h" : t % 60 == 0 ? "m" : "s");
 	if (newer)
-		printf(LABEL "%zu machines newer than Windows 7, where ADMT 3.2 cannot translate"
-		       " profiles: %s\n", "", newer,
+		printf(LABEL "%zu machine%s newer than Windows 7, where ADMT 3.2 cannot translate"
+		       " profiles: %s\n", "", newer, newer == 1 ? "" : "s",
 		       pol->newer_than_7 == CARVE_BEYOND7_BLOCK
 		       ? "not migrated (policy.newer_than_windows_7: block)"
 		       : "migrated, their users get new profiles (newer_than_windows_7: migrate)");
@@ -225,6 +225,12 @@ int cli_validate(int argc, char **argv)
 
 	carve_plan *plan = NULL;
 	int status = cli_load_plan(&plan, argv[optind]);
+	/* A password file is part of the plan: one others can read, or an
+	 * empty one, is refused now, not when the run starts.  What it holds
+	 * is read into locked memory and wiped with the plan. */
+	int err;
+	if (status == EXIT_DONE && (err = carve_plan_read_password_files(plan)) < 0)
+		status = cli_engine_error(err);
 	if (status == EXIT_DONE && !quiet)
 		summarise(plan);
 	carve_plan_free(plan);

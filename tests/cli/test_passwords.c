@@ -91,7 +91,8 @@ Test(passwords, the_descriptor_refused_by_line_never_by_text)
 	r = t_run(fd0, "ops:Ops-Pw-1\nopz:Typo-Secret-9\n");
 	cr_assert_eq(r.status, 2, "%s", r.err);
 	cr_assert_str_eq(r.err, "carve: password descriptor, line 2: it names no account of the "
-				"plan that logs on with a password\n");
+				"plan that logs on with a password (ops)\n");
+	cr_assert(!strstr(r.err, "opz"), "what the line named is not repeated");
 	t_result_done(&r);
 	assert_nothing_written(NULL);
 }
@@ -117,6 +118,15 @@ Test(passwords, a_password_file_others_can_read_is_refused)
 	cr_assert(strstr(r.err, "can be read or written by others (mode 0644): chmod 600"), "%s",
 		  r.err);
 	cr_assert_null(strstr(r.err, "Ops-Pw-File"));
+	t_result_done(&r);
+	/* validate says so too, before the night */
+	const char *validate[] = { CARVE_BIN, "validate", copy, NULL };
+	r = t_run(validate, NULL);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "can be read or written by others (mode 0644): chmod 600"), "%s",
+		  r.err);
+	cr_assert_null(strstr(r.err, "Ops-Pw-File"));
+	cr_assert_null(strstr(r.out, "Ops-Pw-File"));
 	t_result_done(&r);
 	assert_nothing_written("site.yaml ops.pw");
 	free(text);
