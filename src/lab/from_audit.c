@@ -60,8 +60,17 @@ typedef struct {
 	host_state *hosts;
 	box_state *boxes;
 	uint64_t quota;        /* the target database's, 0: not known */
+	size_t unchecked;      /* machines no check ever answered for */
 	carve_buf err;
 } rebuild;
+
+/* Whether no check of the machine's is in the log. */
+static bool never_checked(const host_state *h)
+{
+	return !h->os[0] && !h->disk_free && !h->have_hotfixes && !h->have_admins &&
+	       !h->have_nics && !h->power && !h->services.len && h->firewall[0] < 0 &&
+	       h->firewall[1] < 0 && h->firewall[2] < 0 && !h->faults.len && !h->notes.len;
+}
 
 /* ---------------------------------------------------------------- YAML */
 
@@ -492,6 +501,20 @@ static void write_fixture(carve_buf *f, rebuild *r, const char *db_path, int bas
 		if (h->notes.len)
 			carve_buf_printf(f, "  # %s answered what the lab does not model:\n%s",
 					 m[i].name, carve_buf_cstr(&h->notes));
+		/* Nothing was asked of it (its chunk has not run): the lab
+		 * plays it as the plan requires, said so, rather than with
+		 * the lab's bare defaults (an XP machine without the updates
+		 * the plan asks for would fail for a reason it may not have). */
+		if (never_checked(h)) {
+			carve_buf_printf(f, "  # %s was never checked by carve: played healthy, with"
+					 " the updates the plan requires\n", m[i].name);
+			const carve_policy *pol = carve_plan_policy(plan);
+			h->hotfixes.len = 0;
+			for (size_t k = 0; k < pol->hotfix_count[m[i].os]; k++)
+				item_quoted(&h->hotfixes, pol->hotfixes[m[i].os][k]);
+			h->have_hotfixes = true;
+			r->unchecked++;
+		}
 		carve_buf_printf(f, "  - { name: %s, os: \"%s\"", m[i].name,
 				 h->os[0] ? h->os : os_token(m[i].os));
 		if (m[i].reach == CARVE_REACH_DIRECT)
@@ -792,7 +815,7 @@ static int passwords_for(const char *dir, const carve_plan *plan)
 
 int lab_from_audit(const char *db_path, const char *plan_path, const char *out, int base)
 {
-	rebuild r = { NULL, NULL, NULL, NULL, 0, CARVE_BUF_INIT };
+	rebuild r = { NULL, NULL, NULL, NULL, 0, 0, CARVE_BUF_INIT };
 	carve_plan *plan = NULL;
 	carve_diags *diags = NULL;
 	carve_buf fixture = CARVE_BUF_INIT, site = CARVE_BUF_INIT;
@@ -876,6 +899,10 @@ int lab_from_audit(const char *db_path, const char *plan_path, const char *out, 
 	lab_fixture_done(&fx);
 	printf("wrote %s/lab-fixture.yaml and %s/lab-site.yaml (%zu machines, %zu users as %s"
 	       " recorded them)\n", out, out, n_m, n_u, db_path);
+	if (r.unchecked)
+		printf("%zu of the machines were never checked by carve: the lab plays them"
+		       " healthy (each marked in the fixture); run carve check on their chunk"
+		       " first to rehearse against what they really are\n", r.unchecked);
 	status = 0;
 	goto done;
 cannot:

@@ -36,6 +36,9 @@ static t_site_host hosts[] = {
 	  " between this workstation and the primary domain failed.' }", "", NULL },
 	{ "WS-AWAY", "7", CHUNK, "u-away", 2003, "logged_on: false, logged_on_source: true", "",
 	  NULL },
+	/* the next chunk's, never checked: not played with the lab's bare
+	 * defaults (an XP machine without updates) */
+	{ "XP-NEXT", "xp", "wave2", "u-next", 2010, "disk_free: 100MiB", "", NULL },
 };
 #define N_HOSTS (sizeof(hosts) / sizeof(hosts[0]))
 
@@ -117,6 +120,7 @@ Test(from_audit, a_rebuilt_site_answers_as_the_recorded_one)
 			       rebuilt.dir, "--base-port", port, NULL };
 	t_result r = t_run(argv, NULL);
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "1 of the machines were never checked by carve"), "%s", r.out);
 	t_result_done(&r);
 	free(rebuilt.fixture);
 	free(rebuilt.known_hosts);
@@ -130,6 +134,9 @@ Test(from_audit, a_rebuilt_site_answers_as_the_recorded_one)
 	cr_assert(strstr(fixture, "reboot: never"), "%s", fixture);
 	cr_assert(strstr(fixture, "language: de"), "%s", fixture);
 	cr_assert(strstr(fixture, "bad_items: 80"), "%s", fixture);
+	cr_assert(strstr(fixture, "# XP-NEXT was never checked by carve"), "%s", fixture);
+	cr_assert(strstr(fixture, "name: XP-NEXT, os: \"xp\", user: u-next, hotfixes: ['KB944043',"),
+		  "%s", fixture);
 	free(fixture);
 
 	t_lab_start(&rebuilt);
