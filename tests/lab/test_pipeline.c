@@ -80,47 +80,10 @@ static t_result run_carve(const char *extra1, const char *extra2)
 	return t_run(argv, t_lab_passwords);
 }
 
-/* The current state of object in phase/step, from the audit log. */
-typedef struct {
-	const char *object, *step;
-	carve_status status;
-	char diagnosis[1024];
-	char evidence[4096];
-	bool found;
-} lookup;
-
-static int find_state(const carve_state_row *row, void *ctx)
-{
-	lookup *l = ctx;
-
-	if (strcasecmp(row->object, l->object) || strcmp(row->step, l->step))
-		return 0;
-	l->found = true;
-	l->status = row->status;
-	snprintf(l->diagnosis, sizeof(l->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
-	snprintf(l->evidence, sizeof(l->evidence), "%s", row->evidence ? row->evidence : "");
-	return 0;
-}
-
-static lookup state_of(const char *object, const char *step)
-{
-	lookup l = { object, step, CARVE_STATUS_PENDING, "", "", false };
-	carve_audit_options o = CARVE_AUDIT_OPTIONS_INIT;
-	carve_audit *audit = NULL;
-	char *db = t_path(lab.dir, "audit.db");
-
-	o.read_only = true;
-	cr_assert_eq(carve_audit_open(&audit, db, &o), 0, "%s", carve_error_last()->message);
-	cr_assert_eq(carve_audit_states(audit, CHUNK, find_state, &l), 0);
-	carve_audit_free(audit);
-	free(db);
-	return l;
-}
-
 static void expect(const char *object, const char *step, carve_status status,
 		   const char *words)
 {
-	lookup l = state_of(object, step);
+	t_state l = t_lab_state(&lab, CHUNK, object, step);
 
 	cr_assert(l.found, "%s %s: no state", object, step);
 	cr_assert_eq(l.status, status, "%s %s: %s, not %s (%s)", object, step,

@@ -54,40 +54,6 @@ static void teardown(void)
 
 TestSuite(templates, .fini = teardown, .timeout = 120);
 
-typedef struct {
-	const char *object;
-	carve_status status;
-	char diagnosis[1024];
-	bool found;
-} lookup;
-
-static int find_admt(const carve_state_row *row, void *ctx)
-{
-	lookup *l = ctx;
-
-	if (strcasecmp(row->object, l->object) || strcmp(row->step, "admt"))
-		return 0;
-	l->found = true;
-	l->status = row->status;
-	snprintf(l->diagnosis, sizeof(l->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
-	return 0;
-}
-
-static lookup admt_state(const char *machine)
-{
-	lookup l = { machine, CARVE_STATUS_PENDING, "", false };
-	carve_audit_options o = CARVE_AUDIT_OPTIONS_INIT;
-	carve_audit *audit = NULL;
-	char *db = t_path(lab.dir, "audit.db");
-
-	o.read_only = true;
-	cr_assert_eq(carve_audit_open(&audit, db, &o), 0, "%s", carve_error_last()->message);
-	cr_assert_eq(carve_audit_states(audit, CHUNK, find_admt, &l), 0);
-	carve_audit_free(audit);
-	free(db);
-	return l;
-}
-
 /* Runs the workstations phase and checks nothing was migrated, in the
  * lab and in carve's audit log. */
 static t_result run_phase(const char *phase)
@@ -117,7 +83,7 @@ static void migrates_nothing(void)
 					  "Migration completed", NULL), 1);
 	cr_assert_eq(t_lab_journal_count(&lab, "\"event\":\"admt\"", NULL), 0);
 	for (size_t i = 0; i < N_HOSTS; i++) {
-		lookup l = admt_state(hosts[i].name);
+		t_state l = t_lab_state(&lab, CHUNK, hosts[i].name, "admt");
 		cr_assert(l.found, "%s: no admt state", hosts[i].name);
 		cr_assert_eq(l.status, CARVE_STATUS_FAILED, "%s: %s (%s)", hosts[i].name,
 			     carve_status_name(l.status), l.diagnosis);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -149,6 +150,42 @@ void t_lab_done(t_lab *lab)
 	free(lab->client_key);
 	free(lab->passwords);
 	memset(lab, 0, sizeof(*lab));
+}
+
+typedef struct {
+	const char *object, *step;
+	t_state *out;
+} state_query;
+
+static int find_state(const carve_state_row *row, void *ctx)
+{
+	state_query *q = ctx;
+
+	if (strcasecmp(row->object, q->object) || strcmp(row->step, q->step))
+		return 0;
+	q->out->found = true;
+	q->out->status = row->status;
+	snprintf(q->out->diagnosis, sizeof(q->out->diagnosis), "%s",
+		 row->diagnosis ? row->diagnosis : "");
+	snprintf(q->out->evidence, sizeof(q->out->evidence), "%s",
+		 row->evidence ? row->evidence : "");
+	return 0;
+}
+
+t_state t_lab_state(const t_lab *lab, const char *chunk, const char *object, const char *step)
+{
+	t_state st = { false, CARVE_STATUS_PENDING, "", "" };
+	state_query q = { object, step, &st };
+	carve_audit_options o = CARVE_AUDIT_OPTIONS_INIT;
+	carve_audit *audit = NULL;
+	char *db = t_path(lab->dir, "audit.db");
+
+	o.read_only = true;
+	cr_assert_eq(carve_audit_open(&audit, db, &o), 0, "%s", carve_error_last()->message);
+	cr_assert_eq(carve_audit_states(audit, chunk, find_state, &q), 0);
+	carve_audit_free(audit);
+	free(db);
+	return st;
 }
 
 int t_lab_journal_count(const t_lab *lab, ...)

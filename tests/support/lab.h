@@ -50,6 +50,16 @@ void t_lab_done(t_lab *lab);
 /* How many journal lines hold every one of the given fragments (NULL-ended). */
 int t_lab_journal_count(const t_lab *lab, ...);
 
+/* The current state of object in step (its chunk's), from the audit log
+ * carve wrote in lab->dir/audit.db. */
+typedef struct {
+	bool found;
+	carve_status status;
+	char diagnosis[1024];
+	char evidence[4096];
+} t_state;
+t_state t_lab_state(const t_lab *lab, const char *chunk, const char *object, const char *step);
+
 /* A machine of a migration site: its lab host, its plan entry, its user. */
 typedef struct {
 	const char *name;
