@@ -1,7 +1,7 @@
 /*
  * plan_schema.c - the site plan's schema as data: one key table per section
  * (key, setter, where the value goes, required, limits), the rules between
- * keys, and the defaults.  docs-plan-spec.md is the text this follows.
+ * keys, and the defaults.  carve-plan(5) documents each key.
  */
 #include "plan_internal.h"
 
