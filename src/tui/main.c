@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 #include "glyph.h"
+#include "out.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -73,5 +74,11 @@ int main(int argc, char **argv)
 	}
 	if (cli_wants_help(cmd, argc - 1, argv + 1))
 		return EXIT_DONE;
+	/* What the subcommands print holds remote text: it is shown, never
+	 * obeyed by the terminal (out.h). */
+	if (!out_guard_streams()) {
+		fputs("carve: cannot set up its output\n", stderr);
+		return EXIT_RUNTIME;
+	}
 	return cmd->run(argc - 1, argv + 1);
 }

@@ -279,3 +279,38 @@ Test(cli, a_run_whose_steps_are_all_blocked_exits_1)
 	cr_assert(strstr(r.out, "pre-flight has not passed"), "%s", r.out);
 	t_result_done(&r);
 }
+
+/* What a Windows host answered (or whoever controls one) is data: no
+ * output path lets it set the title, clear the screen, switch screens,
+ * reorder text with a bidi override, or hand a spreadsheet a formula. */
+Test(cli, remote_text_is_shown_never_obeyed)
+{
+	static const char hostile[] = "\033]0;PWN\007\033[2J\033[?1049h x\xe2\x80\xae" "cod.exe"
+				      "\xc2\x9b" "31m\r";
+	record("wave1", "WS-01", "anna.berg", "preflight", "admin", CARVE_STATUS_FAILED, hostile);
+	record("wave1", "WS-02", "bo.lind", "preflight", "admin", CARVE_STATUS_FAILED,
+	       "=HYPERLINK(\"http://x\")");
+	static const char *const formats[] = { "text", "csv", "json" };
+	for (size_t f = 0; f < 3; f++) {
+		t_result r = CARVE("log", plan, "--db", db, "--format", formats[f]);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		for (const char *p = r.out; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			bool ok = c == '\r' ? p[1] == '\n' /* CSV's line end only */
+				  : c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f);
+			cr_assert(ok, "%s: byte 0x%02x at %zu:\n%s", formats[f], c,
+				  (size_t)(p - r.out), r.out);
+		}
+		cr_assert_null(strstr(r.out, "\xe2\x80\xae"), "%s: a bidi override", formats[f]);
+		cr_assert_null(strstr(r.out, "\xc2\x9b"), "%s: a C1 CSI", formats[f]);
+		cr_assert(strstr(r.out, "\\u001b]0;PWN\\u0007"), "%s: shown:\n%s", formats[f], r.out);
+		cr_assert(strstr(r.out, "\\u202ecod.exe"), "%s:\n%s", formats[f], r.out);
+		if (f == 1)
+			cr_assert(strstr(r.out, ",\"'=HYPERLINK(\"\"http://x\"\")\""),
+				  "a formula is neutralised:\n%s", r.out);
+		t_result_done(&r);
+	}
+	t_result r = CARVE("status", plan, "--db", db);
+	cr_assert_null(strchr(r.out, '\033'), "%s", r.out);
+	t_result_done(&r);
+}

@@ -135,7 +135,8 @@ Test(from_audit, a_rebuilt_site_answers_as_the_recorded_one)
 	cr_assert(strstr(fixture, "language: de"), "%s", fixture);
 	cr_assert(strstr(fixture, "bad_items: 80"), "%s", fixture);
 	cr_assert(strstr(fixture, "# XP-NEXT was never checked by carve"), "%s", fixture);
-	cr_assert(strstr(fixture, "name: XP-NEXT, os: \"xp\", user: u-next, hotfixes: ['KB944043',"),
+	cr_assert(strstr(fixture, "name: XP-NEXT, os: \"xp\", user: u-next, outlook: 2010,"
+				 " hotfixes: ['KB944043',"),
 		  "%s", fixture);
 	free(fixture);
 
