@@ -80,9 +80,11 @@ int carve_sha256_hex(char out[65], const void *buf, size_t len);
 /* Case-insensitive ASCII compare. */
 int carve_strcasecmp(const char *a, const char *b);
 
-/* Reads a whole file, at most max bytes (a caller that must refuse bigger
- * files asks for one more byte than it allows).  *out is NUL-terminated and
- * owned.  CARVE_EIO with the reason when it cannot be read. */
+/* Reads a whole regular file, at most max bytes (a caller that must refuse
+ * bigger files asks for one more byte than it allows).  *out is
+ * NUL-terminated and owned.  CARVE_EINVALID when the path names nothing
+ * readable or not a regular file (a FIFO is refused without waiting on
+ * it), CARVE_EIO when reading fails; the message says why. */
 int carve_file_read(char **out, size_t *len, const char *path, size_t max);
 
 /* Blanks (spaces, tabs, a CR) off both ends of s, in place; returns the

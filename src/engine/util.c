@@ -269,7 +269,8 @@ void carve_now_rfc3339(char out[32])
 
 int carve_file_read(char **out, size_t *len, const char *path, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	/* O_NONBLOCK: opening a FIFO would wait for a writer for ever */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), err = 0;
 	struct stat st;
 	size_t cap = 64 * 1024, n = 0;
 	char *buf = NULL;
@@ -277,11 +278,21 @@ int carve_file_read(char **out, size_t *len, const char *path, size_t max)
 	*out = NULL;
 	*len = 0;
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		err = carve_error_set(CARVE_EIO, "cannot read %s: %s", path, strerror(errno));
+		/* a path that names nothing readable is bad input, not a fault */
+		bool input = errno == ENOENT || errno == EACCES || errno == ENOTDIR ||
+			     errno == ELOOP || errno == ENAMETOOLONG;
+		err = carve_error_set(input ? CARVE_EINVALID : CARVE_EIO, "cannot read %s: %s",
+				      path, strerror(errno));
 		goto done;
 	}
-	/* Regular files are read in one allocation; pipes grow as they come. */
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= cap)
+	if (!S_ISREG(st.st_mode)) {
+		err = carve_error_set(CARVE_EINVALID, "cannot read %s: %s", path,
+				      S_ISDIR(st.st_mode) ? "it is a directory"
+				      : S_ISFIFO(st.st_mode) ? "it is a FIFO, not a file"
+				      : "it is not a regular file");
+		goto done;
+	}
+	if ((uint64_t)st.st_size >= cap)
 		cap = (uint64_t)st.st_size < max ? (size_t)st.st_size + 1 : max;
 	if (cap > max)
 		cap = max;

@@ -437,15 +437,27 @@ Test(plan, paths_resolve_against_the_plan_directory)
 	free(dir);
 }
 
-Test(plan, missing_file_is_an_io_error)
+/* A path that names no plan file is bad input (carve(1): exit 2), and a
+ * FIFO is refused at once instead of waiting for a writer for ever. */
+Test(plan, a_missing_directory_or_fifo_plan_is_bad_input)
 {
-	carve_plan *plan = (carve_plan *)1;
-	carve_diags *diags = (carve_diags *)1;
+	char *dir = t_tmpdir(), *fifo = t_path(dir, "plan.yaml");
+	const char *paths[] = { PLANS "/no-such-plan.yaml", dir, fifo };
+	const char *why[] = { "No such file", "it is a directory", "it is a FIFO" };
 
-	cr_expect_eq(carve_plan_load(&plan, &diags, PLANS "/no-such-plan.yaml"), CARVE_EIO);
-	cr_expect_null(plan);
-	cr_expect_null(diags);
-	cr_expect_neq(strstr(carve_error_last()->message, "no-such-plan.yaml"), NULL);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	for (int i = 0; i < 3; i++) {
+		carve_plan *plan = (carve_plan *)1;
+		carve_diags *diags = (carve_diags *)1;
+		cr_expect_eq(carve_plan_load(&plan, &diags, paths[i]), CARVE_EINVALID, "%s", paths[i]);
+		cr_expect_null(plan);
+		cr_expect_null(diags);
+		cr_expect_neq(strstr(carve_error_last()->message, why[i]), NULL, "%s",
+			      carve_error_last()->message);
+	}
+	t_rm_rf(dir);
+	free(dir);
+	free(fifo);
 }
 
 /* ------------------------------------------------------------- invalid */
