@@ -24,9 +24,7 @@ int audit_run_hash(unsigned char out[32], sqlite3_stmt *st, const char *ended)
 	return audit_hash(out, &in);
 }
 
-/* The person behind the run: the login name survives sudo, the password
- * entry covers cron and services without a controlling terminal. */
-static void who_am_i(char *out, size_t size)
+void carve_operator(char *out, size_t size)
 {
 	struct passwd pw, *res = NULL;
 	char buf[1024];
@@ -49,7 +47,7 @@ static int insert_run(int64_t *run_id, carve_audit *audit,
 	if (err < 0)
 		return err;
 	carve_now_rfc3339(now);
-	who_am_i(who, sizeof(who));
+	carve_operator(who, sizeof(who));
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';

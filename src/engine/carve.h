@@ -508,8 +508,14 @@ int carve_audit_changed(bool *changed, carve_audit *audit);
  * $XDG_STATE_HOME/carve/<plan file stem>.db (~/.local/state/...).  Owned. */
 char *carve_audit_default_path(const carve_plan *plan);
 
-/* Start a run: who (login name), host and carve version are filled in by
- * the engine.  command describes what the run does ("check --chunk A"). */
+/* The person running carve, the one identity every run, note, skip and
+ * sign-off is recorded under: the login name (it survives sudo), else the
+ * account of the real user id (cron, services, no terminal), else "uid N";
+ * never from the environment ($USER may be unset or anything). */
+void carve_operator(char *out, size_t size);
+
+/* Start a run: who (carve_operator), host and carve version are filled in
+ * by the engine.  command describes what the run does ("check --chunk A"). */
 int carve_audit_run_begin(int64_t *run_id, carve_audit *audit,
 			  const carve_plan *plan, const char *command);
 int carve_audit_run_end(carve_audit *audit, int64_t run_id);

@@ -65,8 +65,7 @@ int cli_skip(int argc, char **argv)
 	}
 	if ((status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
 		goto done;
-	if (getlogin_r(who, sizeof(who)) != 0 || !who[0])
-		snprintf(who, sizeof(who), "%s", getenv("USER") ? getenv("USER") : "unknown");
+	carve_operator(who, sizeof(who));
 	err = carve_skip(plan, audit, run, chunk, phase, n_names ? names : NULL, who, reason);
 	carve_audit_run_end(audit, run);
 	if (err < 0)

@@ -126,8 +126,7 @@ int cli_signoff(int argc, char **argv)
 		return cli_usage_error("signoff", "name one PLAN and either --item ID or --user U"
 				       " --step activesync");
 	if (!s.who) {
-		if (getlogin_r(login, sizeof(login)) != 0 || !login[0])
-			snprintf(login, sizeof(login), "%s", getenv("USER") ? getenv("USER") : "");
+		carve_operator(login, sizeof(login));
 		s.who = login;
 	}
 

@@ -503,8 +503,7 @@ int console_init(console *c, const carve_plan *plan, const char *db_path, bool r
 	c->db_path = db_path;
 	c->read_only = read_only;
 	c->machine = CARVE_NONE;
-	if (getlogin_r(c->who, sizeof(c->who)) != 0 || !c->who[0])
-		snprintf(c->who, sizeof(c->who), "%s", getenv("USER") ? getenv("USER") : "unknown");
+	carve_operator(c->who, sizeof(c->who));
 	carve_plan_machines(plan, &n);
 	c->machine_status = calloc(n ? n : 1, sizeof(*c->machine_status));
 	carve_plan_chunks(plan, &n);

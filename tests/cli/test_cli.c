@@ -8,10 +8,13 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <pwd.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *tmp;
 static char *db;
@@ -312,5 +315,25 @@ Test(cli, remote_text_is_shown_never_obeyed)
 	}
 	t_result r = CARVE("status", plan, "--db", db);
 	cr_assert_null(strchr(r.out, '\033'), "%s", r.out);
+	t_result_done(&r);
+}
+
+/* One operator identity everywhere: with $USER unset and no terminal
+ * (cron, a service), a skip is still recorded under the account's name. */
+Test(cli, a_skip_is_recorded_under_the_operator_without_user)
+{
+	char expect[300];
+	struct passwd *pw = getpwuid(getuid());
+
+	cr_assert_not_null(pw);
+	unsetenv("USER");
+	t_result r = CARVE("skip", plan, "--chunk", "wave1", "--phase", "restart", "--reason",
+			   "replaced on the floor", "--machine", "WS-01", "--db", db);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	t_result_done(&r);
+	r = CARVE("log", plan, "--db", db, "--format", "csv");
+	snprintf(expect, sizeof(expect), ",%s,step,wave1,WS-01,", pw->pw_name);
+	cr_assert(strstr(r.out, expect), "not by %s:\n%s", pw->pw_name, r.out);
+	cr_assert_null(strstr(r.out, "unknown"), "%s", r.out);
 	t_result_done(&r);
 }
