@@ -217,6 +217,15 @@ bool plan_name_email(const char *s, const char **why)
 	return true;
 }
 
+/* A name or title people read: carve prints it on one line of a terminal
+ * or a report, so it is kept to what one can hold. */
+bool plan_name_text(const char *s, const char **why)
+{
+	if (plan_utf8_count(s, strlen(s)) > 256)
+		return fail(why, "it is longer than 256 characters");
+	return true;
+}
+
 bool plan_name_dn(const char *s, const char **why)
 {
 	if (!strchr(s, '='))
@@ -225,6 +234,27 @@ bool plan_name_dn(const char *s, const char **why)
 	 * without escaping double quotes. */
 	if (strpbrk(s, "\"`$\r\n\t"))
 		return fail(why, "it must not contain \", `, $ or control characters");
+	/* Active Directory takes an OU or CN name of at most 64 characters
+	 * (the ou and cn attributes' rangeUpper, adschema "Organizational-
+	 * Unit-Name" and "Common-Name"); a DNS label 63.  The whole name goes
+	 * on ADMT's command line beside the computers: 512 leaves them room. */
+	if (plan_utf8_count(s, strlen(s)) > 512)
+		return fail(why, "it is longer than 512 characters, more than an OU path needs"
+			    " and more than ADMT's command line leaves room for");
+	for (const char *rdn = s; *rdn;) {
+		const char *eq = strchr(rdn, '='), *end = rdn;
+		while (*end && *end != ',')
+			end += *end == '\\' && end[1] ? 2 : 1;
+		if (!eq || eq > end)
+			return fail(why, "each part needs '=', as in OU=Workstations");
+		size_t chars = plan_utf8_count(eq + 1, (size_t)(end - eq - 1));
+		bool dc = eq - rdn == 2 && !strncasecmp(rdn, "DC", 2);
+		if (chars == 0 || chars > (dc ? 63u : 64u))
+			return fail(why, dc ? "a DC= part must be 1 to 63 characters (a DNS label)"
+				    : "each OU= or CN= name must be 1 to 64 characters, as Active"
+				      " Directory allows");
+		rdn = *end ? end + 1 : end;
+	}
 	return true;
 }
 

@@ -328,6 +328,7 @@ bool plan_name_package(const char *s, const char **why);
 bool plan_name_exchange_uri(const char *s, const char **why);
 bool plan_name_email(const char *s, const char **why);
 bool plan_name_dn(const char *s, const char **why);
+bool plan_name_text(const char *s, const char **why);
 bool plan_name_logon(const char *s, const char **why);
 bool plan_name_marker(const char *s, const char **why);
 

@@ -28,6 +28,7 @@ static const plan_rule rule_id = { "id", plan_name_ident };
 static const plan_rule rule_marker = { "marker", plan_name_marker };
 static const plan_rule rule_package = { "package path", plan_name_package };
 static const plan_rule rule_uri = { "Exchange PowerShell URI", plan_name_exchange_uri };
+static const plan_rule rule_text = { "text", plan_name_text };
 
 static const plan_enum_item os_names[] = {
 	{ "xp", CARVE_OS_XP }, { "vista", CARVE_OS_VISTA }, { "7", CARVE_OS_7 },
@@ -104,7 +105,7 @@ static const plan_field target_fields[] = {
 	{ KEY("ou", plan_set_string, pub.target_ou), REQUIRED, .arg = &rule_dn },
 };
 static const plan_field site_fields[] = {
-	{ KEY("name", plan_set_string, pub.name), REQUIRED },
+	{ KEY("name", plan_set_string, pub.name), REQUIRED, .arg = &rule_text },
 	{ WHOLE("source", plan_set_submap), KEEP(source), REQUIRED,
 	  .arg = SCHEMA("source", source_fields, NULL) },
 	{ WHOLE("target", plan_set_submap), REQUIRED,
@@ -247,7 +248,7 @@ static const plan_field account_fields[] = {
 #define OBJ plan_floor_raw
 static const plan_field floor_fields[] = {
 	{ KEY("name", plan_set_string, pub.name), KEEP(name), REQUIRED, .arg = &rule_name },
-	{ KEY("title", plan_set_string, pub.title) },
+	{ KEY("title", plan_set_string, pub.title), .arg = &rule_text },
 	{ WHOLE("map", plan_set_floor_map), REQUIRED },
 };
 #undef OBJ
@@ -295,17 +296,17 @@ static const plan_field machine_fields[] = {
 #define OBJ plan_user_raw
 static const plan_field user_fields[] = {
 	{ KEY("name", plan_set_string, pub.name), KEEP(name), REQUIRED, .arg = &rule_sam },
-	{ KEY("display_name", plan_set_string, pub.display_name) },
+	{ KEY("display_name", plan_set_string, pub.display_name), .arg = &rule_text },
 	{ KEY("email", plan_set_string, pub.email), .arg = &rule_email },
 	{ REF("chunk"), KEEP(chunk), REQUIRED },
-	{ KEY("activesync", plan_set_string, pub.activesync) },
+	{ KEY("activesync", plan_set_string, pub.activesync), .arg = &rule_text },
 };
 #undef OBJ
 
 #define OBJ plan_chunk_raw
 static const plan_field chunk_fields[] = {
 	{ KEY("name", plan_set_string, pub.name), KEEP(name), REQUIRED, .arg = &rule_name },
-	{ KEY("title", plan_set_string, pub.title) },
+	{ KEY("title", plan_set_string, pub.title), .arg = &rule_text },
 	{ KEY("cutover", plan_set_cutover, pub), REQUIRED },
 };
 #undef OBJ
@@ -314,7 +315,7 @@ static const plan_field chunk_fields[] = {
 static const plan_field teardown_fields[] = {
 	{ KEY("id", plan_set_string, pub.id), KEEP(id), REQUIRED, .arg = &rule_id },
 	{ KEY("area", plan_set_enum, pub.area), REQUIRED, .arg = ENUM(area_names) },
-	{ KEY("title", plan_set_string, pub.title), REQUIRED },
+	{ KEY("title", plan_set_string, pub.title), REQUIRED, .arg = &rule_text },
 	{ KEY("verify", plan_set_enum, pub.verify), .arg = ENUM(verify_names) },
 };
 #undef OBJ
