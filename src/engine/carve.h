@@ -700,11 +700,13 @@ typedef struct {
 	carve_logon_gate *gate;      /* may be NULL */
 	bool gssapi_delegate;        /* CARVE_AUTH_GSSAPI: forward the ticket, so the
 				      * session has network credentials */
+	const char *name;            /* the host's name in the plan, for messages
+				      * (carve trust takes it), or NULL */
 } carve_ssh_options;
 
 #define CARVE_SSH_OPTIONS_INIT { NULL, 0, NULL, CARVE_AUTH_PASSWORD, NULL, NULL, 0, \
 				 NULL, CARVE_HOSTKEYS_STRICT, false, 0, 0, \
-				 NULL, NULL, NULL, NULL, NULL, false }
+				 NULL, NULL, NULL, NULL, NULL, false, NULL }
 
 /* Fills SSH options from the plan for host:port, logging on as account
  * (CARVE_NONE: no credential, for carve_ssh_scan).  The password, when the

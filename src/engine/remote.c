@@ -36,13 +36,14 @@ void remote_target(const carve_plan *plan, const carve_machine *m, size_t via,
 	}
 }
 
-static int open_to(carve_ssh **out, const carve_plan *plan, size_t account, const char *host,
-		   uint16_t port, carve_cancel *cancel)
+static int open_to(carve_ssh **out, const carve_plan *plan, size_t account, const char *name,
+		   const char *host, uint16_t port, carve_cancel *cancel)
 {
 	carve_ssh_options o;
 
 	carve_ssh_options_from_plan(&o, plan, account, host, port);
 	o.cancel = cancel;
+	o.name = name;
 	/* A refused host key needs no callback: the step's failure carries
 	 * it, fingerprint and all, into the audit log. */
 	return carve_ssh_connect(out, NULL, &o);
@@ -59,7 +60,7 @@ int remote_open_machine(carve_ssh **out, const carve_plan *plan, const carve_mac
 	remote_target(plan, m, via, &host, &port);
 	return open_to(out, plan, via != CARVE_NONE ? e[via].account
 						    : carve_plan_transport(plan)->account,
-		       host, port, cancel);
+		       via != CARVE_NONE ? e[via].name : m->name, host, port, cancel);
 }
 
 int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_cancel *cancel)
@@ -70,7 +71,7 @@ int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_ca
 	*out = NULL;
 	if (e >= n)
 		return carve_error_set(CARVE_EINVALID, "the plan has no exec host for this step");
-	return open_to(out, plan, h[e].account, h[e].address, h[e].port, cancel);
+	return open_to(out, plan, h[e].account, h[e].name, h[e].address, h[e].port, cancel);
 }
 
 bool remote_session_lost(int err)

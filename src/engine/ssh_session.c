@@ -230,10 +230,11 @@ static int enforce_key(carve_ssh *ssh, carve_hostkey *key, const carve_ssh_optio
 				key->state = CARVE_HOSTKEY_ADDED;
 			break;
 		}
+		/* carve trust takes the plan's names, not addresses */
 		err = carve_error_set(CARVE_EHOSTKEY,
 				      "%s: unknown host key %s %s; check it and record it "
-				      "with: carve trust PLAN %s", ssh->label, key->type,
-				      key->fingerprint, o->host);
+				      "with: carve trust PLAN%s%s", ssh->label, key->type,
+				      key->fingerprint, o->name ? " " : "", o->name ? o->name : "");
 		break;
 	case CARVE_HOSTKEY_CHANGED:
 	case CARVE_HOSTKEY_OTHER:
