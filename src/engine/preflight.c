@@ -32,7 +32,10 @@ typedef struct {
 	size_t management;       /* exec host for probe exec, or CARVE_NONE */
 	check_context groups;    /* the migrator's groups, for the admin check */
 	pthread_mutex_t audit_lock;
-	int audit_err;
+	int audit_err;           /* the first append that failed, and why */
+	char audit_why[256];
+	size_t unrecorded;       /* machines whose results did not reach the log */
+	size_t unasked;          /* machines not asked after that */
 } run;
 
 static const carve_status worst_first[] = {
@@ -68,6 +71,31 @@ static carve_event base_event(const run *r, const carve_machine *m)
 	return e;
 }
 
+/* After an append (audit_lock held): the first failure and its reason
+ * are kept, and every machine whose results did not reach the log is
+ * counted. */
+static void audit_failed(run *r, int err)
+{
+	if (err >= 0)
+		return;
+	if (!r->audit_err) {
+		r->audit_err = err;
+		snprintf(r->audit_why, sizeof(r->audit_why), "%s", carve_error_last()->message);
+	}
+	r->unrecorded++;
+}
+
+/* Whether the log can no longer be written: nothing more is asked of the
+ * machines, since what they answer could not be kept. */
+static bool log_lost(run *r)
+{
+	pthread_mutex_lock(&r->audit_lock);
+	bool lost = r->audit_err != 0;
+	r->unasked += lost;
+	pthread_mutex_unlock(&r->audit_lock);
+	return lost;
+}
+
 /* Appends the machine's outcome: one event per check that ran, or the one
  * failure that stopped it. */
 static void record(run *r, const carve_preflight_machine *pm)
@@ -94,8 +122,7 @@ static void record(run *r, const carve_preflight_machine *pm)
 	}
 	pthread_mutex_lock(&r->audit_lock);
 	int err = n ? carve_audit_append(NULL, r->opts->audit, ev, n) : 0;
-	if (err < 0 && !r->audit_err)
-		r->audit_err = err;
+	audit_failed(r, err);
 	pthread_mutex_unlock(&r->audit_lock);
 }
 
@@ -254,8 +281,7 @@ static void apply_fixes(run *r, carve_preflight_machine *pm, carve_ssh *ssh,
 	if (r->opts->audit && n) {
 		pthread_mutex_lock(&r->audit_lock);
 		int err = carve_audit_append(NULL, r->opts->audit, ev, n);
-		if (err < 0 && !r->audit_err)
-			r->audit_err = err;
+		audit_failed(r, err);
 		pthread_mutex_unlock(&r->audit_lock);
 	}
 	for (size_t i = 0; i < nf; i++) {
@@ -296,7 +322,7 @@ static void machine_job(size_t i, void *ctx)
 	for (int c = 0; c < CARVE_CHECK__COUNT; c++)
 		pm->checks[c].status = check_applies((carve_check)c, r->plan, m)
 					       ? CARVE_STATUS_BLOCKED : CARVE_STATUS_PENDING;
-	if (carve_cancel_fired(r->opts->cancel)) {
+	if (carve_cancel_fired(r->opts->cancel) || log_lost(r)) {
 		pm->status = CARVE_STATUS_BLOCKED;
 		return;
 	}
@@ -444,7 +470,7 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	if (!p)
 		return carve_error_oom();
 	run r = { plan, opts, p, NULL, NULL, CARVE_NONE, { NULL, 0, NULL },
-		  PTHREAD_MUTEX_INITIALIZER, 0 };
+		  PTHREAD_MUTEX_INITIALIZER, 0, "", 0, 0 };
 	if ((err = select_machines(p, plan, opts)) < 0)
 		goto fail;
 	r.management = remote_exec_host(plan, CARVE_ROLE_MANAGEMENT);
@@ -494,7 +520,12 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	if ((err = carve_pool_run(p->n, t->concurrency, group, limit, machine_job, &r)) < 0)
 		goto fail;
 	if (r.audit_err) {
-		err = carve_error_set(r.audit_err, "could not write the results to the audit log");
+		err = carve_error_set(r.audit_err, "could not write the results to the audit log"
+				      " (%s): the results of %zu machine%s are not recorded and"
+				      " %zu %s not asked; free the space (or fix the cause), then"
+				      " run carve check again", r.audit_why, r.unrecorded,
+				      r.unrecorded == 1 ? "" : "s", r.unasked,
+				      r.unasked == 1 ? "was" : "were");
 		goto fail;
 	}
 	*out = p;

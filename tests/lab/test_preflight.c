@@ -12,9 +12,11 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static t_lab lab;
@@ -295,4 +297,48 @@ Test(preflight, fix_repairs_what_it_can_and_logs_before_and_after)
 	cr_assert(strstr(fix, "{\\\"before\\\":{\\\"domain\\\":{\\\"on\\\":true,"), "%s", fix);
 	cr_assert(strstr(fix, "\\\"after\\\":{\\\"domain\\\":{\\\"on\\\":false,"), "%s", fix);
 	t_result_done(&r);
+}
+
+/* The largest of the database's files. */
+static long long largest(const char *path)
+{
+	long long max = 0;
+	const char *suffix[] = { "", "-wal" };
+
+	for (int i = 0; i < 2; i++) {
+		char name[4096];
+		struct stat st;
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (stat(name, &st) == 0 && st.st_size > max)
+			max = st.st_size;
+	}
+	return max;
+}
+
+/* The disk fills during the pre-flight: carve says why (SQLite's reason),
+ * what was lost, and stops asking machines whose answers it cannot keep. */
+Test(preflight, a_full_disk_says_why_and_stops_asking)
+{
+	const char *argv[] = { CARVE_BIN, "check", plan, "--password-fd", "0", NULL };
+	t_result r = t_run(argv, t_lab_passwords);
+	t_result_done(&r);
+
+	/* Half of what a whole pre-flight wrote: a file-size limit (EFBIG, as
+	 * a full disk's ENOSPC, fails SQLite's write) that the first results
+	 * fit in and the later ones do not. */
+	char limit[64], *small = t_path(lab.dir, "small.db");
+	long long full_size = largest(db);
+	snprintf(limit, sizeof(limit), "--fsize=%lld", full_size * 3 / 4);
+	signal(SIGXFSZ, SIG_IGN); /* inherited: the write fails, carve lives */
+	const char *full[] = { "/usr/bin/prlimit", limit, CARVE_BIN, "check", plan, "--db", small,
+			       "--password-fd", "0", NULL };
+	r = t_run(full, t_lab_passwords);
+	cr_assert_neq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "could not write the results to the audit log (") &&
+		  strstr(r.err, "are not recorded") && strstr(r.err, "were not asked") &&
+		  strstr(r.err, "run carve check again"),
+		  "%s%s", r.out, r.err);
+	cr_assert_null(strstr(r.err, "log ()"), "SQLite's reason is given: %s", r.err);
+	t_result_done(&r);
+	free(small);
 }
