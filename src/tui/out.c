@@ -189,24 +189,23 @@ static int guard_close(void *cookie)
 	write_all(g->fd, out.ptr ? out.ptr : "", out.len);
 	carve_buf_done(&out);
 	close(g->fd);
-	free(g);
+	g->fd = -1;
 	return 0;
 }
 
-static FILE *guarded(FILE *f, int mode)
+/* One guard for each stream, for the life of the process. */
+static guard guards[2];
+
+static FILE *guarded(guard *g, FILE *f, int mode)
 {
-	guard *g = calloc(1, sizeof(*g));
 	cookie_io_functions_t io = { NULL, guard_write, NULL, guard_close };
 	FILE *out;
 
-	if (!g)
-		return NULL;
 	fflush(f);
 	/* its own descriptor, so closing the guard leaves 1 and 2 open */
 	if ((g->fd = dup(fileno(f))) < 0 || !(out = fopencookie(g, "w", io))) {
 		if (g->fd >= 0)
 			close(g->fd);
-		free(g);
 		return NULL;
 	}
 	setvbuf(out, NULL, mode, BUFSIZ);
@@ -215,7 +214,7 @@ static FILE *guarded(FILE *f, int mode)
 
 bool out_guard_streams(void)
 {
-	FILE *o = guarded(stdout, _IOLBF), *e = guarded(stderr, _IONBF);
+	FILE *o = guarded(&guards[0], stdout, _IOLBF), *e = guarded(&guards[1], stderr, _IONBF);
 
 	if (!o || !e) {
 		if (o)
