@@ -52,7 +52,32 @@ static const char *const stmt_sql[AUDIT_ST__COUNT] = {
 		("SELECT " AUDIT_RUN_COLUMNS " FROM runs WHERE id = ?1 AND ended IS NULL"),
 	[AUDIT_ST_SEAL_RUN] =
 		"UPDATE runs SET ended = ?2, hash = ?3 WHERE id = ?1 AND ended IS NULL",
+	[AUDIT_ST_STEP_STATUS] =
+		"SELECT status FROM state WHERE object_kind = ?1 AND object = ?2"
+		" AND phase = ?3 AND step = ?4",
 };
+
+int carve_audit_step_status(carve_status *out, carve_audit *audit, const char *object_kind,
+			    const char *object, const char *phase, const char *step)
+{
+	sqlite3_stmt *st;
+	int err = audit_stmt(&st, audit, AUDIT_ST_STEP_STATUS);
+
+	*out = CARVE_STATUS_PENDING;
+	if (err < 0)
+		return err;
+	sqlite3_bind_text(st, 1, object_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, object, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, phase, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, step, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		carve_status_parse(out, (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read a step's state");
+	sqlite3_reset(st);
+	return err;
+}
 
 int audit_sqlite_error(carve_audit *audit, int code, const char *what)
 {

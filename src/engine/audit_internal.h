@@ -23,6 +23,7 @@ typedef enum {
 	AUDIT_ST_INSERT_RUN,
 	AUDIT_ST_OPEN_RUN,
 	AUDIT_ST_SEAL_RUN,
+	AUDIT_ST_STEP_STATUS,
 	AUDIT_ST__COUNT
 } audit_stmt_id;
 

@@ -594,6 +594,10 @@ typedef struct {
  * the call.  A non-zero return from cb stops the walk and is returned. */
 typedef int (*carve_state_cb)(const carve_state_row *row, void *ctx);
 int carve_audit_states(carve_audit *audit, const char *chunk, carve_state_cb cb, void *ctx);
+/* The current status of one step of one object ("machine" or "user"):
+ * CARVE_STATUS_PENDING when nothing is recorded. */
+int carve_audit_step_status(carve_status *out, carve_audit *audit, const char *object_kind,
+			    const char *object, const char *phase, const char *step);
 
 /* The same for the site's own objects only (the teardown checklist):
  * cheap, whatever the number of machines. */

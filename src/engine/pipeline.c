@@ -146,9 +146,31 @@ int pipe_record(pipeline *p, pipe_object *o, pipe_slot slot, carve_status status
 	return pipe_record_all(p, &c, 1);
 }
 
-bool pipe_wants(const pipeline *p, const pipe_object *o, pipe_slot slot)
+/* Whether someone skipped the step while the run goes (carve skip from
+ * another terminal, or the console): the log decides, not what the run
+ * read when it started.  The slot learns it. */
+static bool skipped_meanwhile(pipeline *p, pipe_object *o, pipe_slot slot)
 {
-	if (!o->selected || p->stop_err || carve_cancel_fired(p->opts->pause))
+	bool user = slot_info[slot].user;
+	carve_status now = CARVE_STATUS_PENDING;
+
+	if (slot == SLOT_PREFLIGHT || !p->opts->audit)
+		return false;
+	pthread_mutex_lock(&p->lock);
+	int err = carve_audit_step_status(&now, p->opts->audit, user ? "user" : "machine",
+					  user ? pipe_user(p, o)->name : pipe_machine(p, o)->name,
+					  carve_phase_name(slot_info[slot].phase),
+					  slot_step(p->plan, slot));
+	if (err == 0 && now == CARVE_STATUS_SKIPPED)
+		o->s[slot].status = CARVE_STATUS_SKIPPED;
+	pthread_mutex_unlock(&p->lock);
+	return err == 0 && now == CARVE_STATUS_SKIPPED;
+}
+
+bool pipe_wants(pipeline *p, pipe_object *o, pipe_slot slot)
+{
+	if (!o->selected || p->stop_err || carve_cancel_fired(p->opts->pause) ||
+	    skipped_meanwhile(p, o, slot))
 		return false;
 	switch (o->s[slot].status) {
 	case CARVE_STATUS_OK:

@@ -71,8 +71,10 @@ int pipe_record(pipeline *p, pipe_object *o, pipe_slot slot, carve_status status
 		const char *evidence, const char *diagnosis);
 
 /* Whether the run should act on slot of o: selected, not done (failed only
- * when retrying), and the run not paused. */
-bool pipe_wants(const pipeline *p, const pipe_object *o, pipe_slot slot);
+ * when retrying), not skipped (the log is asked again: a skip recorded
+ * while the run goes counts), and the run not paused.  Called just before
+ * the step's side effect. */
+bool pipe_wants(pipeline *p, pipe_object *o, pipe_slot slot);
 /* Whether slot holds a finished, usable result (ok or warn). */
 bool pipe_done(const pipe_object *o, pipe_slot slot);
 /* Records slot blocked with why, unless it already is. */
