@@ -84,7 +84,11 @@ int audit_sqlite_error(carve_audit *audit, int code, const char *what)
 	int rc = sqlite3_errcode(audit->db) & 0xff;
 
 	if (rc == SQLITE_NOTADB)
-		code = CARVE_EINVALID;
+		code = CARVE_EINVALID; /* not an audit log at all: the wrong file */
+	/* an audit log whose pages no longer hold together (truncated,
+	 * overwritten): what verification exists to catch */
+	if (rc == SQLITE_CORRUPT)
+		code = CARVE_ETAMPERED;
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		return carve_error_set(CARVE_EBUSY,
 				       "%s: audit database %s stayed locked by another"

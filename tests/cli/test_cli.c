@@ -337,3 +337,18 @@ Test(cli, a_skip_is_recorded_under_the_operator_without_user)
 	cr_assert_null(strstr(r.out, "unknown"), "%s", r.out);
 	t_result_done(&r);
 }
+
+/* A truncated audit log is one that failed verification (3), not a
+ * program that could not run (4), for every command that reads it. */
+Test(cli, a_truncated_log_fails_verification)
+{
+	record("wave1", "WS-01", "anna.berg", "preflight", "admin", CARVE_STATUS_FAILED, "x");
+	cr_assert_eq(truncate(db, 5000), 0);
+	static const char *const cmds[] = { "verify", "status", "log" };
+	for (size_t i = 0; i < 3; i++) {
+		t_result r = CARVE(cmds[i], plan, "--db", db);
+		cr_assert_eq(r.status, 3, "%s: %d %s", cmds[i], r.status, r.err);
+		cr_assert(strstr(r.err, "malformed"), "%s", r.err);
+		t_result_done(&r);
+	}
+}
