@@ -187,6 +187,12 @@ static int check_runs(carve_verify_result *result, carve_audit *audit)
 		"SELECT seq, run FROM events e WHERE run IS NOT NULL"
 		" AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = e.run)"
 		" ORDER BY seq LIMIT 1";
+	/* every time is carve_now_rfc3339's, fixed width: text order is time
+	 * order */
+	static const char outside_sql[] =
+		"SELECT e.seq, e.run FROM events e JOIN runs r ON r.id = e.run"
+		" WHERE e.time < r.started OR (r.ended IS NOT NULL AND e.time > r.ended)"
+		" ORDER BY e.seq LIMIT 1";
 	unsigned char hash[32];
 	sqlite3_stmt *st = NULL;
 	int64_t run = 0, seq = 0;
@@ -216,9 +222,14 @@ static int check_runs(carve_verify_result *result, carve_audit *audit)
 		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the runs");
 		goto done;
 	}
-	if ((err = query_pair(&found, &seq, &run, audit, missing_sql)) == 0 && found)
+	if ((err = query_pair(&found, &seq, &run, audit, missing_sql)) == 0 && found) {
 		fail(result, seq, "row %lld: belongs to run %lld, which is missing from"
 		     " the runs table (deleted?)", (long long)seq, (long long)run);
+		goto done;
+	}
+	if (err == 0 && (err = query_pair(&found, &seq, &run, audit, outside_sql)) == 0 && found)
+		fail(result, seq, "row %lld: dated outside run %lld, which it belongs to"
+		     " (its time edited, or the run's?)", (long long)seq, (long long)run);
 done:
 	sqlite3_finalize(st);
 	return err;

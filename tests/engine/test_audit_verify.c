@@ -279,6 +279,26 @@ Test(audit_verify, edited_row_with_its_hash_recomputed)
 	expect_bad(45, "previous hash does not match row 44's hash");
 }
 
+/* The newest row, its time moved before its run began and its hash
+ * recomputed (no later row links to it): only its run's times show it. */
+Test(audit_verify, a_row_dated_outside_its_run)
+{
+	unsigned char hash[32];
+	char sql[200];
+	sqlite3 *db = tamper();
+	int64_t last = at_int(db, "SELECT max(seq) FROM events");
+
+	snprintf(sql, sizeof(sql), "UPDATE events SET time = '2000-01-01T00:00:00.000Z'"
+		 " WHERE seq = %lld", (long long)last);
+	at_exec(db, sql);
+	rehash_event(hash, db, last);
+	snprintf(sql, sizeof(sql), "UPDATE events SET hash = x'%s' WHERE seq = %lld", hex(hash),
+		 (long long)last);
+	at_exec(db, sql);
+	sqlite3_close(db);
+	expect_bad(last, "dated outside run");
+}
+
 Test(audit_verify, edited_run_description)
 {
 	tamper_with("UPDATE runs SET who = 'mallory'");
