@@ -126,5 +126,6 @@ int main(int argc, char **argv)
 	if (j)
 		fclose(j);
 	lab_fixture_done(&site.fixture);
+	free(site.disabled_users);
 	return status;
 }

@@ -34,7 +34,6 @@ static char *plan;
 
 static void setup(void)
 {
-	t_lab_init(&lab);
 	t_lab_site_start(&lab, &ports, &plan, hosts, N_HOSTS);
 }
 
