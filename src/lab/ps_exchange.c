@@ -247,6 +247,18 @@ static int not_found(ps_ctx *c, ps_call *call, const char *identity, const char 
 			      c->env->site->fixture.target_dns);
 }
 
+/* The objects a cmdlet acts on: its -Identity (an array of them
+ * enumerated), else what the pipeline gave it. */
+static pv_list identities(ps_ctx *c, const pv *id, const pv_list *in)
+{
+	pv_list ids = { 0 };
+
+	if (!id)
+		return *in;
+	pv_list_write(c, &ids, *id);
+	return ids;
+}
+
 static lab_mailbox *find_mailbox(ps_ctx *c, pv identity)
 {
 	pv alias;
@@ -565,12 +577,8 @@ static int run_stats(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out)
 {
 	lab_site *site = c->env->site;
 	const pv *id = ps_arg(call, "Identity");
-	pv_list ids = { 0 };
+	pv_list ids = identities(c, id, in);
 
-	if (id)
-		pv_list_write(c, &ids, *id);
-	else
-		ids = *in;
 	for (size_t i = 0; i < ids.n; i++) {
 		lab_mailbox *mb = find_mailbox(c, ids.v[i]);
 		if (!mb || mb->move.state == MOVE_NONE) {
@@ -623,13 +631,9 @@ static const ps_param remove_move_params[] = {
 static int run_remove_move(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out)
 {
 	const pv *id = ps_arg(call, "Identity");
-	pv_list ids = { 0 };
+	pv_list ids = identities(c, id, in);
 
 	(void)out;
-	if (id)
-		pv_list_write(c, &ids, *id);
-	else
-		ids = *in;
 	if (!call->no_confirm)
 		return ps_throw_cmd(c, call->cmd->name, "System.Management.Automation.Host.HostException",
 				    "ResourceUnavailable: (:) [Remove-MoveRequest], HostException",
@@ -674,12 +678,8 @@ static int run_get_mailuser(ps_ctx *c, ps_call *call, const pv_list *in, pv_list
 {
 	lab_site *site = c->env->site;
 	const pv *id = ps_arg(call, "Identity");
-	pv_list ids = { 0 };
+	pv_list ids = identities(c, id, in);
 
-	if (id)
-		pv_list_write(c, &ids, *id);
-	else
-		ids = *in;
 	for (size_t i = 0; i < ids.n; i++) {
 		lab_mailbox *mb = find_mailbox(c, ids.v[i]);
 		if (!mb || mb->move.moved) {

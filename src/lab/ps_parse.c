@@ -673,32 +673,37 @@ static bool starts_operand(parser *p)
 static ps_node *operand_after(parser *p, size_t op_pos, const char *op_text, int level,
 			      bool commas);
 
+/* first, then ", item" while a comma follows: an array of them, or first
+ * alone when no comma does. */
+static ps_node *comma_list(parser *p, ps_node *first, ps_node *(*item)(parser *p))
+{
+	skip_ws(p, false);
+	if (peekc(p, 0) != ',')
+		return first;
+	ps_node *arr = node(p, PE_ARRAY, first->pos);
+	if (!arr)
+		return NULL;
+	add(p, arr, first);
+	while (peekc(p, 0) == ',') {
+		p->pos++;
+		skip_ws(p, true);
+		ps_node *next = item(p);
+		if (!next)
+			return p->failed ? NULL
+			       : fail_at(p, p->pos, ",", "MissingExpressionAfterToken",
+					 "Missing expression after ','.");
+		add(p, arr, next);
+		skip_ws(p, false);
+	}
+	return arr;
+}
+
 static ps_node *parse_level(parser *p, int level, bool commas)
 {
 	if (level > LV_RANGE) {
 		/* the comma level: a, b, c */
 		ps_node *e = parse_unary(p);
-		if (!e || !commas)
-			return e;
-		skip_ws(p, false);
-		if (peekc(p, 0) != ',')
-			return e;
-		ps_node *arr = node(p, PE_ARRAY, e->pos);
-		if (!arr)
-			return NULL;
-		add(p, arr, e);
-		while (peekc(p, 0) == ',') {
-			p->pos++;
-			skip_ws(p, true);
-			ps_node *next = parse_unary(p);
-			if (!next)
-				return p->failed ? NULL
-				       : fail_at(p, p->pos, ",", "MissingExpressionAfterToken",
-						 "Missing expression after ','.");
-			add(p, arr, next);
-			skip_ws(p, false);
-		}
-		return arr;
+		return e && commas ? comma_list(p, e, parse_unary) : e;
 	}
 	ps_node *left = parse_level(p, level + 1, commas);
 
@@ -1291,25 +1296,7 @@ static ps_node *parse_arg_list(parser *p)
 {
 	ps_node *v = parse_arg_value(p);
 
-	skip_ws(p, false);
-	if (!v || peekc(p, 0) != ',')
-		return v;
-	ps_node *arr = node(p, PE_ARRAY, v->pos);
-	if (!arr)
-		return NULL;
-	add(p, arr, v);
-	while (peekc(p, 0) == ',') {
-		p->pos++;
-		skip_ws(p, true);
-		ps_node *next = parse_arg_value(p);
-		if (!next)
-			return p->failed ? NULL
-			       : fail_at(p, p->pos, ",", "MissingExpressionAfterToken",
-					 "Missing expression after ','.");
-		add(p, arr, next);
-		skip_ws(p, false);
-	}
-	return arr;
+	return v ? comma_list(p, v, parse_arg_value) : NULL;
 }
 
 /* 2>&1, 2>$null, >$null: returns the PS_REDIR_* bit, or 0. */
