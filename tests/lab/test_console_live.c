@@ -97,17 +97,7 @@ Test(live, two_viewers_keep_up_with_a_real_runner)
 	free(t_screen_wait("v1", "audit log:"));
 	free(t_screen_wait("v2", "audit log:"));
 
-	pid_t runner = fork();
-	cr_assert_neq(runner, -1);
-	if (runner == 0) {
-		int null = open("/dev/null", O_WRONLY), pw = open(lab.passwords, O_RDONLY);
-		dup2(null, 1);
-		dup2(null, 2);
-		dup2(pw, 3);
-		execl(CARVE_BIN, "carve", "run", plan, "--chunk", "wave1", "--password-fd", "3",
-		      (char *)NULL);
-		_exit(127);
-	}
+	pid_t runner = t_lab_run_start(&lab, plan, "wave1", NULL, NULL);
 	int samples = 0, status = 0;
 	bool running = true;
 	while (running) {

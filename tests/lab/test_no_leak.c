@@ -110,21 +110,8 @@ Test(no_leak, a_whole_chunk_leaves_no_password_behind)
 	char *out = t_path(lab.dir, "carve.out"), *err = t_path(lab.dir, "carve.err");
 	char *db = t_path(lab.dir, "audit.db"), wal[1200], shm[1200];
 	haystack h = { NULL, 0, 0, 0 };
-	pid_t pid = fork();
+	pid_t pid = t_lab_run_start(&lab, plan, "wave1", out, err);
 
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int pw = open(lab.passwords, O_RDONLY);
-		dup2(o, 1);
-		dup2(e, 2);
-		dup2(pw, 3);
-		setsid();
-		execl(CARVE_BIN, "carve", "run", plan, "--chunk", "wave1", "--password-fd", "3",
-		      (char *)NULL);
-		_exit(127);
-	}
 	/* Sampled while carve logs on, runs and waits for the moves. */
 	int status = 0;
 	while (waitpid(pid, &status, WNOHANG) == 0) {

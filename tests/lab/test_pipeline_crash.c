@@ -77,19 +77,7 @@ TestSuite(crash, .init = setup, .fini = teardown, .timeout = 240);
 
 static pid_t start_run(const char *chunk)
 {
-	pid_t pid = fork();
-
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY), pw = open(lab.passwords, O_RDONLY);
-		dup2(null, 1);
-		dup2(null, 2);
-		dup2(pw, 3);
-		execl(CARVE_BIN, "carve", "run", plan, "--chunk", chunk, "--password-fd", "3",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	return t_lab_run_start(&lab, plan, chunk, NULL, NULL);
 }
 
 /* Waits up to ms for pid; true (with *status) when it ended. */

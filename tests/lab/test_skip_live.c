@@ -8,7 +8,6 @@
 #include "internal.h"
 #include "lab.h"
 #include "screen.h" /* t_pause_ms */
-#include "sshd.h"   /* t_dies_with */
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -39,9 +38,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	t_lab_done(&lab);
-	free(plan);
-	free(ports.port);
+	t_lab_site_stop(&lab, &ports, &plan);
 }
 
 TestSuite(skip_live, .init = setup, .fini = teardown, .timeout = 180);
@@ -49,21 +46,8 @@ TestSuite(skip_live, .init = setup, .fini = teardown, .timeout = 180);
 Test(skip_live, a_skip_recorded_during_the_run_is_obeyed)
 {
 	char *out = t_path(lab.dir, "run.out");
-	pid_t self = getpid(), pid = fork();
+	pid_t pid = t_lab_run_start(&lab, plan, "wave1", out, out);
 
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		t_dies_with(self);
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int pw = open(lab.passwords, O_RDONLY);
-		dup2(o, 1);
-		dup2(o, 2);
-		dup2(pw, 3);
-		setsid();
-		execl(CARVE_BIN, "carve", "run", plan, "--chunk", "wave1", "--password-fd", "3",
-		      (char *)NULL);
-		_exit(127);
-	}
 	/* WS-01 is restarting: its clients phase is far off */
 	for (int i = 0; i < 600 && !t_lab_journal_count(&lab, "\"host\":\"WS-01\"",
 							"\"change\":\"restart\"", NULL); i++)

@@ -10,6 +10,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -150,6 +151,30 @@ void t_lab_done(t_lab *lab)
 	free(lab->client_key);
 	free(lab->passwords);
 	memset(lab, 0, sizeof(*lab));
+}
+
+pid_t t_lab_run_start(const t_lab *lab, const char *plan, const char *chunk, const char *out,
+		      const char *err)
+{
+	pid_t self = getpid(), pid = fork();
+
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		t_dies_with(self);
+		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = !err ? open("/dev/null", O_WRONLY)
+			: out && !strcmp(err, out) ? o
+			: open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int pw = open(lab->passwords, O_RDONLY);
+		dup2(o, 1);
+		dup2(e, 2);
+		dup2(pw, 3);
+		setsid();
+		execl(CARVE_BIN, "carve", "run", plan, "--chunk", chunk, "--password-fd", "3",
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
 }
 
 typedef struct {

@@ -50,6 +50,13 @@ void t_lab_done(t_lab *lab);
 /* How many journal lines hold every one of the given fragments (NULL-ended). */
 int t_lab_journal_count(const t_lab *lab, ...);
 
+/* Starts "carve run PLAN --chunk CHUNK" in the background, the lab's
+ * passwords on its descriptor 3, in a session of its own, standard output
+ * to out and standard error to err (NULL: /dev/null; the same path for
+ * both: both there).  It dies with the test; wait for it with waitpid. */
+pid_t t_lab_run_start(const t_lab *lab, const char *plan, const char *chunk, const char *out,
+		      const char *err);
+
 /* The current state of object in step (its chunk's), from the audit log
  * carve wrote in lab->dir/audit.db. */
 typedef struct {
