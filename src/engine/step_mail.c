@@ -478,20 +478,11 @@ void phase_mail(pipeline *p)
 		n += ph.u[i].tracked;
 	if (!n)
 		goto done;
-	const carve_mail *mail = carve_plan_mail(p->plan);
-	const char *missing = ph.host == CARVE_NONE ? "an exec host with role mail"
-			      : source_account(p) == CARVE_NONE ? "site.source.account (the source"
-				" organisation's credential for -RemoteCredential)"
-			      : !mail->delivery_domain ? "mail.target_delivery_domain (the target's"
-				" mail domain the source's mail users forward to)"
-			      : mail->source_version >= 2010 && !mail->mrs_proxy
-				? "mail.mrs_proxy (the source's MRSProxy endpoint)"
-			      : mail->source_version < 2010 && !mail->remote_gc
-				? "mail.remote_global_catalog (a global catalog of the source)"
-			      : NULL;
-	if (missing) {
-		snprintf(why, sizeof(why), "the plan has no %s, which mailbox moves need", missing);
-		fail_all(p, why);
+	/* With a mail host, the plan loaded only with what New-MoveRequest
+	 * needs (site.source.account, the delivery domain, the MRS proxy or
+	 * global catalog: plan_check); without one there is nowhere to move. */
+	if (ph.host == CARVE_NONE) {
+		fail_all(p, "the plan has no exec host with role mail, which mailbox moves need");
 		goto done;
 	}
 	/* What the server already has decides what is started. */
