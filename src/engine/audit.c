@@ -8,12 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-/* A note's or sign-off's text: the evidence's "text" member when the
- * evidence is a JSON object that has one, else the evidence as written. */
-#define NOTE_TEXT_SQL                                                   \
-	"CASE WHEN json_valid(evidence) AND json_type(evidence, '$.text') = 'text'" \
-	" THEN json_extract(evidence, '$.text') ELSE evidence END"
-
 static const char *const stmt_sql[AUDIT_ST__COUNT] = {
 	[AUDIT_ST_BEGIN] = "BEGIN IMMEDIATE",
 	[AUDIT_ST_COMMIT] = "COMMIT",
@@ -38,12 +32,12 @@ static const char *const stmt_sql[AUDIT_ST__COUNT] = {
 		"INSERT INTO notes(seq, time, actor, chunk, machine, user, phase,"
 		" step, status, text)"
 		" SELECT seq, time, actor, chunk, machine, user, phase, step, status,"
-		" " NOTE_TEXT_SQL " FROM events WHERE seq = ?1",
+		" " AUDIT_NOTE_TEXT_SQL " FROM events WHERE seq = ?1",
 	[AUDIT_ST_INSERT_SIGNOFF] =
 		"INSERT INTO signoffs(seq, time, who, chunk, machine, user, phase,"
 		" item, status, text)"
 		" SELECT seq, time, actor, chunk, machine, user, phase, step, status,"
-		" " NOTE_TEXT_SQL " FROM events WHERE seq = ?1",
+		" " AUDIT_NOTE_TEXT_SQL " FROM events WHERE seq = ?1",
 	[AUDIT_ST_INSERT_RUN] =
 		"INSERT INTO runs(started, who, host, pid, plan_sha256, plan_path,"
 		" carve_version, command, hash)"
@@ -55,6 +49,8 @@ static const char *const stmt_sql[AUDIT_ST__COUNT] = {
 	[AUDIT_ST_STEP_STATUS] =
 		"SELECT status FROM state WHERE object_kind = ?1 AND object = ?2"
 		" AND phase = ?3 AND step = ?4",
+	[AUDIT_ST_INSERT_SEAL] =
+		"INSERT INTO seals(seq, epoch, signature) VALUES (?1, ?2, ?3)",
 };
 
 int carve_audit_step_status(carve_status *out, carve_audit *audit, const char *object_kind,
@@ -182,11 +178,17 @@ int audit_begin(carve_audit *audit)
 
 int audit_commit(carve_audit *audit)
 {
-	return exec_cached(audit, AUDIT_ST_COMMIT, "cannot commit");
+	int err = exec_cached(audit, AUDIT_ST_COMMIT, "cannot commit");
+
+	if (err == 0 && audit->head_pending)
+		audit_seal_committed(audit, audit->head_seq, audit->head_hash);
+	audit->head_pending = false;
+	return err;
 }
 
 void audit_rollback(carve_audit *audit)
 {
+	audit->head_pending = false;
 	/* Keeps the caller's error: a failed ROLLBACK after a failed write
 	 * adds nothing a person could act on. */
 	if (sqlite3_get_autocommit(audit->db))
@@ -288,6 +290,7 @@ void carve_audit_free(carve_audit *audit)
 	for (size_t i = 0; i < AUDIT_ST__COUNT; i++)
 		sqlite3_finalize(audit->stmts[i]);
 	sqlite3_close(audit->db);
+	audit_seal_free(audit->seal);
 	free(audit->path);
 	free(audit);
 }

@@ -4,6 +4,7 @@
  */
 #include "audit_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The hashed fields of an event about to be stored. */
@@ -121,20 +122,27 @@ static int derive(carve_audit *audit, int64_t seq, const carve_event *ev)
 }
 
 /* Inside the write transaction, so no other writer can take a seq. */
-static int append_events(int64_t *first_seq, carve_audit *audit,
-			 const carve_event *events, size_t n)
+int audit_append_in(int64_t *first_seq, carve_audit *audit, const carve_event *events,
+		    size_t n, const char *time)
 {
 	unsigned char prev[32], hash[32];
 	char now[32];
 	int64_t seq;
 	int err;
 
+	if (first_seq)
+		*first_seq = 0;
+	if (n == 0)
+		return 0;
 	if ((err = last_event(&seq, prev, audit)) < 0)
 		return err;
 	if (first_seq)
 		*first_seq = seq + 1;
 	/* One time for the whole batch: its events become true together. */
-	carve_now_rfc3339(now);
+	if (time)
+		snprintf(now, sizeof(now), "%s", time);
+	else
+		carve_now_rfc3339(now);
 	for (size_t i = 0; i < n; i++) {
 		audit_hash_input in;
 
@@ -149,7 +157,7 @@ static int append_events(int64_t *first_seq, carve_audit *audit,
 			return err;
 		memcpy(prev, hash, 32);
 	}
-	return 0;
+	return audit_seal_head(audit, seq, hash, now);
 }
 
 int carve_audit_append(int64_t *first_seq, carve_audit *audit,
@@ -163,7 +171,7 @@ int carve_audit_append(int64_t *first_seq, carve_audit *audit,
 		return 0;
 	if ((err = audit_begin(audit)) < 0)
 		return err;
-	if ((err = append_events(first_seq, audit, events, n)) == 0)
+	if ((err = audit_append_in(first_seq, audit, events, n, NULL)) == 0)
 		err = audit_commit(audit);
 	if (err < 0) {
 		audit_rollback(audit);

@@ -40,9 +40,7 @@ const char *carve_fs_network_name(long f_type)
 	return NULL;
 }
 
-/* mkdir -p with 0700 for the directories it creates: the default path
- * lives under ~/.local/state/carve, which may not exist yet. */
-static int make_dirs(const char *dir)
+int carve_make_dirs(const char *dir)
 {
 	char *p = strdup(dir);
 	int err = 0;
@@ -66,6 +64,18 @@ static int make_dirs(const char *dir)
 	}
 done:
 	free(p);
+	return err;
+}
+
+int carve_make_parent(const char *path)
+{
+	char *copy = strdup(path);
+	int err;
+
+	if (!copy)
+		return carve_error_oom();
+	err = carve_make_dirs(dirname(copy));
+	free(copy);
 	return err;
 }
 
@@ -140,7 +150,7 @@ int audit_prepare_files(const char *path, bool read_only)
 		err = check_local_fs(path, dir);
 		goto done;
 	}
-	if ((err = check_local_fs(path, dir)) < 0 || (err = make_dirs(dir)) < 0 ||
+	if ((err = check_local_fs(path, dir)) < 0 || (err = carve_make_dirs(dir)) < 0 ||
 	    (err = make_private_file(path)) < 0)
 		goto done;
 	/* SQLite gives new -wal and -shm files the database's mode, but a pair

@@ -24,8 +24,11 @@ typedef enum {
 	AUDIT_ST_OPEN_RUN,
 	AUDIT_ST_SEAL_RUN,
 	AUDIT_ST_STEP_STATUS,
+	AUDIT_ST_INSERT_SEAL,
 	AUDIT_ST__COUNT
 } audit_stmt_id;
+
+typedef struct audit_seal audit_seal;
 
 struct carve_audit {
 	sqlite3 *db;
@@ -33,10 +36,24 @@ struct carve_audit {
 	bool read_only;
 	int64_t data_version; /* PRAGMA data_version when last asked */
 	sqlite3_stmt *stmts[AUDIT_ST__COUNT];
+	audit_seal *seal;     /* the sealing key, loaded on the first write */
+	/* the head the open write transaction sealed, for the head file once
+	 * it commits */
+	bool head_pending;
+	int64_t head_seq;
+	unsigned char head_hash[32];
 };
 
-/* Version of the schema below, kept in PRAGMA user_version. */
-#define AUDIT_SCHEMA_VERSION 1
+/* Version of the schema below, kept in PRAGMA user_version.  2 added the
+ * seals; a version 1 file gains them on its next write. */
+#define AUDIT_SCHEMA_VERSION 2
+
+/* A note's or sign-off's text: the evidence's "text" member when the
+ * evidence is a JSON object that has one, else the evidence as written.
+ * Shared by the writer and verify, which rebuilds the notes from it. */
+#define AUDIT_NOTE_TEXT_SQL                                             \
+	"CASE WHEN json_valid(evidence) AND json_type(evidence, '$.text') = 'text'" \
+	" THEN json_extract(evidence, '$.text') ELSE evidence END"
 
 /* A run's record in the order audit_run_hash reads it. */
 #define AUDIT_RUN_COLUMNS                                                  \
@@ -105,6 +122,75 @@ void audit_hash_columns(audit_hash_input *in, sqlite3_stmt *st, int col, size_t 
 /* The hash of the run record at st's current row (AUDIT_RUN_COLUMNS), with
  * ended in place of the row's own. */
 int audit_run_hash(unsigned char out[32], sqlite3_stmt *st, const char *ended);
+
+/* Appends events inside an open write transaction, chains them and seals
+ * the new head; time NULL: now.  The head file follows audit_commit. */
+int audit_append_in(int64_t *first_seq, carve_audit *audit, const carve_event *events,
+		    size_t n, const char *time);
+
+/* ---- sealing (audit_seal.c) ---- */
+
+#define AUDIT_SEAL_MESSAGE_MAX 96
+#define AUDIT_VERIFY_KEY_MAX 128
+
+/* Signs the head (seq, hash, written at time) with the current epoch's
+ * key, evolving the key first when time is in a later epoch; makes the
+ * key on a log's first write. */
+int audit_seal_head(carve_audit *audit, int64_t seq, const unsigned char hash[32],
+		    const char *time);
+/* Records the committed head beside the key. */
+void audit_seal_committed(carve_audit *audit, int64_t seq, const unsigned char hash[32]);
+void audit_seal_free(audit_seal *seal);
+
+/* What verify trusts: the first epoch's public key and the epoch clock,
+ * from the key file on this machine or a verification key a person kept;
+ * with the key file, also the last head carve sealed. */
+typedef struct {
+	bool have_key;
+	unsigned char root[32];
+	int64_t start, seconds;
+	bool have_head;
+	int64_t head_seq;
+	unsigned char head_hash[32];
+	char key_path[4096]; /* where the key file is (or would be) */
+} audit_seal_trust;
+
+int audit_seal_local(audit_seal_trust *out, carve_audit *audit);
+int audit_seal_parse_key(audit_seal_trust *out, const char *text);
+void audit_seal_format_key(char out[AUDIT_VERIFY_KEY_MAX], const unsigned char root[32],
+			   int64_t start, int64_t seconds);
+size_t audit_seal_message(unsigned char out[AUDIT_SEAL_MESSAGE_MAX],
+			  const unsigned char log_id[16], int64_t epoch, int64_t seq,
+			  const unsigned char hash[32]);
+size_t audit_seal_cert_message(unsigned char out[AUDIT_SEAL_MESSAGE_MAX],
+			       const unsigned char log_id[16], int64_t epoch,
+			       const unsigned char pub[32]);
+bool audit_seal_signature_ok(const unsigned char pub[32], const unsigned char *sig,
+			     size_t sig_len, const unsigned char *msg, size_t len);
+/* Unix seconds of an RFC 3339 UTC time, -1 when it is not one. */
+int64_t audit_time_seconds(const char *rfc3339);
+/* The epoch time falls in, -1 before the first. */
+int64_t audit_seal_epoch_of(int64_t start, int64_t seconds, const char *time);
+void audit_hex(char *out, const unsigned char *in, size_t n);
+bool audit_unhex(unsigned char *out, size_t n, const char *in);
+
+/* ---- verify (audit_verify*.c) ---- */
+
+/* Records the first problem; later ones are ignored. */
+void audit_verify_fail(carve_verify_result *result, int64_t seq, const char *fmt, ...)
+	CARVE_PRINTF(3, 4);
+
+/* What verify trusts (audit_seal_trust), read before verify's snapshot
+ * begins: the head file follows each commit, so read first it can only
+ * lag the snapshot. */
+int audit_verify_trust(audit_seal_trust *trust, carve_verify_result *result,
+		       carve_audit *audit, const carve_verify_options *opts);
+
+/* The seals, the head file and opts->head, after the chain and the
+ * derived tables held. */
+int audit_verify_seals(carve_verify_result *result, carve_audit *audit,
+		       const carve_verify_options *opts, const audit_seal_trust *trust,
+		       int64_t last_seq);
 
 /* Everything about the files that must hold before SQLite touches them:
  * a local filesystem, 0600 files (the -wal and -shm too), parent

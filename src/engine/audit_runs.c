@@ -2,9 +2,11 @@
  * audit_runs.c - runs: who ran carve, where, on which plan, doing what.
  *
  * Events name their run, so a run's record says who did what.  The record
- * is not part of the event chain (a run's seq numbers stay those of its
- * events); instead it carries its own hash, sealed when the run begins and
- * again when it ends, which verify recomputes.
+ * carries its own hash, set when the run begins and again when it ends,
+ * and each of those moments is a chained event (kind "run", step "start"
+ * or "end") holding that hash: verify recomputes the record's hash and
+ * finds it in the chain, so a run cannot be edited, added or removed
+ * without breaking one or the other.
  */
 #include "audit_internal.h"
 
@@ -37,17 +39,17 @@ void carve_operator(char *out, size_t size)
 		snprintf(out, size, "uid %u", (unsigned)getuid());
 }
 
-static int insert_run(int64_t *run_id, carve_audit *audit,
+static int insert_run(int64_t *run_id, char now[32], char who[256], carve_audit *audit,
 		      const carve_plan *plan, const char *command)
 {
-	char now[32], who[256], host[256];
+	char host[256];
 	sqlite3_stmt *st;
 	int err = audit_stmt(&st, audit, AUDIT_ST_INSERT_RUN);
 
 	if (err < 0)
 		return err;
 	carve_now_rfc3339(now);
-	carve_operator(who, sizeof(who));
+	carve_operator(who, 256);
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -67,10 +69,13 @@ static int insert_run(int64_t *run_id, carve_audit *audit,
 	return err;
 }
 
-/* Sets a run's end (NULL while it runs) and the hash over its record. */
-static int seal_run(carve_audit *audit, int64_t run_id, const char *ended)
+/* Sets a run's end (NULL while it runs) and the hash over its record, and
+ * chains that moment: the event's time is the run's start or end. */
+static int seal_run(carve_audit *audit, int64_t run_id, const char *who,
+		    const char *time, const char *ended)
 {
 	unsigned char hash[32];
+	char digest[65], evidence[96], actor[256];
 	sqlite3_stmt *st;
 	int err, rc;
 
@@ -78,8 +83,11 @@ static int seal_run(carve_audit *audit, int64_t run_id, const char *ended)
 		return err;
 	sqlite3_bind_int64(st, 1, run_id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		err = audit_run_hash(hash, st, ended);
+		const char *w = who ? who : (const char *)sqlite3_column_text(st, 4);
+		snprintf(actor, sizeof(actor), "%s", w ? w : "");
+	}
 	else if (rc == SQLITE_DONE)
 		err = carve_error_set(CARVE_ENOTFOUND, "run %lld does not exist or has"
 				      " already ended in audit database %s",
@@ -92,20 +100,33 @@ static int seal_run(carve_audit *audit, int64_t run_id, const char *ended)
 	sqlite3_bind_int64(st, 1, run_id);
 	audit_bind_text(st, 2, ended);
 	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
-	return audit_step_done(audit, st, "cannot seal the run");
+	if ((err = audit_step_done(audit, st, "cannot seal the run")) < 0)
+		return err;
+
+	carve_event ev = CARVE_EVENT_INIT;
+	audit_hex(digest, hash, 32);
+	snprintf(evidence, sizeof(evidence), "{\"run_hash\":\"%s\"}", digest);
+	ev.run = run_id;
+	ev.actor = actor;
+	ev.kind = "run";
+	ev.step = ended ? "end" : "start";
+	ev.status = ended ? CARVE_STATUS_OK : CARVE_STATUS_RUNNING;
+	ev.evidence = evidence;
+	return audit_append_in(NULL, audit, &ev, 1, time);
 }
 
 int carve_audit_run_begin(int64_t *run_id, carve_audit *audit,
 			  const carve_plan *plan, const char *command)
 {
+	char now[32], who[256];
 	int64_t id = 0;
 	int err;
 
 	*run_id = 0;
 	if ((err = audit_begin(audit)) < 0)
 		return err;
-	if ((err = insert_run(&id, audit, plan, command)) == 0 &&
-	    (err = seal_run(audit, id, NULL)) == 0)
+	if ((err = insert_run(&id, now, who, audit, plan, command)) == 0 &&
+	    (err = seal_run(audit, id, who, now, NULL)) == 0)
 		err = audit_commit(audit);
 	if (err < 0)
 		audit_rollback(audit);
@@ -122,7 +143,7 @@ int carve_audit_run_end(carve_audit *audit, int64_t run_id)
 	carve_now_rfc3339(now);
 	if ((err = audit_begin(audit)) < 0)
 		return err;
-	if ((err = seal_run(audit, run_id, now)) == 0)
+	if ((err = seal_run(audit, run_id, NULL, now, now)) == 0)
 		err = audit_commit(audit);
 	if (err < 0)
 		audit_rollback(audit);

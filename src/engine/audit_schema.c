@@ -147,6 +147,33 @@ static const char schema_sql[] =
 	"  AND e.status = 'failed') AS failures"
 	" FROM runs r;";
 
+/* Version 2: the seals (audit_seal.c).  Each epoch's public key, certified
+ * by the previous epoch's secret, and each write's head signed by its
+ * epoch's secret. */
+static const char seal_sql[] =
+	"CREATE TABLE seal_keys ("
+	" epoch INTEGER PRIMARY KEY,"
+	" public_key BLOB NOT NULL,"
+	" certificate BLOB"
+	");"
+	"CREATE TABLE seals ("
+	" seq INTEGER PRIMARY KEY REFERENCES events(seq),"
+	" epoch INTEGER NOT NULL REFERENCES seal_keys(epoch),"
+	" signature BLOB NOT NULL"
+	");"
+	"CREATE TRIGGER seal_keys_no_change BEFORE UPDATE ON seal_keys BEGIN"
+	" SELECT RAISE(ABORT, 'sealing keys cannot be changed');"
+	" END;"
+	"CREATE TRIGGER seal_keys_no_delete BEFORE DELETE ON seal_keys BEGIN"
+	" SELECT RAISE(ABORT, 'sealing keys cannot be deleted');"
+	" END;"
+	"CREATE TRIGGER seals_no_change BEFORE UPDATE ON seals BEGIN"
+	" SELECT RAISE(ABORT, 'seals cannot be changed');"
+	" END;"
+	"CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals BEGIN"
+	" SELECT RAISE(ABORT, 'seals cannot be deleted');"
+	" END;";
+
 /* Written into meta so a person holding only the file can re-check the
  * hashes by hand. */
 static const char chain_description[] =
@@ -205,7 +232,8 @@ static int create_schema(carve_audit *audit)
 	sqlite3_stmt *st = NULL;
 	int err = 0;
 
-	if (sqlite3_exec(audit->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(audit->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(audit->db, seal_sql, NULL, NULL, NULL) != SQLITE_OK)
 		return audit_sqlite_error(audit, CARVE_EIO, "cannot create the schema");
 	carve_now_rfc3339(now);
 	if (sqlite3_prepare_v2(audit->db,
@@ -242,9 +270,14 @@ int audit_schema_ensure(carve_audit *audit)
 	if (version == 0) {
 		if ((err = check_empty(audit)) == 0)
 			err = create_schema(audit);
-	}
-	else
+	} else if (version == 1) {
+		if (sqlite3_exec(audit->db, seal_sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(audit->db, "PRAGMA user_version=2", NULL, NULL,
+				 NULL) != SQLITE_OK)
+			err = audit_sqlite_error(audit, CARVE_EIO, "cannot add the seals");
+	} else {
 		err = audit_schema_check(audit);
+	}
 	if (err == 0)
 		err = audit_commit(audit);
 done:

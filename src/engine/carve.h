@@ -617,18 +617,43 @@ int carve_audit_machine_states(carve_audit *audit, carve_state_cb cb, void *ctx)
 int carve_audit_chunk_span(char first[32], char last[32], carve_audit *audit,
 			   const char *chunk);
 
-/* The result of walking the chain. */
+/* What verify found.  Only the first problem is reported: everything after
+ * it is suspect. */
 typedef struct {
 	bool ok;
 	int64_t events;       /* rows checked */
-	int64_t bad_seq;      /* first bad row's seq (0 when ok) */
+	int64_t bad_seq;      /* first bad row's seq (0 when ok, or not a row) */
 	char reason[256];     /* what is wrong with it */
 	char integrity[256];  /* PRAGMA integrity_check's first line */
+	int64_t head_seq;     /* the log's last row (0: empty) ... */
+	char head_hash[65];   /* ... and its hash, hex: "SEQ:HASH" to keep */
+	int64_t seal_epochs;  /* sealing keys the log was sealed with */
+	char verify_key[128]; /* the verification key the seals were checked
+			       * against ("" when none was at hand) */
+	char key_file[4096];  /* the key file it came from ("" when given) */
 } carve_verify_result;
 
-/* Runs integrity_check and walks the hash chain.  Returns 0 when the walk
- * could be done (read result->ok for the verdict). */
-int carve_audit_verify(carve_verify_result *result, carve_audit *audit);
+typedef struct {
+	const char *verify_key; /* ROOT/START/SECONDS a person kept; NULL: the
+				 * key file on this machine */
+	const char *head;       /* SEQ:HASH recorded earlier; NULL: none */
+} carve_verify_options;
+
+/*
+ * Is the log still the one carve wrote?  SQLite's integrity check; the
+ * hash chain over every event; the runs, the current state, notes and
+ * sign-offs rebuilt from the events and compared; the seals against the
+ * verification key; the head carve last sealed still in the log; and
+ * opts->head, when given, still part of it.  Returns 0 when the checks
+ * could be made (read result->ok for the verdict).  opts may be NULL.
+ */
+int carve_audit_verify(carve_verify_result *result, carve_audit *audit,
+		       const carve_verify_options *opts);
+
+/* The log's head: its last row and that row's hash (hex), 0 and "" when
+ * it is empty.  What a person writes down to check later with
+ * carve verify --head. */
+int carve_audit_head(int64_t *seq, char hash[65], carve_audit *audit);
 
 /* Counts of the current state per chunk and phase: counts[chunk][phase][status]
  * for the plan's chunks, objects with no recorded state counted as pending.

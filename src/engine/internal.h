@@ -87,6 +87,16 @@ int carve_strcasecmp(const char *a, const char *b);
  * it), CARVE_EIO when reading fails; the message says why. */
 int carve_file_read(char **out, size_t *len, const char *path, size_t max);
 
+/* $XDG_CONFIG_HOME/carve/<leaf> (else ~/.config/carve/<leaf>).  Owned. */
+char *carve_config_path(const char *leaf);
+
+/* mkdir -p, mode 0700 for the directories it creates (carve's default
+ * paths live under ~/.local/state and ~/.config, which may not exist). */
+int carve_make_dirs(const char *dir);
+
+/* The directory part of path made with carve_make_dirs. */
+int carve_make_parent(const char *path);
+
 /* Blanks (spaces, tabs, a CR) off both ends of s, in place; returns the
  * first kept character. */
 char *carve_trim(char *s);

@@ -16,34 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* mkdir -p with mode 0700 for what it creates. */
-static int make_parent(const char *path)
-{
-	char *dir = strdup(path);
-	int err = 0;
-
-	if (!dir)
-		return carve_error_oom();
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		for (char *p = dir + 1; !err; p++) {
-			if (*p != '/' && *p != '\0')
-				continue;
-			char c = *p;
-			*p = '\0';
-			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-				err = carve_error_set(CARVE_EIO, "cannot create %s: %s", dir,
-						      strerror(errno));
-			*p = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(dir);
-	return err;
-}
-
 /* Whether the file already holds exactly this line. */
 static bool has_line(int fd, const char *line)
 {
@@ -82,7 +54,7 @@ int carve_known_hosts_add(const char *path, const char *entry)
 	char *line = strndup(entry, len);
 	if (!line)
 		return carve_error_oom();
-	if ((err = make_parent(path)) < 0)
+	if ((err = carve_make_parent(path)) < 0)
 		goto done;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {

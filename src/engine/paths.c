@@ -50,7 +50,12 @@ char *carve_audit_default_path(const carve_plan *plan)
 	return xdg_path("XDG_STATE_HOME", ".local/state", "/tmp/.local/state", leaf);
 }
 
+char *carve_config_path(const char *leaf)
+{
+	return xdg_path("XDG_CONFIG_HOME", ".config", "/etc", leaf);
+}
+
 char *carve_known_hosts_default_path(void)
 {
-	return xdg_path("XDG_CONFIG_HOME", ".config", "/etc", "known_hosts");
+	return carve_config_path("known_hosts");
 }

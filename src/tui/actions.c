@@ -68,13 +68,19 @@ static int with_log(console *c, const char *command,
 	int64_t run = 0;
 	int err;
 
+	char why[sizeof(c->message)] = "";
+
 	if ((err = carve_audit_open(&audit, c->db_path, NULL)) == 0 &&
 	    (err = carve_audit_run_begin(&run, audit, c->plan, command)) == 0) {
 		err = fn(c, audit, run, arg);
+		/* the action's own failure first: recording the end may fail too */
+		if (err < 0)
+			snprintf(why, sizeof(why), "%s", carve_error_last()->message);
 		carve_audit_run_end(audit, run);
 	}
 	if (err < 0)
-		snprintf(c->message, sizeof(c->message), "%s", carve_error_last()->message);
+		snprintf(c->message, sizeof(c->message), "%s",
+			 why[0] ? why : carve_error_last()->message);
 	carve_audit_free(audit);
 	console_reload(c);
 	return err;

@@ -50,15 +50,21 @@ static const cli_command commands[] = {
 	  "  --limit N        at most N events\n"
 	  "  --format FMT     text (default), csv or json (one object per line)\n",
 	  cli_log },
-	{ "verify", "check the audit log's hash chain",
-	  "usage: carve verify (PLAN | --db FILE)\n"
+	{ "verify", "prove the audit log is the one carve wrote",
+	  "usage: carve verify (PLAN | --db FILE) [--verify-key KEY] [--head SEQ:HASH]\n"
 	  "\n"
-	  "Runs SQLite's integrity check and walks the hash chain over every event\n"
-	  "and run.  Names the first row that does not match.\n"
+	  "Runs SQLite's integrity check, walks the hash chain over every event,\n"
+	  "rebuilds the runs, state, notes and sign-offs from the events and compares,\n"
+	  "checks every seal against the verification key, and that the head carve\n"
+	  "last sealed here is still in the log.  Names the first row that does not\n"
+	  "match; prints the head and the verification key to keep.\n"
 	  "\n"
-	  "  --db FILE   the audit database (default: the plan's)\n"
+	  "  --db FILE          the audit database (default: the plan's)\n"
+	  "  --verify-key KEY   the verification key you kept (ROOT/START/SECONDS),\n"
+	  "                     instead of this machine's key file\n"
+	  "  --head SEQ:HASH    prove a head recorded earlier is still in the log\n"
 	  "\n"
-	  "Exit status: 0 intact, 3 tampered or damaged, 4 unreadable.\n",
+	  "Exit status: 0 intact, 3 tampered, damaged or unprovable, 4 unreadable.\n",
 	  cli_verify },
 	{ "check", "run the pre-flight checks and log every result",
 	  "usage: carve check PLAN [--chunk C] [--machine M]... [--fix] [--db FILE]\n"
@@ -323,6 +329,23 @@ int cli_begin_run(carve_audit **audit, int64_t *run, const char *db_opt,
 	}
 	free(path);
 	return err < 0 ? cli_engine_error(err) : EXIT_DONE;
+}
+
+int cli_end_run(carve_audit *audit, int64_t run)
+{
+	char hash[65];
+	int64_t seq = 0;
+	int err = carve_audit_run_end(audit, run);
+
+	if (err < 0) {
+		fprintf(stderr, "carve: the end of this run is not in the audit log: %s\n",
+			carve_error_last()->message);
+		return err;
+	}
+	if (carve_audit_head(&seq, hash, audit) == 0 && seq)
+		printf("audit log head %lld:%s (keep it: carve verify --head proves the"
+		       " log still holds it)\n", (long long)seq, hash);
+	return 0;
 }
 
 bool cli_wants_help(const cli_command *cmd, int argc, char **argv)

@@ -74,6 +74,12 @@ int cli_open_audit(carve_audit **audit, char **path, const char *cmd,
 int cli_begin_run(carve_audit **audit, int64_t *run, const char *db_opt,
 		  const carve_plan *plan, const char *command);
 
+/* Ends the run (a chained, sealed event) and prints the log's head, the
+ * line a person keeps to prove this log later.  Call it after reporting
+ * the run's own error: a failure to record the end (a full disk) is
+ * reported here, and must not replace the error that caused it. */
+int cli_end_run(carve_audit *audit, int64_t run);
+
 /* A cancellation that Ctrl-C and SIGTERM fire, for a command's engine
  * calls; NULL (after printing why) when it cannot be made.  With pause not
  * NULL, *pause gets one the first Ctrl-C fires instead (start nothing new,

@@ -196,9 +196,9 @@ int cli_check(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (p.tty)
 		dprintf(STDERR_FILENO, "\r\033[K");
-	carve_audit_run_end(audit, run);
 	if (err < 0) {
 		status = cli_engine_error(err);
+		cli_end_run(audit, run);
 		goto done;
 	}
 	summarise(plan, report, (double)(t1.tv_sec - t0.tv_sec) +
@@ -209,6 +209,7 @@ int cli_check(int argc, char **argv)
 			status = EXIT_FAILURES;
 	if (carve_cancel_fired(stop))
 		printf("\nstopped: unfinished checks are recorded as interrupted\n");
+	cli_end_run(audit, run);
 done:
 	cli_stop_done();
 	carve_preflight_free(report);

@@ -127,13 +127,14 @@ int cli_inventory(int argc, char **argv)
 	err = n ? carve_audit_append(NULL, audit, ev, n) : 0;
 	free(ev);
 	free(why);
-	carve_audit_run_end(audit, run);
 	if (err < 0) {
 		status = cli_engine_error(err);
+		cli_end_run(audit, run);
 		goto done;
 	}
 	printf("inventory: %zu machines compared, %zu where the plan says, %zu findings\n", n,
 	       n - problems, problems);
+	cli_end_run(audit, run);
 	status = problems ? EXIT_FAILURES : EXIT_DONE;
 done:
 	free(found);

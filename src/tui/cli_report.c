@@ -49,13 +49,15 @@ static void write_csv(FILE *f, const report *r)
 	const carve_floor *floors = carve_plan_floors(r->plan, &n_floors);
 	const carve_teardown_item *items = carve_plan_teardown(r->plan, &n_items);
 	const carve_user *users = carve_plan_users(r->plan, &n_users);
-	char where[96];
+	char where[96], head[96];
 
+	snprintf(head, sizeof(head), "head %lld:%s", (long long)r->chain.head_seq,
+		 r->chain.head_hash);
 	fputs("record,chunk,phase,object,step,status,count,seconds,who,time,text,evidence\r\n", f);
 	csv_row(f, "chain", NULL, NULL, NULL, NULL,
 		!r->chain_checked ? "none" : r->chain.ok ? "ok" : "failed",
 		r->chain_checked ? (long)r->chain.events : -1, -1, NULL, r->generated,
-		r->chain_checked && !r->chain.ok ? r->chain.reason : NULL, NULL);
+		!r->chain_checked ? NULL : r->chain.ok ? head : r->chain.reason, NULL);
 	for (size_t c = 0; c < n_chunks && c < r->grid.chunk_count; c++)
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++)
 			for (int s = 0; s < CARVE_STATUS__COUNT; s++)
@@ -125,9 +127,10 @@ static void write_json(FILE *f, const report *r)
 	if (!r->chain_checked)
 		fputs("null", f);
 	else {
-		fprintf(f, "{\"ok\":%s,\"events\":%lld,\"bad_seq\":%lld,\"reason\":",
-			r->chain.ok ? "true" : "false", (long long)r->chain.events,
-			(long long)r->chain.bad_seq);
+		fprintf(f, "{\"ok\":%s,\"events\":%lld,\"bad_seq\":%lld,"
+			"\"head\":\"%lld:%s\",\"reason\":", r->chain.ok ? "true" : "false",
+			(long long)r->chain.events, (long long)r->chain.bad_seq,
+			(long long)r->chain.head_seq, r->chain.head_hash);
 		out_json(f, r->chain.ok ? NULL : r->chain.reason);
 		putc('}', f);
 	}

@@ -167,9 +167,9 @@ int cli_run(int argc, char **argv)
 	o.pause = pause_run;
 	o.on_event = on_event;
 	err = carve_run(&summary, plan, &o);
-	carve_audit_run_end(audit, run);
 	if (err < 0 && err != CARVE_ECANCELED) {
 		status = cli_engine_error(err);
+		cli_end_run(audit, run);
 		goto done;
 	}
 	summarise(&summary, audit, chunk);
@@ -188,6 +188,7 @@ int cli_run(int argc, char **argv)
 		       err == CARVE_ECANCELED ? "stopped" : "paused");
 		status = EXIT_FAILURES;
 	}
+	cli_end_run(audit, run);
 done:
 	cli_stop_done();
 	carve_audit_free(audit);

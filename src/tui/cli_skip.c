@@ -67,12 +67,12 @@ int cli_skip(int argc, char **argv)
 		goto done;
 	carve_operator(who, sizeof(who));
 	err = carve_skip(plan, audit, run, chunk, phase, n_names ? names : NULL, who, reason);
-	carve_audit_run_end(audit, run);
 	if (err < 0)
 		status = cli_engine_error(err);
 	else
 		printf("skipped the %s phase of %s%s: %s\n", phase_name, chunk,
 		       n_names ? " for the named machines and users" : "", reason);
+	cli_end_run(audit, run);
 done:
 	carve_audit_free(audit);
 	carve_plan_free(plan);

@@ -82,12 +82,13 @@ int cli_teardown(int argc, char **argv)
 	    (status = cli_begin_run(&audit, &run, db_opt, plan, "teardown")) != EXIT_DONE)
 		goto done;
 	err = carve_teardown_check(plan, audit, run, NULL);
-	carve_audit_run_end(audit, run);
 	if (err < 0) {
 		status = cli_engine_error(err);
+		cli_end_run(audit, run);
 		goto done;
 	}
 	status = print_checklist(plan, audit) ? EXIT_FAILURES : EXIT_DONE;
+	cli_end_run(audit, run);
 done:
 	carve_audit_free(audit);
 	carve_plan_free(plan);
@@ -142,18 +143,17 @@ int cli_signoff(int argc, char **argv)
 	    (status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
 		goto done;
 	err = carve_signoff_record(plan, audit, run, &s);
-	carve_audit_run_end(audit, run);
 	if (err == CARVE_EINVALID) {
 		/* Refused, not broken: the item is not ready to be signed. */
 		fprintf(stderr, "carve signoff: %s\n", carve_error_last()->message);
 		status = EXIT_FAILURES;
-		goto done;
 	} else if (err < 0) {
 		status = cli_engine_error(err);
-		goto done;
+	} else {
+		printf("signed off %s%s%s by %s\n", s.item ? s.item : s.user,
+		       s.item ? "" : " ", s.item ? "" : s.step, s.who);
 	}
-	printf("signed off %s%s%s by %s\n", s.item ? s.item : s.user, s.item ? "" : " ",
-	       s.item ? "" : s.step, s.who);
+	cli_end_run(audit, run);
 done:
 	carve_audit_free(audit);
 	carve_plan_free(plan);

@@ -139,10 +139,11 @@ static int audit_changed(const carve_plan *plan, const char *db_opt, const targe
 			       "known-hosts file: refused";
 		err = carve_audit_append(NULL, audit, &ev, 1);
 	}
-	if (err == 0)
-		err = carve_audit_run_end(audit, run);
+	status = err < 0 ? cli_engine_error(err) : EXIT_DONE;
+	if (cli_end_run(audit, run) < 0 && status == EXIT_DONE)
+		status = EXIT_RUNTIME;
 	carve_audit_free(audit);
-	return err < 0 ? cli_engine_error(err) : EXIT_DONE;
+	return status;
 }
 
 static bool confirm(size_t n, const char *file)

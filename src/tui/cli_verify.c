@@ -1,6 +1,7 @@
 /*
- * cli_verify.c - carve verify: SQLite's integrity check and the hash chain,
- * with the first row that does not match named.
+ * cli_verify.c - carve verify: SQLite's integrity check, the hash chain,
+ * the tables rebuilt from it, the seals; the first row that does not
+ * match named, and the head to keep.
  */
 #include "cli.h"
 
@@ -13,16 +14,22 @@ int cli_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "verify-key", required_argument, NULL, 'k' },
+		{ "head", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
+	carve_verify_options opts = { NULL, NULL };
 	const char *db_opt = NULL;
 	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c != 'd')
-			return cli_option_error("verify", c, argv);
-		db_opt = optarg;
+		switch (c) {
+		case 'd': db_opt = optarg; break;
+		case 'k': opts.verify_key = optarg; break;
+		case 'H': opts.head = optarg; break;
+		default: return cli_option_error("verify", c, argv);
+		}
 	}
 	if (argc - optind > 1)
 		return cli_usage_error("verify", "name at most one PLAN");
@@ -36,7 +43,7 @@ int cli_verify(int argc, char **argv)
 	if ((optind < argc && (status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE) ||
 	    (status = cli_open_audit(&audit, &db, "verify", db_opt, plan, false)) != EXIT_DONE)
 		goto done;
-	if ((err = carve_audit_verify(&result, audit)) < 0) {
+	if ((err = carve_audit_verify(&result, audit, &opts)) < 0) {
 		status = cli_engine_error(err);
 		goto done;
 	}
@@ -44,14 +51,33 @@ int cli_verify(int argc, char **argv)
 	printf("  integrity   %s\n", result.integrity);
 	if (result.ok) {
 		printf("  chain       %" PRId64 " events, hash chain intact\n", result.events);
+		printf("  derived     runs, state, notes and sign-offs match the events\n");
+		if (result.events)
+			printf("  seals       every row sealed, %" PRId64 " key%s since the"
+			       " first\n", result.seal_epochs,
+			       result.seal_epochs == 1 ? "" : "s");
+		if (opts.head)
+			printf("  recorded    %s is part of this log\n", opts.head);
 		status = EXIT_DONE;
 	} else {
-		printf("  chain       FAILED at seq %" PRId64 ": %s\n", result.bad_seq,
-		       result.reason);
-		printf("  %" PRId64 " rows checked; the log cannot be trusted from seq %"
-		       PRId64 " on\n", result.events, result.bad_seq);
+		if (result.bad_seq)
+			printf("  FAILED      at row %" PRId64 ": %s\n",
+				   result.bad_seq, result.reason);
+		else
+			printf("  FAILED      %s\n", result.reason);
+		printf("  %" PRId64 " rows read; the log cannot be trusted%s\n",
+		       result.events, result.bad_seq ? " from that row on" : "");
 		status = EXIT_TAMPERED;
 	}
+	if (result.head_seq)
+		printf("  head        %" PRId64 ":%s\n", result.head_seq, result.head_hash);
+	if (result.verify_key[0])
+		printf("  key         %s%s%s\n", result.verify_key,
+			   result.key_file[0] ? "  (verification key of " : "",
+			   result.key_file[0] ? result.key_file : "");
+	if (result.verify_key[0] && result.key_file[0])
+		printf("              keep the key and the head on paper or another"
+		       " machine: carve verify --verify-key KEY --head SEQ:HASH\n");
 done:
 	carve_audit_free(audit);
 	carve_plan_free(plan);

@@ -100,7 +100,7 @@ int report_gather(report *r, const carve_plan *plan, carve_audit *audit)
 		return err;
 	if (audit && ((err = carve_audit_states(audit, NULL, take_state, r)) < 0 ||
 		      (err = carve_audit_query(audit, NULL, take_event, r)) < 0 ||
-		      (err = carve_audit_verify(&r->chain, audit)) < 0))
+		      (err = carve_audit_verify(&r->chain, audit, NULL)) < 0))
 		return err;
 	r->chain_checked = audit != NULL;
 	return 0;

@@ -224,7 +224,10 @@ void report_write_html(FILE *f, const report *r)
 	if (!r->chain_checked)
 		fputs("none yet.", f);
 	else if (r->chain.ok)
-		fprintf(f, "%lld events, hash chain intact.", (long long)r->chain.events);
+		fprintf(f, "%lld events, verified (chain, derived tables and seals)."
+			" Head <code>%lld:%s</code>: keep it to check this log later with"
+			" <code>carve verify --head</code>.", (long long)r->chain.events,
+			(long long)r->chain.head_seq, r->chain.head_hash);
 	else {
 		fprintf(f, "<span style=\"color:%s\">FAILED verification at event %lld: ",
 			report_colour(CARVE_STATUS_FAILED), (long long)r->chain.bad_seq);

@@ -117,15 +117,25 @@ static void *work(void *arg)
 			 r->phase >= 0 ? carve_phase_name((carve_phase)r->phase) : "",
 			 r->retry ? " --retry-failed" : "", r->name[0] ? " --machine " : "",
 			 r->name);
+	char why[400] = "", head[65];
+	int64_t seq = 0;
 	if ((err = carve_audit_open(&audit, r->db_path, NULL)) == 0 &&
 	    (err = carve_audit_run_begin(&run, audit, r->plan, command)) == 0) {
 		err = r->teardown ? do_teardown(r, audit, run) : do_run(r, audit, run);
-		carve_audit_run_end(audit, run);
+		/* the run's own failure first: recording its end may fail too */
+		if (err < 0)
+			snprintf(why, sizeof(why), "%s", carve_error_last()->message);
+		if (carve_audit_run_end(audit, run) == 0)
+			carve_audit_head(&seq, head, audit);
 	}
+	if (err < 0 && !why[0])
+		snprintf(why, sizeof(why), "%s", carve_error_last()->message);
 	pthread_mutex_lock(&r->lock);
 	if (err < 0)
-		snprintf(r->result, sizeof(r->result), "%s: %s", r->chunk,
-			 carve_error_last()->message);
+		snprintf(r->result, sizeof(r->result), "%s: %s", r->chunk, why);
+	else if (seq) /* the head a person keeps, as carve run prints it */
+		snprintf(r->result + strlen(r->result), sizeof(r->result) - strlen(r->result),
+			 "; log head %lld:%.12s", (long long)seq, head);
 	r->finished = true;
 	pthread_mutex_unlock(&r->lock);
 	carve_audit_free(audit);

@@ -27,6 +27,10 @@ static void setup(void)
 	plan = t_data("cli/site.yaml");
 	/* The default database path lives under XDG_STATE_HOME. */
 	setenv("XDG_STATE_HOME", tmp, 1);
+	/* and the sealing keys under this test's directory */
+	char *config = t_path(tmp, "config");
+	setenv("XDG_CONFIG_HOME", config, 1);
+	free(config);
 }
 
 static void teardown(void)
@@ -222,7 +226,7 @@ Test(cli, status_log_verify_read_the_audit_log)
 
 	r = CARVE("log", "--db", db, "--machine", "ws-03", "--format", "json");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "{\"seq\":3,"), "%s", r.out);
+	cr_assert(strstr(r.out, "{\"seq\":6,"), "%s", r.out); /* each record() is a run */
 	cr_assert(strstr(r.out, "\"machine\":\"WS-03\""), "%s", r.out);
 	cr_assert(strstr(r.out, "\"evidence\":\"{\\\"exit\\\":0}\""), "%s", r.out);
 	t_result_done(&r);
@@ -237,7 +241,12 @@ Test(cli, status_log_verify_read_the_audit_log)
 
 	r = CARVE("verify", plan, "--db", db);
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
-	cr_assert(strstr(r.out, "3 events, hash chain intact"), "%s", r.out);
+	cr_assert(strstr(r.out, "6 events, hash chain intact"), "%s", r.out);
+	cr_assert(strstr(r.out, "derived     runs, state, notes and sign-offs match"), "%s",
+		  r.out);
+	cr_assert(strstr(r.out, "seals       every row sealed"), "%s", r.out);
+	cr_assert(strstr(r.out, "head        6:"), "%s", r.out);
+	cr_assert(strstr(r.out, "key         "), "%s", r.out);
 	t_result_done(&r);
 }
 
@@ -267,7 +276,7 @@ Test(cli, verify_names_an_edited_row)
 	t_result r = CARVE("verify", "--db", db);
 	cr_assert_eq(r.status, 3, "%s%s", r.out, r.err);
 	cr_assert(strstr(r.out, "FAILED"));
-	cr_assert(strstr(r.out, "seq 3"), "%s", r.out);
+	cr_assert(strstr(r.out, "at row 3: "), "%s", r.out);
 	t_result_done(&r);
 }
 

@@ -20,6 +20,10 @@ static inline void at_setup(void)
 {
 	at_dir = t_tmpdir();
 	at_db = t_path(at_dir, "site.db");
+	/* the sealing keys of this test's logs, gone with it */
+	char *config = t_path(at_dir, "config");
+	setenv("XDG_CONFIG_HOME", config, 1);
+	free(config);
 }
 
 static inline void at_teardown(void)

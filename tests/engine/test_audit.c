@@ -99,41 +99,47 @@ Test(audit, append_and_read_back_every_field)
 	ev[1].status = CARVE_STATUS_INTERRUPTED;
 	cr_assert_eq(carve_audit_append(&first, audit, ev, 2), 0, "%s",
 		     carve_error_last()->message);
-	cr_assert_eq(first, 1);
+	cr_assert_eq(first, 2, "row 1 is the run's start");
 	cr_assert_eq(carve_audit_append(&first, audit, ev, 1), 0);
-	cr_assert_eq(first, 3);
+	cr_assert_eq(first, 4);
 
 	rows *r = query(audit, NULL);
-	cr_assert_eq(r->n, 3);
-	cr_assert_eq(r->row[0].seq, 1);
+	cr_assert_eq(r->n, 4);
+	/* the run's start is in the chain, with the hash of its record */
+	cr_assert_str_eq(r->row[0].kind, "run");
+	cr_assert_str_eq(r->row[0].step, "start");
 	cr_assert_eq(r->row[0].run, run);
-	cr_assert_str_eq(r->row[0].actor, "engine");
-	cr_assert_str_eq(r->row[0].kind, "step");
-	cr_assert_str_eq(r->row[0].chunk, "wave1");
-	cr_assert_str_eq(r->row[0].machine, "WS-0001");
-	cr_assert_str_eq(r->row[0].user, "jsmith");
-	cr_assert_str_eq(r->row[0].phase, "preflight");
-	cr_assert_str_eq(r->row[0].step, "disk");
-	cr_assert_eq(r->row[0].status, CARVE_STATUS_FAILED);
-	cr_assert_str_eq(r->row[0].status_text, "failed");
-	cr_assert_str_eq(r->row[0].evidence, ev[0].evidence);
-	cr_assert_str_eq(r->row[0].diagnosis, ev[0].diagnosis);
-	/* 2026-11-23T19:18:18.123Z */
-	cr_assert_eq(strlen(r->row[0].time), 24, "%s", r->row[0].time);
-	cr_assert_eq(r->row[0].time[10], 'T');
-	cr_assert_eq(r->row[0].time[23], 'Z');
-
+	cr_assert_eq(r->row[0].status, CARVE_STATUS_RUNNING);
+	cr_assert_not_null(strstr(r->row[0].evidence, "\"run_hash\":\""));
 	cr_assert_eq(r->row[1].seq, 2);
-	cr_assert_eq(r->row[1].run, 0);
-	cr_assert_null(r->row[1].actor);
-	cr_assert_null(r->row[1].kind);
-	cr_assert_null(r->row[1].machine);
-	cr_assert_null(r->row[1].evidence);
-	cr_assert_eq(r->row[1].status, CARVE_STATUS_INTERRUPTED);
-	cr_assert_str_eq(r->row[1].time, r->row[0].time, "one batch, one time");
+	cr_assert_eq(r->row[1].run, run);
+	cr_assert_str_eq(r->row[1].actor, "engine");
+	cr_assert_str_eq(r->row[1].kind, "step");
+	cr_assert_str_eq(r->row[1].chunk, "wave1");
+	cr_assert_str_eq(r->row[1].machine, "WS-0001");
+	cr_assert_str_eq(r->row[1].user, "jsmith");
+	cr_assert_str_eq(r->row[1].phase, "preflight");
+	cr_assert_str_eq(r->row[1].step, "disk");
+	cr_assert_eq(r->row[1].status, CARVE_STATUS_FAILED);
+	cr_assert_str_eq(r->row[1].status_text, "failed");
+	cr_assert_str_eq(r->row[1].evidence, ev[0].evidence);
+	cr_assert_str_eq(r->row[1].diagnosis, ev[0].diagnosis);
+	/* 2026-11-23T19:18:18.123Z */
+	cr_assert_eq(strlen(r->row[1].time), 24, "%s", r->row[1].time);
+	cr_assert_eq(r->row[1].time[10], 'T');
+	cr_assert_eq(r->row[1].time[23], 'Z');
 
 	cr_assert_eq(r->row[2].seq, 3);
-	cr_assert_str_eq(r->row[2].step, "disk");
+	cr_assert_eq(r->row[2].run, 0);
+	cr_assert_null(r->row[2].actor);
+	cr_assert_null(r->row[2].kind);
+	cr_assert_null(r->row[2].machine);
+	cr_assert_null(r->row[2].evidence);
+	cr_assert_eq(r->row[2].status, CARVE_STATUS_INTERRUPTED);
+	cr_assert_str_eq(r->row[2].time, r->row[1].time, "one batch, one time");
+
+	cr_assert_eq(r->row[3].seq, 4);
+	cr_assert_str_eq(r->row[3].step, "disk");
 	rows_free(r);
 	carve_audit_free(audit);
 }
@@ -154,10 +160,10 @@ Test(audit, events_survive_reopening_in_order)
 
 	audit = at_open_ro(at_db);
 	rows *r = query(audit, NULL);
-	cr_assert_eq(r->n, 20);
+	cr_assert_eq(r->n, 21, "the run's start and 20 steps");
 	for (size_t i = 0; i < r->n; i++)
 		cr_assert_eq(r->row[i].seq, (int64_t)i + 1);
-	cr_assert_str_eq(r->row[19].step, "s19");
+	cr_assert_str_eq(r->row[20].step, "s19");
 	rows_free(r);
 	carve_audit_free(audit);
 }
@@ -207,9 +213,9 @@ Test(audit, filters)
 	rows_free(r);
 
 	f = (carve_log_filter)CARVE_LOG_FILTER_INIT;
-	f.after_seq = 2;
+	f.after_seq = 2; /* 1 is the run's start */
 	r = query(audit, &f);
-	cr_assert_eq(r->n, 3);
+	cr_assert_eq(r->n, 4);
 	cr_assert_eq(r->row[0].seq, 3);
 	rows_free(r);
 
@@ -256,7 +262,7 @@ Test(audit, since_filter)
 	at_append(audit, &early, 1);
 	usleep(30 * 1000);
 	at_append(audit, &late, 1);
-	f.after_seq = 1;
+	f.after_seq = 2; /* the run's start, then early */
 	r = query(audit, &f);
 	cr_assert_eq(r->n, 1);
 	char *late_time = strdup(r->row[0].time);
@@ -278,7 +284,7 @@ Test(audit, since_filter)
 
 	f.since = "2000-01-01"; /* a date: everything from then */
 	r = query(audit, &f);
-	cr_assert_eq(r->n, 2);
+	cr_assert_eq(r->n, 3, "the run's start, early and late");
 	rows_free(r);
 
 	f.since = "2999-12-31 23:59"; /* ' ' for 'T' */
@@ -341,7 +347,9 @@ Test(audit, runs_record_who_where_and_what)
 	cr_assert_eq(at_int(db, "SELECT length(who) > 0 FROM runs"), 1);
 	cr_assert_eq(at_int(db, "SELECT ended >= started FROM runs"), 1);
 	cr_assert_eq(at_int(db, "SELECT length(hash) FROM runs"), 32);
-	cr_assert_eq(at_int(db, "SELECT events FROM v_runs"), 1);
+	cr_assert_eq(at_int(db, "SELECT events FROM v_runs"), 3, "start, the step, end");
+	at_text_is(db, "SELECT group_concat(step || ' ' || status, ', ') FROM events"
+		       " WHERE kind = 'run'", "start running, end ok");
 	at_text_is(db, "SELECT command FROM v_runs", "run --chunk wave1");
 	sqlite3_close(db);
 }
@@ -365,13 +373,13 @@ Test(audit, a_bad_event_appends_nothing)
 	cr_assert_not_null(strstr(carve_error_last()->message, "invalid status"));
 
 	r = query(audit, NULL);
-	cr_assert_eq(r->n, 0, "the batches were rolled back");
+	cr_assert_eq(r->n, 1, "the batches were rolled back: only the run's start");
 	rows_free(r);
 	ev[1].status = CARVE_STATUS_OK;
 	at_append(audit, ev, 2);
 	r = query(audit, NULL);
-	cr_assert_eq(r->n, 2);
-	cr_assert_eq(r->row[1].seq, 2);
+	cr_assert_eq(r->n, 3);
+	cr_assert_eq(r->row[2].seq, 3);
 	rows_free(r);
 	carve_audit_free(audit);
 }
@@ -397,7 +405,7 @@ Test(audit, state_tracks_the_latest_result_per_step)
 	cr_assert_eq(at_int(db, "SELECT count(*) FROM state"), 5);
 	cr_assert_eq(at_int(db, "SELECT seq FROM state WHERE object_kind = 'machine'"
 				" AND object = 'WS-1' AND phase = 'preflight'"
-				" AND step = 'disk'"), 2);
+				" AND step = 'disk'"), 3, "the later of rows 2 and 3");
 	/* the newer result replaces the diagnosis too */
 	at_text_is(db, "SELECT status || '|' || coalesce(diagnosis, '-')"
 		       " FROM state WHERE object = 'ws-1'", "ok|-");
@@ -516,7 +524,7 @@ Test(audit, views_are_readable_by_hand)
 	carve_audit_free(audit);
 
 	sqlite3 *db = at_raw(at_db);
-	cr_assert_eq(at_int(db, "SELECT count(*) FROM v_events"), 5);
+	cr_assert_eq(at_int(db, "SELECT count(*) FROM v_events"), 6, "the run's start and 5");
 	cr_assert_eq(at_int(db, "SELECT length(hash) FROM v_events WHERE seq = 2"), 64);
 	cr_assert_eq(at_int(db, "SELECT prev_hash = (SELECT hash FROM v_events"
 				" WHERE seq = 1) FROM v_events WHERE seq = 2"), 1);
@@ -525,7 +533,8 @@ Test(audit, views_are_readable_by_hand)
 	cr_assert_eq(at_int(db, "SELECT count(*) FROM v_state"), 5);
 	cr_assert_eq(at_int(db, "SELECT count(*) FROM v_failures"), 2);
 	cr_assert_eq(at_int(db, "SELECT failures FROM v_runs"), 2);
-	cr_assert_eq(at_int(db, "PRAGMA user_version"), 1);
+	cr_assert_eq(at_int(db, "PRAGMA user_version"), 2);
+	cr_assert_eq(at_int(db, "SELECT count(*) FROM seals"), 2, "one per write");
 	cr_assert_eq(at_int(db, "SELECT instr(value, 'sha256') > 0 FROM meta"
 				" WHERE key = 'chain'"), 1);
 	sqlite3_close(db);
@@ -545,13 +554,15 @@ Test(audit, triggers_refuse_update_and_delete)
 		"UPDATE runs SET who = 'mallory'",
 		"UPDATE runs SET ended = NULL",
 		"DELETE FROM runs",
+		"DELETE FROM seals",
+		"UPDATE seal_keys SET public_key = x'00'",
 	};
 	sqlite3 *db = at_raw(at_db);
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		cr_assert_eq(sqlite3_exec(db, refused[i], NULL, NULL, NULL) & 0xff,
 			     SQLITE_CONSTRAINT, "%s was allowed", refused[i]);
 	}
-	cr_assert_eq(at_int(db, "SELECT count(*) FROM events"), 5);
+	cr_assert_eq(at_int(db, "SELECT count(*) FROM events"), 7);
 	sqlite3_close(db);
 }
 

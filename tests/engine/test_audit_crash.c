@@ -71,6 +71,8 @@ static int check_row(const carve_event_row *row, void *ctx)
 	cr_assert_eq(row->seq, c->next_seq, "seq %lld after %lld", (long long)row->seq,
 		     (long long)c->next_seq - 1);
 	c->next_seq++;
+	if (row->ev.kind && strcmp(row->ev.kind, "run") == 0)
+		return 0; /* a run's start or end: one event, whole by itself */
 	cr_assert_eq(sscanf(row->ev.evidence, "{\"batch\":%d,\"i\":%d}", &batch, &i), 2);
 	if (row->run != c->run || batch != c->batch) {
 		cr_assert(c->batch < 0 || c->count == (int64_t)c->batch_size,
@@ -96,7 +98,7 @@ static int64_t check_log(size_t batch_size)
 	cr_assert_eq(carve_audit_query(audit, NULL, check_row, &c), 0);
 	cr_assert_eq(c.count, (int64_t)batch_size, "the last batch is %lld events",
 		     (long long)c.count);
-	cr_assert_eq(carve_audit_verify(&vr, audit), 0);
+	cr_assert_eq(carve_audit_verify(&vr, audit, NULL), 0);
 	cr_assert(vr.ok, "%s", vr.reason);
 	cr_assert_eq(vr.events, c.next_seq - 1);
 	carve_audit_free(audit);
@@ -159,7 +161,7 @@ Test(audit_crash, runner_and_viewer_in_two_processes, .timeout = 120)
 		cr_assert_eq(carve_audit_query(viewer, NULL, check_row, &c), 0, "%s",
 			     carve_error_last()->message);
 		carve_verify_result vr;
-		cr_assert_eq(carve_audit_verify(&vr, viewer), 0, "%s",
+		cr_assert_eq(carve_audit_verify(&vr, viewer, NULL), 0, "%s",
 			     carve_error_last()->message);
 		cr_assert(vr.ok, "%s", vr.reason);
 	}

@@ -5,9 +5,13 @@
  * it the way a person with the sqlite3 shell would: drop the triggers that
  * stand in the way, edit, delete or swap rows.
  */
+#define _GNU_SOURCE /* memmem */
 #include "audit_test.h"
 
 #include <openssl/evp.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define EVENTS 100
 
@@ -126,7 +130,7 @@ static carve_verify_result verify(void)
 	carve_verify_result r;
 	carve_audit *audit = at_open_ro(at_db);
 
-	cr_assert_eq(carve_audit_verify(&r, audit), 0, "%s", carve_error_last()->message);
+	cr_assert_eq(carve_audit_verify(&r, audit, NULL), 0, "%s", carve_error_last()->message);
 	carve_audit_free(audit);
 	return r;
 }
@@ -151,8 +155,12 @@ Test(audit_verify, untouched_log_is_ok)
 	carve_verify_result r = verify();
 
 	cr_assert(r.ok, "%s", r.reason);
-	cr_assert_eq(r.events, EVENTS);
+	cr_assert_eq(r.events, EVENTS + 1, "the run's start and the steps");
 	cr_assert_eq(r.bad_seq, 0);
+	cr_assert_eq(r.head_seq, EVENTS + 1);
+	cr_assert_eq(strlen(r.head_hash), 64);
+	cr_assert_eq(r.seal_epochs, 1);
+	cr_assert_neq(r.verify_key[0], '\0', "the verification key to keep");
 	cr_assert_str_eq(r.reason, "");
 	cr_assert_str_eq(r.integrity, "ok");
 
@@ -160,9 +168,9 @@ Test(audit_verify, untouched_log_is_ok)
 	carve_audit *audit = at_open(at_db);
 	carve_event ev = at_step(1, "wave1", "WS-0002", "preflight", "ping", CARVE_STATUS_OK);
 	at_append(audit, &ev, 1);
-	cr_assert_eq(carve_audit_verify(&r, audit), 0);
+	cr_assert_eq(carve_audit_verify(&r, audit, NULL), 0);
 	cr_assert(r.ok, "%s", r.reason);
-	cr_assert_eq(r.events, EVENTS + 1);
+	cr_assert_eq(r.events, EVENTS + 2);
 	carve_audit_free(audit);
 }
 
@@ -172,7 +180,7 @@ Test(audit_verify, an_empty_log_is_ok)
 	carve_audit *audit = at_open(path);
 	carve_verify_result r;
 
-	cr_assert_eq(carve_audit_verify(&r, audit), 0);
+	cr_assert_eq(carve_audit_verify(&r, audit, NULL), 0);
 	cr_assert(r.ok, "%s", r.reason);
 	cr_assert_eq(r.events, 0);
 	carve_audit_free(audit);
@@ -187,8 +195,8 @@ Test(audit_verify, edited_row)
 
 Test(audit_verify, edited_status_only)
 {
-	tamper_with("UPDATE events SET status = 'ok' WHERE seq = 70");
-	expect_bad(70, "edited");
+	tamper_with("UPDATE events SET status = 'ok' WHERE seq = 71");
+	expect_bad(71, "edited");
 }
 
 Test(audit_verify, deleted_row)
@@ -352,4 +360,298 @@ Test(audit_verify, damaged_file)
 	cr_assert_not(r.ok);
 	cr_assert_str_neq(r.integrity, "ok");
 	cr_assert_not_null(strstr(r.reason, "the database file is damaged"), "%s", r.reason);
+}
+
+/* ---- what carve shows and decides from ---- */
+
+Test(audit_verify, state_edited_to_clean)
+{
+	/* issue 13: this made carve status show a clean chunk, verify passing */
+	tamper_with("UPDATE state SET status = 'ok', diagnosis = NULL WHERE status = 'failed'");
+	expect_bad(8, "the state table says it holds the current state of machine WS-0007");
+}
+
+Test(audit_verify, state_row_deleted)
+{
+	tamper_with("DELETE FROM state WHERE object = 'WS-0050'");
+	expect_bad(51, "the state table lacks it");
+}
+
+Test(audit_verify, state_row_inserted)
+{
+	tamper_with("INSERT INTO state(object_kind, object, phase, step, chunk, status, seq,"
+		    " time) SELECT 'machine', 'WS-9999', 'preflight', 'disk', 'wave1', 'ok',"
+		    " seq, time FROM events WHERE seq = 30");
+	expect_bad(30, "the state table says it holds the current state of machine WS-9999");
+}
+
+static void add_note_and_signoff(void)
+{
+	carve_audit *audit = at_open(at_db);
+	carve_event ev[2] = { CARVE_EVENT_INIT, CARVE_EVENT_INIT };
+
+	ev[0].kind = "note";
+	ev[0].actor = "alice";
+	ev[0].machine = "WS-0007";
+	ev[0].evidence = "{\"text\":\"powered off at the wall\"}";
+	ev[1].kind = "signoff";
+	ev[1].actor = "bob";
+	ev[1].step = "ad-trust";
+	ev[1].status = CARVE_STATUS_OK;
+	ev[1].evidence = "{\"text\":\"trust removed\"}";
+	at_append(audit, ev, 2);
+	carve_audit_free(audit);
+}
+
+Test(audit_verify, notes_and_signoffs_edited_deleted_or_forged)
+{
+	add_note_and_signoff();
+	carve_verify_result r = verify();
+	cr_assert(r.ok, "%s", r.reason);
+
+	tamper_with("UPDATE notes SET text = 'all fine'");
+	expect_bad(EVENTS + 2, "the notes table's note for it does not match");
+	tamper_with("UPDATE notes SET text = 'powered off at the wall'");
+	cr_assert(verify().ok);
+
+	tamper_with("DELETE FROM signoffs");
+	expect_bad(EVENTS + 3, "its sign-off is missing from the sign-offs table");
+	tamper_with("INSERT INTO signoffs SELECT seq, time, actor, chunk, machine, user,"
+		    " phase, step, status, 'trust removed' FROM events WHERE seq = 103");
+	cr_assert(verify().ok);
+
+	tamper_with("INSERT INTO notes(seq, time, actor, text) VALUES (40,"
+		    " (SELECT time FROM events WHERE seq = 40), 'mallory', 'forged')");
+	expect_bad(40, "the notes table's note for it does not match");
+}
+
+Test(audit_verify, a_run_added_or_its_events_removed)
+{
+	tamper_with("INSERT INTO runs(started, who, host, pid, carve_version, command, hash)"
+		    " SELECT started, 'mallory', host, pid, carve_version, 'run', hash"
+		    " FROM runs");
+	carve_verify_result r = verify();
+	cr_assert_not(r.ok);
+	cr_assert_not_null(strstr(r.reason, "run 2"), "%s", r.reason);
+}
+
+/* The newest rows cut off with their state rows and seals: only what
+ * lives outside the database (the head file) still knows they existed. */
+Test(audit_verify, newest_rows_deleted_with_everything_that_points_at_them)
+{
+	tamper_with("DELETE FROM seals WHERE seq > 95; DELETE FROM state WHERE seq > 95;"
+		    " DELETE FROM events WHERE seq > 95");
+	expect_bad(96, "the head file beside the sealing key says the log reached row 101");
+}
+
+Test(audit_verify, every_row_of_every_table_deleted)
+{
+	tamper_with("DELETE FROM seals; DELETE FROM seal_keys; DELETE FROM state;"
+		    " DELETE FROM notes; DELETE FROM signoffs; DELETE FROM events;"
+		    " DELETE FROM runs");
+	expect_bad(1, "says the log reached row 101");
+}
+
+Test(audit_verify, an_empty_log_whose_runs_say_otherwise)
+{
+	tamper_with("DELETE FROM seals; DELETE FROM state; DELETE FROM events");
+	carve_verify_result r = verify();
+	cr_assert_not(r.ok, "an empty log with a run verified");
+	cr_log_info("verify: %s", r.reason);
+}
+
+/* ---- the seals ---- */
+
+/* Recomputes every row's link and hash from seq on, as someone who knows
+ * the documented serialisation (but not the key) would. */
+static void rehash_from(sqlite3 *db, int from)
+{
+	int64_t last = at_int(db, "SELECT max(seq) FROM events");
+	unsigned char hash[32];
+	char sql[200];
+
+	for (int seq = from; seq <= last; seq++) {
+		if (seq > 1) {
+			snprintf(sql, sizeof(sql), "UPDATE events SET prev_hash = (SELECT hash"
+				 " FROM events WHERE seq = %d) WHERE seq = %d", seq - 1, seq);
+			at_exec(db, sql);
+		}
+		rehash_event(hash, db, seq);
+		snprintf(sql, sizeof(sql), "UPDATE events SET hash = x'%s' WHERE seq = %d",
+			 hex(hash), seq);
+		at_exec(db, sql);
+	}
+}
+
+Test(audit_verify, whole_chain_rewritten_without_the_key)
+{
+	/* issue 13: every failed row made ok and the chain recomputed */
+	sqlite3 *db = tamper();
+	at_exec(db, "UPDATE events SET status = 'ok' WHERE status = 'failed';"
+		    "UPDATE state SET status = 'ok' WHERE status = 'failed'");
+	rehash_from(db, 1);
+	sqlite3_close(db);
+	expect_bad(8, "its seal does not match"); /* the first failed row */
+}
+
+Test(audit_verify, a_forged_signoff_appended_without_the_key)
+{
+	sqlite3 *db = tamper();
+	at_exec(db, "INSERT INTO events(seq, time, run, actor, kind, step, status,"
+		    " evidence, prev_hash, hash) SELECT 102, time, 1, 'lead', 'signoff',"
+		    " 'ad-trust', 'ok', '{\"text\":\"done\"}', hash, x'00' FROM events"
+		    " WHERE seq = 101;"
+		    "INSERT INTO signoffs SELECT seq, time, actor, chunk, machine, user,"
+		    " phase, step, status, 'done' FROM events WHERE seq = 102;"
+		    "INSERT INTO state(object_kind, object, phase, step, status, seq, time)"
+		    " SELECT 'site', '', '', 'ad-trust', 'ok', seq, time FROM events"
+		    " WHERE seq = 102");
+	rehash_from(db, 102);
+	sqlite3_close(db);
+	expect_bad(102, "not sealed");
+}
+
+static char *key_file_of(const char *path)
+{
+	sqlite3 *db = at_raw(path);
+	sqlite3_stmt *st = NULL;
+	char leaf[128];
+
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'log_id'",
+					-1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	snprintf(leaf, sizeof(leaf), "config/carve/seal/%s.key", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return t_path(at_dir, leaf);
+}
+
+static char *key_file(void)
+{
+	return key_file_of(at_db);
+}
+
+Test(audit_verify, the_key_lives_outside_the_database_0600)
+{
+	char *key = key_file();
+	struct stat st;
+
+	cr_assert_eq(stat(key, &st), 0, "no key at %s", key);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	/* its secret is nowhere in the database */
+	size_t len = 0, db_len = 0;
+	char *text = t_read_file(key, &len);
+	char *secret = strstr(text, "secret ");
+	cr_assert_not_null(secret);
+	secret[7 + 64] = '\0';
+	char *dbtext = t_read_file(at_db, &db_len);
+	cr_assert_null(memmem(dbtext, db_len, secret + 7, 64));
+	free(dbtext);
+	free(text);
+	free(key);
+}
+
+Test(audit_verify, a_person_s_verification_key_and_a_lost_key_file)
+{
+	carve_verify_result r = verify();
+	char kept[128];
+	snprintf(kept, sizeof(kept), "%s", r.verify_key);
+
+	char *key = key_file();
+	cr_assert_eq(unlink(key), 0);
+
+	/* without the key nothing can be proven, and nothing is added */
+	r = verify();
+	cr_assert_not(r.ok);
+	cr_assert_not_null(strstr(r.reason, "--verify-key"), "%s", r.reason);
+	carve_audit *audit = at_open(at_db);
+	carve_event ev = at_step(1, "wave1", "WS-0002", "preflight", "ping", CARVE_STATUS_OK);
+	cr_assert_eq(carve_audit_append(NULL, audit, &ev, 1), CARVE_EINVALID);
+	cr_assert_not_null(strstr(carve_error_last()->message, "sealing key"), "%s",
+			   carve_error_last()->message);
+
+	/* the key a person kept proves it from anywhere */
+	carve_verify_options opts = { kept, NULL };
+	cr_assert_eq(carve_audit_verify(&r, audit, &opts), 0);
+	cr_assert(r.ok, "%s", r.reason);
+	kept[0] = kept[0] == 'a' ? 'b' : 'a';
+	cr_assert_eq(carve_audit_verify(&r, audit, &opts), 0);
+	cr_assert_not(r.ok);
+	cr_assert_not_null(strstr(r.reason, "not sealed with this verification key"), "%s",
+			   r.reason);
+	opts.verify_key = "not a key";
+	cr_assert_eq(carve_audit_verify(&r, audit, &opts), CARVE_EINVALID);
+	carve_audit_free(audit);
+	free(key);
+}
+
+Test(audit_verify, a_recorded_head_is_still_part_of_the_log)
+{
+	carve_verify_result r = verify();
+	char head[96];
+	snprintf(head, sizeof(head), "%lld:%s", (long long)r.head_seq, r.head_hash);
+
+	carve_audit *audit = at_open(at_db);
+	carve_event ev = at_step(1, "wave1", "WS-0002", "preflight", "ping", CARVE_STATUS_OK);
+	at_append(audit, &ev, 1);
+	carve_verify_options opts = { NULL, head };
+	cr_assert_eq(carve_audit_verify(&r, audit, &opts), 0);
+	cr_assert(r.ok, "%s", r.reason);
+	cr_assert_eq(r.head_seq, EVENTS + 2);
+
+	head[strlen(head) - 1] = head[strlen(head) - 1] == '0' ? '1' : '0';
+	cr_assert_eq(carve_audit_verify(&r, audit, &opts), 0);
+	cr_assert_not(r.ok);
+	cr_assert_not_null(strstr(r.reason, "not the one the head you gave recorded"), "%s",
+			   r.reason);
+	opts.head = "900:00";
+	cr_assert_eq(carve_audit_verify(&r, audit, &opts), CARVE_EINVALID);
+	carve_audit_free(audit);
+}
+
+/* Keys evolve: each epoch's secret replaces the last on disk, certified by
+ * it, and verify walks the certificates back to the first key. */
+Test(audit_verify, the_key_evolves_and_old_secrets_are_gone)
+{
+	char *path = t_path(at_dir, "epochs.db");
+	setenv("CARVE_SEAL_EPOCH_SECONDS", "1", 1);
+	carve_audit *audit = at_open(path);
+	int64_t run = at_run(audit, "run");
+	carve_verify_result r;
+	size_t len;
+	char *key = NULL, *first = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		carve_event ev = at_step(run, "wave1", "WS-1", "preflight", "ping",
+					 CARVE_STATUS_OK);
+		at_append(audit, &ev, 1);
+		if (!key) {
+			key = key_file_of(path);
+			first = t_read_file(key, &len);
+		}
+		usleep(1100 * 1000); /* the epoch is the thing under test */
+	}
+	char *last = t_read_file(key, &len);
+	cr_assert_not_null(strstr(first, "\nepoch 0\n"), "%s", first);
+	char *secret = strstr(first, "secret ");
+	secret[7 + 64] = '\0';
+	cr_assert_null(strstr(last, secret), "the first epoch's secret is still in the"
+		       " key file:\n%s", last);
+	cr_assert_eq(carve_audit_verify(&r, audit, NULL), 0);
+	cr_assert(r.ok, "%s", r.reason);
+	cr_assert_geq(r.seal_epochs, 3, "%lld keys", (long long)r.seal_epochs);
+	free(first);
+	free(last);
+	free(key);
+	carve_audit_free(audit);
+
+	/* the key file holds one secret, the latest epoch's */
+	sqlite3 *db = at_raw(path);
+	int64_t epochs = at_int(db, "SELECT count(*) FROM seal_keys");
+	cr_assert_eq(at_int(db, "SELECT count(*) FROM seal_keys WHERE certificate IS NULL"), 1,
+		     "only the first key is uncertified");
+	sqlite3_close(db);
+	cr_assert_geq(epochs, 3);
+	free(path);
+	unsetenv("CARVE_SEAL_EPOCH_SECONDS");
 }
