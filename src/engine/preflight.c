@@ -96,13 +96,55 @@ static bool log_lost(run *r)
 	return lost;
 }
 
+/* The seed's order of likelihood, for the checks that have a fix. */
+static const carve_check fixable[] = {
+	CARVE_CHECK_HOTFIXES, CARVE_CHECK_ADMIN, CARVE_CHECK_NICS, CARVE_CHECK_FIREWALL,
+	CARVE_CHECK_SERVICES,
+};
+
+static const char *fix_step(carve_check c)
+{
+	return c == CARVE_CHECK_HOTFIXES ? "fix-hotfixes" : c == CARVE_CHECK_ADMIN ? "fix-admin"
+	       : c == CARVE_CHECK_NICS ? "fix-nics" : c == CARVE_CHECK_FIREWALL ? "fix-firewall"
+	       : "fix-services";
+}
+
+/* A fix a killed carve left running is settled by the check's result,
+ * logged with it: passing, the fix took; failing, it is interrupted (it
+ * may not have run), and --fix runs it again. */
+static size_t settle_fixes(carve_event *ev, run *r, const carve_preflight_machine *pm,
+			   const carve_machine *m)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < CARVE_ARRAY_SIZE(fixable); k++) {
+		carve_check c = fixable[k];
+		carve_status st = CARVE_STATUS_PENDING;
+		if (pm->checks[c].status == CARVE_STATUS_PENDING ||
+		    pm->checks[c].status == CARVE_STATUS_BLOCKED ||
+		    carve_audit_step_status(&st, r->opts->audit, "machine", m->name,
+					    "preflight", fix_step(c)) < 0 ||
+		    st != CARVE_STATUS_RUNNING)
+			continue;
+		bool took = pm->checks[c].status == CARVE_STATUS_OK ||
+			    pm->checks[c].status == CARVE_STATUS_WARN;
+		ev[n] = base_event(r, m);
+		ev[n].step = fix_step(c);
+		ev[n].status = took ? CARVE_STATUS_OK : CARVE_STATUS_INTERRUPTED;
+		ev[n].evidence = pm->checks[c].evidence;
+		ev[n++].diagnosis = took ? NULL : "carve stopped while this fix ran, and the"
+					   " check still fails: run carve check --fix again";
+	}
+	return n;
+}
+
 /* Appends the machine's outcome: one event per check that ran, or the one
  * failure that stopped it. */
 static void record(run *r, const carve_preflight_machine *pm)
 {
 	size_t n_machines;
 	const carve_machine *m = &carve_plan_machines(r->plan, &n_machines)[pm->machine];
-	carve_event ev[CARVE_CHECK__COUNT + 1];
+	carve_event ev[CARVE_CHECK__COUNT + 1 + CARVE_ARRAY_SIZE(fixable)];
 	size_t n = 0;
 
 	if (!r->opts->audit)
@@ -121,6 +163,7 @@ static void record(run *r, const carve_preflight_machine *pm)
 		ev[n++] = e;
 	}
 	pthread_mutex_lock(&r->audit_lock);
+	n += settle_fixes(ev + n, r, pm, m);
 	int err = n ? carve_audit_append(NULL, r->opts->audit, ev, n) : 0;
 	audit_failed(r, err);
 	pthread_mutex_unlock(&r->audit_lock);
@@ -128,11 +171,6 @@ static void record(run *r, const carve_preflight_machine *pm)
 
 /* ---- fixes ---- */
 
-/* The seed's order of likelihood, for the checks that have a fix. */
-static const carve_check fixable[] = {
-	CARVE_CHECK_HOTFIXES, CARVE_CHECK_ADMIN, CARVE_CHECK_NICS, CARVE_CHECK_FIREWALL,
-	CARVE_CHECK_SERVICES,
-};
 
 /* Installs each missing hotfix the plan has a package for; *why (appended)
  * names the ones it has none for. */
@@ -220,8 +258,35 @@ static int run_fix(carve_buf *out, carve_buf *why, carve_ssh *ssh, const run *r,
 	}
 }
 
+/* The durable "running" event a fix needs before it changes anything;
+ * false (nothing to be done) when the log cannot take it. */
+static bool fix_started(run *r, const carve_event *base, carve_check c, const char *before)
+{
+	carve_buf evidence = CARVE_BUF_INIT;
+	carve_event ev = *base;
+	int err = 0;
+
+	if (!r->opts->audit)
+		return true;
+	carve_buf_printf(&evidence, "{\"before\":%s}", before ? before : "null");
+	if (evidence.failed)
+		err = carve_error_oom();
+	ev.step = fix_step(c);
+	ev.status = CARVE_STATUS_RUNNING;
+	ev.evidence = carve_buf_cstr(&evidence);
+	ev.diagnosis = NULL;
+	pthread_mutex_lock(&r->audit_lock);
+	if (err == 0)
+		err = carve_audit_append(NULL, r->opts->audit, &ev, 1);
+	audit_failed(r, err);
+	pthread_mutex_unlock(&r->audit_lock);
+	carve_buf_done(&evidence);
+	return err == 0;
+}
+
 /* Fixes each failed check that has a fix, checks it again, and logs the
- * fix (with the evidence before and after) and the new result together. */
+ * fix (with the evidence before and after) and the new result together;
+ * each fix is preceded by its own "running" event. */
 static void apply_fixes(run *r, carve_preflight_machine *pm, carve_ssh *ssh,
 			const carve_machine *m, const carve_event *base)
 {
@@ -236,6 +301,12 @@ static void apply_fixes(run *r, carve_preflight_machine *pm, carve_ssh *ssh,
 			continue;
 		carve_buf out = CARVE_BUF_INIT, why = CARVE_BUF_INIT;
 		char *before = res->evidence ? strdup(res->evidence) : NULL;
+		/* in the log before it is done: after a kill, the check's next
+		 * result against this "before" tells whether the fix took */
+		if (!fix_started(r, base, c, before)) {
+			free(before);
+			break;
+		}
 		int err = run_fix(&out, &why, ssh, r, m, c, before);
 		if (err == 0 && why.len && !out.len)
 			err = carve_error_set(CARVE_EINVALID, "%s", why.ptr);
@@ -258,9 +329,7 @@ static void apply_fixes(run *r, carve_preflight_machine *pm, carve_ssh *ssh,
 					 res->diagnosis ? res->diagnosis : "", why.len ? "; " : "",
 					 carve_buf_cstr(&why));
 		ev[n] = *base;
-		ev[n].step = c == CARVE_CHECK_HOTFIXES ? "fix-hotfixes" : c == CARVE_CHECK_ADMIN
-			     ? "fix-admin" : c == CARVE_CHECK_NICS ? "fix-nics"
-			     : c == CARVE_CHECK_FIREWALL ? "fix-firewall" : "fix-services";
+		ev[n].step = fix_step(c);
 		ev[n].status = ok ? CARVE_STATUS_OK : CARVE_STATUS_FAILED;
 		ev[n].evidence = carve_buf_cstr(e);
 		ev[n++].diagnosis = d->len ? d->ptr : NULL;

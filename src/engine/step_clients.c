@@ -93,7 +93,16 @@ static void outlook(pipeline *p, pipe_object *o)
 			    " re-point Outlook 2003");
 		goto done;
 	}
-	if (pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_RUNNING, NULL, NULL) < 0)
+	/* in the log before the hosts file changes: after a kill, the next
+	 * run reads the profile's server and the hosts file again first */
+	carve_buf_putc(&ev, '{');
+	pipe_json_str(&ev, "hosts_entry_add", mail->source_namespace);
+	pipe_json_str(&ev, "address", mail->target_mailbox_server);
+	pipe_json_str(&ev, "removed_once_outlook_uses", mail->target_cas);
+	carve_buf_putc(&ev, '}');
+	err = pipe_record(p, o, SLOT_OUTLOOK, CARVE_STATUS_RUNNING, carve_buf_cstr(&ev), NULL);
+	ev.len = 0;
+	if (err < 0)
 		goto done;
 	/* Outlook may have reconfigured already (an earlier run was stopped
 	 * after the entry did its work): then the entry is only removed. */

@@ -10,6 +10,7 @@
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
+#include "out.h"
 #include "glyph.h"
 #include "states.h"
 
@@ -154,15 +155,15 @@ static int take_event(const carve_event_row *row, void *ctx)
 	else
 		c->log_head = (c->log_head + 1) % LOG_KEEP;
 	l->seq = row->seq;
-	snprintf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
-	snprintf(l->actor, sizeof(l->actor), "%s", e->actor ? e->actor : "");
-	snprintf(l->chunk, sizeof(l->chunk), "%s", e->chunk ? e->chunk : "");
-	snprintf(l->object, sizeof(l->object), "%s",
+	out_textf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
+	out_textf(l->actor, sizeof(l->actor), "%s", e->actor ? e->actor : "");
+	out_textf(l->chunk, sizeof(l->chunk), "%s", e->chunk ? e->chunk : "");
+	out_textf(l->object, sizeof(l->object), "%s",
 		 e->machine ? e->machine : e->user ? e->user : "");
-	snprintf(l->where, sizeof(l->where), "%s%s%s", e->phase ? e->phase : "",
+	out_textf(l->where, sizeof(l->where), "%s%s%s", e->phase ? e->phase : "",
 		 e->step ? "/" : "", e->step ? e->step : "");
 	l->status = e->status;
-	snprintf(l->text, sizeof(l->text), "%s", e->diagnosis ? e->diagnosis : "");
+	out_textf(l->text, sizeof(l->text), "%s", e->diagnosis ? e->diagnosis : "");
 	c->last_seq = row->seq;
 	return 0;
 }
@@ -344,16 +345,16 @@ void console_heading(int y, int cols, const char *fmt, ...)
 
 void console_state_line(state_line *s, const carve_state_row *row)
 {
-	snprintf(s->object, sizeof(s->object), "%s", row->object);
+	out_textf(s->object, sizeof(s->object), "%s", row->object);
 	s->user = strcmp(row->object_kind, "user") == 0;
-	snprintf(s->chunk, sizeof(s->chunk), "%s", row->chunk ? row->chunk : "");
-	snprintf(s->phase, sizeof(s->phase), "%s", row->phase);
-	snprintf(s->step, sizeof(s->step), "%s", row->step);
+	out_textf(s->chunk, sizeof(s->chunk), "%s", row->chunk ? row->chunk : "");
+	out_textf(s->phase, sizeof(s->phase), "%s", row->phase);
+	out_textf(s->step, sizeof(s->step), "%s", row->step);
 	s->status = row->status;
-	snprintf(s->time, sizeof(s->time), "%.19s", row->time ? row->time : "");
-	snprintf(s->actor, sizeof(s->actor), "%s", row->actor ? row->actor : "");
-	snprintf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
-	snprintf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");
+	out_textf(s->time, sizeof(s->time), "%.19s", row->time ? row->time : "");
+	out_textf(s->actor, sizeof(s->actor), "%s", row->actor ? row->actor : "");
+	out_textf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
+	out_textf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");
 }
 
 /* SIGINT (Ctrl-C) asks like Q; SIGTERM and SIGHUP (the terminal went

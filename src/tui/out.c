@@ -9,6 +9,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,4 +228,35 @@ bool out_guard_streams(void)
 	stdout = o;
 	stderr = e;
 	return true;
+}
+
+void out_textf(char *dst, size_t cap, const char *fmt, ...)
+{
+	carve_buf shown = CARVE_BUF_INIT;
+	char *raw = NULL;
+	size_t used;
+	va_list ap;
+
+	if (cap == 0)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (raw = malloc((size_t)n + 1))) {
+		va_start(ap, fmt);
+		vsnprintf(raw, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		out_escape(&shown, raw, (size_t)n, true, &used);
+	}
+	/* cut where a character begins, never inside one */
+	size_t len = shown.len < cap - 1 ? shown.len : cap - 1;
+	while (len > 0 && len < shown.len && ((unsigned char)shown.ptr[len] & 0xc0) == 0x80)
+		len--;
+	if (len > 0 && len < shown.len && shown.ptr[len - 1] == '\r')
+		len--; /* its line feed was cut off */
+	if (len)
+		memcpy(dst, shown.ptr, len);
+	dst[len] = '\0';
+	free(raw);
+	carve_buf_done(&shown);
 }

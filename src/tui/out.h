@@ -39,6 +39,12 @@ void out_json(FILE *f, const char *s);
  */
 void out_escape(carve_buf *b, const char *s, size_t n, bool final, size_t *used);
 
+/* What the console keeps of text from the log: fmt formatted, then
+ * through out_escape, cut to cap at a character's start.  The console
+ * draws only what came through here, so a hostile evidence string shows
+ * as \u001b...  instead of moving the cursor or reversing the line. */
+void out_textf(char *dst, size_t cap, const char *fmt, ...) CARVE_PRINTF(3, 4);
+
 /* Sends everything carve writes to stdout and stderr through out_escape,
  * for the subcommands (the console draws with ncurses on the terminal
  * itself).  False when the streams could not be replaced. */

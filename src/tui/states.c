@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* timegm */
 #include "states.h"
 #include "glyph.h"
+#include "out.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,9 +28,9 @@ static int take_item(const carve_state_row *row, void *ctx)
 			continue;
 		item_state *it = &s->out[i];
 		it->status = row->status;
-		snprintf(it->actor, sizeof(it->actor), "%s", row->actor ? row->actor : "");
-		snprintf(it->time, sizeof(it->time), "%.16s", row->time ? row->time : "");
-		snprintf(it->diagnosis, sizeof(it->diagnosis), "%s",
+		out_textf(it->actor, sizeof(it->actor), "%s", row->actor ? row->actor : "");
+		out_textf(it->time, sizeof(it->time), "%.16s", row->time ? row->time : "");
+		out_textf(it->diagnosis, sizeof(it->diagnosis), "%s",
 			 row->diagnosis ? row->diagnosis : "");
 	}
 	return 0;

@@ -7,6 +7,7 @@
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
+#include "out.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -53,14 +54,14 @@ static int take_trail(const carve_event_row *row, void *ctx)
 		c->trail_head = (c->trail_head + 1) % LOG_KEEP;
 	memset(l, 0, sizeof(*l));
 	l->seq = row->seq;
-	snprintf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
-	snprintf(l->actor, sizeof(l->actor), "%s", row->ev.actor ? row->ev.actor : "");
-	snprintf(l->where, sizeof(l->where), "%s%s%s", row->ev.phase ? row->ev.phase : "",
+	out_textf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
+	out_textf(l->actor, sizeof(l->actor), "%s", row->ev.actor ? row->ev.actor : "");
+	out_textf(l->where, sizeof(l->where), "%s%s%s", row->ev.phase ? row->ev.phase : "",
 		 row->ev.step ? "/" : "", row->ev.step ? row->ev.step : "");
 	if (row->ev.kind && strcmp(row->ev.kind, "step") != 0)
-		snprintf(l->where, sizeof(l->where), "%s", row->ev.kind);
+		out_textf(l->where, sizeof(l->where), "%s", row->ev.kind);
 	l->status = row->ev.status;
-	snprintf(l->text, sizeof(l->text), "%s", row->ev.diagnosis ? row->ev.diagnosis : "");
+	out_textf(l->text, sizeof(l->text), "%s", row->ev.diagnosis ? row->ev.diagnosis : "");
 	return 0;
 }
 

@@ -10,6 +10,7 @@
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
+#include "out.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -94,12 +95,12 @@ static int take_report(const carve_event_row *row, void *ctx)
 			continue;
 		state_line *s = &t->c->failures[t->c->failure_count++];
 		memset(s, 0, sizeof(*s));
-		snprintf(s->object, sizeof(s->object), "%s", row->ev.machine ? row->ev.machine : "");
-		snprintf(s->chunk, sizeof(s->chunk), "%s", row->ev.chunk ? row->ev.chunk : "");
-		snprintf(s->phase, sizeof(s->phase), "reported");
-		snprintf(s->step, sizeof(s->step), "%s", reported[k]);
+		out_textf(s->object, sizeof(s->object), "%s", row->ev.machine ? row->ev.machine : "");
+		out_textf(s->chunk, sizeof(s->chunk), "%s", row->ev.chunk ? row->ev.chunk : "");
+		out_textf(s->phase, sizeof(s->phase), "reported");
+		out_textf(s->step, sizeof(s->step), "%s", reported[k]);
 		s->status = CARVE_STATUS_WARN;
-		snprintf(s->diagnosis, sizeof(s->diagnosis), "%s (%s, %.16s)",
+		out_textf(s->diagnosis, sizeof(s->diagnosis), "%s (%s, %.16s)",
 			 row->ev.diagnosis ? row->ev.diagnosis : reported[k],
 			 row->ev.actor ? row->ev.actor : "", row->time ? row->time : "");
 	}

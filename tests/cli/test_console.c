@@ -562,3 +562,34 @@ Test(console, back_reads_the_view_again_and_60_columns_show_every_phase)
 	cr_assert(strstr(s, "wave1"), "%s", s);
 	free(s);
 }
+
+/* What a Windows host answered (or whoever edited the log) is data: the
+ * console shows escape sequences and bidi overrides as \uXXXX, in the log,
+ * triage and the machine's view, and obeys none of them. */
+Test(console, remote_text_is_shown_never_obeyed)
+{
+	static const char hostile[] = "\xe2\x80\xae" "cod.exe \033]0;PWN\007\033[2J\033[?1049h";
+
+	append_with("WS-01", "preflight", "disk", CARVE_STATUS_FAILED, hostile,
+		    "{\"out\":\"\033]2;TITLE\007\"}");
+	start(120, 30, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	tmux("send-keys -t t L");
+	char *s = wait_for("\\u202ecod.exe \\u001b]0;PWN\\u0007\\u001b[2J");
+	free(s);
+	tmux("send-keys -t t t");
+	free(wait_for("preflight/disk: \\u202ecod.exe \\u001b]0;PWN"));
+	tmux("send-keys -t t Down");
+	free(wait_for("{\"out\":\"\\u001b]2;TITLE\\u0007\"}"));
+	/* nothing reached the terminal as control: no title, no alternate
+	 * screen of its own, no reversed text */
+	s = screen(true);
+	cr_assert_null(strstr(s, "PWN\007"), "%s", s);
+	cr_assert_null(strstr(s, "\xe2\x80\xae"), "%s", s);
+	free(s);
+	char *title = t_screen_title("t");
+	cr_assert_null(strstr(title, "PWN"), "the pane's title was set: %s", title);
+	cr_assert_null(strstr(title, "TITLE"), "the pane's title was set: %s", title);
+	free(title);
+	tmux("send-keys -t t Q");
+}

@@ -4,7 +4,7 @@
  *
  * Each input goes through the guard at once and cut at every point (as
  * stdio hands it over), through a CSV field and a JSON string behind the
- * guard.  The result must be valid UTF-8 with no control character but
+ * guard, and as the console keeps it (out_textf).  The result must be valid UTF-8 with no control character but
  * tab, line feed and a carriage return before a line feed, no C1 control,
  * bidi control or invisible character; the same however it was cut; a
  * CSV field that is a formula must start with '.  A failed check aborts.
@@ -114,6 +114,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	clean(shown.ptr ? shown.ptr : "", shown.len);
 	carve_buf_done(&shown);
 	free(text);
+
+	/* what the console keeps of it, in a field of every size up to 40 */
+	for (size_t cap = 1; cap <= 40; cap++) {
+		char kept[40];
+		out_textf(kept, cap, "%s", field);
+		check(strlen(kept) < cap, "the console's copy overran its field");
+		clean(kept, strlen(kept));
+	}
 	free(field);
 	carve_buf_done(&once);
 	return 0;

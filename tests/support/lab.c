@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,13 +154,20 @@ void t_lab_done(t_lab *lab)
 	memset(lab, 0, sizeof(*lab));
 }
 
-pid_t t_lab_run_start(const t_lab *lab, const char *plan, const char *chunk, const char *out,
-		      const char *err)
+pid_t t_lab_carve_start(const t_lab *lab, const char *const *args, const char *out,
+			const char *err)
 {
 	pid_t self = getpid(), pid = fork();
 
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
+		char *argv[32] = { "carve" };
+		size_t n = 1;
+		for (; args[n - 1] && n < 28; n++)
+			argv[n] = (char *)args[n - 1];
+		argv[n++] = "--password-fd";
+		argv[n++] = "3";
+		argv[n] = NULL;
 		t_dies_with(self);
 		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int e = !err ? open("/dev/null", O_WRONLY)
@@ -170,11 +178,18 @@ pid_t t_lab_run_start(const t_lab *lab, const char *plan, const char *chunk, con
 		dup2(e, 2);
 		dup2(pw, 3);
 		setsid();
-		execl(CARVE_BIN, "carve", "run", plan, "--chunk", chunk, "--password-fd", "3",
-		      (char *)NULL);
+		execv(CARVE_BIN, argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+pid_t t_lab_run_start(const t_lab *lab, const char *plan, const char *chunk, const char *out,
+		      const char *err)
+{
+	const char *args[] = { "run", plan, "--chunk", chunk, NULL };
+
+	return t_lab_carve_start(lab, args, out, err);
 }
 
 typedef struct {
@@ -230,6 +245,89 @@ int t_lab_journal_count(const t_lab *lab, ...)
 	}
 	free(text);
 	return n;
+}
+
+int t_lab_journal_about(const t_lab *lab, const char *key, const char *who,
+			const char *event, const char *what)
+{
+	char k[160], e[80];
+
+	snprintf(k, sizeof(k), "\"%s\":\"%s\"", key, who);
+	snprintf(e, sizeof(e), "\"event\":\"%s\"", event);
+	return t_lab_journal_count(lab, k, e, what, NULL);
+}
+
+/* The side effects the lab journals, each with the step whose "running"
+ * event must be in the audit log before it. */
+const t_side_effect t_side_effects[] = {
+	{ "state", "\"change\":\"restart\",\"detail\":\"Restart-Computer\"", "host", "restart",
+	  "restart" },
+	{ "admt", "\"result\":\"migrated\"", "host", "workstations", "admt" },
+	{ "source_account", "\"change\":\"user disabled\"", "user", "workstations",
+	  "source-account" },
+	{ "state", "DefaultDomainName", "host", "workstations", "logon-domain" },
+	{ "move", "\"result\":\"started\"", "user", "mail", "move" },
+	{ "file", "drivers\\\\etc\\\\hosts\",\"by\":\"Set-Content\"", "host", "clients",
+	  "outlook" },
+	{ "state", "\"change\":\"service started\"", "host", "preflight", "fix-services" },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+/* The quoted value after "key":" in line, into out. */
+static bool json_field(char *out, size_t cap, const char *line, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	const char *at = strstr(line, pat);
+	if (!at)
+		return false;
+	at += strlen(pat);
+	size_t n = strcspn(at, "\"");
+	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), at);
+	return true;
+}
+
+int t_lab_check_logged_first(const t_lab *lab, int *seen)
+{
+	char *db_path = t_path(lab->dir, "audit.db");
+	char *text = t_read_file(lab->journal, NULL);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int checked = 0;
+
+	cr_assert_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE status = 'running'"
+					" AND phase = ?1 AND step = ?2 AND time <= ?3 AND"
+					" (machine = ?4 COLLATE NOCASE OR user = ?4 COLLATE NOCASE)",
+					-1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+		for (int k = 0; t_side_effects[k].event; k++) {
+			const t_side_effect *e = &t_side_effects[k];
+			char event[64], when[40], who[128];
+			snprintf(event, sizeof(event), "\"event\":\"%s\"", e->event);
+			if (!strstr(line, event) || !strstr(line, e->fragment))
+				continue;
+			cr_assert(json_field(when, sizeof(when), line, "time") &&
+				  json_field(who, sizeof(who), line, e->key), "%s", line);
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, e->phase, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, e->step, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, when, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, who, -1, SQLITE_STATIC);
+			cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+			cr_assert_gt(sqlite3_column_int(st, 0), 0, "the lab did this with no \"running\""
+				     " %s/%s event for %s in the audit log before it:\n%s",
+				     e->phase, e->step, who, line);
+			if (seen)
+				seen[k]++;
+			checked++;
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(text);
+	free(db_path);
+	return checked;
 }
 
 static void write_fixture(const t_lab *lab, const int *port, const t_site_host *h, size_t n)

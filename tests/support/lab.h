@@ -49,6 +49,23 @@ void t_lab_reload(t_lab *lab);
 void t_lab_done(t_lab *lab);
 /* How many journal lines hold every one of the given fragments (NULL-ended). */
 int t_lab_journal_count(const t_lab *lab, ...);
+/* How many journal lines of event have "key":"who" and hold what. */
+int t_lab_journal_about(const t_lab *lab, const char *key, const char *who,
+			const char *event, const char *what);
+
+/* A side effect the lab journals (a line with "event":"<event>" and the
+ * fragment), its object in the line's <key> field, and the step of carve's
+ * that does it. */
+typedef struct {
+	const char *event, *fragment, *key, *phase, *step;
+} t_side_effect;
+extern const t_side_effect t_side_effects[]; /* ends with a NULL event */
+
+/* Asserts that every side effect in the lab's journal has its step's
+ * "running" event in the audit log (lab->dir/audit.db) dated no later:
+ * carve logged it before sending the command.  Counts them per kind into
+ * seen (may be NULL); returns how many were checked. */
+int t_lab_check_logged_first(const t_lab *lab, int *seen);
 
 /* Starts "carve run PLAN --chunk CHUNK" in the background, the lab's
  * passwords on its descriptor 3, in a session of its own, standard output
@@ -56,6 +73,9 @@ int t_lab_journal_count(const t_lab *lab, ...);
  * both: both there).  It dies with the test; wait for it with waitpid. */
 pid_t t_lab_run_start(const t_lab *lab, const char *plan, const char *chunk, const char *out,
 		      const char *err);
+/* The same for any "carve ARGS... --password-fd 3" (args NULL-ended). */
+pid_t t_lab_carve_start(const t_lab *lab, const char *const *args, const char *out,
+			const char *err);
 
 /* The current state of object in step (its chunk's), from the audit log
  * carve wrote in lab->dir/audit.db. */

@@ -102,6 +102,18 @@ char *t_screen(const char *name, bool escapes)
 	return text;
 }
 
+char *t_screen_title(const char *name)
+{
+	char *cmd, *path = t_path(capture_dir, "title.txt");
+
+	cr_assert(asprintf(&cmd, "tmux -L %s display-message -p -t %s '#{pane_title}' > %s"
+			   " 2>/dev/null", socket_name, name, path) > 0);
+	char *text = system(cmd) == 0 ? t_read_file(path, NULL) : strdup("");
+	free(cmd);
+	free(path);
+	return text;
+}
+
 void t_pause_ms(long ms)
 {
 	nanosleep(&(struct timespec){ ms / 1000, ms % 1000 * 1000 * 1000 }, NULL);

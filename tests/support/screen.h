@@ -29,6 +29,10 @@ char *t_screen(const char *name, bool escapes);
  * the test otherwise.  Returns the screen, owned. */
 char *t_screen_wait(const char *name, const char *text);
 
+/* Session name's pane title, which an OSC 0 or 2 sequence would set.
+ * Owned. */
+char *t_screen_title(const char *name);
+
 void t_pause_ms(long ms);
 
 #endif
