@@ -753,6 +753,14 @@ typedef struct carve_ssh carve_ssh;
  */
 int carve_ssh_connect(carve_ssh **out, carve_hostkey *key, const carve_ssh_options *opts);
 
+/* Records what happened to a host's key as an event (kind and step
+ * "hostkey") of run: accepted on first contact (CARVE_HOSTKEY_ADDED),
+ * recorded by carve trust (CARVE_HOSTKEY_UNKNOWN, after a person confirmed
+ * it), or refused because it changed (CHANGED, OTHER: failed).  name is the
+ * plan's name for the host; chunk may be NULL. */
+int carve_audit_hostkey(carve_audit *audit, int64_t run, const char *chunk, const char *name,
+			const char *address, uint16_t port, const carve_hostkey *key);
+
 /* Connects only as far as the host key, and reports it against the
  * known-hosts file without enforcing anything (for carve trust). */
 int carve_ssh_scan(carve_hostkey *key, const carve_ssh_options *opts);

@@ -74,3 +74,43 @@ done:
 	free(line);
 	return err;
 }
+
+int carve_audit_hostkey(carve_audit *audit, int64_t run, const char *chunk, const char *name,
+			const char *address, uint16_t port, const carve_hostkey *key)
+{
+	bool refused = key->state == CARVE_HOSTKEY_CHANGED || key->state == CARVE_HOSTKEY_OTHER;
+	const char *what = key->state == CARVE_HOSTKEY_ADDED ? "accepted on first contact"
+			   : key->state == CARVE_HOSTKEY_CHANGED ? "changed"
+			   : key->state == CARVE_HOSTKEY_OTHER ? "other type"
+			   : "recorded by carve trust";
+	carve_buf evidence = CARVE_BUF_INIT;
+	carve_event ev = CARVE_EVENT_INIT;
+	int err;
+
+	carve_buf_puts(&evidence, "{\"address\":");
+	carve_buf_json_string(&evidence, address);
+	carve_buf_printf(&evidence, ",\"port\":%u,\"type\":", (unsigned)port);
+	carve_buf_json_string(&evidence, key->type);
+	carve_buf_puts(&evidence, ",\"fingerprint\":");
+	carve_buf_json_string(&evidence, key->fingerprint);
+	carve_buf_puts(&evidence, ",\"known_hosts\":");
+	carve_buf_json_string(&evidence, what);
+	carve_buf_putc(&evidence, '}');
+	if (evidence.failed) {
+		carve_buf_done(&evidence);
+		return carve_error_oom();
+	}
+	ev.run = run;
+	ev.actor = "engine";
+	ev.kind = "hostkey";
+	ev.chunk = chunk;
+	ev.machine = name;
+	ev.step = "hostkey";
+	ev.status = refused ? CARVE_STATUS_FAILED : CARVE_STATUS_OK;
+	ev.evidence = evidence.ptr;
+	ev.diagnosis = refused ? "the host presents a key that does not match carve's"
+				 " known-hosts file: refused" : NULL;
+	err = carve_audit_append(NULL, audit, &ev, 1);
+	carve_buf_done(&evidence);
+	return err;
+}

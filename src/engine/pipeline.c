@@ -563,6 +563,7 @@ int carve_run(carve_run_summary *out, const carve_plan *plan, const carve_run_op
 	memset(out, 0, sizeof(*out));
 	if (!opts || !opts->audit || !opts->chunk)
 		return carve_error_set(CARVE_EINVALID, "a run needs a chunk and an audit log");
+	p.remote = (remote_ctx){ opts->cancel, opts->audit, opts->run, &p.lock };
 	if ((p.chunk = carve_plan_find_chunk(plan, opts->chunk)) == CARVE_NONE)
 		return carve_error_set(CARVE_EINVALID, "no chunk '%s' in the plan", opts->chunk);
 	if (opts->phase != -1 && (opts->phase < CARVE_PHASE_PREFLIGHT ||

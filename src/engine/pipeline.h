@@ -50,6 +50,7 @@ typedef struct {
 	pipe_object *machines, *users;
 	size_t n_machines, n_users;
 	pthread_mutex_t lock; /* appends, slots and callbacks */
+	remote_ctx remote;    /* the run's sessions: cancel, host-key events */
 	void *phase;          /* the running phase's own state */
 	int stop_err;         /* what stopped the run (a failed append), or 0 */
 	char stop_why[512];

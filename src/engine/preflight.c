@@ -32,6 +32,7 @@ typedef struct {
 	size_t management;       /* exec host for probe exec, or CARVE_NONE */
 	check_context groups;    /* the migrator's groups, for the admin check */
 	pthread_mutex_t audit_lock;
+	remote_ctx remote;       /* the sessions: cancel, host-key events */
 	int audit_err;           /* the first append that failed, and why */
 	char audit_why[256];
 	size_t unrecorded;       /* machines whose results did not reach the log */
@@ -222,7 +223,7 @@ static int fix_hotfixes_from(carve_buf *out, carve_buf *why, carve_ssh *ssh, con
 				       "machine's key logon cannot read: add a management exec "
 				       "host (carve installs from there) or give transport.account "
 				       "a password or gssapi logon");
-	int err = remote_open_exec(&relay, r->plan, r->management, r->opts->cancel);
+	int err = remote_open_exec(&relay, r->plan, r->management, &r->remote);
 	if (err == 0)
 		err = fix_hotfixes(out, why, relay, r->plan, m, evidence);
 	carve_ssh_free(relay);
@@ -370,8 +371,8 @@ static carve_ssh *open_to(run *r, carve_preflight_machine *pm, const carve_machi
 {
 	carve_ssh *ssh = NULL;
 	int err = exec_host == CARVE_NONE
-		  ? remote_open_machine(&ssh, r->plan, m, r->opts->cancel)
-		  : remote_open_exec(&ssh, r->plan, exec_host, r->opts->cancel);
+		  ? remote_open_machine(&ssh, r->plan, m, &r->remote)
+		  : remote_open_exec(&ssh, r->plan, exec_host, &r->remote);
 
 	if (err < 0)
 		set_unreachable(pm, carve_error_last()->message);
@@ -539,7 +540,9 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	if (!p)
 		return carve_error_oom();
 	run r = { plan, opts, p, NULL, NULL, CARVE_NONE, { NULL, 0, NULL },
-		  PTHREAD_MUTEX_INITIALIZER, 0, "", 0, 0 };
+		  PTHREAD_MUTEX_INITIALIZER, { opts->cancel, opts->audit, opts->run, NULL }, 0,
+		  "", 0, 0 };
+	r.remote.lock = &r.audit_lock;
 	if ((err = select_machines(p, plan, opts)) < 0)
 		goto fail;
 	r.management = remote_exec_host(plan, CARVE_ROLE_MANAGEMENT);
@@ -585,7 +588,7 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	/* The migrator may be an administrator through a domain group: its
 	 * groups, once, from the ADMT server it logs on to. */
 	if (p->n)
-		remote_migrator_groups(&r.groups, plan, opts->cancel);
+		remote_migrator_groups(&r.groups, plan, &r.remote);
 	if ((err = carve_pool_run(p->n, t->concurrency, group, limit, machine_job, &r)) < 0)
 		goto fail;
 	if (r.audit_err) {

@@ -36,34 +36,56 @@ void remote_target(const carve_plan *plan, const carve_machine *m, size_t via,
 	}
 }
 
-static int open_to(carve_ssh **out, const carve_plan *plan, size_t account, const char *name,
-		   const char *host, uint16_t port, carve_cancel *cancel)
+/* accept-new's recording and a refused changed key are evidence: each is
+ * an event of the run that met it. */
+static void log_hostkey(const remote_ctx *ctx, const char *chunk, const char *name,
+			const char *host, uint16_t port, const carve_hostkey *key)
+{
+	if (!ctx->audit || (key->state != CARVE_HOSTKEY_ADDED &&
+			    key->state != CARVE_HOSTKEY_CHANGED &&
+			    key->state != CARVE_HOSTKEY_OTHER))
+		return;
+	if (ctx->lock)
+		pthread_mutex_lock(ctx->lock);
+	/* the step's own result carries a refusal too; a failure here only
+	 * loses this copy of it */
+	carve_audit_hostkey(ctx->audit, ctx->run, chunk, name, host, port ? port : 22, key);
+	if (ctx->lock)
+		pthread_mutex_unlock(ctx->lock);
+}
+
+static int open_to(carve_ssh **out, const carve_plan *plan, size_t account, const char *chunk,
+		   const char *name, const char *host, uint16_t port, const remote_ctx *ctx)
 {
 	carve_ssh_options o;
+	carve_hostkey key;
 
 	carve_ssh_options_from_plan(&o, plan, account, host, port);
-	o.cancel = cancel;
+	o.cancel = ctx->cancel;
 	o.name = name;
-	/* A refused host key needs no callback: the step's failure carries
-	 * it, fingerprint and all, into the audit log. */
-	return carve_ssh_connect(out, NULL, &o);
+	int err = carve_ssh_connect(out, &key, &o);
+	log_hostkey(ctx, chunk, name, host, port, &key);
+	return err;
 }
 
 int remote_open_machine(carve_ssh **out, const carve_plan *plan, const carve_machine *m,
-			carve_cancel *cancel)
+			const remote_ctx *ctx)
 {
-	size_t n, via = m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE;
+	size_t n, n_chunks, via = m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE;
 	const carve_exec_host *e = carve_plan_exec_hosts(plan, &n);
+	const carve_chunk *chunks = carve_plan_chunks(plan, &n_chunks);
 	const char *host;
 	uint16_t port;
 
 	remote_target(plan, m, via, &host, &port);
-	return open_to(out, plan, via != CARVE_NONE ? e[via].account
-						    : carve_plan_transport(plan)->account,
-		       via != CARVE_NONE ? e[via].name : m->name, host, port, cancel);
+	if (via != CARVE_NONE)
+		return open_to(out, plan, e[via].account, NULL, e[via].name, host, port, ctx);
+	return open_to(out, plan, carve_plan_transport(plan)->account,
+		       m->chunk < n_chunks ? chunks[m->chunk].name : NULL, m->name, host, port,
+		       ctx);
 }
 
-int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_cancel *cancel)
+int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, const remote_ctx *ctx)
 {
 	size_t n;
 	const carve_exec_host *h = carve_plan_exec_hosts(plan, &n);
@@ -71,7 +93,7 @@ int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_ca
 	*out = NULL;
 	if (e >= n)
 		return carve_error_set(CARVE_EINVALID, "the plan has no exec host for this step");
-	return open_to(out, plan, h[e].account, h[e].name, h[e].address, h[e].port, cancel);
+	return open_to(out, plan, h[e].account, NULL, h[e].name, h[e].address, h[e].port, ctx);
 }
 
 bool remote_session_lost(int err)
@@ -218,7 +240,7 @@ static void read_group(char *line, void *ctx)
 	}
 }
 
-void remote_migrator_groups(check_context *ctx, const carve_plan *plan, carve_cancel *cancel)
+void remote_migrator_groups(check_context *ctx, const carve_plan *plan, const remote_ctx *rc)
 {
 	size_t admt = remote_exec_host(plan, CARVE_ROLE_ADMT);
 	carve_ssh *ssh = NULL;
@@ -229,7 +251,7 @@ void remote_migrator_groups(check_context *ctx, const carve_plan *plan, carve_ca
 	memset(ctx, 0, sizeof(*ctx));
 	if (admt == CARVE_NONE)
 		err = carve_error_set(CARVE_EINVALID, "the plan has no ADMT server to ask");
-	else if ((err = remote_open_exec(&ssh, plan, admt, cancel)) == 0)
+	else if ((err = remote_open_exec(&ssh, plan, admt, rc)) == 0)
 		err = remote_run(&text, ssh, plan, CMD_MIGRATOR_GROUPS, NULL);
 	carve_ssh_free(ssh);
 	if (err == 0)

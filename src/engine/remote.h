@@ -10,6 +10,8 @@
 #include "checks.h"
 #include "commands.h"
 
+#include <pthread.h>
+
 /* The first exec host with role, or CARVE_NONE. */
 size_t remote_exec_host(const carve_plan *plan, carve_exec_role role);
 
@@ -18,12 +20,22 @@ size_t remote_exec_host(const carve_plan *plan, carve_exec_role role);
 void remote_target(const carve_plan *plan, const carve_machine *m, size_t via,
 		   const char **host, uint16_t *port);
 
+/* What a session is opened for: the run that may cancel it, and where its
+ * host-key events go (a key accept-new recorded, a changed key refused:
+ * carve-plan(5)), appended under lock.  audit may be NULL. */
+typedef struct {
+	carve_cancel *cancel;
+	carve_audit *audit;
+	int64_t run;
+	pthread_mutex_t *lock;
+} remote_ctx;
+
 /* A session to m (direct, as transport.account) or to the exec host that
  * asks it (via, as that host's account). */
 int remote_open_machine(carve_ssh **out, const carve_plan *plan, const carve_machine *m,
-			carve_cancel *cancel);
+			const remote_ctx *ctx);
 /* A session to exec host e, as its account. */
-int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, carve_cancel *cancel);
+int remote_open_exec(carve_ssh **out, const carve_plan *plan, size_t e, const remote_ctx *ctx);
 
 /*
  * Runs command c with values on ssh within the plan's command timeout.
@@ -57,7 +69,7 @@ int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
 /* Reads the groups of the account the ADMT server runs as (the migrator)
  * into ctx (free with check_context_done).  When they cannot be read,
  * ctx->groups_unread says why and no group counts. */
-void remote_migrator_groups(check_context *ctx, const carve_plan *plan, carve_cancel *cancel);
+void remote_migrator_groups(check_context *ctx, const carve_plan *plan, const remote_ctx *rc);
 void check_context_done(check_context *ctx);
 
 /* Whether err means the session can no longer be used. */

@@ -20,7 +20,7 @@ static int on_machine(carve_buf *text, pipeline *p, const carve_machine *m, carv
 		      const char *const *values)
 {
 	carve_ssh *ssh = NULL;
-	int err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel);
+	int err = remote_open_machine(&ssh, p->plan, m, &p->remote);
 
 	text->len = 0;
 	if (err == 0)

@@ -96,7 +96,7 @@ static int mail_run(pipeline *p, carve_buf *text, carve_command c, const char *c
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (!ph->ssh && (err = remote_open_exec(&ph->ssh, p->plan, ph->host,
-							p->opts->cancel)) < 0)
+							&p->remote)) < 0)
 			return err;
 		text->len = 0;
 		err = remote_run_with(text, ph->ssh, p->plan, c, values,

@@ -41,7 +41,7 @@ static int boot_time(char *out, size_t cap, pipeline *p, const carve_machine *m)
 	carve_ssh *ssh = NULL;
 	carve_buf text = CARVE_BUF_INIT;
 	const char *values[] = { m->name };
-	int err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel);
+	int err = remote_open_machine(&ssh, p->plan, m, &p->remote);
 
 	if (err == 0)
 		err = remote_run(&text, ssh, p->plan, CMD_BOOT_TIME, values);
@@ -94,7 +94,7 @@ static bool send_restart(pipeline *p, size_t i)
 	carve_buf text = CARVE_BUF_INIT;
 	const char *values[] = { m->name };
 	char why[768];
-	int err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel);
+	int err = remote_open_machine(&ssh, p->plan, m, &p->remote);
 
 	if (err == 0)
 		err = remote_run(&text, ssh, p->plan, CMD_RESTART, values);

@@ -74,7 +74,7 @@ static int ask_domain(char *domain, size_t cap, bool *joined, pipeline *p,
 	carve_ssh *ssh = NULL;
 	carve_buf text = CARVE_BUF_INIT;
 	const char *values[] = { m->name };
-	int err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel);
+	int err = remote_open_machine(&ssh, p->plan, m, &p->remote);
 
 	*joined = false;
 	if (err == 0)
@@ -247,7 +247,7 @@ static int run_admt(pipeline *p)
 	int err;
 
 	admt_values_init(&v, p->plan);
-	if ((err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) < 0)
+	if ((err = remote_open_exec(&ssh, p->plan, ph->admt, &p->remote)) < 0)
 		return err;
 	while (!pipe_cancelled(p) && next_batch(&list, p, &next, CMD_ADMT_MIGRATE, v.values)) {
 		v.values[0] = carve_buf_cstr(&list);
@@ -263,7 +263,7 @@ static int run_admt(pipeline *p)
 			carve_ssh_free(ssh);
 			ssh = NULL;
 			if (err == CARVE_ECANCELED ||
-			    (err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) < 0)
+			    (err = remote_open_exec(&ssh, p->plan, ph->admt, &p->remote)) < 0)
 				goto done;
 		}
 		/* A batch ADMT refused shows as machines that do not join. */
@@ -423,7 +423,7 @@ static int read_logs(pipeline *p)
 	size_t next = 0;
 	int err;
 
-	if ((err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) < 0)
+	if ((err = remote_open_exec(&ssh, p->plan, ph->admt, &p->remote)) < 0)
 		return err;
 	while (err == 0 && !pipe_cancelled(p) &&
 	       next_batch(&list, p, &next, CMD_ADMT_LOG, values)) {
@@ -464,7 +464,7 @@ static void triage_job(size_t i, void *ctx)
 	carve_buf_putc(&ev, '{');
 	pipe_json_str(&ev, "domain", am->domain[0] ? am->domain : "(no answer)");
 	carve_buf_printf(&ev, ",\"admt_log\":[%s]", carve_buf_cstr(&am->log));
-	if ((err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel)) < 0) {
+	if ((err = remote_open_machine(&ssh, p->plan, m, &p->remote)) < 0) {
 		carve_buf_printf(&diag, "it is not in the target domain and does not answer (%s):"
 				 " find it on the floor; ADMT's last line about it: %s",
 				 carve_error_last()->message,
@@ -576,11 +576,11 @@ static void post_step(pipeline *p, pipe_object *o)
 		if (src == CARVE_NONE)
 			err = carve_error_set(CARVE_EINVALID, "the plan has no site.source.account"
 					      " to disable source accounts with");
-		else if ((err = remote_open_exec(&ssh, p->plan, ph->admt, p->opts->cancel)) == 0)
+		else if ((err = remote_open_exec(&ssh, p->plan, ph->admt, &p->remote)) == 0)
 			err = remote_run_with(&text, ssh, p->plan, CMD_DISABLE_SOURCE, values, src);
 	} else {
 		const char *values[] = { m->name, s->target.netbios };
-		if ((err = remote_open_machine(&ssh, p->plan, m, p->opts->cancel)) == 0)
+		if ((err = remote_open_machine(&ssh, p->plan, m, &p->remote)) == 0)
 			err = remote_run(&text, ssh, p->plan, CMD_LOGON_DOMAIN, values);
 	}
 	char *answer = carve_trim(text.ptr ? text.ptr : (char *)"");
@@ -673,7 +673,7 @@ void phase_workstations(pipeline *p)
 			for (size_t i = 0; i < p->n_machines; i++)
 				any |= ph.m[i].triage;
 			if (any && !pipe_cancelled(p)) {
-				remote_migrator_groups(&ph.groups, p->plan, p->opts->cancel);
+				remote_migrator_groups(&ph.groups, p->plan, &p->remote);
 				pipe_each_machine(p, triage_job);
 				check_context_done(&ph.groups);
 			}

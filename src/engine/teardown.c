@@ -142,7 +142,7 @@ static void unplanned_line(char *line, void *ctx)
  * source domain has machines in use the plan does not know, or cannot be
  * read, says so in diag. */
 static void verify_unplanned(carve_buf *ev, carve_buf *diag, const carve_plan *plan,
-			     carve_cancel *cancel)
+			     const remote_ctx *rc)
 {
 	const carve_site *site = carve_plan_site(plan);
 	const carve_policy *pol = carve_plan_policy(plan);
@@ -164,7 +164,7 @@ static void verify_unplanned(carve_buf *ev, carve_buf *diag, const carve_plan *p
 		return;
 	}
 	const char *values[] = { site->source.dns, acc[site->source.account].user };
-	int err = remote_open_exec(&ssh, plan, admt, cancel);
+	int err = remote_open_exec(&ssh, plan, admt, rc);
 	if (err == 0)
 		err = remote_run_with(&text, ssh, plan, CMD_SOURCE_COMPUTERS, values,
 				      site->source.account);
@@ -349,6 +349,7 @@ int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run
 {
 	size_t n;
 	const carve_teardown_item *items = carve_plan_teardown(plan, &n);
+	const remote_ctx rc = { cancel, audit, run, NULL };
 	int err = 0;
 
 	for (size_t i = 0; i < n && err == 0; i++) {
@@ -363,7 +364,7 @@ int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run
 			err = verify_from_log(&ev, &diag, plan, audit, false);
 			if (err == 0 && ev.len) {
 				ev.ptr[--ev.len] = '\0'; /* reopen the object */
-				verify_unplanned(&ev, &diag, plan, cancel);
+				verify_unplanned(&ev, &diag, plan, &rc);
 				carve_buf_putc(&ev, '}');
 			}
 			break;

@@ -107,37 +107,26 @@ static int pick_targets(target **out, size_t *n, const carve_plan *plan,
 	return EXIT_DONE;
 }
 
-/* Writes one audit event per changed key: the evidence of a refusal. */
-static int audit_changed(const carve_plan *plan, const char *db_opt, const target *t,
-			 size_t n, const char *command)
+/* Writes one audit event per key in state (changed and other type, or
+ * unknown ones just recorded): the evidence of a refusal, or of a key a
+ * person accepted. */
+static int audit_keys(const carve_plan *plan, const char *db_opt, const target *t, size_t n,
+		      bool recorded)
 {
 	carve_audit *audit = NULL;
 	int64_t run = 0;
 	int status, err = 0;
 
-	if ((status = cli_begin_run(&audit, &run, db_opt, plan, command)) != EXIT_DONE)
+	if ((status = cli_begin_run(&audit, &run, db_opt, plan, "trust")) != EXIT_DONE)
 		return status;
 	for (size_t i = 0; i < n && err == 0; i++) {
-		if (t[i].key.state != CARVE_HOSTKEY_CHANGED && t[i].key.state != CARVE_HOSTKEY_OTHER)
+		carve_hostkey_state st = t[i].key.state;
+		if (t[i].err < 0 || (recorded ? st != CARVE_HOSTKEY_UNKNOWN
+					      : st != CARVE_HOSTKEY_CHANGED &&
+						st != CARVE_HOSTKEY_OTHER))
 			continue;
-		char evidence[1024];
-		snprintf(evidence, sizeof(evidence),
-			 "{\"address\":\"%s\",\"port\":%u,\"type\":\"%s\",\"fingerprint\":\"%s\","
-			 "\"known_hosts\":\"%s\"}", t[i].address, t[i].port, t[i].key.type,
-			 t[i].key.fingerprint,
-			 t[i].key.state == CARVE_HOSTKEY_CHANGED ? "changed" : "other type");
-		carve_event ev = CARVE_EVENT_INIT;
-		ev.run = run;
-		ev.actor = "engine";
-		ev.kind = "hostkey";
-		ev.chunk = t[i].chunk;
-		ev.machine = t[i].name;
-		ev.step = "hostkey";
-		ev.status = CARVE_STATUS_FAILED;
-		ev.evidence = evidence;
-		ev.diagnosis = "the host presents a key that does not match carve's "
-			       "known-hosts file: refused";
-		err = carve_audit_append(NULL, audit, &ev, 1);
+		err = carve_audit_hostkey(audit, run, t[i].chunk, t[i].name, t[i].address,
+					  t[i].port, &t[i].key);
 	}
 	status = err < 0 ? cli_engine_error(err) : EXIT_DONE;
 	if (cli_end_run(audit, run) < 0 && status == EXIT_DONE)
@@ -160,7 +149,8 @@ static bool confirm(size_t n, const char *file)
 	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
 
-static int record(const carve_plan *plan, target *t, size_t n, size_t fresh, bool yes)
+static int record(const carve_plan *plan, const char *db_opt, target *t, size_t n,
+		  size_t fresh, bool yes)
 {
 	const char *file = carve_plan_transport(plan)->known_hosts;
 	char *fallback = NULL;
@@ -182,8 +172,10 @@ static int record(const carve_plan *plan, target *t, size_t n, size_t fresh, boo
 			break;
 		}
 	}
-	if (status == EXIT_DONE)
+	if (status == EXIT_DONE) {
 		printf("recorded %zu key%s in %s\n", fresh, fresh == 1 ? "" : "s", file);
+		status = audit_keys(plan, db_opt, t, n, true);
+	}
 	free(fallback);
 	return status;
 }
@@ -249,14 +241,14 @@ int cli_trust(int argc, char **argv)
 	}
 	printf("%zu hosts: %zu known, %zu new, %zu changed, %zu unreachable\n", n,
 	       n - fresh - bad - failed, fresh, bad, failed);
-	if (bad && (status = audit_changed(plan, db_opt, t, n, "trust")) != EXIT_DONE)
+	if (bad && (status = audit_keys(plan, db_opt, t, n, false)) != EXIT_DONE)
 		goto done;
 	if (bad)
 		fprintf(stderr, "carve: %zu host%s changed keys; written to the audit log. "
 			"Find out why before removing the old line from the known-hosts "
 			"file.\n", bad, bad == 1 ? " has" : "s have");
 	if (fresh)
-		status = record(plan, t, n, fresh, yes);
+		status = record(plan, db_opt, t, n, fresh, yes);
 	if (status == EXIT_DONE && (bad || failed))
 		status = EXIT_FAILURES;
 done:

@@ -212,6 +212,9 @@ Test(preflight, names_every_cause_within_its_deadlines)
 	cr_assert(strstr(r.out, ",WS-READY,,preflight,services,ok,"), "%s", r.out);
 	cr_assert(strstr(r.out, ",XP-HOTFIX,,preflight,hotfixes,failed,"), "%s", r.out);
 	cr_assert(strstr(r.out, ",WS-KEY,,preflight,connect,failed,"), "%s", r.out);
+	/* the refused key is an event of its own, as carve-plan(5) says */
+	cr_assert(strstr(r.out, ",hostkey,wave1,WS-KEY,,,hostkey,failed,") &&
+		  strstr(r.out, "\"\"known_hosts\"\":\"\"changed\"\"}\""), "%s", r.out);
 	cr_assert(strstr(r.out, ",WS-SLEEP,,preflight,ping,failed,"), "%s", r.out);
 	cr_assert_null(strstr(r.out, ",WS-SLEEP,,preflight,disk,"), "%s", r.out);
 	t_result_done(&r);
@@ -342,4 +345,41 @@ Test(preflight, a_full_disk_says_why_and_stops_asking)
 	cr_assert_null(strstr(r.err, "log ()"), "SQLite's reason is given: %s", r.err);
 	t_result_done(&r);
 	free(small);
+}
+
+/* host_keys: accept-new records a key met for the first time, and says so
+ * in the audit log (carve-plan(5)); the second time it is known, and
+ * nothing more is written. */
+Test(preflight, accept_new_logs_each_key_it_records)
+{
+	size_t len = 0;
+	char *text = t_read_file(plan, &len), *accept = NULL;
+	char *at = strstr(text, "  known_hosts: known_hosts\n");
+	cr_assert_not_null(at);
+	*at = '\0';
+	cr_assert(asprintf(&accept, "%s  known_hosts: fresh_known_hosts\n  host_keys: accept-new\n%s",
+			   text, at + strlen("  known_hosts: known_hosts\n")) > 0);
+	char *accept_plan = t_path(lab.dir, "accept.yaml");
+	t_write_file(accept_plan, accept);
+
+	const char *argv[] = { CARVE_BIN, "check", accept_plan, "--machine", "WS-READY",
+			       "--password-fd", "0", NULL };
+	for (int round = 0; round < 2; round++) {
+		t_result r = t_run(argv, t_lab_passwords);
+		cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+		t_result_done(&r);
+	}
+	const char *log[] = { CARVE_BIN, "log", "--db", db, "--format", "csv", NULL };
+	t_result r = t_run(log, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, ",hostkey,wave1,WS-READY,,,hostkey,ok,"), "%s", r.out);
+	cr_assert(strstr(r.out, ",hostkey,,MGMT01,,,hostkey,ok,"), "%s", r.out);
+	cr_assert(strstr(r.out, "accepted on first contact"), "%s", r.out);
+	const char *first = strstr(r.out, ",hostkey,wave1,WS-READY,");
+	cr_assert_null(strstr(first + 1, ",hostkey,wave1,WS-READY,"),
+		       "the known key was logged again:\n%s", r.out);
+	t_result_done(&r);
+	free(accept_plan);
+	free(accept);
+	free(text);
 }
