@@ -7,6 +7,7 @@
  * The log must already hold that step's "running" event; the next run
  * finishes the chunk without doing anything twice.
  */
+#define _GNU_SOURCE /* asprintf */
 #include "carve.h"
 #include "lab.h"
 #include "support.h"
@@ -145,4 +146,37 @@ Test(logged_first, a_kill_inside_each_side_effect_finds_it_logged)
 	r = t_run(verify, NULL);
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
 	t_result_done(&r);
+}
+
+/* The other way to keep users off the source domain: the default logon
+ * domain written on each machine, killed inside too. */
+Test(logged_first, a_kill_inside_the_logon_domain_step_finds_it_logged)
+{
+	size_t len = 0;
+	char *text = t_read_file(plan, &len), *edited = NULL;
+	char *at = strstr(text, "policy: { ");
+	cr_assert_not_null(at);
+	at += strlen("policy: { ");
+	cr_assert(asprintf(&edited, "%.*sdisable_source_accounts: false, %s", (int)(at - text),
+			   text, at) > 0);
+	t_write_file(plan, edited);
+	free(edited);
+	free(text);
+
+	t_result r = finish("check"); /* K-01's service, fixed */
+	t_result_done(&r);
+	const char *run[] = { "run", plan, "--chunk", "wave-k", NULL };
+	kill_inside(run, "logon-domain");
+	r = finish("run");
+	t_result_done(&r);
+
+	int seen[16] = { 0 };
+	t_lab_check_logged_first(&lab, seen);
+	cr_assert_gt(seen[effect_index("logon-domain")], 0);
+	cr_assert_eq(seen[effect_index("source-account")], 0, "accounts disabled anyway");
+	for (size_t k = 0; k < N_HOSTS; k++) {
+		int writes = t_lab_journal_about(&lab, "host", hosts[k].name, "state",
+						 "DefaultDomainName");
+		cr_assert_geq(writes, 1, "%s: no default logon domain", hosts[k].name);
+	}
 }
