@@ -167,6 +167,8 @@ static void put_header(void)
 	       "\n"
 	       "mail:\n"
 	       "  source_namespace: mail.fabrikam.com\n"
+	       "  mrs_proxy: mail.fabrikam.com\n"
+	       "  target_delivery_domain: contoso.com\n"
 	       "  target_mailbox_server: 10.20.0.15\n"
 	       "  target_cas: outlook.contoso.com\n"
 	       "  bad_item_limit: 50\n"
