@@ -141,10 +141,16 @@ int audit_prepare_files(const char *path, bool read_only)
 		return carve_error_oom();
 	const char *dir = dirname(copy);
 	if (read_only) {
-		if (access(path, F_OK) < 0) {
+		struct stat st;
+		if (stat(path, &st) < 0) {
 			err = carve_error_set(errno == ENOENT ? CARVE_ENOTFOUND : CARVE_EIO,
 					      "cannot open audit database %s: %s",
 					      path, strerror(errno));
+			goto done;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			err = carve_error_set(CARVE_EINVALID, "audit database %s is not a"
+					      " file", path);
 			goto done;
 		}
 		err = check_local_fs(path, dir);

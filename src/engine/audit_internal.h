@@ -69,7 +69,8 @@ int audit_sqlite_error(carve_audit *audit, int code, const char *what);
  * in one BEGIN IMMEDIATE transaction; refuses a newer schema. */
 int audit_schema_ensure(carve_audit *audit);
 
-/* Refuses a file without carve's schema or with a newer one. */
+/* Refuses a file without carve's schema (CARVE_ETAMPERED when it holds
+ * nothing at all: a log emptied) or with a newer one. */
 int audit_schema_check(carve_audit *audit);
 
 /* The cached statement, reset and with its bindings cleared. */
@@ -180,11 +181,20 @@ bool audit_unhex(unsigned char *out, size_t n, const char *in);
 void audit_verify_fail(carve_verify_result *result, int64_t seq, const char *fmt, ...)
 	CARVE_PRINTF(3, 4);
 
+/* Fails result unless the file's tables and views are carve's own. */
+int audit_schema_verify(carve_verify_result *result, carve_audit *audit);
+
 /* What verify trusts (audit_seal_trust), read before verify's snapshot
  * begins: the head file follows each commit, so read first it can only
  * lag the snapshot. */
 int audit_verify_trust(audit_seal_trust *trust, carve_verify_result *result,
 		       carve_audit *audit, const carve_verify_options *opts);
+
+/* Rows cut off the end, told by the head file, first: missing rows would
+ * otherwise read as a run record or state that no longer matches. */
+int audit_verify_reach(carve_verify_result *result, carve_audit *audit,
+		       const carve_verify_options *opts, const audit_seal_trust *trust,
+		       int64_t last_seq);
 
 /* The seals, the head file and opts->head, after the chain and the
  * derived tables held. */

@@ -9,6 +9,7 @@
 #include "audit_internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char schema_sql[] =
 	"CREATE TABLE meta ("
@@ -198,10 +199,21 @@ int audit_schema_check(carve_audit *audit)
 
 	if (err < 0)
 		return err;
-	if (version == 0)
+	if (version == 0) {
+		int64_t objects = 0;
+		if ((err = audit_query_int(&objects, audit, "SELECT count(*) FROM sqlite_master",
+					   "cannot read the schema")) < 0)
+			return err;
+		/* carve never leaves a log it opened without its schema */
+		if (objects == 0)
+			return carve_error_set(CARVE_ETAMPERED,
+					       "audit database %s holds no log at all (emptied or"
+					       " truncated, or its -wal file removed after a"
+					       " crash?)", audit->path);
 		return carve_error_set(CARVE_EINVALID,
 				       "%s is not a carve audit database (it has no schema)",
 				       audit->path);
+	}
 	if (version > AUDIT_SCHEMA_VERSION)
 		return carve_error_set(CARVE_EUNSUPPORTED,
 				       "audit database %s has schema version %lld; this"
@@ -283,5 +295,59 @@ int audit_schema_ensure(carve_audit *audit)
 done:
 	if (err < 0)
 		audit_rollback(audit);
+	return err;
+}
+
+/* The tables and views carve made, compared with a fresh copy of its own
+ * schema: a table dropped or renamed, or a view redefined (v_failures is
+ * what a person doing triage reads by hand), is tampering.  Triggers are
+ * not compared: dropping them changes nothing that is stored, and whatever
+ * was done once they were gone shows in the rows. */
+int audit_schema_verify(carve_verify_result *result, carve_audit *audit)
+{
+	static const char objects[] =
+		"SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view')"
+		" AND name NOT LIKE 'sqlite_%' ORDER BY name";
+	sqlite3 *ref = NULL;
+	sqlite3_stmt *want = NULL, *have = NULL;
+	int err = 0;
+
+	if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ref, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ref, seal_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ref, objects, -1, &want, NULL) != SQLITE_OK) {
+		err = carve_error_set(CARVE_ERROR, "cannot build carve's own schema: %s",
+				      ref ? sqlite3_errmsg(ref) : "out of memory");
+		goto done;
+	}
+	if (sqlite3_prepare_v2(audit->db, "SELECT sql FROM sqlite_master WHERE type = ?1"
+			       " AND name = ?2", -1, &have, NULL) != SQLITE_OK) {
+		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the schema");
+		goto done;
+	}
+	while (result->ok && sqlite3_step(want) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(want, 0);
+		const char *name = (const char *)sqlite3_column_text(want, 1);
+		const char *sql = (const char *)sqlite3_column_text(want, 2);
+		sqlite3_reset(have);
+		sqlite3_bind_text(have, 1, type, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(have, 2, name, -1, SQLITE_TRANSIENT);
+		int rc = sqlite3_step(have);
+		if (rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(have, 0), sql))
+			continue;
+		if (rc == SQLITE_ROW)
+			audit_verify_fail(result, 0, "the %s %s is not the one carve made"
+					  " (redefined: what it shows cannot be trusted)",
+					  type, name);
+		else if (rc == SQLITE_DONE)
+			audit_verify_fail(result, 0, "the %s %s is missing (dropped or"
+					  " renamed)", type, name);
+		else
+			err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the schema");
+	}
+done:
+	sqlite3_finalize(have);
+	sqlite3_finalize(want);
+	sqlite3_close(ref);
 	return err;
 }

@@ -414,6 +414,32 @@ static int ensure_log_id(unsigned char id[16], char id_hex[33], carve_audit *aud
 	return err;
 }
 
+/* A key file must be this log's, and no older than its seals: sealing
+ * with another log's key, or a restored older one, would make the log
+ * fail verification for ever. */
+static int key_fits(carve_audit *audit, const audit_seal *seal)
+{
+	sqlite3_stmt *st = NULL;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(audit->db, "SELECT (SELECT public_key FROM seal_keys WHERE"
+			       " epoch = 0), (SELECT max(epoch) FROM seal_keys)", -1, &st,
+			       NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the sealing keys");
+	else if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
+		 (sqlite3_column_bytes(st, 0) != 32 ||
+		  memcmp(sqlite3_column_blob(st, 0), seal->root, 32) != 0))
+		err = carve_error_set(CARVE_EINVALID, "sealing key %s is not the key of audit"
+				      " database %s (copied from another log?); carve adds"
+				      " nothing with it", seal->key_path, audit->path);
+	else if (sqlite3_column_int64(st, 1) > seal->epoch)
+		err = carve_error_set(CARVE_EINVALID, "sealing key %s is older than the seals"
+				      " of audit database %s (restored from a backup?); carve"
+				      " adds nothing with it", seal->key_path, audit->path);
+	sqlite3_finalize(st);
+	return err;
+}
+
 /* The key for this log, loaded once per handle; made when the log has
  * never been sealed. */
 static int load(carve_audit *audit, unsigned char log_id[16], int64_t now)
@@ -432,9 +458,10 @@ static int load(carve_audit *audit, unsigned char log_id[16], int64_t now)
 		audit_seal_free(seal);
 		return carve_error_oom();
 	}
-	if (access(seal->key_path, F_OK) == 0)
-		err = read_key(seal);
-	else if ((err = count(&keys, audit, "SELECT count(*) FROM seal_keys")) == 0) {
+	if (access(seal->key_path, F_OK) == 0) {
+		if ((err = read_key(seal)) == 0)
+			err = key_fits(audit, seal);
+	} else if ((err = count(&keys, audit, "SELECT count(*) FROM seal_keys")) == 0) {
 		if (keys == 0)
 			err = create_key(seal, now);
 		else

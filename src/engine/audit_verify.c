@@ -411,6 +411,7 @@ int carve_audit_verify(carve_verify_result *result, carve_audit *audit,
 	if (sqlite3_exec(audit->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return audit_sqlite_error(audit, CARVE_EIO, "cannot start reading");
 	if ((err = check_integrity(result, audit)) < 0 ||
+	    (result->ok && (err = audit_schema_verify(result, audit)) < 0) || !result->ok ||
 	    (err = walk_chain(&last_seq, last_hash, result, audit)) < 0)
 		goto done;
 	if (result->ok) {
@@ -418,6 +419,8 @@ int carve_audit_verify(carve_verify_result *result, carve_audit *audit,
 		if (last_seq)
 			audit_hex(result->head_hash, last_hash, 32);
 	}
+	if (result->ok && (err = audit_verify_reach(result, audit, opts, &trust, last_seq)) < 0)
+		goto done;
 	if (result->ok && (err = check_tail(result, audit, last_seq)) == 0 &&
 	    (err = check_runs(result, audit)) == 0 && result->ok &&
 	    (err = check_derived(result, audit)) == 0 && result->ok)

@@ -32,7 +32,13 @@ int audit_verify_trust(audit_seal_trust *trust, carve_verify_result *result,
 
 	if (opts->verify_key)
 		return audit_seal_parse_key(trust, opts->verify_key);
-	if ((err = audit_seal_local(trust, audit)) < 0)
+	if ((err = audit_seal_local(trust, audit)) == CARVE_EINVALID) {
+		/* a damaged or exposed key file proves nothing: the verdict */
+		audit_verify_fail(result, 0, "%s; give the verification key you kept with"
+				  " --verify-key", carve_error_last()->message);
+		return 0;
+	}
+	if (err < 0)
 		return err;
 	if (trust->have_key)
 		snprintf(result->key_file, sizeof(result->key_file), "%s", trust->key_path);
@@ -208,8 +214,9 @@ static int check_head(carve_verify_result *result, carve_audit *audit, int64_t s
 	if (seq > last_seq) {
 		audit_verify_fail(result, last_seq + 1, "row %lld and after: missing; %s"
 				  " says the log reached row %lld, but it ends at row"
-				  " %lld (rows deleted?)", (long long)(last_seq + 1), whose,
-				  (long long)seq, (long long)last_seq);
+				  " %lld (rows deleted, or a copy of this log written"
+				  " to?)", (long long)(last_seq + 1), whose, (long long)seq,
+				  (long long)last_seq);
 		return 0;
 	}
 	if (sqlite3_prepare_v2(audit->db, "SELECT hash FROM events WHERE seq = ?1", -1,
@@ -231,6 +238,16 @@ static int check_head(carve_verify_result *result, carve_audit *audit, int64_t s
 	}
 	sqlite3_finalize(st);
 	return err;
+}
+
+int audit_verify_reach(carve_verify_result *result, carve_audit *audit,
+		       const carve_verify_options *opts, const audit_seal_trust *trust,
+		       int64_t last_seq)
+{
+	if (opts->verify_key || !trust->have_head || trust->head_seq <= last_seq)
+		return 0;
+	return check_head(result, audit, trust->head_seq, trust->head_hash, last_seq,
+			  "the head file beside the sealing key");
 }
 
 /* The head carve last sealed on this machine: the rows a chain cannot see
@@ -288,21 +305,21 @@ int audit_verify_seals(carve_verify_result *result, carve_audit *audit,
 				  (long long)last_seq);
 		return 0;
 	}
-	if (!trust->have_key) {
-		audit_verify_fail(result, 0, "the seals cannot be checked: no sealing"
-				  " key at %s; give the verification key you kept with"
-				  " --verify-key", trust->key_path[0] ? trust->key_path
-				  : "this machine");
-		return 0;
-	}
 	if ((err = audit_query_text(id_hex, sizeof(id_hex), audit,
 				    "SELECT coalesce((SELECT value FROM meta"
 				    " WHERE key = 'log_id'), '')",
 				    "cannot read the log's id")) < 0)
 		return err;
 	if (!audit_unhex(log_id, 16, id_hex)) {
-		audit_verify_fail(result, 0, "the log's id is missing or malformed"
-				  " (meta edited?)");
+		audit_verify_fail(result, 0, "the log's id (meta.log_id) is missing or"
+				  " malformed: edited, so its seals cannot be found");
+		return 0;
+	}
+	if (!trust->have_key) {
+		audit_verify_fail(result, 0, "the seals cannot be checked: no sealing"
+				  " key at %s; give the verification key you kept with"
+				  " --verify-key", trust->key_path[0] ? trust->key_path
+				  : "this machine");
 		return 0;
 	}
 	if ((err = load_keys(&keys, &n, result, audit, log_id, trust)) < 0 || !result->ok)

@@ -69,13 +69,15 @@ int cli_verify(int argc, char **argv)
 		       result.events, result.bad_seq ? " from that row on" : "");
 		status = EXIT_TAMPERED;
 	}
-	if (result.head_seq)
+	/* a head to keep only from a log that verified */
+	if (result.ok && result.head_seq)
 		printf("  head        %" PRId64 ":%s\n", result.head_seq, result.head_hash);
-	if (result.verify_key[0])
-		printf("  key         %s%s%s\n", result.verify_key,
-			   result.key_file[0] ? "  (verification key of " : "",
-			   result.key_file[0] ? result.key_file : "");
 	if (result.verify_key[0] && result.key_file[0])
+		printf("  key         %s  (verification key of %s)\n", result.verify_key,
+		       result.key_file);
+	else if (result.verify_key[0])
+		printf("  key         %s\n", result.verify_key);
+	if (result.ok && result.verify_key[0] && result.key_file[0])
 		printf("              keep the key and the head on paper or another"
 		       " machine: carve verify --verify-key KEY --head SEQ:HASH\n");
 done:

@@ -360,4 +360,12 @@ Test(cli, a_truncated_log_fails_verification)
 		cr_assert(strstr(r.err, "malformed"), "%s", r.err);
 		t_result_done(&r);
 	}
+	/* and one emptied to nothing (its -wal gone too) */
+	cr_assert_eq(truncate(db, 0), 0);
+	for (size_t i = 0; i < 3; i++) {
+		t_result r = CARVE(cmds[i], plan, "--db", db);
+		cr_assert_eq(r.status, 3, "%s: %d %s", cmds[i], r.status, r.err);
+		cr_assert(strstr(r.err, "holds no log at all"), "%s", r.err);
+		t_result_done(&r);
+	}
 }

@@ -242,7 +242,7 @@ Test(audit_verify, deleted_first_row)
 Test(audit_verify, deleted_last_rows)
 {
 	tamper_with("DELETE FROM events WHERE seq > 97");
-	expect_bad(98, "last rows deleted?");
+	expect_bad(98, "says the log reached row 101, but it ends at row 97 (rows deleted");
 }
 
 Test(audit_verify, replaced_hash)
@@ -654,4 +654,75 @@ Test(audit_verify, the_key_evolves_and_old_secrets_are_gone)
 	cr_assert_geq(epochs, 3);
 	free(path);
 	unsetenv("CARVE_SEAL_EPOCH_SECONDS");
+}
+
+/* ---- found by trying it cold, as an attacker ---- */
+
+Test(audit_verify, a_view_redefined)
+{
+	/* v_failures is what triage reads by hand: one failure hidden */
+	tamper_with("DROP VIEW v_failures; CREATE VIEW v_failures AS SELECT * FROM v_state"
+		    " WHERE status IN ('failed', 'interrupted') AND object <> 'WS-0007'");
+	carve_verify_result r = verify();
+	cr_assert_not(r.ok);
+	cr_assert_not_null(strstr(r.reason, "the view v_failures is not the one carve made"),
+			   "%s", r.reason);
+}
+
+Test(audit_verify, a_dropped_table_is_tampering_not_an_error)
+{
+	tamper_with("DROP TABLE seals");
+	carve_verify_result r = verify();
+	cr_assert_not(r.ok);
+	cr_assert_not_null(strstr(r.reason, "the table seals is missing"), "%s", r.reason);
+}
+
+Test(audit_verify, an_emptied_log_is_tampering)
+{
+	cr_assert_eq(truncate(at_db, 0), 0);
+	char *wal = t_path(at_dir, "site.db-wal");
+	unlink(wal);
+	free(wal);
+	carve_audit_options opts = CARVE_AUDIT_OPTIONS_INIT;
+	carve_audit *audit = NULL;
+	opts.read_only = true;
+	cr_assert_eq(carve_audit_open(&audit, at_db, &opts), CARVE_ETAMPERED);
+	cr_assert_not_null(strstr(carve_error_last()->message, "holds no log at all"), "%s",
+			   carve_error_last()->message);
+}
+
+Test(audit_verify, a_damaged_key_file_is_a_verdict_with_the_way_out)
+{
+	char *key = key_file();
+	t_write_file(key, "garbage\n");
+	chmod(key, 0600);
+	carve_verify_result r = verify();
+	cr_assert_not(r.ok);
+	cr_assert_not_null(strstr(r.reason, "is damaged") && strstr(r.reason, "--verify-key"),
+			   "%s", r.reason);
+	free(key);
+}
+
+Test(audit_verify, another_log_s_key_is_refused_before_it_seals_anything)
+{
+	char *other = t_path(at_dir, "other.db");
+	carve_audit *audit = at_open(other);
+	at_run(audit, "other");
+	carve_audit_free(audit);
+	char *mine = key_file(), *theirs = key_file_of(other);
+	size_t len = 0;
+	char *text = t_read_file(theirs, &len);
+	t_write_file(mine, text);
+	chmod(mine, 0600);
+
+	audit = at_open(at_db);
+	carve_event ev = at_step(1, "wave1", "WS-0002", "preflight", "ping", CARVE_STATUS_OK);
+	cr_assert_eq(carve_audit_append(NULL, audit, &ev, 1), CARVE_EINVALID);
+	cr_assert_not_null(strstr(carve_error_last()->message, "copied from another log"), "%s",
+			   carve_error_last()->message);
+	carve_audit_free(audit);
+	free(text);
+	free(theirs);
+	free(mine);
+	free(other);
 }
