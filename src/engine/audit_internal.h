@@ -190,6 +190,11 @@ int audit_schema_verify(carve_verify_result *result, carve_audit *audit);
 int audit_verify_trust(audit_seal_trust *trust, carve_verify_result *result,
 		       carve_audit *audit, const carve_verify_options *opts);
 
+/* The known-hosts file at path held to the keys the log recorded
+ * (audit_verify_hosts.c); no file, nothing to hold. */
+int audit_verify_known_hosts(carve_verify_result *result, carve_audit *audit,
+			     const char *path);
+
 /* Rows cut off the end, told by the head file, first: missing rows would
  * otherwise read as a run record or state that no longer matches. */
 int audit_verify_reach(carve_verify_result *result, carve_audit *audit,

@@ -394,7 +394,7 @@ int carve_audit_head(int64_t *seq, char hash[65], carve_audit *audit)
 int carve_audit_verify(carve_verify_result *result, carve_audit *audit,
 		       const carve_verify_options *opts)
 {
-	const carve_verify_options none = { NULL, NULL };
+	const carve_verify_options none = { NULL, NULL, NULL };
 	unsigned char last_hash[32] = { 0 };
 	audit_seal_trust trust;
 	int64_t last_seq = 0;
@@ -425,6 +425,8 @@ int carve_audit_verify(carve_verify_result *result, carve_audit *audit,
 	    (err = check_runs(result, audit)) == 0 && result->ok &&
 	    (err = check_derived(result, audit)) == 0 && result->ok)
 		err = audit_verify_seals(result, audit, opts, &trust, last_seq);
+	if (err == 0 && result->ok)
+		err = audit_verify_known_hosts(result, audit, opts->known_hosts);
 done:
 	sqlite3_exec(audit->db, "COMMIT", NULL, NULL, NULL);
 	/* A damaged file may not even be walkable; the verdict stands. */

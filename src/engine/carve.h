@@ -637,14 +637,17 @@ typedef struct {
 	const char *verify_key; /* ROOT/START/SECONDS a person kept; NULL: the
 				 * key file on this machine */
 	const char *head;       /* SEQ:HASH recorded earlier; NULL: none */
+	const char *known_hosts; /* the plan's known-hosts file, held to the
+				  * keys the log recorded; NULL: not checked */
 } carve_verify_options;
 
 /*
  * Is the log still the one carve wrote?  SQLite's integrity check; the
  * hash chain over every event; the runs, the current state, notes and
  * sign-offs rebuilt from the events and compared; the seals against the
- * verification key; the head carve last sealed still in the log; and
- * opts->head, when given, still part of it.  Returns 0 when the checks
+ * verification key; the head carve last sealed still in the log;
+ * opts->head, when given, still part of it; and each key in the
+ * known-hosts file for a host the log recorded a key for, that key.  Returns 0 when the checks
  * could be made (read result->ok for the verdict).  opts may be NULL.
  */
 int carve_audit_verify(carve_verify_result *result, carve_audit *audit,

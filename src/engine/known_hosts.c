@@ -95,6 +95,10 @@ int carve_audit_hostkey(carve_audit *audit, int64_t run, const char *chunk, cons
 	carve_buf_json_string(&evidence, key->fingerprint);
 	carve_buf_puts(&evidence, ",\"known_hosts\":");
 	carve_buf_json_string(&evidence, what);
+	if (!refused) { /* the line written: verify holds the file to it */
+		carve_buf_puts(&evidence, ",\"entry\":");
+		carve_buf_json_string(&evidence, key->entry);
+	}
 	carve_buf_putc(&evidence, '}');
 	if (evidence.failed) {
 		carve_buf_done(&evidence);

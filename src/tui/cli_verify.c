@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_verify(int argc, char **argv)
 {
@@ -18,7 +19,7 @@ int cli_verify(int argc, char **argv)
 		{ "head", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	carve_verify_options opts = { NULL, NULL };
+	carve_verify_options opts = { NULL, NULL, NULL };
 	const char *db_opt = NULL;
 	int c;
 
@@ -43,7 +44,18 @@ int cli_verify(int argc, char **argv)
 	if ((optind < argc && (status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE) ||
 	    (status = cli_open_audit(&audit, &db, "verify", db_opt, plan, false)) != EXIT_DONE)
 		goto done;
-	if ((err = carve_audit_verify(&result, audit, &opts)) < 0) {
+	/* with a plan, its known-hosts file is held to the keys the log has */
+	char *known_hosts = NULL;
+	if (plan && !(known_hosts = carve_plan_transport(plan)->known_hosts
+				    ? strdup(carve_plan_transport(plan)->known_hosts)
+				    : carve_known_hosts_default_path())) {
+		status = cli_engine_error(CARVE_ENOMEM);
+		goto done;
+	}
+	opts.known_hosts = known_hosts;
+	err = carve_audit_verify(&result, audit, &opts);
+	free(known_hosts);
+	if (err < 0) {
 		status = cli_engine_error(err);
 		goto done;
 	}

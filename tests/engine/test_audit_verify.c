@@ -571,7 +571,7 @@ Test(audit_verify, a_person_s_verification_key_and_a_lost_key_file)
 			   carve_error_last()->message);
 
 	/* the key a person kept proves it from anywhere */
-	carve_verify_options opts = { kept, NULL };
+	carve_verify_options opts = { kept, NULL, NULL };
 	cr_assert_eq(carve_audit_verify(&r, audit, &opts), 0);
 	cr_assert(r.ok, "%s", r.reason);
 	kept[0] = kept[0] == 'a' ? 'b' : 'a';
@@ -594,7 +594,7 @@ Test(audit_verify, a_recorded_head_is_still_part_of_the_log)
 	carve_audit *audit = at_open(at_db);
 	carve_event ev = at_step(1, "wave1", "WS-0002", "preflight", "ping", CARVE_STATUS_OK);
 	at_append(audit, &ev, 1);
-	carve_verify_options opts = { NULL, head };
+	carve_verify_options opts = { NULL, head, NULL };
 	cr_assert_eq(carve_audit_verify(&r, audit, &opts), 0);
 	cr_assert(r.ok, "%s", r.reason);
 	cr_assert_eq(r.head_seq, EVENTS + 2);

@@ -379,6 +379,29 @@ Test(preflight, accept_new_logs_each_key_it_records)
 	cr_assert_null(strstr(first + 1, ",hostkey,wave1,WS-READY,"),
 		       "the known key was logged again:\n%s", r.out);
 	t_result_done(&r);
+
+	/* the file carve decides from is held to what the log recorded */
+	const char *verify[] = { CARVE_BIN, "verify", accept_plan, NULL };
+	r = t_run(verify, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	t_result_done(&r);
+	char *hosts_path = t_path(lab.dir, "fresh_known_hosts");
+	char *on_file = t_read_file(hosts_path, &len);
+	char *two = strchr(on_file, '\n');
+	cr_assert(two && two[1], "two keys on file:\n%s", on_file);
+	/* the second host's key material under the first host's name */
+	char *key1 = strchr(on_file, ' '), *key2 = strchr(two + 1, ' ');
+	cr_assert(key1 && key2 && key1 < two);
+	char *swapped = NULL;
+	cr_assert(asprintf(&swapped, "%.*s%s", (int)(key1 - on_file), on_file, key2) > 0);
+	t_write_file(hosts_path, swapped);
+	r = t_run(verify, NULL);
+	cr_assert_eq(r.status, 3, "a replaced key verified:\n%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "is not the one carve recorded for it"), "%s", r.out);
+	t_result_done(&r);
+	free(swapped);
+	free(on_file);
+	free(hosts_path);
 	free(accept_plan);
 	free(accept);
 	free(text);
