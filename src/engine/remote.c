@@ -57,9 +57,12 @@ static void log_hostkey(const remote_ctx *ctx, const char *chunk, const char *na
 static int open_to(carve_ssh **out, const carve_plan *plan, size_t account, const char *chunk,
 		   const char *name, const char *host, uint16_t port, const remote_ctx *ctx)
 {
+	static const remote_ctx none = { NULL, NULL, 0, NULL };
 	carve_ssh_options o;
 	carve_hostkey key;
 
+	if (!ctx)
+		ctx = &none;
 	carve_ssh_options_from_plan(&o, plan, account, host, port);
 	o.cancel = ctx->cancel;
 	o.name = name;

@@ -22,7 +22,8 @@ void remote_target(const carve_plan *plan, const carve_machine *m, size_t via,
 
 /* What a session is opened for: the run that may cancel it, and where its
  * host-key events go (a key accept-new recorded, a changed key refused:
- * carve-plan(5)), appended under lock.  audit may be NULL. */
+ * carve-plan(5)), appended under lock.  audit may be NULL; a NULL
+ * remote_ctx is a session nothing cancels and nothing logs. */
 typedef struct {
 	carve_cancel *cancel;
 	carve_audit *audit;
