@@ -67,7 +67,7 @@ int audit_verify_known_hosts(carve_verify_result *result, carve_audit *audit,
 	unsigned lineno = 0;
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && result->ok;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char host[512], name[256];
+		char host[512], name[512];
 		lineno++;
 		line = carve_trim(line);
 		if (!*line || *line == '#')
