@@ -123,8 +123,8 @@ static int prepare_query(sqlite3_stmt **out, carve_audit *audit,
 	int err = 0;
 
 	carve_buf_puts(&sql, "SELECT seq, run, time, actor, kind, chunk, machine,"
-		       " user, phase, step, status, evidence, diagnosis"
-		       " FROM events WHERE seq > ?1");
+		       " user, phase, step, status, evidence, diagnosis,"
+		       " json_valid(evidence) FROM events WHERE seq > ?1");
 	/* Only the filters given, so SQLite can use the matching index. */
 	if (f->chunk)
 		carve_buf_puts(&sql, " AND chunk = ?2");
@@ -193,6 +193,7 @@ int carve_audit_query(carve_audit *audit, const carve_log_filter *filter,
 		row.ev.status = audit_status_of(row.status_text);
 		row.ev.evidence = text_or_null(st, 11);
 		row.ev.diagnosis = text_or_null(st, 12);
+		row.evidence_is_json = sqlite3_column_int(st, 13) != 0;
 		if ((err = cb(&row, ctx)) != 0)
 			goto done;
 	}
@@ -234,9 +235,12 @@ done:
 	return err;
 }
 
+/* Evidence that is not JSON (only a tampered row's) comes as a JSON string
+ * of its text, so a state row's evidence is always JSON to embed. */
 #define STATE_COLUMNS "SELECT s.object_kind, s.object, s.chunk, s.phase, s.step," \
-	" s.status, s.time, s.diagnosis, e.evidence, s.seq, e.run, e.actor" \
-	" FROM state s JOIN events e ON e.seq = s.seq"
+	" s.status, s.time, s.diagnosis, CASE WHEN e.evidence IS NULL THEN NULL"  \
+	" WHEN json_valid(e.evidence) THEN e.evidence ELSE json_quote(e.evidence)" \
+	" END, s.seq, e.run, e.actor FROM state s JOIN events e ON e.seq = s.seq"
 #define STATE_ORDER " ORDER BY s.object_kind, s.object, s.phase, s.step"
 
 /* Runs a query of the state columns, ?1 (if it has one) bound to arg. */

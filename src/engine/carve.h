@@ -552,6 +552,8 @@ typedef struct {
 	const char *time; /* RFC 3339 UTC with milliseconds */
 	carve_event ev;
 	const char *status_text;
+	bool evidence_is_json; /* ev.evidence parses as JSON (SQLite's json_valid):
+				* it may be embedded as it is */
 } carve_event_row;
 
 typedef struct {
@@ -583,7 +585,8 @@ typedef struct {
 	carve_status status;
 	const char *time;
 	const char *diagnosis;   /* may be NULL */
-	const char *evidence;    /* JSON, may be NULL */
+	const char *evidence;    /* JSON (text that was not is given as a JSON
+				  * string of it), may be NULL */
 	const char *actor;       /* "engine", or the person who signed it off */
 	int64_t seq;             /* the event that set it */
 	int64_t run;

@@ -72,7 +72,12 @@ static int print_json(const carve_event_row *row)
 		fputs(",\"run\":null", stdout);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		printf(",\"%s\":", names[i]);
-		out_json(stdout, fields[i]);
+		/* evidence is JSON: as itself, not a string inside a string;
+		 * text that is not (a tampered row) stays a string */
+		if (fields[i] == e->evidence && e->evidence && row->evidence_is_json)
+			fputs(e->evidence, stdout);
+		else
+			out_json(stdout, fields[i]);
 	}
 	fputs("}\n", stdout);
 	return 0;

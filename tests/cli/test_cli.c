@@ -228,7 +228,8 @@ Test(cli, status_log_verify_read_the_audit_log)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "{\"seq\":6,"), "%s", r.out); /* each record() is a run */
 	cr_assert(strstr(r.out, "\"machine\":\"WS-03\""), "%s", r.out);
-	cr_assert(strstr(r.out, "\"evidence\":\"{\\\"exit\\\":0}\""), "%s", r.out);
+	/* evidence is JSON, emitted as JSON (issue 14), not a string in a string */
+	cr_assert(strstr(r.out, "\"evidence\":{\"exit\":0},"), "%s", r.out);
 	t_result_done(&r);
 
 	r = CARVE("log", plan, "--db", db, "--format", "csv", "--chunk", "wave1");
@@ -368,4 +369,47 @@ Test(cli, a_truncated_log_fails_verification)
 		cr_assert(strstr(r.err, "holds no log at all"), "%s", r.err);
 		t_result_done(&r);
 	}
+}
+
+/* Machine-readable output stays machine-readable: evidence that is JSON is
+ * emitted as JSON, and evidence that is not (a tampered row) as a string,
+ * never pasted raw into the document. */
+static bool json_ok(const char *text)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	bool ok = false;
+
+	cr_assert_eq(sqlite3_open(":memory:", &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(h, "SELECT json_valid(?1)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return ok;
+}
+
+Test(cli, json_outputs_hold_evidence_as_json)
+{
+	record("wave1", "WS-01", "anna.berg", "preflight", "disk", CARVE_STATUS_FAILED, "low");
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	/* not JSON: what an edited row could hold */
+	cr_assert_eq(sqlite3_exec(h, "DROP TRIGGER events_no_update; UPDATE events SET"
+				  " evidence = 'free: {12' WHERE step = 'disk'", NULL, NULL, NULL),
+		     SQLITE_OK);
+	sqlite3_close(h);
+	record("wave1", "WS-02", "bo.lind", "preflight", "disk", CARVE_STATUS_OK, NULL);
+
+	t_result r = CARVE("report", plan, "--db", db, "--format", "json");
+	cr_assert_eq(r.status, 3, "the edit fails verification: %s", r.err);
+	cr_assert(json_ok(r.out), "the report is not JSON:\n%s", r.out);
+	cr_assert(strstr(r.out, "\"evidence\":\"free: {12\""), "%s", r.out);
+	t_result_done(&r);
+
+	r = CARVE("log", "--db", db, "--format", "json");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+		cr_assert(json_ok(line), "not JSON: %s", line);
+	t_result_done(&r);
 }
