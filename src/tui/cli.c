@@ -31,7 +31,9 @@ static const cli_command commands[] = {
 	  "creates one.\n"
 	  "\n"
 	  "  --db FILE      the audit database (default: the plan's)\n"
-	  "  --format FMT   text (default), csv or json\n",
+	  "  --format FMT   text (default), csv or json\n"
+	  "\n"
+	  "Exit status: 0, or 1 when any chunk has a failed or interrupted object.\n",
 	  cli_status },
 	{ "log", "list audit events, filtered",
 	  "usage: carve log (PLAN | --db FILE) [filters] [--format text|csv|json]\n"

@@ -157,6 +157,13 @@ int cli_status(int argc, char **argv)
 		print_json(plan, &grid, db, audit != NULL);
 	else
 		print_text(plan, &grid, db, audit != NULL);
+	/* a script (or a lead's watch loop) asks the exit status: a chunk
+	 * with a failure cannot go ahead */
+	for (size_t k = 0; k < grid.chunk_count; k++)
+		for (int ph = 0; ph < CARVE_PHASE__COUNT; ph++)
+			if (grid.counts[k][ph][CARVE_STATUS_FAILED] ||
+			    grid.counts[k][ph][CARVE_STATUS_INTERRUPTED])
+				status = EXIT_FAILURES;
 done:
 	carve_grid_done(&grid);
 	carve_audit_free(audit);

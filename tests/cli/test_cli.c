@@ -204,7 +204,7 @@ Test(cli, status_log_verify_read_the_audit_log)
 	record("wave2", "WS-03", "cai.wu", "preflight", "disk", CARVE_STATUS_OK, NULL);
 
 	t_result r = CARVE("status", plan, "--db", db, "--format", "csv");
-	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(r.status, 1, "wave1 has a failure: %s", r.err);
 	cr_assert(strstr(r.out, "wave1,2026-12-05T22:00:00Z,preflight,2,0,0,1,0,1,0,0,0\n"),
 		  "%s", r.out);
 	cr_assert(strstr(r.out, "wave2,2026-12-12T22:00:00+01:00,preflight,2,1,0,1,0,0,0,0,0\n"),
@@ -212,7 +212,7 @@ Test(cli, status_log_verify_read_the_audit_log)
 	t_result_done(&r);
 
 	r = CARVE("status", plan, "--db", db, "--format", "json");
-	cr_assert_eq(r.status, 0);
+	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.out, "\"preflight\":{\"total\":2,\"pending\":0,\"running\":0,"
 				"\"ok\":1,\"warn\":0,\"failed\":1"), "%s", r.out);
 	t_result_done(&r);
