@@ -155,6 +155,9 @@ static int note(console *c, carve_audit *audit, int64_t run, void *arg)
 	e.chunk = chunks[m->chunk].name;
 	e.machine = m->name;
 	e.user = m->user != CARVE_NONE ? users[m->user].name : NULL;
+	/* what the console shows as ! is what carve log --status warn finds:
+	 * anything but "fixed" is something for someone to look at */
+	e.status = strcmp(nt->kind, "fixed") ? CARVE_STATUS_WARN : CARVE_STATUS_OK;
 	e.evidence = json;
 	e.diagnosis = line; /* what the log shows */
 	err = carve_audit_append(NULL, audit, &e, 1);

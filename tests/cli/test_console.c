@@ -261,6 +261,12 @@ Test(console, lead_skips_with_a_reason_and_notes_a_machine)
 	free(s);
 	free(cmd);
 	free(path);
+	/* the console marks it !, and carve log --status warn finds it */
+	const char *argv[] = { CARVE_BIN, "log", "--db", db, "--status", "warn", NULL };
+	t_result r = t_run(argv, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "asleep: woke it"), "%s", r.out);
+	t_result_done(&r);
 }
 
 Test(console, two_viewers_show_every_outcome_within_a_second)
