@@ -5,6 +5,7 @@
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
+#include "notes.h"
 
 #include "logfilter.h"
 #include "out.h"
@@ -111,13 +112,6 @@ void action_skip(console *c)
 		snprintf(c->message, sizeof(c->message), "skipped: %s", reason);
 }
 
-/* What the floor notes say, the last two what users report the morning
- * after (triage groups those). */
-static const char *const note_kinds[] = {
-	"asleep", "powered off", "fixed", "missing", "moved", "cannot log on",
-	"application lost its settings", "other",
-};
-
 typedef struct {
 	const char *kind;
 	const char *text;
@@ -125,44 +119,9 @@ typedef struct {
 
 static int note(console *c, carve_audit *audit, int64_t run, void *arg)
 {
-	floor_note *nt = arg;
-	char line[400];
-	size_t n, n_chunks, n_users;
-	const carve_machine *m = &carve_plan_machines(c->plan, &n)[c->machine];
-	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n_chunks);
-	const carve_user *users = carve_plan_users(c->plan, &n_users);
-	carve_event e = CARVE_EVENT_INIT;
-	char *json = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&json, &len);
-	int err;
+	const floor_note *nt = arg;
 
-	if (!f)
-		return CARVE_ENOMEM;
-	snprintf(line, sizeof(line), "%s%s%s", nt->kind, nt->text[0] ? ": " : "", nt->text);
-	fputs("{\"kind\":", f);
-	out_json(f, nt->kind);
-	fputs(",\"text\":", f);
-	out_json(f, line);
-	fputs("}", f);
-	if (fclose(f) != 0) {
-		free(json);
-		return CARVE_ENOMEM;
-	}
-	e.run = run;
-	e.actor = c->who;
-	e.kind = "note";
-	e.chunk = chunks[m->chunk].name;
-	e.machine = m->name;
-	e.user = m->user != CARVE_NONE ? users[m->user].name : NULL;
-	/* what the console shows as ! is what carve log --status warn finds:
-	 * anything but "fixed" is something for someone to look at */
-	e.status = strcmp(nt->kind, "fixed") ? CARVE_STATUS_WARN : CARVE_STATUS_OK;
-	e.evidence = json;
-	e.diagnosis = line; /* what the log shows */
-	err = carve_audit_append(NULL, audit, &e, 1);
-	free(json);
-	return err;
+	return note_record(c->plan, audit, run, c->machine, c->who, nt->kind, nt->text);
 }
 
 void action_note(console *c)
@@ -177,15 +136,15 @@ void action_note(console *c)
 	}
 	char choice[8], question[300];
 	int len = snprintf(question, sizeof(question), "note:");
-	for (size_t k = 0; k < sizeof(note_kinds) / sizeof(note_kinds[0]); k++)
+	for (size_t k = 0; k < note_kind_count; k++)
 		len += snprintf(question + len, sizeof(question) - (size_t)len, " %zu %s", k + 1,
 				note_kinds[k]);
 	if (console_prompt(c, question, choice, sizeof(choice)) <= 0)
 		return;
 	size_t k = (size_t)atoi(choice);
-	if (k < 1 || k > sizeof(note_kinds) / sizeof(note_kinds[0])) {
+	if (k < 1 || k > note_kind_count) {
 		snprintf(c->message, sizeof(c->message), "no note: pick 1 to %zu",
-			 sizeof(note_kinds) / sizeof(note_kinds[0]));
+			 note_kind_count);
 		return;
 	}
 	if (console_prompt(c, "details (Enter for none):", text, sizeof(text)) < 0) {

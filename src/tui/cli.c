@@ -171,6 +171,18 @@ static const cli_command commands[] = {
 	  "  --phase P       restart, workstations, mail or clients\n"
 	  "  --reason TEXT   why (required; it goes to the audit log)\n",
 	  cli_skip },
+	{ "note", "record what the floor found at a machine, from any laptop",
+	  "usage: carve note PLAN (--machine M | --user U) --kind KIND [--text TEXT]\n"
+	  "                  [--db FILE]\n"
+	  "\n"
+	  "Records a floor note about the machine (or the machine of the user named)\n"
+	  "by you, as the console's n does: triage and the floor map show it.  It\n"
+	  "runs no step.\n"
+	  "\n"
+	  "  --kind KIND   asleep, 'powered off', fixed, missing, moved, 'cannot log\n"
+	  "                on', 'application lost its settings' or other\n"
+	  "  --text TEXT   what you found (at most 256 characters)\n",
+	  cli_note },
 	{ "teardown", "check and show the end-of-coexistence checklist",
 	  "usage: carve teardown PLAN [--db FILE] [--password-fd N]\n"
 	  "\n"

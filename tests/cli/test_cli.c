@@ -413,3 +413,37 @@ Test(cli, json_outputs_hold_evidence_as_json)
 		cr_assert(json_ok(line), "not JSON: %s", line);
 	t_result_done(&r);
 }
+
+/* A technician with a laptop records what they found, without the lead's
+ * console: by machine or by its user. */
+Test(cli, note_from_any_laptop)
+{
+	t_result r = CARVE("note", plan, "--db", db, "--machine", "ws-01", "--kind",
+			   "powered off", "--text", "at the wall");
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "on WS-01: powered off: at the wall"), "%s", r.out);
+	t_result_done(&r);
+	r = CARVE("note", plan, "--db", db, "--user", "bo.lind", "--kind", "asleep");
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "on WS-02: asleep"), "%s", r.out);
+	t_result_done(&r);
+
+	r = CARVE("log", "--db", db, "--status", "warn");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "WS-01") && strstr(r.out, "powered off: at the wall"), "%s",
+		  r.out);
+	cr_assert(strstr(r.out, "WS-02") && strstr(r.out, "asleep"), "%s", r.out);
+	t_result_done(&r);
+
+	r = CARVE("note", plan, "--db", db, "--machine", "WS-01", "--kind", "on fire");
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "--kind must be one of 'asleep', 'powered off'"), "%s", r.err);
+	t_result_done(&r);
+	r = CARVE("note", plan, "--db", db, "--machine", "WS-99", "--kind", "asleep");
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "no machine or user 'WS-99'"), "%s", r.err);
+	t_result_done(&r);
+	r = CARVE("verify", "--db", db);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	t_result_done(&r);
+}
