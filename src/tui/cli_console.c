@@ -15,6 +15,7 @@ int cli_console(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "read-only", no_argument, NULL, 'r' },
+		{ "floor", no_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "run", required_argument, NULL, 'R' },
 		{ "mouse", no_argument, NULL, 'm' },
@@ -22,7 +23,8 @@ int cli_console(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_opt = NULL, *start = NULL;
-	bool read_only = false, mouse = false;
+	console_role role = ROLE_LEAD;
+	bool mouse = false;
 	int password_fd = -1;
 	int c, status;
 
@@ -30,7 +32,8 @@ int cli_console(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': read_only = true; break;
+		case 'r': role = ROLE_VIEWER; break;
+		case 'f': role = ROLE_FLOOR; break;
 		case 'd': db_opt = optarg; break;
 		case 'R': start = optarg; break;
 		case 'm': mouse = true; break;
@@ -54,15 +57,17 @@ int cli_console(int argc, char **argv)
 
 	if ((status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE)
 		return status;
-	if (start && (read_only || carve_plan_find_chunk(plan, start) == CARVE_NONE)) {
+	if (start && (role != ROLE_LEAD || carve_plan_find_chunk(plan, start) == CARVE_NONE)) {
 		carve_plan_free(plan);
-		return cli_usage_error("console", read_only ? "--run cannot go with --read-only"
+		return cli_usage_error("console", role == ROLE_VIEWER
+				       ? "--run cannot go with --read-only"
+				       : role == ROLE_FLOOR ? "--run cannot go with --floor"
 				       : "the plan has no chunk '%s'", start);
 	}
-	/* The lead's console logs on; a read-only viewer never does. */
-	if (read_only && password_fd >= 0)
+	/* The lead's console logs on; the floor and a viewer never do. */
+	if (role != ROLE_LEAD && password_fd >= 0)
 		close(password_fd);
-	if (!read_only &&
+	if (role == ROLE_LEAD &&
 	    (status = cli_gather_passwords(plan, password_fd, CARVE_WORK_MIGRATION)) != EXIT_DONE) {
 		carve_plan_free(plan);
 		return status;
@@ -71,7 +76,7 @@ int cli_console(int argc, char **argv)
 	if (!db) {
 		status = cli_engine_error(CARVE_ENOMEM);
 	} else {
-		status = console_run(plan, db, read_only, start, mouse);
+		status = console_run(plan, db, role, start, mouse);
 	}
 	free(db);
 	carve_plan_free(plan);

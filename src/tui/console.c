@@ -297,7 +297,8 @@ static void draw_title(console *c, int cols)
 	mvhline(0, 0, ' ', cols);
 	mvprintw(0, 1, "carve  %.*s", cols > 40 ? cols - 40 : 10, site->name);
 	snprintf(right, sizeof(right), "%s%s ", views[c->view]->name,
-		 c->read_only ? "  [read-only]" : "");
+		 c->role == ROLE_VIEWER ? "  [read-only]" : c->role == ROLE_FLOOR ? "  [floor]"
+		 : "");
 	mvaddstr(0, cols - (int)strlen(right), right);
 	attroff(A_REVERSE);
 }
@@ -495,14 +496,15 @@ static void wait_input(console *c)
 		console_reload(c);
 }
 
-int console_init(console *c, const carve_plan *plan, const char *db_path, bool read_only)
+int console_init(console *c, const carve_plan *plan, const char *db_path,
+		 console_role role)
 {
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
 	c->plan = plan;
 	c->db_path = db_path;
-	c->read_only = read_only;
+	c->role = role;
 	c->machine = CARVE_NONE;
 	carve_operator(c->who, sizeof(c->who));
 	carve_plan_machines(plan, &n);
@@ -548,12 +550,12 @@ void console_done(console *c)
 			views[v]->done(c);
 }
 
-int console_run(const carve_plan *plan, const char *db_path, bool read_only,
+int console_run(const carve_plan *plan, const char *db_path, console_role role,
 		const char *start_chunk, bool mouse)
 {
 	console c;
 
-	if (console_init(&c, plan, db_path, read_only) < 0) {
+	if (console_init(&c, plan, db_path, role) < 0) {
 		fputs("carve: out of memory\n", stderr);
 		return 4;
 	}

@@ -64,6 +64,11 @@ typedef enum {
 
 /* A step of the machine (or its user) in the detail view, or a failure in
  * the triage view: a current state, copied out of SQLite. */
+/* Who the console is for: the lead runs the chunks; the floor (a
+ * technician's laptop) records notes and sign-offs and runs nothing; a
+ * viewer changes nothing. */
+typedef enum { ROLE_LEAD, ROLE_FLOOR, ROLE_VIEWER } console_role;
+
 typedef struct {
 	char object[64];
 	bool user;          /* the object is the machine's user */
@@ -115,7 +120,7 @@ typedef struct console {
 	const carve_plan *plan;
 	carve_audit *audit;
 	const char *db_path;
-	bool read_only;
+	console_role role;
 	bool mouse;                   /* clicks select (off unless asked for) */
 	bool colour;
 	bool quit;
@@ -175,23 +180,34 @@ typedef struct console {
 
 /* Runs the console on plan until the user quits; returns an exit status.
  * start_chunk (may be NULL): every phase of that chunk starts at once. */
-int console_run(const carve_plan *plan, const char *db_path, bool read_only,
+int console_run(const carve_plan *plan, const char *db_path, console_role role,
 		const char *start_chunk, bool mouse);
 
 /* ---- the key table (keys.c) ---- */
+
+/* What a key changes, against who may: a viewer (--read-only) changes
+ * nothing, the floor (--floor) records notes and sign-offs, the lead
+ * also runs and skips steps. */
+typedef enum {
+	WRITE_NONE,
+	WRITE_NOTE,  /* a floor note or a sign-off */
+	WRITE_RUN,   /* starts, pauses, retries or skips steps */
+} key_write;
 
 typedef struct {
 	int key;
 	const char *name;  /* as help shows it: "q", "Enter", "^L" */
 	key_command cmd;
 	unsigned views;    /* bit per view_id it works in */
-	bool writes;       /* changes the log: refused with --read-only */
+	key_write writes;  /* what it changes: refused by roles below it */
 	const char *hint;  /* its word on the status line, or NULL */
 	const char *help;  /* NULL: another name for the line above */
 } key_binding;
 
 /* The table, ending with a NULL name. */
 const key_binding *keys_table(void);
+/* Whether this console's role may use b. */
+bool keys_allowed(const console *c, const key_binding *b);
 /* Whether b does something in the current view now: not a write in a
  * read-only console, not a start while a run goes, not a pause without. */
 bool keys_available(const console *c, const key_binding *b);
@@ -278,7 +294,8 @@ void action_quit(console *c);
 /* The console's pieces, for console_run and the frame benchmark: state for
  * plan (no screen yet), the screen set up on the current ncurses terminal
  * (and the first snapshot read), one frame, and the end. */
-int console_init(console *c, const carve_plan *plan, const char *db_path, bool read_only);
+int console_init(console *c, const carve_plan *plan, const char *db_path,
+		 console_role role);
 void console_start_screen(console *c);
 void console_draw(console *c);
 void console_done(console *c);

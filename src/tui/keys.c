@@ -19,70 +19,70 @@
 
 /* In the order the status line offers them: what the view is for first. */
 static const key_binding table[] = {
-	{ 's', "s", CMD_START, IN(VIEW_GRID), true, "start",
+	{ 's', "s", CMD_START, IN(VIEW_GRID), WRITE_RUN, "start",
 	  "start the selected phase for the chunk" },
-	{ 'a', "a", CMD_START_ALL, IN(VIEW_GRID), true, "all phases",
+	{ 'a', "a", CMD_START_ALL, IN(VIEW_GRID), WRITE_RUN, "all phases",
 	  "start every phase for the chunk, in order" },
-	{ 'r', "r", CMD_RETRY, IN(VIEW_GRID), true, "retry failed",
+	{ 'r', "r", CMD_RETRY, IN(VIEW_GRID), WRITE_RUN, "retry failed",
 	  "retry what failed in the selected phase" },
-	{ 'r', "r", CMD_RETRY, IN(VIEW_DETAIL), true, "retry",
+	{ 'r', "r", CMD_RETRY, IN(VIEW_DETAIL), WRITE_RUN, "retry",
 	  "run the selected step's phase again for this machine" },
-	{ 'p', "p", CMD_PAUSE, ALL, true, "pause",
+	{ 'p', "p", CMD_PAUSE, ALL, WRITE_RUN, "pause",
 	  "pause the run: what runs finishes, nothing new starts" },
-	{ 'x', "x", CMD_SKIP, IN(VIEW_GRID), true, "skip",
+	{ 'x', "x", CMD_SKIP, IN(VIEW_GRID), WRITE_RUN, "skip",
 	  "skip the selected phase for the chunk (asks why)" },
-	{ 'x', "x", CMD_SKIP, IN(VIEW_DETAIL), true, "skip",
+	{ 'x', "x", CMD_SKIP, IN(VIEW_DETAIL), WRITE_RUN, "skip",
 	  "skip the selected step's phase for this machine (asks why)" },
-	{ 'n', "n", CMD_NOTE, IN(VIEW_FLOOR) | IN(VIEW_DETAIL), true, "note",
+	{ 'n', "n", CMD_NOTE, IN(VIEW_FLOOR) | IN(VIEW_DETAIL), WRITE_NOTE, "note",
 	  "a floor note on the machine: asleep, powered off, fixed, missing, moved,"
 	  " or what its user reports (asks which)" },
-	{ 'o', "o", CMD_SIGNOFF, IN(VIEW_DETAIL) | IN(VIEW_TEARDOWN), true, "sign off",
+	{ 'o', "o", CMD_SIGNOFF, IN(VIEW_DETAIL) | IN(VIEW_TEARDOWN), WRITE_NOTE, "sign off",
 	  "sign off the teardown item or the user's ActiveSync step (asks for a note)" },
-	{ 'v', "v", CMD_VERIFY, IN(VIEW_TEARDOWN), true, "verify",
+	{ 'v', "v", CMD_VERIFY, IN(VIEW_TEARDOWN), WRITE_RUN, "verify",
 	  "verify what carve can check: the log, DNS" },
 	{ '\r', "Enter", CMD_OPEN, IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST),
-	  false, "open", "open: a cell's machines or users, a machine, a failure's machine" },
+	  WRITE_NONE, "open", "open: a cell's machines or users, a machine, a failure's machine" },
 	{ KEY_ENTER, "Enter", CMD_OPEN,
-	  IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST), false, NULL, NULL },
-	{ 'm', "m", CMD_MAP, IN(VIEW_DETAIL) | IN(VIEW_TRIAGE), false, "on the map",
+	  IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST), WRITE_NONE, NULL, NULL },
+	{ 'm', "m", CMD_MAP, IN(VIEW_DETAIL) | IN(VIEW_TRIAGE), WRITE_NONE, "on the map",
 	  "the machine on the floor map" },
-	{ 'w', "w", CMD_WALK, IN(VIEW_FLOOR), false, "walk",
+	{ 'w', "w", CMD_WALK, IN(VIEW_FLOOR), WRITE_NONE, "walk",
 	  "walking order through the floor's problem machines, nearest first from the"
 	  " selected one (again: off)" },
-	{ '/', "/", CMD_FILTER, IN(VIEW_FLOOR), false, "filter",
+	{ '/', "/", CMD_FILTER, IN(VIEW_FLOOR), WRITE_NONE, "filter",
 	  "filter the map: a chunk, a status, or part of a name" },
-	{ '/', "/", CMD_FILTER, IN(VIEW_LOG), false, "filter",
+	{ '/', "/", CMD_FILTER, IN(VIEW_LOG), WRITE_NONE, "filter",
 	  "filter the log as carve log does: chunk=, machine=, phase=, status=, since=" },
-	{ '\t', "Tab", CMD_NEXT_PROBLEM, ALL, false, "next problem",
+	{ '\t', "Tab", CMD_NEXT_PROBLEM, ALL, WRITE_NONE, "next problem",
 	  "the next problem machine on the floor map" },
-	{ 'g', "g", CMD_GRID, ALL & ~IN(VIEW_GRID), false, "chunks", "the chunk grid (home)" },
-	{ 'f', "f", CMD_FLOOR, ALL & ~IN(VIEW_FLOOR), false, "floor", "the floor map" },
-	{ 't', "t", CMD_TRIAGE, ALL & ~IN(VIEW_TRIAGE), false, "triage",
+	{ 'g', "g", CMD_GRID, ALL & ~IN(VIEW_GRID), WRITE_NONE, "chunks", "the chunk grid (home)" },
+	{ 'f', "f", CMD_FLOOR, ALL & ~IN(VIEW_FLOOR), WRITE_NONE, "floor", "the floor map" },
+	{ 't', "t", CMD_TRIAGE, ALL & ~IN(VIEW_TRIAGE), WRITE_NONE, "triage",
 	  "triage: every failure and report by cause, most common first" },
-	{ 'T', "T", CMD_TEARDOWN, ALL & ~IN(VIEW_TEARDOWN), false, "teardown",
+	{ 'T', "T", CMD_TEARDOWN, ALL & ~IN(VIEW_TEARDOWN), WRITE_NONE, "teardown",
 	  "the teardown checklist" },
-	{ 'L', "L", CMD_LOG, ALL & ~IN(VIEW_LOG), false, "log", "the audit log's tail" },
-	{ '?', "?", CMD_HELP, ALL & ~IN(VIEW_HELP), false, "help", "this help" },
-	{ ':', ":", CMD_COMMAND, ALL, false, NULL,
+	{ 'L', "L", CMD_LOG, ALL & ~IN(VIEW_LOG), WRITE_NONE, "log", "the audit log's tail" },
+	{ '?', "?", CMD_HELP, ALL & ~IN(VIEW_HELP), WRITE_NONE, "help", "this help" },
+	{ ':', ":", CMD_COMMAND, ALL, WRITE_NONE, NULL,
 	  "command: machine NAME, chunk NAME, floor NAME, help, quit" },
-	{ KEY_LEFT, "Left/h", CMD_LEFT, IN(VIEW_GRID) | IN(VIEW_FLOOR), false, NULL, "move left" },
-	{ 'h', "h", CMD_LEFT, IN(VIEW_GRID) | IN(VIEW_FLOOR), false, NULL, NULL },
-	{ KEY_RIGHT, "Right/l", CMD_RIGHT, IN(VIEW_GRID) | IN(VIEW_FLOOR), false, NULL,
+	{ KEY_LEFT, "Left/h", CMD_LEFT, IN(VIEW_GRID) | IN(VIEW_FLOOR), WRITE_NONE, NULL, "move left" },
+	{ 'h', "h", CMD_LEFT, IN(VIEW_GRID) | IN(VIEW_FLOOR), WRITE_NONE, NULL, NULL },
+	{ KEY_RIGHT, "Right/l", CMD_RIGHT, IN(VIEW_GRID) | IN(VIEW_FLOOR), WRITE_NONE, NULL,
 	  "move right" },
-	{ 'l', "l", CMD_RIGHT, IN(VIEW_GRID) | IN(VIEW_FLOOR), false, NULL, NULL },
-	{ KEY_UP, "Up/k", CMD_UP, MOVES, false, NULL, "move up (the log: older)" },
-	{ 'k', "k", CMD_UP, MOVES, false, NULL, NULL },
-	{ KEY_DOWN, "Down/j", CMD_DOWN, MOVES, false, NULL, "move down (the log: newer)" },
-	{ 'j', "j", CMD_DOWN, MOVES, false, NULL, NULL },
-	{ KEY_PPAGE, "PgUp", CMD_PAGE_UP, MOVES, false, NULL,
+	{ 'l', "l", CMD_RIGHT, IN(VIEW_GRID) | IN(VIEW_FLOOR), WRITE_NONE, NULL, NULL },
+	{ KEY_UP, "Up/k", CMD_UP, MOVES, WRITE_NONE, NULL, "move up (the log: older)" },
+	{ 'k', "k", CMD_UP, MOVES, WRITE_NONE, NULL, NULL },
+	{ KEY_DOWN, "Down/j", CMD_DOWN, MOVES, WRITE_NONE, NULL, "move down (the log: newer)" },
+	{ 'j', "j", CMD_DOWN, MOVES, WRITE_NONE, NULL, NULL },
+	{ KEY_PPAGE, "PgUp", CMD_PAGE_UP, MOVES, WRITE_NONE, NULL,
 	  "a page up; the floor map: the floor above" },
-	{ KEY_NPAGE, "PgDn", CMD_PAGE_DOWN, MOVES, false, NULL,
+	{ KEY_NPAGE, "PgDn", CMD_PAGE_DOWN, MOVES, WRITE_NONE, NULL,
 	  "a page down; the floor map: the floor below" },
-	{ 'q', "q", CMD_BACK, ALL, false, "back", "back (on the grid: quit)" },
-	{ 27, "Esc", CMD_BACK, ALL & ~IN(VIEW_GRID), false, NULL, "back" },
-	{ 'Q', "Q", CMD_QUIT, ALL, false, "quit", "quit (asks first while steps are running)" },
-	{ 12, "^L", CMD_REDRAW, ALL, false, NULL, "redraw the screen" },
-	{ 0, NULL, CMD__COUNT, 0, false, NULL, NULL },
+	{ 'q', "q", CMD_BACK, ALL, WRITE_NONE, "back", "back (on the grid: quit)" },
+	{ 27, "Esc", CMD_BACK, ALL & ~IN(VIEW_GRID), WRITE_NONE, NULL, "back" },
+	{ 'Q', "Q", CMD_QUIT, ALL, WRITE_NONE, "quit", "quit (asks first while steps are running)" },
+	{ 12, "^L", CMD_REDRAW, ALL, WRITE_NONE, NULL, "redraw the screen" },
+	{ 0, NULL, CMD__COUNT, 0, WRITE_NONE, NULL, NULL },
 };
 
 const key_binding *keys_table(void)
@@ -90,11 +90,17 @@ const key_binding *keys_table(void)
 	return table;
 }
 
+bool keys_allowed(const console *c, const key_binding *b)
+{
+	return c->role == ROLE_LEAD || b->writes == WRITE_NONE ||
+	       (c->role == ROLE_FLOOR && b->writes == WRITE_NOTE);
+}
+
 bool keys_available(const console *c, const key_binding *b)
 {
 	bool busy = runner_busy(&c->engine);
 
-	if (!(b->views & IN(c->view)) || (b->writes && c->read_only))
+	if (!(b->views & IN(c->view)) || !keys_allowed(c, b))
 		return false;
 	switch (b->cmd) {
 	case CMD_PAUSE: return busy && !c->engine.teardown; /* the checks end by themselves */
@@ -176,9 +182,13 @@ void keys_dispatch(console *c, int key)
 	for (const key_binding *b = table; b->name; b++) {
 		if (b->key != key || !(b->views & IN(c->view)))
 			continue;
-		if (b->writes && c->read_only) {
-			snprintf(c->message, sizeof(c->message),
-				 "read-only: '%s' would change the audit log", b->name);
+		if (!keys_allowed(c, b)) {
+			if (c->role == ROLE_FLOOR)
+				snprintf(c->message, sizeof(c->message), "floor: '%s' runs"
+					 " steps; the lead's console does that", b->name);
+			else
+				snprintf(c->message, sizeof(c->message),
+					 "read-only: '%s' would change the audit log", b->name);
 			return;
 		}
 		if (!v->key || !v->key(c, b->cmd))

@@ -12,7 +12,7 @@
 
 static void print_help(FILE *f)
 {
-	fputs("usage: carve [--read-only | --run CHUNK] [--mouse] [--db FILE]\n"
+	fputs("usage: carve [--read-only | --floor | --run CHUNK] [--mouse] [--db FILE]\n"
 	      "             [--password-fd N] PLAN\n"
 	      "       carve COMMAND [ARGS]\n"
 	      "       carve help COMMAND | --help | --version\n"
@@ -20,7 +20,8 @@ static void print_help(FILE *f)
 	      "carve runs phased carve-out migrations from a YAML site plan and keeps\n"
 	      "every outcome in a tamper-evident audit log.  With a PLAN and no command\n"
 	      "it opens the console on the plan's audit log (live; --read-only for a\n"
-	      "viewer that changes nothing; --run CHUNK starts every phase of a chunk\n"
+	      "viewer that changes nothing; --floor for a technician's, which notes and\n"
+	      "signs off but runs nothing; --run CHUNK starts every phase of a chunk\n"
 	      "as it opens; --mouse lets clicks select).  The lead's console asks for\n"
 	      "the passwords it will log on with first (--password-fd N reads\n"
 	      "account:password lines from descriptor N instead).\n"

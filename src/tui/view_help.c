@@ -10,10 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The keys help lists: aliases and what read-only mode refuses are left out. */
+/* The keys help lists: aliases and what this console's role refuses are
+ * left out. */
 static bool listed(const console *c, const key_binding *b)
 {
-	return b->help && !(b->writes && c->read_only);
+	return b->help && keys_allowed(c, b);
 }
 
 static size_t key_lines(const console *c)

@@ -599,3 +599,23 @@ Test(console, remote_text_is_shown_never_obeyed)
 	free(title);
 	tmux("send-keys -t t Q");
 }
+
+/* A technician's laptop: --floor notes a machine and signs off, and runs
+ * nothing (issue 14). */
+Test(console, the_floor_notes_and_runs_nothing)
+{
+	start_named("t", 80, 24, "LANG=C.UTF-8", "--floor");
+	char *s = wait_for("[floor]");
+	cr_assert_null(strstr(s, "s:start"), "%s", s);
+	free(s);
+	press("s", "floor: 's' runs steps; the lead's console does that");
+	press("f", "floor map");
+	press("n", "note: 1 asleep");
+	press("2 Enter", "details");
+	press("'cable pulled' Enter", "noted by");
+	char *csv = log_csv();
+	cr_assert(strstr(csv, "powered off: cable pulled"), "%s", csv);
+	cr_assert_null(strstr(csv, ",restart,"), "the floor ran something:\n%s", csv);
+	free(csv);
+	tmux("send-keys -t t Q");
+}

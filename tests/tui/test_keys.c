@@ -49,7 +49,7 @@ Test(keys, read_only_hints_offer_no_writes_and_the_lead_gets_them)
 	keys_hints(&c, hints, sizeof(hints));
 	cr_assert(strstr(hints, "s:start") && strstr(hints, "x:skip"), "%s", hints);
 	cr_assert(!strstr(hints, "p:pause"), "nothing runs, so no pause: %s", hints);
-	c.read_only = true;
+	c.role = ROLE_VIEWER;
 	keys_hints(&c, hints, sizeof(hints));
 	cr_assert(!strstr(hints, "s:start") && !strstr(hints, "x:skip"), "%s", hints);
 	cr_assert(strstr(hints, "Enter:open") && strstr(hints, "?:help"), "%s", hints);
@@ -58,6 +58,28 @@ Test(keys, read_only_hints_offer_no_writes_and_the_lead_gets_them)
 		snprintf(hint, sizeof(hint), "%s:%s", b->name, b->hint ? b->hint : "");
 		cr_assert(!b->writes || !b->hint || !strstr(hints, hint), "%s in %s", hint, hints);
 	}
+}
+
+/* The floor records notes and sign-offs and runs nothing. */
+Test(keys, the_floor_notes_and_signs_but_runs_nothing)
+{
+	static console c;
+
+	c.role = ROLE_FLOOR;
+	for (const key_binding *b = keys_table(); b->name; b++) {
+		bool may = keys_allowed(&c, b);
+		cr_assert_eq(may, b->writes != WRITE_RUN, "'%s' (%s) for the floor", b->name,
+			     b->hint ? b->hint : "");
+		if (b->cmd == CMD_NOTE || b->cmd == CMD_SIGNOFF)
+			cr_assert(may, "the floor cannot '%s'", b->name);
+		if (b->cmd == CMD_START || b->cmd == CMD_SKIP || b->cmd == CMD_RETRY ||
+		    b->cmd == CMD_PAUSE || b->cmd == CMD_VERIFY)
+			cr_assert_not(may, "the floor may '%s'", b->name);
+	}
+	c.view = VIEW_FLOOR;
+	char hints[512];
+	keys_hints(&c, hints, sizeof(hints));
+	cr_assert(strstr(hints, "n:note"), "%s", hints);
 }
 
 Test(keys, every_view_has_a_name_and_draws)
@@ -103,7 +125,9 @@ static char *keys_section(void)
 			roff(f, in);
 			fputc(']', f);
 		}
-		fputs(b->writes ? " (writes: not with \\-\\-read\\-only)\n" : "\n", f);
+		fputs(b->writes == WRITE_RUN ? " (runs: the lead's console only)\n"
+		      : b->writes == WRITE_NOTE ? " (writes: not with \\-\\-read\\-only)\n" : "\n",
+		      f);
 	}
 	cr_assert_eq(fclose(f), 0);
 	return text;
