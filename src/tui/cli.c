@@ -52,6 +52,21 @@ static const cli_command commands[] = {
 	  "  --limit N        at most N events\n"
 	  "  --format FMT     text (default), csv or json (one object per line)\n",
 	  cli_log },
+	{ "triage", "what is still failing, grouped by cause, with each fix",
+	  "usage: carve triage PLAN [--chunk C] [--db FILE] [--format text|csv|json]\n"
+	  "\n"
+	  "Lists what is failing now (not what failed and was fixed since): every\n"
+	  "failed or interrupted step and what users reported on the floor, grouped\n"
+	  "by cause in the guide's order (the pre-flight's checks, ADMT's causes in\n"
+	  "order of likelihood, the mail moves'), each cause with its fix and its\n"
+	  "machines or users: desk on the floor map, user, chunk, time, evidence.\n"
+	  "\n"
+	  "  --chunk C      only chunk C's\n"
+	  "  --db FILE      the audit database (default: the plan's)\n"
+	  "  --format FMT   text (default), csv or json (one object per failure)\n"
+	  "\n"
+	  "Exit status: 0 nothing failing, 1 something is.\n",
+	  cli_triage },
 	{ "verify", "prove the audit log is the one carve wrote",
 	  "usage: carve verify (PLAN | --db FILE) [--verify-key KEY] [--head SEQ:HASH]\n"
 	  "\n"

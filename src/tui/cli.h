@@ -38,6 +38,7 @@ int cli_inventory(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_skip(int argc, char **argv);
 int cli_note(int argc, char **argv);
+int cli_triage(int argc, char **argv);
 int cli_teardown(int argc, char **argv);
 int cli_signoff(int argc, char **argv);
 int cli_report(int argc, char **argv);

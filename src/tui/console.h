@@ -80,12 +80,38 @@ typedef struct {
 	char evidence[1024];
 } state_line;
 
-/* A cause in the triage view: the failures that share it. */
+/* A cause in triage: the failures that share it. */
 typedef struct {
 	char cause[160];    /* phase/step and the diagnosis's first clause */
 	size_t first;       /* its first failure in the triage list */
 	unsigned count;
+	int rank;           /* where the guide puts it (triage.c) */
 } triage_group;
+
+/* Every failure still standing, grouped by cause (triage.c). */
+typedef struct {
+	state_line *items;  /* sorted by cause */
+	size_t count, cap;
+	triage_group *groups;
+	size_t group_count;
+} triage_list;
+
+typedef enum {
+	TRIAGE_COMMON, /* most common cause first (the console) */
+	TRIAGE_GUIDE,  /* in the guide's order (carve triage) */
+} triage_order;
+
+/* Reads the failed and interrupted states and the users' reports (of chunk,
+ * NULL: all) into t, grouped and ordered. */
+int triage_collect(triage_list *t, carve_audit *audit, const char *chunk, triage_order order);
+void triage_done(triage_list *t);
+/* The cause a failure is grouped under; what follows the diagnosis's first
+ * ':' is the fix (NULL without one). */
+void triage_cause(char *out, size_t cap, const state_line *s);
+const char *triage_fix(const char *diagnosis);
+/* The desk label drawn on the floor map where object (a machine, or a
+ * user's machine) is, or "". */
+void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *object, bool user);
 
 /* An event of the log's tail, copied out of SQLite. */
 typedef struct {
@@ -151,10 +177,7 @@ typedef struct console {
 	size_t cell_count, cell_cap, cell_row, list_top;
 
 	/* the triage view: failures sorted by cause, and the causes */
-	state_line *failures;
-	size_t failure_count, failure_cap;
-	triage_group *groups;
-	size_t group_count;
+	triage_list triage;
 
 	/* the teardown view: each checklist item's state */
 	struct item_state *items;

@@ -447,3 +447,51 @@ Test(cli, note_from_any_laptop)
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	t_result_done(&r);
 }
+
+/* The morning after: what is failing now, by cause in the guide's order,
+ * each with its fix and machines (desk, user); what was fixed since is not
+ * there, unlike carve log --status failed. */
+Test(cli, triage_lists_what_is_failing_now)
+{
+	record("wave1", "WS-02", "bo.lind", "workstations", "admt", CARVE_STATUS_FAILED,
+	       "it did not join the target domain: Windows Firewall is on in the domain"
+	       " profile: turn it off (ADMT's last line about it: 2026-12-02 10:11:12"
+	       " ERR2:7006 Failed to change domain affiliation)");
+	record("wave1", "WS-01", "anna.berg", "preflight", "ping", CARVE_STATUS_FAILED,
+	       "does not answer ping: find it on the floor (asleep, off, unplugged?)");
+	record("wave2", "WS-03", "cai.wu", "preflight", "disk", CARVE_STATUS_FAILED,
+	       "500 MB free: free space on C:");
+	record("wave2", "WS-03", "cai.wu", "preflight", "disk", CARVE_STATUS_OK, NULL);
+
+	t_result r = CARVE("triage", plan, "--db", db);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "2 failing, 2 causes, in the guide's order"), "%s", r.out);
+	const char *ping = strstr(r.out, "preflight/ping: does not answer ping");
+	/* the cause is the known cause that holds, not a cut of ADMT's line */
+	const char *admt = strstr(r.out, "workstations/admt: it did not join the target"
+				  " domain: Windows Firewall is on in the domain profile  (1)");
+	cr_assert(ping && admt && ping < admt, "the pre-flight first:\n%s", r.out);
+	cr_assert(strstr(r.out, "fix: turn it off (ADMT's last line about it: 2026-12-02"
+			 " 10:11:12 ERR2:7006 Failed to change domain affiliation)"), "%s", r.out);
+	cr_assert(strstr(r.out, "fix: find it on the floor"), "%s", r.out);
+	cr_assert(strstr(r.out, "WS-01           desk A1     anna.berg"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "WS-03"), "fixed since, not failing now:\n%s", r.out);
+	t_result_done(&r);
+
+	r = CARVE("triage", plan, "--db", db, "--chunk", "wave1", "--format", "csv");
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.out, "cause,fix,chunk,object,desk,user,status,time,diagnosis,"
+				"evidence\r\n"), "%s", r.out);
+	cr_assert(strstr(r.out, ",wave1,WS-02,A2,bo.lind,failed,"), "%s", r.out);
+	t_result_done(&r);
+
+	r = CARVE("triage", plan, "--db", db, "--format", "json");
+	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+		cr_assert(json_ok(line), "not JSON: %s", line);
+	t_result_done(&r);
+
+	r = CARVE("triage", plan, "--db", db, "--chunk", "wave2");
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "nothing is failing in wave2"), "%s", r.out);
+	t_result_done(&r);
+}

@@ -1,0 +1,248 @@
+/*
+ * triage.c - the morning after's list: every failure still standing (the
+ * current state's failed and interrupted steps, and what users reported on
+ * the floor), grouped by cause.  A cause is the step and the first clause
+ * of the diagnosis (what the engine names first is the cause, what
+ * follows the fix).  The console's triage view shows it most common
+ * first; carve triage in the guide's order.
+ */
+#include "console.h"
+#include "out.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How much of a diagnosis names the cause: its first clause, up to a ':'
+ * or '('; when it says a workstation did not join, the clause after that
+ * too (the known cause that holds: the admin check's, the firewall's). */
+static size_t cause_len(const char *d)
+{
+	static const char nested[] = "it did not join the target domain: ";
+	size_t skip = strncmp(d, nested, strlen(nested)) ? 0 : strlen(nested);
+	size_t len = skip + strcspn(d + skip, ":(");
+
+	return len;
+}
+
+const char *triage_fix(const char *diagnosis)
+{
+	const char *p = diagnosis + cause_len(diagnosis);
+
+	if (*p != ':')
+		return NULL;
+	for (p++; *p == ' '; p++)
+		;
+	return p;
+}
+
+void triage_cause(char *out, size_t cap, const state_line *s)
+{
+	const char *d = s->diagnosis;
+
+	if (!strcmp(s->phase, "reported")) {
+		snprintf(out, cap, "user reported: %s", s->step);
+		return;
+	}
+	size_t len = cause_len(d);
+	while (len && d[len - 1] == ' ')
+		len--;
+	snprintf(out, cap, "%s/%s: %.*s", s->phase, s->step, (int)len, d);
+}
+
+static bool grow(triage_list *t)
+{
+	if (t->count < t->cap)
+		return true;
+	size_t cap = t->cap ? 2 * t->cap : 64;
+	state_line *f = realloc(t->items, cap * sizeof(*f));
+	if (!f)
+		return false;
+	t->items = f;
+	t->cap = cap;
+	return true;
+}
+
+typedef struct {
+	triage_list *t;
+	const char *chunk;
+} scan;
+
+static int take_failure(const carve_state_row *row, void *ctx)
+{
+	scan *sc = ctx;
+
+	if (sc->chunk && (!row->chunk || strcmp(row->chunk, sc->chunk) != 0))
+		return 0;
+	if (!grow(sc->t))
+		return CARVE_ENOMEM;
+	console_state_line(&sc->t->items[sc->t->count++], row);
+	return 0;
+}
+
+/* A note of a kind users report: "cannot log on", "application lost its
+ * settings". */
+static int take_report(const carve_event_row *row, void *ctx)
+{
+	static const char *const reported[] = { "cannot log on", "application lost its settings" };
+	scan *sc = ctx;
+	const char *ev = row->ev.evidence;
+
+	if (!row->ev.kind || strcmp(row->ev.kind, "note") != 0 || !ev)
+		return 0;
+	for (size_t k = 0; k < sizeof(reported) / sizeof(reported[0]); k++) {
+		char needle[64];
+		snprintf(needle, sizeof(needle), "\"kind\":\"%s\"", reported[k]);
+		if (!strstr(ev, needle))
+			continue;
+		if (!grow(sc->t))
+			return CARVE_ENOMEM;
+		state_line *s = &sc->t->items[sc->t->count++];
+		memset(s, 0, sizeof(*s));
+		out_textf(s->object, sizeof(s->object), "%s", row->ev.machine ? row->ev.machine : "");
+		out_textf(s->chunk, sizeof(s->chunk), "%s", row->ev.chunk ? row->ev.chunk : "");
+		out_textf(s->phase, sizeof(s->phase), "reported");
+		out_textf(s->step, sizeof(s->step), "%s", reported[k]);
+		s->status = CARVE_STATUS_WARN;
+		out_textf(s->time, sizeof(s->time), "%.19s", row->time ? row->time : "");
+		out_textf(s->actor, sizeof(s->actor), "%s", row->ev.actor ? row->ev.actor : "");
+		out_textf(s->diagnosis, sizeof(s->diagnosis), "%s (%s, %.16s)",
+			  row->ev.diagnosis ? row->ev.diagnosis : reported[k],
+			  row->ev.actor ? row->ev.actor : "", row->time ? row->time : "");
+	}
+	return 0;
+}
+
+static int by_cause(const void *a, const void *b)
+{
+	char ca[160], cb[160];
+
+	triage_cause(ca, sizeof(ca), a);
+	triage_cause(cb, sizeof(cb), b);
+	return strcmp(ca, cb);
+}
+
+/*
+ * The guide's order (the seed, STEP 1 to 3): the phases in order; in the
+ * pre-flight its checks as the guide lists them, then the causes of a
+ * failed ADMT migration "in order of likelihood"; in the mail phase a
+ * missing SMTP address, the bad item limit, then size.  What the guide
+ * does not name comes after what it does, in each phase.
+ */
+static int guide_rank(const state_line *s)
+{
+	static const char *const phases[] = { "inventory", "preflight", "restart", "workstations",
+					      "mail", "clients", "teardown", "reported" };
+	static const char *const steps[] = {
+		"connect", "ping", "os", "disk", "hotfixes", "fix-hotfixes", "admin", "fix-admin",
+		"nics", "fix-nics", "firewall", "fix-firewall", "services", "fix-services",
+		"restart", "admt", "source-account", "logon-domain", "move", "outlook", "logon",
+		"activesync",
+	};
+	static const char *const mail_causes[] = { "SMTP address", "bad item", "holds" };
+	int rank = 0, phase = 8, step = 30, cause = 0;
+
+	for (int i = 0; i < 8; i++)
+		if (!strcmp(s->phase, phases[i]))
+			phase = i;
+	for (int i = 0; i < (int)(sizeof(steps) / sizeof(steps[0])); i++)
+		if (!strcmp(s->step, steps[i]))
+			step = i;
+	if (!strcmp(s->step, "move")) {
+		cause = 3;
+		for (int i = 0; i < 3; i++)
+			if (strstr(s->diagnosis, mail_causes[i])) {
+				cause = i;
+				break;
+			}
+	}
+	rank = phase * 1000 + step * 10 + cause;
+	return rank;
+}
+
+static triage_order sort_order;
+
+static int by_order(const void *a, const void *b)
+{
+	const triage_group *x = a, *y = b;
+
+	if (sort_order == TRIAGE_GUIDE && x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->cause, y->cause);
+}
+
+int triage_collect(triage_list *t, carve_audit *audit, const char *chunk, triage_order order)
+{
+	scan sc = { t, chunk };
+	carve_log_filter notes = CARVE_LOG_FILTER_INIT;
+	int err;
+
+	t->count = t->group_count = 0;
+	notes.kind = "note";
+	notes.chunk = chunk;
+	if ((err = carve_audit_failed_states(audit, take_failure, &sc)) < 0 ||
+	    (err = carve_audit_query(audit, &notes, take_report, &sc)) < 0)
+		return err;
+	if (t->count) /* items is NULL until something failed */
+		qsort(t->items, t->count, sizeof(*t->items), by_cause);
+	free(t->groups);
+	t->groups = calloc(t->count ? t->count : 1, sizeof(*t->groups));
+	if (!t->groups)
+		return carve_error_oom();
+	for (size_t i = 0; i < t->count; i++) {
+		char cause[160];
+		triage_cause(cause, sizeof(cause), &t->items[i]);
+		triage_group *g = t->group_count ? &t->groups[t->group_count - 1] : NULL;
+		if (!g || strcmp(g->cause, cause) != 0) {
+			g = &t->groups[t->group_count++];
+			snprintf(g->cause, sizeof(g->cause), "%s", cause);
+			g->first = i;
+			g->rank = guide_rank(&t->items[i]);
+		}
+		g->count++;
+	}
+	sort_order = order; /* qsort has no context: one triage sorts at a time */
+	if (t->group_count)
+		qsort(t->groups, t->group_count, sizeof(*t->groups), by_order);
+	return 0;
+}
+
+void triage_done(triage_list *t)
+{
+	free(t->items);
+	free(t->groups);
+	memset(t, 0, sizeof(*t));
+}
+
+void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *object, bool user)
+{
+	size_t n, n_floors, m = carve_plan_find_machine(plan, object);
+	const carve_machine *machines = carve_plan_machines(plan, &n);
+	const carve_floor *floors = carve_plan_floors(plan, &n_floors);
+
+	out[0] = '\0';
+	if (user) {
+		size_t u = carve_plan_find_user(plan, object);
+		for (size_t i = 0; u != CARVE_NONE && i < n; i++)
+			if (machines[i].user == u)
+				m = i;
+	}
+	if (m == CARVE_NONE || machines[m].floor >= n_floors)
+		return;
+	const carve_floor *f = &floors[machines[m].floor];
+	if (machines[m].y >= f->row_count)
+		return;
+	const char *row = f->rows[machines[m].y];
+	size_t x = machines[m].x, len = strlen(row);
+	if (x >= len || !isalnum((unsigned char)row[x]))
+		return;
+	size_t a = x, b = x;
+	while (a > 0 && (isalnum((unsigned char)row[a - 1]) || row[a - 1] == '-'))
+		a--;
+	while (b < len && (isalnum((unsigned char)row[b]) || row[b] == '-'))
+		b++;
+	snprintf(out, cap, "%.*s", (int)(b - a), row + a);
+}
