@@ -68,6 +68,13 @@ void console_show_machine(console *c, size_t i, view_id v)
 	console_show(c, v);
 }
 
+void console_show_step(console *c, const state_line *s)
+{
+	snprintf(c->want_step, sizeof(c->want_step), "%s/%s/%s", s->object, s->phase, s->step);
+	if (!console_show_object(c, s->object, s->user, VIEW_DETAIL))
+		c->want_step[0] = '\0';
+}
+
 bool console_show_object(console *c, const char *object, bool user, view_id v)
 {
 	size_t n;

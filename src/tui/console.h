@@ -169,6 +169,7 @@ typedef struct console {
 	/* the detail view's machine: its steps and its audit trail */
 	state_line *steps;
 	size_t step_count, step_cap;
+	char want_step[128];          /* object/phase/step to land on when it opens */
 	log_line *trail;              /* a ring of its last LOG_KEEP events */
 	size_t trail_count, trail_head;
 
@@ -278,6 +279,9 @@ void console_show_machine(console *c, size_t i, view_id v);
 /* The same for a machine by name, or a user's machine; false (with a
  * message) when the plan has none. */
 bool console_show_object(console *c, const char *object, bool user, view_id v);
+/* The machine view of s's machine (or its user's), with the cursor on s's
+ * step: where a failure, or a cell's object, opens. */
+void console_show_step(console *c, const state_line *s);
 /* A list cursor moved by dy within count rows. */
 void console_list_move(size_t *row, size_t count, int dy);
 /* The first row to draw so that row is among the lines shown, keeping

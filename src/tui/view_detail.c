@@ -88,10 +88,13 @@ static void detail_open(console *c)
 	carve_log_filter f = CARVE_LOG_FILTER_INIT;
 
 	/* The selected step, to find again in what is read. */
-	char was[sizeof(c->steps->object) + sizeof(c->steps->phase) + sizeof(c->steps->step)] = "";
-	if (c->step < c->step_count)
+	char was[sizeof(c->want_step)] = "";
+	if (c->want_step[0]) /* opened on a failure: that step */
+		snprintf(was, sizeof(was), "%s", c->want_step);
+	else if (c->step < c->step_count)
 		snprintf(was, sizeof(was), "%s/%s/%s", c->steps[c->step].object,
 			 c->steps[c->step].phase, c->steps[c->step].step);
+	c->want_step[0] = '\0';
 	c->step_count = 0;
 	c->trail_count = c->trail_head = 0;
 	if (c->machine >= n || !c->audit ||

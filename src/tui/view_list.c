@@ -126,8 +126,7 @@ static bool list_key(console *c, key_command cmd)
 	case CMD_PAGE_DOWN: console_list_move(&c->cell_row, c->cell_count, page); break;
 	case CMD_OPEN:
 		if (c->cell_row < c->cell_count)
-			console_show_object(c, c->cell[c->cell_row].object, c->cell[c->cell_row].user,
-					    VIEW_DETAIL);
+			console_show_step(c, &c->cell[c->cell_row]);
 		break;
 	default: return false;
 	}

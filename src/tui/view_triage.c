@@ -174,10 +174,12 @@ static bool triage_key(console *c, key_command cmd)
 	case CMD_PAGE_UP: triage_page(c, -1); break;
 	case CMD_PAGE_DOWN: triage_page(c, 1); break;
 	case CMD_OPEN:
+		if (s)
+			console_show_step(c, s);
+		break;
 	case CMD_MAP:
 		if (s)
-			console_show_object(c, s->object, s->user,
-					    cmd == CMD_MAP ? VIEW_FLOOR : VIEW_DETAIL);
+			console_show_object(c, s->object, s->user, VIEW_FLOOR);
 		break;
 	default: return false;
 	}

@@ -620,3 +620,25 @@ Test(console, the_floor_notes_and_runs_nothing)
 	free(csv);
 	tmux("send-keys -t t Q");
 }
+
+/* Enter on a failure opens its machine with the cursor on the failing
+ * step, not on whatever step was selected before (issue 14). */
+Test(console, a_failure_opens_on_its_step)
+{
+	append("WS-01", "preflight", "disk", CARVE_STATUS_OK, NULL);
+	append("WS-01", "restart", "restart", CARVE_STATUS_FAILED,
+	       "it did not come back within 6s: find it on the floor");
+	append("WS-01", "workstations", "admt", CARVE_STATUS_OK, NULL);
+	start(100, 30, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("t", "restart/restart: it did not come back");
+	/* the restart failure is the most common-first list's second cause */
+	tmux("send-keys -t t Down Down");
+	free(wait_for("WS-01 wave1  restart/restart  failed"));
+	tmux("send-keys -t t Enter");
+	char *s = wait_for("audit trail");
+	cr_assert(strstr(s, ">\xe2\x9c\x97 restart/restart"), "the cursor is not on the failure:\n%s",
+		  s);
+	free(s);
+	tmux("send-keys -t t Q");
+}
