@@ -632,7 +632,8 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
 
 	if (!reason || !*reason)
 		return carve_error_set(CARVE_EINVALID, "a skip needs a reason");
-	if (phase < CARVE_PHASE_RESTART || phase > CARVE_PHASE_CLIENTS)
+	bool every = phase == CARVE_PHASE__COUNT;
+	if (!every && (phase < CARVE_PHASE_RESTART || phase > CARVE_PHASE_CLIENTS))
 		return carve_error_set(CARVE_EINVALID, "only the restart, workstations, mail and"
 				       " clients phases can be skipped");
 	if (!chunk || (p.chunk = carve_plan_find_chunk(plan, chunk)) == CARVE_NONE)
@@ -644,6 +645,14 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
 	if ((err = gather(&p, &l, false)) < 0 ||
 	    (err = carve_audit_states(audit, chunk, load_row, &l)) < 0 || (err = l.err) < 0)
 		goto done;
+	/* the rest of the chunk for a machine is its user's too (the mail
+	 * move, the device), and the other way round */
+	for (size_t k = 0; every && names && k < p.n_machines; k++)
+		if (p.machines[k].selected && p.machines[k].peer != CARVE_NONE)
+			p.users[p.machines[k].peer].selected = true;
+	for (size_t k = 0; every && names && k < p.n_users; k++)
+		if (p.users[k].selected && p.users[k].peer != CARVE_NONE)
+			p.machines[p.users[k].peer].selected = true;
 	if (!(ev = calloc((p.n_machines + p.n_users) * SLOT__COUNT + 1, sizeof(*ev)))) {
 		err = carve_error_oom();
 		goto done;
@@ -652,7 +661,7 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
 		bool user = k >= p.n_machines;
 		pipe_object *obj = user ? &p.users[k - p.n_machines] : &p.machines[k];
 		for (int s = SLOT_RESTART; s < SLOT__COUNT; s++) {
-			if (slot_info[s].phase != phase || slot_info[s].user != user ||
+			if ((!every && slot_info[s].phase != phase) || slot_info[s].user != user ||
 			    !obj->selected || pipe_done(obj, (pipe_slot)s) ||
 			    obj->s[s].status == CARVE_STATUS_SKIPPED)
 				continue;
@@ -664,7 +673,7 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
 			e.user = user ? pipe_user(&p, obj)->name
 				 : obj->peer != CARVE_NONE ? pipe_user(&p, &p.users[obj->peer])->name
 				 : NULL;
-			e.phase = carve_phase_name(phase);
+			e.phase = carve_phase_name(slot_info[s].phase);
 			e.step = slot_step(plan, (pipe_slot)s);
 			e.status = CARVE_STATUS_SKIPPED;
 			e.diagnosis = reason;

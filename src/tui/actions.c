@@ -216,14 +216,34 @@ static int skip_step(console *c, carve_audit *audit, int64_t run, void *arg)
 	return carve_skip(c->plan, audit, run, k->step->chunk, k->phase, names, c->who, k->reason);
 }
 
+/* What skipping a phase does to what comes after it, for the prompt. */
+static const char *skip_consequence(carve_phase phase)
+{
+	switch (phase) {
+	case CARVE_PHASE_RESTART: return "the workstation still migrates";
+	case CARVE_PHASE_WORKSTATIONS: return "its clients phase waits";
+	case CARVE_PHASE_MAIL: return "its Outlook is not re-pointed";
+	default: return "nothing else waits on it";
+	}
+}
+
 void action_skip_step(console *c)
 {
-	char reason[200], command[256];
+	char reason[200], command[256], question[300];
 	skip_one k;
 
+	/* refused before asking why when the step cannot be skipped */
 	if (!(k.step = selected_step(c, &k.phase)))
 		return;
-	if (console_prompt(c, "skip: why?", reason, sizeof(reason)) <= 0) {
+	if (k.phase < CARVE_PHASE_RESTART) {
+		snprintf(c->message, sizeof(c->message), "%s cannot be skipped: only restart,"
+			 " workstations, mail and clients can (X skips the whole machine)",
+			 k.step->phase);
+		return;
+	}
+	snprintf(question, sizeof(question), "skip %s of %s (%s): why?",
+		 carve_phase_name(k.phase), k.step->object, skip_consequence(k.phase));
+	if (console_prompt(c, question, reason, sizeof(reason)) <= 0) {
 		snprintf(c->message, sizeof(c->message), "not skipped (a reason is required)");
 		return;
 	}
@@ -232,6 +252,42 @@ void action_skip_step(console *c)
 		 k.step->chunk, k.step->phase, k.step->object);
 	if (with_log(c, command, skip_step, &k) == 0)
 		snprintf(c->message, sizeof(c->message), "skipped: %s", reason);
+}
+
+static int skip_rest(console *c, carve_audit *audit, int64_t run, void *arg)
+{
+	size_t n, n_chunks;
+	const carve_machine *m = &carve_plan_machines(c->plan, &n)[c->machine];
+	const char *names[] = { m->name, NULL };
+
+	return carve_skip(c->plan, audit, run, carve_plan_chunks(c->plan, &n_chunks)[m->chunk].name,
+			  CARVE_PHASE__COUNT, names, c->who, arg);
+}
+
+void action_skip_rest(console *c)
+{
+	char reason[200], command[256], question[300];
+	size_t n, n_chunks;
+	const carve_machine *all = carve_plan_machines(c->plan, &n);
+
+	if (c->machine >= n) {
+		snprintf(c->message, sizeof(c->message), "pick a machine first");
+		return;
+	}
+	const carve_machine *m = &all[c->machine];
+	const char *chunk = carve_plan_chunks(c->plan, &n_chunks)[m->chunk].name;
+	snprintf(question, sizeof(question), "skip %s and its user for the rest of %s (no"
+		 " restart, migration, mail or clients; what is done stays): why?", m->name,
+		 chunk);
+	if (console_prompt(c, question, reason, sizeof(reason)) <= 0) {
+		snprintf(c->message, sizeof(c->message), "not skipped (a reason is required)");
+		return;
+	}
+	snprintf(command, sizeof(command), "console: skip --chunk %s --phase all --machine %s",
+		 chunk, m->name);
+	if (with_log(c, command, skip_rest, reason) == 0)
+		snprintf(c->message, sizeof(c->message), "skipped %s for the rest of %s: %s",
+			 m->name, chunk, reason);
 }
 
 static int sign(console *c, carve_audit *audit, int64_t run, void *arg)

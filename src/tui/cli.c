@@ -181,9 +181,11 @@ static const cli_command commands[] = {
 	  "reason, for the chunk or only the named machines and users.  carve run\n"
 	  "then leaves them, a run already going too (it asks the log again before\n"
 	  "each step acts).  A skipped restart lets the workstation migrate anyway;\n"
-	  "other skipped steps block what depends on them.\n"
+	  "other skipped steps block what depends on them.  --phase all skips the\n"
+	  "rest of the chunk: every phase a named machine has left, and its user's;\n"
+	  "the next run leaves them alone.\n"
 	  "\n"
-	  "  --phase P       restart, workstations, mail or clients\n"
+	  "  --phase P       restart, workstations, mail, clients or all\n"
 	  "  --reason TEXT   why (required; it goes to the audit log)\n",
 	  cli_skip },
 	{ "note", "record what the floor found at a machine, from any laptop",

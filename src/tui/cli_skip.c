@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int cli_skip(int argc, char **argv)
@@ -43,11 +44,13 @@ int cli_skip(int argc, char **argv)
 		free(names);
 		return cli_usage_error("skip", "name one PLAN, a --chunk, a --phase and a --reason");
 	}
-	if (carve_phase_parse(&phase, phase_name) < 0 || phase < CARVE_PHASE_RESTART ||
-	    phase > CARVE_PHASE_CLIENTS) {
+	if (!strcmp(phase_name, "all")) {
+		phase = CARVE_PHASE__COUNT; /* the rest of the chunk */
+	} else if (carve_phase_parse(&phase, phase_name) < 0 || phase < CARVE_PHASE_RESTART ||
+		   phase > CARVE_PHASE_CLIENTS) {
 		free(names);
-		return cli_usage_error("skip", "--phase must be restart, workstations, mail or"
-				       " clients, not '%s'", phase_name);
+		return cli_usage_error("skip", "--phase must be restart, workstations, mail,"
+				       " clients or all, not '%s'", phase_name);
 	}
 
 	carve_plan *plan = NULL;
@@ -69,6 +72,9 @@ int cli_skip(int argc, char **argv)
 	err = carve_skip(plan, audit, run, chunk, phase, n_names ? names : NULL, who, reason);
 	if (err < 0)
 		status = cli_engine_error(err);
+	else if (phase == CARVE_PHASE__COUNT)
+		printf("skipped the rest of %s%s: %s\n", chunk, n_names ? " for the named machines"
+		       " and users (and theirs)" : "", reason);
 	else
 		printf("skipped the %s phase of %s%s: %s\n", phase_name, chunk,
 		       n_names ? " for the named machines and users" : "", reason);

@@ -53,6 +53,7 @@ typedef enum {
 	CMD_RETRY,        /* what failed: the phase, or one machine's step */
 	CMD_PAUSE,
 	CMD_SKIP,         /* with a reason: the phase, or one machine's step */
+	CMD_SKIP_REST,    /* with a reason: a machine for the rest of the chunk */
 	CMD_NOTE,         /* a floor note */
 	CMD_SIGNOFF,
 	CMD_VERIFY,       /* the teardown checks carve can make */
@@ -304,6 +305,7 @@ void action_note(console *c);
 /* The detail view's selected step: run again, skip (asks why). */
 void action_retry_step(console *c);
 void action_skip_step(console *c);
+void action_skip_rest(console *c);
 /* Sign off the selected teardown item or ActiveSync step (asks for a note). */
 void action_signoff(console *c);
 /* Verify the teardown checklist (DNS, the log). */

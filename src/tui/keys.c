@@ -33,6 +33,8 @@ static const key_binding table[] = {
 	  "skip the selected phase for the chunk (asks why)" },
 	{ 'x', "x", CMD_SKIP, IN(VIEW_DETAIL), WRITE_RUN, "skip",
 	  "skip the selected step's phase for this machine (asks why)" },
+	{ 'X', "X", CMD_SKIP_REST, IN(VIEW_DETAIL), WRITE_RUN, "skip all",
+	  "skip this machine and its user for the rest of the chunk (asks why)" },
 	{ 'n', "n", CMD_NOTE, IN(VIEW_FLOOR) | IN(VIEW_DETAIL), WRITE_NOTE, "note",
 	  "a floor note on the machine: asleep, powered off, fixed, missing, moved,"
 	  " or what its user reports (asks which)" },

@@ -191,6 +191,7 @@ static bool detail_key(console *c, key_command cmd)
 	case CMD_PAGE_DOWN: console_list_move(&c->step, c->step_count, page); break;
 	case CMD_RETRY: action_retry_step(c); break;
 	case CMD_SKIP: action_skip_step(c); break;
+	case CMD_SKIP_REST: action_skip_rest(c); break;
 	case CMD_NOTE: action_note(c); break;
 	case CMD_SIGNOFF: action_signoff(c); break;
 	case CMD_MAP: console_show_machine(c, c->machine, VIEW_FLOOR); break;

@@ -495,3 +495,23 @@ Test(cli, triage_lists_what_is_failing_now)
 	cr_assert(strstr(r.out, "nothing is failing in wave2"), "%s", r.out);
 	t_result_done(&r);
 }
+
+/* A machine skipped for the rest of the chunk, in one action: every phase
+ * it has left, and its user's; what is done stays done. */
+Test(cli, skip_a_machine_for_the_rest_of_the_chunk)
+{
+	record("wave1", "WS-01", "anna.berg", "restart", "restart", CARVE_STATUS_OK, NULL);
+	t_result r = CARVE("skip", plan, "--db", db, "--chunk", "wave1", "--phase", "all",
+			   "--machine", "WS-01", "--reason", "user on leave");
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "skipped the rest of wave1"), "%s", r.out);
+	t_result_done(&r);
+	r = CARVE("log", "--db", db, "--status", "skipped", "--format", "csv");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, ",WS-01,anna.berg,workstations,admt,skipped,"), "%s", r.out);
+	cr_assert(strstr(r.out, ",WS-01,anna.berg,clients,outlook,skipped,"), "%s", r.out);
+	cr_assert(strstr(r.out, ",,anna.berg,mail,move,skipped,"), "its user's move:\n%s", r.out);
+	cr_assert_null(strstr(r.out, ",restart,restart,"), "a done restart re-skipped:\n%s", r.out);
+	cr_assert_null(strstr(r.out, "WS-02"), "another machine skipped:\n%s", r.out);
+	t_result_done(&r);
+}

@@ -642,3 +642,22 @@ Test(console, a_failure_opens_on_its_step)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+
+/* In the machine view, X skips the machine and its user for the rest of
+ * the chunk in one action, the prompt saying what that means; x on a step
+ * carve does not run is refused before anything is asked (issue 14). */
+Test(console, skip_a_machine_for_the_rest_of_the_chunk)
+{
+	start(120, 30, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("':machine WS-02' Enter", "preflight/admin");
+	press("x", "preflight cannot be skipped: only restart, workstations, mail and clients");
+	press("X", "skip WS-02 and its user for the rest of wave1");
+	press("'replaced next week' Enter", "skipped WS-02 for the rest of wave1");
+	char *csv = log_csv();
+	cr_assert(strstr(csv, ",WS-02,bo.lind,workstations,admt,skipped,"), "%s", csv);
+	cr_assert(strstr(csv, ",,bo.lind,mail,move,skipped,"), "%s", csv);
+	cr_assert_null(strstr(csv, ",WS-01,anna.berg,workstations,admt,skipped,"), "%s", csv);
+	free(csv);
+	tmux("send-keys -t t Q");
+}
