@@ -27,6 +27,36 @@ static const char *selected_chunk(const console *c)
 	return carve_plan_chunks(c->plan, &n)[c->grid_chunk].name;
 }
 
+/* Whether a start would do anything: an object of the phase (or of any,
+ * phase -1) not done yet, or a failed one when retrying.  If not, the
+ * status line says so and what would. */
+static bool something_to_start(console *c, int phase, bool retry)
+{
+	const carve_grid *g = console_grid(c);
+	unsigned waiting = 0, failed = 0;
+
+	if (!g || c->grid_chunk >= g->chunk_count)
+		return true; /* no log yet: everything waits */
+	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++) {
+		if (phase >= 0 && ph != phase)
+			continue;
+		const unsigned *n = g->counts[c->grid_chunk][ph];
+		waiting += n[CARVE_STATUS_PENDING] + n[CARVE_STATUS_RUNNING] +
+			   n[CARVE_STATUS_INTERRUPTED];
+		failed += n[CARVE_STATUS_FAILED] + n[CARVE_STATUS_BLOCKED];
+	}
+	if (waiting || (retry && failed))
+		return true;
+	if (failed)
+		snprintf(c->message, sizeof(c->message), "%s has nothing to start%s: %u failed or"
+			 " blocked (r retries what failed)", selected_chunk(c),
+			 phase >= 0 ? " in this phase" : "", failed);
+	else
+		snprintf(c->message, sizeof(c->message), "%s has nothing to start%s: everything"
+			 " is done or skipped", selected_chunk(c), phase >= 0 ? " in this phase" : "");
+	return false;
+}
+
 void action_start(console *c, bool all_phases, bool retry)
 {
 	int phase = all_phases ? -1 : (int)c->grid_phase;
@@ -41,6 +71,8 @@ void action_start(console *c, bool all_phases, bool retry)
 			 " preflight to clients, or a for all", carve_phase_name(c->grid_phase));
 		return;
 	}
+	if (!something_to_start(c, phase, retry))
+		return;
 	if (runner_start(&c->engine, selected_chunk(c), phase, retry, NULL) < 0) {
 		snprintf(c->message, sizeof(c->message), "could not start the run");
 		return;

@@ -659,5 +659,13 @@ Test(console, skip_a_machine_for_the_rest_of_the_chunk)
 	cr_assert(strstr(csv, ",,bo.lind,mail,move,skipped,"), "%s", csv);
 	cr_assert_null(strstr(csv, ",WS-01,anna.berg,workstations,admt,skipped,"), "%s", csv);
 	free(csv);
+
+	/* with both machines skipped, a says there is nothing to start, and
+	 * what would do something */
+	press("':machine WS-01' Enter", "preflight/ping");
+	press("X", "skip WS-01 and its user");
+	press("'moved to wave2' Enter", "skipped WS-01 for the rest of wave1");
+	press("g", "wave1");
+	press("a", "wave1 has nothing to start: 1 failed or blocked (r retries what failed)");
 	tmux("send-keys -t t Q");
 }
