@@ -314,7 +314,7 @@ static void draw_status(console *c, int rows, int cols)
 {
 	char hints[512];
 
-	keys_hints(c, hints, sizeof(hints));
+	keys_hints(c, hints, sizeof(hints), cols > 2 ? (size_t)cols - 2 : 0);
 	attron(A_REVERSE);
 	mvhline(rows - 1, 0, ' ', cols);
 	mvaddnstr(rows - 1, 1, c->message[0] ? c->message : hints, cols - 2);

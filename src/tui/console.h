@@ -241,8 +241,10 @@ void keys_dispatch(console *c, int key);
 /* The views a binding works in, by name ("chunks, machine"), or "" when it
  * works in all or all but one of them. */
 void keys_where(char *out, size_t cap, unsigned views);
-/* The status line's hints for the current view, from the table. */
-void keys_hints(const console *c, char *out, size_t cap);
+/* The status line's hints for the current view, from the table, in at
+ * most width columns: ?:help and Q:quit always, the least used dropped
+ * first. */
+void keys_hints(const console *c, char *out, size_t cap, size_t width);
 
 /* ---- views: one file each, each an ops table ---- */
 

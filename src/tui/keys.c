@@ -114,16 +114,31 @@ bool keys_available(const console *c, const key_binding *b)
 	}
 }
 
-void keys_hints(const console *c, char *out, size_t cap)
+void keys_hints(const console *c, char *out, size_t cap, size_t width)
 {
-	size_t len = 0;
+	char last[64] = "";
+	size_t len = 0, tail;
 
 	out[0] = '\0';
 	if (runner_busy(&c->engine))
 		len = (size_t)snprintf(out, cap, "running %s  ", c->engine.chunk);
-	for (const key_binding *b = table; b->name && len < cap; b++)
-		if (b->hint && keys_available(c, b))
-			len += (size_t)snprintf(out + len, cap - len, "%s:%s  ", b->name, b->hint);
+	/* help and quit are always there, last; the others in the table's
+	 * order (the most used first) while they fit */
+	for (const key_binding *b = table; b->name; b++)
+		if (b->hint && (b->cmd == CMD_HELP || b->cmd == CMD_QUIT) && keys_available(c, b))
+			snprintf(last + strlen(last), sizeof(last) - strlen(last), "%s:%s  ",
+				 b->name, b->hint);
+	tail = strlen(last);
+	for (const key_binding *b = table; b->name && len < cap; b++) {
+		if (!b->hint || b->cmd == CMD_HELP || b->cmd == CMD_QUIT || !keys_available(c, b))
+			continue;
+		size_t need = strlen(b->name) + strlen(b->hint) + 3;
+		if (len + need + tail > width)
+			continue; /* a shorter one may still fit */
+		len += (size_t)snprintf(out + len, cap - len, "%s:%s  ", b->name, b->hint);
+	}
+	if (len < cap)
+		snprintf(out + len, cap - len, "%s", last);
 }
 
 void keys_where(char *out, size_t cap, unsigned views)

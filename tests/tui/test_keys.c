@@ -46,11 +46,11 @@ Test(keys, read_only_hints_offer_no_writes_and_the_lead_gets_them)
 	char hints[512];
 
 	c.view = VIEW_GRID;
-	keys_hints(&c, hints, sizeof(hints));
+	keys_hints(&c, hints, sizeof(hints), sizeof(hints));
 	cr_assert(strstr(hints, "s:start") && strstr(hints, "x:skip"), "%s", hints);
 	cr_assert(!strstr(hints, "p:pause"), "nothing runs, so no pause: %s", hints);
 	c.role = ROLE_VIEWER;
-	keys_hints(&c, hints, sizeof(hints));
+	keys_hints(&c, hints, sizeof(hints), sizeof(hints));
 	cr_assert(!strstr(hints, "s:start") && !strstr(hints, "x:skip"), "%s", hints);
 	cr_assert(strstr(hints, "Enter:open") && strstr(hints, "?:help"), "%s", hints);
 	for (const key_binding *b = keys_table(); b->name; b++) {
@@ -78,7 +78,7 @@ Test(keys, the_floor_notes_and_signs_but_runs_nothing)
 	}
 	c.view = VIEW_FLOOR;
 	char hints[512];
-	keys_hints(&c, hints, sizeof(hints));
+	keys_hints(&c, hints, sizeof(hints), sizeof(hints));
 	cr_assert(strstr(hints, "n:note"), "%s", hints);
 }
 
@@ -150,4 +150,22 @@ Test(keys, the_man_page_lists_the_keys_the_table_has)
 	free(want);
 	free(man);
 	free(path);
+}
+
+/* However narrow the terminal, the hint line keeps ?:help and Q:quit and
+ * drops what matters less (issue 14). */
+Test(keys, help_and_quit_always_fit)
+{
+	static console c;
+	char hints[512];
+
+	c.view = VIEW_GRID;
+	for (size_t width = 20; width <= 200; width += 10) {
+		keys_hints(&c, hints, sizeof(hints), width);
+		cr_assert(strstr(hints, "?:help") && strstr(hints, "Q:quit"), "%zu: %s", width,
+			  hints);
+		cr_assert_leq(strlen(hints), width < 22 ? 22 : width, "%zu: %s", width, hints);
+	}
+	keys_hints(&c, hints, sizeof(hints), 200);
+	cr_assert(strstr(hints, "s:start"), "the room used: %s", hints);
 }
