@@ -110,6 +110,11 @@ void triage_done(triage_list *t);
  * ':' is the fix (NULL without one). */
 void triage_cause(char *out, size_t cap, const state_line *s);
 const char *triage_fix(const char *diagnosis);
+/* The label drawn on floor f around column x of row y (letters, digits,
+ * - _ .): its first column and width, and (out, may be NULL) its text;
+ * false when no label is drawn there. */
+bool floor_label(const carve_floor *f, unsigned x, unsigned y, unsigned *start, unsigned *len,
+		 char *out, size_t cap);
 /* The desk label drawn on the floor map where object (a machine, or a
  * user's machine) is, or "". */
 void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *object, bool user);

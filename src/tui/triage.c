@@ -217,11 +217,49 @@ void triage_done(triage_list *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* The byte where column col of a UTF-8 row begins, or NULL past its end. */
+static const char *column_at(const char *row, unsigned col)
+{
+	for (; col > 0 && *row; col--) {
+		unsigned char lead = (unsigned char)*row++;
+		while (lead >= 0xc0 && ((unsigned char)*row & 0xc0) == 0x80)
+			row++;
+	}
+	return *row ? row : NULL;
+}
+
+static bool label_char(const char *p)
+{
+	return p && (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.');
+}
+
+bool floor_label(const carve_floor *f, unsigned x, unsigned y, unsigned *start, unsigned *len,
+		 char *out, size_t cap)
+{
+	if (out && cap)
+		out[0] = '\0';
+	if (y >= f->row_count || !label_char(column_at(f->rows[y], x)))
+		return false;
+	unsigned a = x, b = x + 1;
+	while (a > 0 && label_char(column_at(f->rows[y], a - 1)))
+		a--;
+	while (label_char(column_at(f->rows[y], b)))
+		b++;
+	*start = a;
+	*len = b - a;
+	if (out && cap) {
+		const char *from = column_at(f->rows[y], a); /* labels are ASCII */
+		snprintf(out, cap, "%.*s", (int)(b - a), from);
+	}
+	return true;
+}
+
 void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *object, bool user)
 {
 	size_t n, n_floors, m = carve_plan_find_machine(plan, object);
 	const carve_machine *machines = carve_plan_machines(plan, &n);
 	const carve_floor *floors = carve_plan_floors(plan, &n_floors);
+	unsigned start, len;
 
 	out[0] = '\0';
 	if (user) {
@@ -230,19 +268,7 @@ void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *obje
 			if (machines[i].user == u)
 				m = i;
 	}
-	if (m == CARVE_NONE || machines[m].floor >= n_floors)
-		return;
-	const carve_floor *f = &floors[machines[m].floor];
-	if (machines[m].y >= f->row_count)
-		return;
-	const char *row = f->rows[machines[m].y];
-	size_t x = machines[m].x, len = strlen(row);
-	if (x >= len || !isalnum((unsigned char)row[x]))
-		return;
-	size_t a = x, b = x;
-	while (a > 0 && (isalnum((unsigned char)row[a - 1]) || row[a - 1] == '-'))
-		a--;
-	while (b < len && (isalnum((unsigned char)row[b]) || row[b] == '-'))
-		b++;
-	snprintf(out, cap, "%.*s", (int)(b - a), row + a);
+	if (m != CARVE_NONE && machines[m].floor < n_floors)
+		floor_label(&floors[machines[m].floor], machines[m].x, machines[m].y, &start, &len,
+			    out, cap);
 }

@@ -100,6 +100,30 @@ static const char *skip_columns(const char *row, int n)
 	return row;
 }
 
+/* Whether column col of row is blank (a space, or past the row's end). */
+static bool blank_at(const char *row, int col)
+{
+	const char *p = col < 0 ? NULL : skip_columns(row, col);
+	return p && (*p == ' ' || *p == '\0');
+}
+
+/* Where a machine's glyph goes: beside its desk's label (after it, or
+ * before it, on a blank), so the drawing keeps "A01" and not "x01";
+ * over the label only when it has no room; at its place when no label is
+ * drawn there. */
+static int glyph_column(const carve_floor *fl, const carve_machine *m)
+{
+	unsigned start, len;
+
+	if (!floor_label(fl, m->x, m->y, &start, &len, NULL, 0))
+		return (int)m->x;
+	if (blank_at(fl->rows[m->y], (int)(start + len)))
+		return (int)(start + len);
+	if (start > 0 && blank_at(fl->rows[m->y], (int)start - 1))
+		return (int)start - 1;
+	return (int)m->x;
+}
+
 static void floor_draw(console *c, int top, int rows, int cols)
 {
 	size_t n_floors, n;
@@ -128,21 +152,28 @@ static void floor_draw(console *c, int top, int rows, int cols)
 		mvaddnstr(top + 1 + r, 0, skip_columns(fl->rows[r + dy], dx), cols);
 	}
 	for (size_t i = 0; i < n; i++) {
-		int y = (int)m[i].y - dy, x = (int)m[i].x - dx;
-		if (m[i].floor != c->floor || y < 0 || y >= area || x < 0 || x >= cols)
+		int y = (int)m[i].y - dy, x = glyph_column(fl, &m[i]) - dx;
+		if (m[i].floor != c->floor || y < 0 || y >= area)
 			continue;
 		int attr = console_status_attr(c, console_machines(c)[i]) |
 			   (i == sel ? A_REVERSE | A_BOLD : 0) |
 			   (view_floor_matches(c, i) ? 0 : A_DIM);
+		char label[64];
+		unsigned start, len;
 		attron(attr);
-		mvaddstr(top + 1 + y, x, view_floor_matches(c, i) ? console_glyph(console_machines(c)[i])
-								  : " ");
+		/* the drawing's label stays, in the status's colour */
+		if (floor_label(fl, m[i].x, m[i].y, &start, &len, label, sizeof(label)) &&
+		    (int)start - dx >= 0 && (int)start - dx < cols)
+			mvaddnstr(top + 1 + y, (int)start - dx, label, cols - ((int)start - dx));
+		if (x >= 0 && x < cols)
+			mvaddstr(top + 1 + y, x, view_floor_matches(c, i)
+				 ? console_glyph(console_machines(c)[i]) : " ");
 		attroff(attr);
 	}
 	/* The walking order, as numbers beside the glyphs. */
 	for (size_t k = 0; k < c->walk_count; k++) {
 		size_t i = c->walk[k];
-		int y = (int)m[i].y - dy, x = (int)m[i].x - dx + 1;
+		int y = (int)m[i].y - dy, x = glyph_column(fl, &m[i]) - dx + 1;
 		if (m[i].floor == c->floor && y >= 0 && y < area && x >= 0 && x + 2 < cols) {
 			attron(A_BOLD);
 			mvprintw(top + 1 + y, x, "%zu", k + 1);
@@ -154,10 +185,17 @@ static void floor_draw(console *c, int top, int rows, int cols)
 		const carve_chunk *ch = carve_plan_chunks(c->plan, &n_chunks);
 		const carve_user *u = carve_plan_users(c->plan, &n_users);
 		char line[256];
-		snprintf(line, sizeof(line), "%s %s  %s, chunk %s, Windows %s, at column %u row %u",
+		char desk[64], where[96];
+		unsigned start, len;
+		if (floor_label(fl, m[sel].x, m[sel].y, &start, &len, desk, sizeof(desk)))
+			snprintf(where, sizeof(where), "desk %s", desk);
+		else
+			snprintf(where, sizeof(where), "at column %u row %u", m[sel].x + 1,
+				 m[sel].y + 1);
+		snprintf(line, sizeof(line), "%s %s  %s, chunk %s, Windows %s, %s",
 			 console_glyph(console_machines(c)[sel]), m[sel].name,
 			 carve_status_name(console_machines(c)[sel]), ch[m[sel].chunk].name,
-			 carve_os_name(m[sel].os), m[sel].x + 1, m[sel].y + 1);
+			 carve_os_name(m[sel].os), where);
 		if (m[sel].user != CARVE_NONE)
 			snprintf(line + strlen(line), sizeof(line) - strlen(line), ", user %s",
 				 u[m[sel].user].name);
@@ -208,19 +246,26 @@ static void floor_move(console *c, int dx, int dy)
 
 static void floor_click(console *c, int x, int y)
 {
-	size_t n;
+	size_t n, n_floors;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	const carve_floor *fl = &carve_plan_floors(c->plan, &n_floors)[c->floor];
 
 	/* The drawing starts under the heading; a click may land beside the
 	 * glyph, inside the desk. */
 	y += c->floor_dy;
 	x += c->floor_dx;
-	for (size_t i = 0; i < n; i++)
-		if (m[i].floor == c->floor && (int)m[i].y == y - 2 &&
-		    x >= (int)m[i].x - 1 && x <= (int)m[i].x + 2) {
+	for (size_t i = 0; i < n; i++) {
+		unsigned start = m[i].x, len = 1;
+		int glyph = glyph_column(fl, &m[i]);
+		if (m[i].floor != c->floor || (int)m[i].y != y - 2)
+			continue;
+		floor_label(fl, m[i].x, m[i].y, &start, &len, NULL, 0);
+		/* on the label, its glyph, or a column beside them */
+		if ((x >= (int)start - 1 && x <= (int)(start + len)) || abs(x - glyph) <= 1) {
 			c->machine = i;
 			return;
 		}
+	}
 }
 
 void view_floor_next_problem(console *c)

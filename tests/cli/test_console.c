@@ -669,3 +669,20 @@ Test(console, skip_a_machine_for_the_rest_of_the_chunk)
 	press("a", "wave1 has nothing to start: 1 failed or blocked (r retries what failed)");
 	tmux("send-keys -t t Q");
 }
+
+/* The map keeps the drawing's desk labels, the status beside them, and
+ * the status line names the desk (issue 14: "A01" showed as "x01"). */
+Test(console, the_map_keeps_the_desk_labels)
+{
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("f", "floor map");
+	press("':machine WS-02' Enter", "preflight/admin");
+	press("m", "WS-02");
+	char *s = wait_for("desk A2");
+	cr_assert(strstr(s, "A1\xe2\x9c\x93") || strstr(s, "A1\xc2\xb7"), "A1 and its glyph:\n%s", s);
+	cr_assert(strstr(s, "A2\xe2\x9c\x97"), "A2 kept, failed beside it:\n%s", s);
+	cr_assert(strstr(s, "WS-02  failed, chunk wave1, Windows 7, desk A2, user bo.lind"), "%s", s);
+	free(s);
+	tmux("send-keys -t t Q");
+}
