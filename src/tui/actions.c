@@ -379,10 +379,12 @@ void action_filter(console *c)
 {
 	char text[64];
 
-	if (console_prompt(c, "filter (a chunk, a status such as failed, part of a name;"
-			   " Enter clears):", text, sizeof(text)) < 0)
+	if (console_prompt(c, "find (a machine, desk or user; a chunk; a status such as"
+			   " failed; Enter clears):", text, sizeof(text)) < 0)
 		return; /* the filter in use stays */
 	snprintf(c->filter, sizeof(c->filter), "%s", text);
+	if (text[0])
+		view_floor_find(c);
 	snprintf(c->message, sizeof(c->message), "%s%s", text[0] ? "filter: " : "no filter",
 		 text);
 }

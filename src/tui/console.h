@@ -298,6 +298,9 @@ size_t console_scroll(size_t *top, size_t row, size_t lines);
 
 /* The map's machine filter (chunk, status, or part of its name). */
 bool view_floor_matches(console *c, size_t i);
+/* Selects a machine the filter matches (the selected one if it does),
+ * changing floor if need be. */
+void view_floor_find(console *c);
 /* The machine selected on the map (the floor's first until one is picked),
  * or CARVE_NONE on an empty floor. */
 size_t view_floor_selected(console *c);

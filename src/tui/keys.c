@@ -51,8 +51,9 @@ static const key_binding table[] = {
 	{ 'w', "w", CMD_WALK, IN(VIEW_FLOOR), WRITE_NONE, "walk",
 	  "walking order through the floor's problem machines, nearest first from the"
 	  " selected one (again: off)" },
-	{ '/', "/", CMD_FILTER, IN(VIEW_FLOOR), WRITE_NONE, "filter",
-	  "filter the map: a chunk, a status, or part of a name" },
+	{ '/', "/", CMD_FILTER, IN(VIEW_FLOOR), WRITE_NONE, "find",
+	  "find on the map: a machine, a desk (P02) or a user (fatima); or filter by"
+	  " chunk or status" },
 	{ '/', "/", CMD_FILTER, IN(VIEW_LOG), WRITE_NONE, "filter",
 	  "filter the log as carve log does: chunk=, machine=, phase=, status=, since=" },
 	{ '\t', "Tab", CMD_NEXT_PROBLEM, ALL, WRITE_NONE, "next problem",

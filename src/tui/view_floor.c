@@ -28,9 +28,41 @@ bool view_floor_matches(console *c, size_t i)
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
 	const carve_chunk *ch = carve_plan_chunks(c->plan, &n_chunks);
 
-	return !c->filter[0] || !strcasecmp(ch[m[i].chunk].name, c->filter) ||
-	       !strcmp(carve_status_name(console_machines(c)[i]), c->filter) ||
-	       strcasestr(m[i].name, c->filter);
+	size_t n_users, n_floors;
+	const carve_user *u = carve_plan_users(c->plan, &n_users);
+	const carve_floor *fl = carve_plan_floors(c->plan, &n_floors);
+	char desk[64];
+	unsigned start, len;
+
+	if (!c->filter[0] || !strcasecmp(ch[m[i].chunk].name, c->filter) ||
+	    !strcmp(carve_status_name(console_machines(c)[i]), c->filter) ||
+	    strcasestr(m[i].name, c->filter))
+		return true;
+	/* the floor asks by desk ("P02") and by person ("fatima") too */
+	if (m[i].user != CARVE_NONE && m[i].user < n_users &&
+	    (strcasestr(u[m[i].user].name, c->filter) ||
+	     (u[m[i].user].display_name && strcasestr(u[m[i].user].display_name, c->filter))))
+		return true;
+	return m[i].floor < n_floors &&
+	       floor_label(&fl[m[i].floor], m[i].x, m[i].y, &start, &len, desk, sizeof(desk)) &&
+	       !strcasecmp(desk, c->filter);
+}
+
+void view_floor_find(console *c)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	/* the selected machine if it matches, else the first that does, on
+	 * whatever floor it is */
+	if (c->machine < n && view_floor_matches(c, c->machine))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (view_floor_matches(c, i)) {
+			c->machine = i;
+			c->floor = m[i].floor;
+			return;
+		}
 }
 
 /* Desks are a few columns apart in a row and two rows apart: a step

@@ -353,11 +353,12 @@ Test(console, filter_walking_order_and_command_line)
 {
 	start(100, 30, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
-	press("f /", "filter (a chunk");
+	press("f /", "find (a machine, desk or user");
 	press("failed Enter", "filter: failed");
 	tmux("send-keys -t t w");
 	char *s = wait_for("to walk to from");
-	cr_assert(strstr(s, "1 problem machine to walk to from WS-01"), "%s", s);
+	/* the filter selected the first machine it matches */
+	cr_assert(strstr(s, "1 problem machine to walk to from WS-02"), "%s", s);
 	cr_assert(strstr(s, "\u2717" "1"), "the walking number beside WS-02:\n%s", s);
 	free(s);
 
@@ -447,7 +448,7 @@ Test(console, a_signal_or_a_lost_terminal_ends_it_even_at_a_question)
 	/* SIGTERM while it asks for a filter: it ends in order. */
 	start(80, 24, "LANG=C.UTF-8");
 	free(wait_for("wave1"));
-	press("f /", "filter (a chunk");
+	press("f /", "find (a machine, desk or user");
 	cr_assert_eq(t_sh("pkill -TERM -f " CARVE_PROCESS, db), 0);
 	free(wait_for("carve exited with status 0"));
 
@@ -683,6 +684,25 @@ Test(console, the_map_keeps_the_desk_labels)
 	cr_assert(strstr(s, "A1\xe2\x9c\x93") || strstr(s, "A1\xc2\xb7"), "A1 and its glyph:\n%s", s);
 	cr_assert(strstr(s, "A2\xe2\x9c\x97"), "A2 kept, failed beside it:\n%s", s);
 	cr_assert(strstr(s, "WS-02  failed, chunk wave1, Windows 7, desk A2, user bo.lind"), "%s", s);
+	free(s);
+	tmux("send-keys -t t Q");
+}
+
+/* / finds a machine by name, by the desk drawn on the map, or by its
+ * user, on whatever floor (issue 14). */
+Test(console, find_by_desk_or_user)
+{
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("f", "floor map");
+	press("/", "find (a machine, desk or user");
+	press("a3 Enter", "WS-03");
+	char *s = wait_for("desk A3");
+	cr_assert(strstr(s, "WS-03  "), "%s", s);
+	free(s);
+	press("/", "find (a machine, desk or user");
+	press("dora Enter", "WS-04  ");
+	s = wait_for("user dora.sa");
 	free(s);
 	tmux("send-keys -t t Q");
 }
