@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The grid's phase, when it is one carve runs. */
 static bool runnable(const console *c)
@@ -416,6 +417,44 @@ void action_log_filter(console *c)
 	snprintf(c->message, sizeof(c->message), "%s%s", text[0] ? "filter: " : "no filter", text);
 }
 
+/* The machine name names, or the machine of the user it names; else the
+ * one machine or user whose name begins with it (what completing it would
+ * give).  None or several: the status line says which. */
+static size_t find_machine(console *c, const char *name)
+{
+	size_t n, nu, found = CARVE_NONE, matches = 0, len = strlen(name);
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	const carve_user *u = carve_plan_users(c->plan, &nu);
+	size_t i = carve_plan_find_machine(c->plan, name), k = carve_plan_find_user(c->plan, name);
+	char some[160] = "";
+
+	for (size_t j = 0; i == CARVE_NONE && k != CARVE_NONE && j < n; j++)
+		if (m[j].user == k)
+			i = j;
+	if (i != CARVE_NONE)
+		return i;
+	for (size_t j = 0; len && j < n; j++) {
+		bool by_user = m[j].user != CARVE_NONE && m[j].user < nu &&
+			       !strncasecmp(u[m[j].user].name, name, len);
+		if (strncasecmp(m[j].name, name, len) && !by_user)
+			continue;
+		if (!matches++)
+			found = j;
+		if (strlen(some) + strlen(m[j].name) + 2 < sizeof(some) - 4)
+			snprintf(some + strlen(some), sizeof(some) - strlen(some), " %s", m[j].name);
+		else if (!strstr(some, "..."))
+			strcat(some, " ...");
+	}
+	if (matches == 1)
+		return found;
+	if (matches)
+		snprintf(c->message, sizeof(c->message), "'%s': %zu machines match:%s", name,
+			 matches, some);
+	else
+		snprintf(c->message, sizeof(c->message), "no machine or user '%s' in the plan", name);
+	return CARVE_NONE;
+}
+
 void action_command(console *c)
 {
 	char line[128], word[32] = "", arg[96] = "";
@@ -428,10 +467,8 @@ void action_command(console *c)
 	} else if (!strcmp(word, "help")) {
 		console_show(c, VIEW_HELP);
 	} else if (!strcmp(word, "machine") || !strcmp(word, "m")) {
-		size_t i = carve_plan_find_machine(c->plan, arg);
-		if (i == CARVE_NONE)
-			snprintf(c->message, sizeof(c->message), "no machine '%s' in the plan", arg);
-		else
+		size_t i = find_machine(c, arg);
+		if (i != CARVE_NONE)
 			console_show_machine(c, i, VIEW_DETAIL);
 	} else if (!strcmp(word, "chunk")) {
 		size_t i = carve_plan_find_chunk(c->plan, arg);
@@ -453,7 +490,7 @@ void action_command(console *c)
 			}
 		snprintf(c->message, sizeof(c->message), "no floor '%s' in the plan", arg);
 	} else {
-		snprintf(c->message, sizeof(c->message), "commands: machine NAME, chunk NAME,"
+		snprintf(c->message, sizeof(c->message), "commands: machine NAME (or a user), chunk NAME,"
 			 " floor NAME, help, quit");
 	}
 }

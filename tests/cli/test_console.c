@@ -364,6 +364,10 @@ Test(console, filter_walking_order_and_command_line)
 
 	press(":", ": ");
 	press("'machine ws-04' Enter", "WS-04  Windows 10");
+	/* by its user, or by the start of a name, as completing it would */
+	press(": 'machine cai.wu' Enter", "WS-03  Windows 10");
+	press(": 'machine bo' Enter", "WS-02  Windows 7");
+	press(": 'machine ws-0' Enter", "'ws-0': 4 machines match: WS-01 WS-02 WS-03 WS-04");
 
 	/* The log's filters are carve log's: a word that is none of them is
 	 * refused and the filter in use stays. */
