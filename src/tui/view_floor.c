@@ -300,21 +300,80 @@ static void floor_click(console *c, int x, int y)
 	}
 }
 
-void view_floor_next_problem(console *c)
+/* The floor's problem machines in walking order: from the one nearest the
+ * drawing's top left, each time the nearest not yet walked to.  *count
+ * of them into order (n long). */
+static void walking_order(console *c, size_t floor, size_t *order, size_t *count)
 {
 	size_t n;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
-	size_t start = c->machine < n ? c->machine : n - 1;
+	const carve_machine corner = { .x = 0, .y = 0 };
+	const carve_machine *from = &corner;
+	bool *taken = calloc(n ? n : 1, sizeof(*taken));
 
-	for (size_t k = 1; k <= n; k++) {
-		size_t i = (start + k) % n;
-		if (problem(console_machines(c)[i]) && view_floor_matches(c, i)) {
-			c->machine = i;
-			c->floor = m[i].floor;
+	*count = 0;
+	for (;;) {
+		size_t best = CARVE_NONE;
+		for (size_t i = 0; taken && i < n; i++)
+			if (!taken[i] && m[i].floor == floor && problem(console_machines(c)[i]) &&
+			    view_floor_matches(c, i) &&
+			    (best == CARVE_NONE || distance(from, &m[i]) < distance(from, &m[best])))
+				best = i;
+		if (best == CARVE_NONE)
+			break;
+		taken[best] = true;
+		order[(*count)++] = best;
+		from = &m[best];
+	}
+	free(taken);
+}
+
+void view_floor_next_problem(console *c)
+{
+	size_t n, n_floors, count = 0;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	carve_plan_floors(c->plan, &n_floors);
+	/* w's order when it is shown: the next stop after this machine */
+	if (c->walk_count) {
+		size_t k = 0;
+		while (k < c->walk_count && c->walk[k] != c->machine)
+			k++;
+		c->machine = c->walk[k < c->walk_count ? (k + 1) % c->walk_count : 0];
+		c->floor = m[c->machine].floor;
+		return;
+	}
+	/* else the same order, this floor first, then the next floors */
+	size_t *order = calloc(n ? n : 1, sizeof(*order));
+	for (size_t f = 0; order && f < n_floors; f++) {
+		size_t floor = (c->floor + f) % n_floors;
+		walking_order(c, floor, order, &count);
+		size_t k = 0;
+		if (f == 0 && c->machine < n && m[c->machine].floor == floor) {
+			while (k < count && order[k] != c->machine)
+				k++;
+			k = k < count ? k + 1 : 0; /* after this machine */
+		}
+		if (k < count) {
+			c->machine = order[k];
+			c->floor = floor;
+			free(order);
 			return;
 		}
 	}
-	snprintf(c->message, sizeof(c->message), "no problem machines");
+	/* round again on this floor, from its first stop */
+	if (order && n_floors) {
+		walking_order(c, c->floor, order, &count);
+		if (count && order[0] != c->machine) {
+			c->machine = order[0];
+			free(order);
+			return;
+		}
+	}
+	free(order);
+	snprintf(c->message, sizeof(c->message), c->machine < n &&
+		 problem(console_machines(c)[c->machine]) ? "no other problem machine"
+		 : "no problem machines");
 }
 
 static bool floor_key(console *c, key_command cmd)

@@ -710,3 +710,19 @@ Test(console, find_by_desk_or_user)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+
+/* Tab follows the walking order w shows, not the plan's order. */
+Test(console, tab_follows_the_walking_order)
+{
+	append("WS-01", "preflight", "disk", CARVE_STATUS_FAILED, "500 MB free: free space");
+	append("WS-04", "preflight", "disk", CARVE_STATUS_FAILED, "500 MB free: free space");
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press(": 'machine WS-04' Enter", "WS-04  Windows 10");
+	press("m", "floor map");
+	press("w", "3 problem machines to walk to from WS-04");
+	/* nearest first: A2 (two rows up), then A1 */
+	press("Tab", "WS-02  failed");
+	press("Tab", "WS-01  failed");
+	tmux("send-keys -t t Q");
+}
