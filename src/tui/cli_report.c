@@ -58,6 +58,12 @@ static void write_csv(FILE *f, const report *r)
 		!r->chain_checked ? "none" : r->chain.ok ? "ok" : "failed",
 		r->chain_checked ? (long)r->chain.events : -1, -1, NULL, r->generated,
 		!r->chain_checked ? NULL : r->chain.ok ? head : r->chain.reason, NULL);
+	for (size_t c = 0; c < n_chunks && c < r->grid.chunk_count; c++) {
+		char verdict[512];
+		bool go = report_verdict(verdict, sizeof(verdict), r, c);
+		csv_row(f, "verdict", chunks[c].name, NULL, NULL, NULL, go ? "ok" : "failed", -1,
+			-1, NULL, NULL, verdict, NULL);
+	}
 	for (size_t c = 0; c < n_chunks && c < r->grid.chunk_count; c++)
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++)
 			for (int s = 0; s < CARVE_STATUS__COUNT; s++)
@@ -134,7 +140,17 @@ static void write_json(FILE *f, const report *r)
 		out_json(f, r->chain.ok ? NULL : r->chain.reason);
 		putc('}', f);
 	}
-	fputs(",\n\"phases\":[", f);
+	fputs(",\n\"verdicts\":[", f);
+	for (size_t c = 0; c < n_chunks && c < r->grid.chunk_count; c++) {
+		char verdict[512];
+		bool go = report_verdict(verdict, sizeof(verdict), r, c);
+		fprintf(f, "%s\n  {\"chunk\":", c ? "," : "");
+		out_json(f, chunks[c].name);
+		fprintf(f, ",\"go\":%s,\"text\":", go ? "true" : "false");
+		out_json(f, verdict);
+		putc('}', f);
+	}
+	fputs("],\n\"phases\":[", f);
 	for (size_t c = 0; c < n_chunks && c < r->grid.chunk_count; c++)
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
 			fprintf(f, "%s\n  {\"chunk\":", first ? "" : ",");

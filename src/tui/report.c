@@ -5,6 +5,7 @@
 #include "report.h"
 #include "states.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,17 @@
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+static int push(report_failure **list, size_t *count, report_failure x)
+{
+	report_failure *f = realloc(*list, (*count + 1) * sizeof(*f));
+
+	if (!f)
+		return CARVE_ENOMEM;
+	*list = f;
+	f[(*count)++] = x;
+	return 0;
 }
 
 static int take_state(const carve_state_row *row, void *ctx)
@@ -36,18 +48,17 @@ static int take_state(const carve_state_row *row, void *ctx)
 		item->time = dup_or_null(row->time);
 		item->diagnosis = dup_or_null(row->diagnosis);
 	}
-	if (row->status != CARVE_STATUS_FAILED && row->status != CARVE_STATUS_INTERRUPTED)
+	bool skipped = row->status == CARVE_STATUS_SKIPPED;
+	if (!skipped && row->status != CARVE_STATUS_FAILED &&
+	    row->status != CARVE_STATUS_INTERRUPTED)
 		return 0;
-	report_failure *f = realloc(r->failures, (r->failure_count + 1) * sizeof(*f));
-	if (!f)
-		return CARVE_ENOMEM;
-	r->failures = f;
-	f[r->failure_count++] = (report_failure){
+	return push(skipped ? &r->skips : &r->failures, skipped ? &r->skip_count
+		    : &r->failure_count, (report_failure){
 		dup_or_null(row->object_kind), dup_or_null(row->object), dup_or_null(row->chunk),
 		dup_or_null(row->phase), dup_or_null(row->step), row->status,
 		dup_or_null(row->time), dup_or_null(row->diagnosis), dup_or_null(row->evidence),
-	};
-	return 0;
+		dup_or_null(row->actor),
+	});
 }
 
 static int take_event(const carve_event_row *row, void *ctx)
@@ -56,6 +67,12 @@ static int take_event(const carve_event_row *row, void *ctx)
 	carve_phase ph;
 	size_t c;
 
+	if (row->ev.kind && !strcmp(row->ev.kind, "note"))
+		return push(&r->notes, &r->note_count, (report_failure){
+			strdup("machine"), dup_or_null(row->ev.machine), dup_or_null(row->ev.chunk),
+			NULL, NULL, row->ev.status, dup_or_null(row->time),
+			dup_or_null(row->ev.diagnosis), NULL, dup_or_null(row->ev.actor),
+		});
 	if (!row->ev.chunk || !row->ev.phase || !row->time ||
 	    (c = carve_plan_find_chunk(r->plan, row->ev.chunk)) == CARVE_NONE ||
 	    carve_phase_parse(&ph, row->ev.phase) < 0)
@@ -65,6 +82,60 @@ static int take_event(const carve_event_row *row, void *ctx)
 		snprintf(s->first, sizeof(s->first), "%s", row->time);
 	snprintf(s->last, sizeof(s->last), "%s", row->time);
 	return 0;
+}
+
+void report_duration(char out[24], double seconds)
+{
+	/* a cutover is hours, a migration weeks: clamp at 1000 hours */
+	unsigned s = seconds < 0 ? 0 : seconds > 3.6e6 ? 3600000u : (unsigned)(seconds + 0.5);
+
+	if (s < 60)
+		snprintf(out, 24, "%us", s);
+	else if (s < 3600)
+		snprintf(out, 24, "%um%02us", s / 60, s % 60);
+	else
+		snprintf(out, 24, "%uh%02um", s / 3600, s % 3600 / 60);
+}
+
+bool report_verdict(char *out, size_t cap, const report *r, size_t c)
+{
+	static const struct {
+		carve_phase phase;
+		const char *one, *many, *what;
+	} words[] = {
+		{ CARVE_PHASE_PREFLIGHT, "machine", "machines", "failing pre-flight" },
+		{ CARVE_PHASE_RESTART, "machine", "machines", "not restarted" },
+		{ CARVE_PHASE_WORKSTATIONS, "machine", "machines", "not migrated" },
+		{ CARVE_PHASE_MAIL, "mailbox", "mailboxes", "not moved" },
+		{ CARVE_PHASE_CLIENTS, "machine", "machines", "with clients not re-pointed" },
+	};
+	size_t len = 0;
+	unsigned left = 0, total = 0;
+
+	out[0] = '\0';
+	if (c >= r->grid.chunk_count)
+		return false;
+	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+		const unsigned *n = r->grid.counts[c][words[k].phase];
+		unsigned bad = n[CARVE_STATUS_FAILED] + n[CARVE_STATUS_INTERRUPTED];
+		for (int st = 0; st < CARVE_STATUS__COUNT; st++)
+			total += n[st];
+		left += n[CARVE_STATUS_PENDING] + n[CARVE_STATUS_RUNNING] + n[CARVE_STATUS_BLOCKED];
+		if (bad)
+			len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "%s%u %s %s",
+						len ? ", " : "cannot go ahead: ", bad,
+						bad == 1 ? words[k].one : words[k].many,
+						words[k].what);
+	}
+	if (len)
+		return false;
+	if (!left)
+		snprintf(out, cap, "can go ahead: every step done or skipped");
+	else if (left == total)
+		snprintf(out, cap, "not started");
+	else
+		snprintf(out, cap, "going: nothing failed, %u of %u steps still to do", left, total);
+	return true;
 }
 
 double report_seconds(const report_span *s)
@@ -113,12 +184,10 @@ static void item_done(report_item *it)
 	free(it->diagnosis);
 }
 
-void report_done(report *r)
+static void free_list(report_failure *list, size_t count)
 {
-	size_t n;
-
-	for (size_t i = 0; i < r->failure_count; i++) {
-		report_failure *f = &r->failures[i];
+	for (size_t i = 0; i < count; i++) {
+		report_failure *f = &list[i];
 		free(f->object_kind);
 		free(f->object);
 		free(f->chunk);
@@ -127,8 +196,18 @@ void report_done(report *r)
 		free(f->time);
 		free(f->diagnosis);
 		free(f->evidence);
+		free(f->actor);
 	}
-	free(r->failures);
+	free(list);
+}
+
+void report_done(report *r)
+{
+	size_t n;
+
+	free_list(r->failures, r->failure_count);
+	free_list(r->skips, r->skip_count);
+	free_list(r->notes, r->note_count);
 	carve_plan_teardown(r->plan, &n);
 	for (size_t i = 0; r->teardown && i < n; i++)
 		item_done(&r->teardown[i]);

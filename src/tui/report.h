@@ -12,10 +12,12 @@
 
 #include <stdio.h>
 
+/* A failure, a skip (diagnosis: the reason) or a floor note (diagnosis:
+ * what was noted). */
 typedef struct {
 	char *object_kind, *object, *chunk, *phase, *step;
 	carve_status status;
-	char *time, *diagnosis, *evidence;
+	char *time, *diagnosis, *evidence, *actor;
 } report_failure;
 
 typedef struct {
@@ -37,6 +39,10 @@ typedef struct {
 	carve_status *machine_status;              /* per plan machine: the worst */
 	report_failure *failures;
 	size_t failure_count;
+	report_failure *skips;                     /* current skipped steps */
+	size_t skip_count;
+	report_failure *notes;                     /* every floor note */
+	size_t note_count;
 	report_item *teardown;                     /* per plan teardown item */
 	report_item *activesync;                   /* per plan user */
 } report;
@@ -47,6 +53,14 @@ void report_done(report *r);
 
 /* Seconds between a span's first and last event (0 when unknown). */
 double report_seconds(const report_span *s);
+
+/* A duration as people read it: 45s, 5m08s, 2h03m. */
+void report_duration(char out[24], double seconds);
+
+/* Whether chunk c can go ahead, and why not, in one line: "can go ahead:
+ * every step done", or "cannot go ahead: 2 machines failing pre-flight, 1
+ * mailbox not moved".  Returns true when it can (nothing failed). */
+bool report_verdict(char *out, size_t cap, const report *r, size_t c);
 
 /* Colour for a status, as CSS. */
 const char *report_colour(carve_status s);

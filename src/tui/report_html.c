@@ -1,9 +1,11 @@
 /*
  * report_html.c - carve report --format html: one self-contained file (no
- * scripts, fonts, images or links to fetch) a manager can open: the grid,
- * the failures with their diagnosis and evidence, the floor maps as SVG
- * coloured by status with the glyphs drawn too, the teardown checklist
- * with its sign-offs, and the verdict on the audit log.
+ * scripts, fonts, images or links to fetch) for people who were not there:
+ * first the verdict per chunk, then a timeline of the night, the grid with
+ * durations, the failures with their diagnosis and evidence, every skip
+ * with its reason and who, every floor note, the floor maps as SVG with
+ * the machines named and coloured by status, the teardown checklist with
+ * its sign-offs, and the verdict on the audit log.
  */
 #include "glyph.h"
 #include "report.h"
@@ -66,9 +68,10 @@ static void grid(FILE *f, const report *r)
 						report_colour((carve_status)s),
 						glyph_status_utf8((carve_status)s), k[s],
 						carve_status_name((carve_status)s));
-			double secs = report_seconds(&r->spans[c][p]);
+			char took[24];
+			report_duration(took, report_seconds(&r->spans[c][p]));
 			if (r->spans[c][p].first[0])
-				fprintf(f, "<br><small>%.0f s</small>", secs);
+				fprintf(f, "<br><small>%s</small>", took);
 			fputs("</td>", f);
 		}
 		fputs("</tr>\n", f);
@@ -119,7 +122,7 @@ static void floor_svg(FILE *f, const report *r, size_t fl)
 	esc(f, floor->title ? floor->title : floor->name);
 	fprintf(f, "</h3>\n<svg width=\"%zu\" height=\"%zu\""
 		" font-family=\"monospace\" font-size=\"13\">\n",
-		(floor->width + 2) * CELL_W, (floor->row_count + 1) * CELL_H);
+		(floor->width + 12) * CELL_W, (floor->row_count + 2) * CELL_H);
 	for (size_t row = 0; row < floor->row_count; row++) {
 		fprintf(f, "<text x=\"0\" y=\"%zu\" fill=\"#555\" xml:space=\"preserve\">",
 			(row + 1) * CELL_H - 4);
@@ -137,8 +140,151 @@ static void floor_svg(FILE *f, const report *r, size_t fl)
 			"%s</text></g>\n", carve_status_name(s), m[i].x * CELL_W, m[i].y * CELL_H,
 			2 * CELL_W, CELL_H, report_colour(s), m[i].x * CELL_W + CELL_W,
 			(m[i].y + 1) * CELL_H - 4, glyph_status_utf8(s));
+		/* the name under its desk, where the drawing leaves a row,
+		 * squeezed to the room before the next desk of its row */
+		unsigned room = 40;
+		for (size_t k = 0; k < n_machines; k++)
+			if (m[k].floor == fl && m[k].y == m[i].y && m[k].x > m[i].x &&
+			    m[k].x - m[i].x < room)
+				room = m[k].x - m[i].x;
+		double natural = 5.4 * (double)strlen(m[i].name), fits = room * CELL_W - 4.0;
+		fprintf(f, "<text x=\"%u\" y=\"%u\" font-size=\"9\" fill=\"#222\"", m[i].x * CELL_W,
+			(m[i].y + 1) * CELL_H + 9);
+		if (natural > fits)
+			fprintf(f, " textLength=\"%.0f\" lengthAdjust=\"spacingAndGlyphs\"", fits);
+		putc('>', f);
+		esc(f, m[i].name);
+		fputs("</text>\n", f);
 	}
 	fputs("</svg>\n", f);
+}
+
+/* For people who were not there, first: can each chunk go ahead. */
+static void verdicts(FILE *f, const report *r)
+{
+	size_t n;
+	const carve_chunk *chunks = carve_plan_chunks(r->plan, &n);
+	char text[512];
+
+	fputs("<h2>Verdict</h2>\n<table>\n", f);
+	for (size_t c = 0; c < n && c < r->grid.chunk_count; c++) {
+		bool go = report_verdict(text, sizeof(text), r, c);
+		fputs("<tr><th>", f);
+		esc(f, chunks[c].name);
+		fprintf(f, "</th><td style=\"color:%s\"><strong>",
+			report_colour(go ? CARVE_STATUS_OK : CARVE_STATUS_FAILED));
+		esc(f, text);
+		fputs("</strong></td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+/* A picture of the night: per chunk and phase, a bar from its first event
+ * to its last, coloured by how the cell ended, and a red tick where each
+ * failure standing now was recorded. */
+static void timeline(FILE *f, const report *r)
+{
+	size_t n;
+	const carve_chunk *chunks = carve_plan_chunks(r->plan, &n);
+	double t0 = -1, t1 = -1;
+	const char *start = "";
+	const int left = 230, width = 640, bar = 12;
+
+	for (size_t c = 0; c < n && c < r->grid.chunk_count; c++)
+		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
+			double a = states_time(r->spans[c][p].first);
+			double b = states_time(r->spans[c][p].last);
+			if (a >= 0 && (t0 < 0 || a < t0)) {
+				t0 = a;
+				start = r->spans[c][p].first;
+			}
+			if (b >= 0 && b > t1)
+				t1 = b;
+		}
+	fputs("<h2>Timeline</h2>\n", f);
+	if (t0 < 0) {
+		fputs("<p>Nothing has run yet.</p>\n", f);
+		return;
+	}
+	double span = t1 > t0 ? t1 - t0 : 1;
+	size_t rows = 0;
+	for (size_t c = 0; c < n && c < r->grid.chunk_count; c++)
+		for (int p = 0; p < CARVE_PHASE__COUNT; p++)
+			rows += r->spans[c][p].first[0] != 0;
+	char total[24];
+	report_duration(total, span);
+	fprintf(f, "<svg width=\"%d\" height=\"%zu\" font-family=\"sans-serif\" font-size=\"11\">\n",
+		left + width + 80, (rows + 2) * (bar + 6) + 10);
+	fprintf(f, "<text x=\"%d\" y=\"12\">%.16s UTC</text><text x=\"%d\" y=\"12\""
+		" text-anchor=\"end\">+%s</text>\n", left, start, left + width, total);
+	size_t row = 0;
+	for (size_t c = 0; c < n && c < r->grid.chunk_count; c++)
+		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
+			const report_span *sp = &r->spans[c][p];
+			if (!sp->first[0])
+				continue;
+			double a = states_time(sp->first), b = states_time(sp->last);
+			int y = 20 + (int)row++ * (bar + 6);
+			int x = left + (int)((a - t0) / span * width);
+			int w = (int)((b - a) / span * width);
+			const unsigned *k = r->grid.counts[c][p];
+			carve_status worst = k[CARVE_STATUS_FAILED] || k[CARVE_STATUS_INTERRUPTED]
+					     ? CARVE_STATUS_FAILED : k[CARVE_STATUS_BLOCKED]
+					     ? CARVE_STATUS_BLOCKED : CARVE_STATUS_OK;
+			char took[24];
+			report_duration(took, b - a);
+			fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 6,
+				y + bar - 2);
+			esc(f, chunks[c].name);
+			fprintf(f, " %s</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\""
+				" fill=\"%s\"><title>%s</title></rect><text x=\"%d\" y=\"%d\">%s"
+				"</text>\n", carve_phase_name((carve_phase)p), x, y, w < 2 ? 2 : w,
+				bar, report_colour(worst), took, x + (w < 2 ? 2 : w) + 4, y + bar - 2,
+				took);
+			for (size_t i = 0; i < r->failure_count; i++) {
+				const report_failure *x2 = &r->failures[i];
+				carve_phase fp;
+				if (!x2->chunk || strcmp(x2->chunk, chunks[c].name) ||
+				    carve_phase_parse(&fp, x2->phase) < 0 || (int)fp != p)
+					continue;
+				int fx = left + (int)((states_time(x2->time) - t0) / span * width);
+				fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\""
+					" stroke=\"%s\" stroke-width=\"2\"/>\n", fx, fx, y - 2,
+					y + bar + 2, report_colour(CARVE_STATUS_FAILED));
+			}
+		}
+	fputs("</svg>\n", f);
+}
+
+/* Skips, with their reason and who decided; floor notes, with who. */
+static void people(FILE *f, const char *title, const report_failure *list, size_t n,
+		   bool skips)
+{
+	fprintf(f, "<h2>%s (%zu)</h2>\n", title, n);
+	if (!n) {
+		fputs("<p>None.</p>\n", f);
+		return;
+	}
+	fprintf(f, "<table>\n<tr><th>object</th><th>chunk</th>%s<th>%s</th><th>by</th>"
+		"<th>when</th></tr>\n", skips ? "<th>step</th>" : "", skips ? "why" : "note");
+	for (size_t i = 0; i < n; i++) {
+		const report_failure *x = &list[i];
+		fputs("<tr>", f);
+		cell(f, x->object);
+		cell(f, x->chunk);
+		if (skips) {
+			fputs("<td>", f);
+			esc(f, x->phase);
+			fputs("/", f);
+			esc(f, x->step);
+			fputs("</td>", f);
+		}
+		cell(f, x->diagnosis);
+		cell(f, x->actor);
+		cell(f, x->time);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
 }
 
 static void legend(FILE *f)
@@ -235,8 +381,12 @@ void report_write_html(FILE *f, const report *r)
 		fputs("</span>", f);
 	}
 	fputs("</p>\n", f);
+	verdicts(f, r);
+	timeline(f, r);
 	grid(f, r);
 	failures(f, r);
+	people(f, "Skipped", r->skips, r->skip_count, true);
+	people(f, "Floor notes", r->notes, r->note_count, false);
 	fputs("<h2>Floors</h2>\n", f);
 	legend(f);
 	for (size_t i = 0; i < n_floors; i++)

@@ -137,6 +137,45 @@ static t_result report(const char *format)
 	return r;
 }
 
+/* The report as a manager opens it: Debian's chromium renders it headless
+ * at 1280 wide into a PNG, and what it parsed holds the verdict and the
+ * named floor map. */
+static void check_in_a_browser(const char *html)
+{
+	char *page = t_path(lab.dir, "report.html"), *png = t_path(lab.dir, "report.png");
+	char *profile = t_path(lab.dir, "chromium"), url[4200], shot[4200], data[4200];
+
+	t_write_file(page, html);
+	snprintf(url, sizeof(url), "file://%s", page);
+	snprintf(shot, sizeof(shot), "--screenshot=%s", png);
+	snprintf(data, sizeof(data), "--user-data-dir=%s", profile);
+	const char *capture[] = { "/usr/bin/chromium", "--headless", "--no-sandbox",
+				  "--disable-gpu", "--hide-scrollbars", data,
+				  "--window-size=1280,1600", shot, url, NULL };
+	t_result r = t_run(capture, NULL);
+	cr_assert_eq(r.status, 0, "chromium: %s", r.err);
+	t_result_done(&r);
+	size_t len = 0;
+	unsigned char *p = (unsigned char *)t_read_file(png, &len);
+	/* a PNG, and its IHDR says 1280 pixels wide */
+	cr_assert(p && len > 24 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8), "no PNG from chromium");
+	unsigned width = (unsigned)p[16] << 24 | (unsigned)p[17] << 16 | (unsigned)p[18] << 8 | p[19];
+	cr_assert_eq(width, 1280);
+	cr_assert_gt(len, 20000, "a blank page? (%zu bytes)", len);
+	free(p);
+
+	const char *dom[] = { "/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+			      data, "--dump-dom", url, NULL };
+	r = t_run(dom, NULL);
+	cr_assert_eq(r.status, 0, "chromium: %s", r.err);
+	cr_assert(strstr(r.out, "cannot go ahead:"), "the browser has no verdict");
+	cr_assert(strstr(r.out, ">WS-ADMIN</text>"), "the browser's floor names nobody");
+	t_result_done(&r);
+	free(profile);
+	free(png);
+	free(page);
+}
+
 /* The reports carry the failures, the maps and the chain's verdict. */
 static void check_reports(void)
 {
@@ -148,6 +187,15 @@ static void check_reports(void)
 	cr_assert(strstr(r.out, "svc_targetmigrator is not a member"), "no diagnosis");
 	cr_assert(strstr(r.out, "verified (chain, derived tables and seals)"),
 		  "no verdict on the log");
+	/* for people who were not there: the verdict first, then the night */
+	const char *verdict = strstr(r.out, "<h2>Verdict</h2>");
+	cr_assert(verdict && verdict < strstr(r.out, "<h2>Chunks and phases</h2>"),
+		  "the verdict is not first");
+	cr_assert(strstr(r.out, "<strong>cannot go ahead: ") && strstr(verdict, "not migrated") &&
+		  strstr(verdict, "mailboxes not moved"), "%s", verdict);
+	cr_assert(strstr(r.out, "<h2>Timeline</h2>\n<svg"), "no timeline");
+	cr_assert(strstr(r.out, ">WS-ADMIN</text>"), "the floor map does not name the machines");
+	check_in_a_browser(r.out);
 	cr_assert(strstr(r.out, "Head <code>"), "no head to keep");
 	t_result_done(&r);
 	r = report("csv");

@@ -297,8 +297,12 @@ Test(preflight, fix_repairs_what_it_can_and_logs_before_and_after)
 	const char *fix = strstr(r.out, "\"step\":\"fix-firewall\",\"status\":\"ok\"");
 	const char *ok = fix ? strstr(fix, "\"step\":\"firewall\",\"status\":\"ok\"") : NULL;
 	cr_assert(failed && fix && ok && failed < fix, "%s", r.out);
-	cr_assert(strstr(fix, "{\\\"before\\\":{\\\"domain\\\":{\\\"on\\\":true,"), "%s", fix);
-	cr_assert(strstr(fix, "\\\"after\\\":{\\\"domain\\\":{\\\"on\\\":false,"), "%s", fix);
+	/* the evidence is JSON in the JSON */
+	cr_assert(strstr(fix, "\"evidence\":{\"before\":{\"domain\":{\"on\":true,"), "%s", fix);
+	cr_assert(strstr(fix, "\"after\":{\"domain\":{\"on\":false,"), "%s", fix);
+	/* and the fix was in the log as running before it changed anything */
+	const char *running = strstr(r.out, "\"step\":\"fix-firewall\",\"status\":\"running\"");
+	cr_assert(running && running < fix, "%s", r.out);
 	t_result_done(&r);
 }
 
