@@ -101,6 +101,20 @@ static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool bri
 }
 
 /* "wave1 restart: 17 ok, 3 blocked" for the selected cell. */
+/* What a phase carve does not run waits for, while nothing of it is
+ * recorded: said in the cell (short) and under the grid (long). */
+static const char *waits_for(carve_phase phase, const unsigned *k, bool full)
+{
+	if (k[CARVE_STATUS_PENDING] != cell_total(k))
+		return NULL;
+	if (phase == CARVE_PHASE_INVENTORY)
+		return full ? "waits for the floor walk (carve inventory --physical)"
+			    : "floor walk";
+	if (phase == CARVE_PHASE_TEARDOWN)
+		return full ? "waits for the last chunk; then T, the checklist" : "after chunks";
+	return NULL;
+}
+
 static void describe(console *c, int y, int cols)
 {
 	size_t n;
@@ -114,6 +128,9 @@ static void describe(console *c, int y, int cols)
 		if (k[s])
 			len += snprintf(line + len, sizeof(line) - (size_t)len, " %u %s", k[s],
 					carve_status_name((carve_status)s));
+	const char *waits = waits_for((carve_phase)c->grid_phase, k, true);
+	if (waits)
+		snprintf(line + len, sizeof(line) - (size_t)len, "; %s", waits);
 	mvaddnstr(y, 1, line, cols - 2);
 }
 
@@ -169,7 +186,14 @@ static void grid_draw(console *c, int top, int rows, int cols)
 			addnstr(text, cw - 2);
 			if (here)
 				attroff(A_REVERSE);
-			bar(c, y + 1, x, cw - 2, cell_done(k), cell_total(k), s);
+			const char *waits = waits_for((carve_phase)p, k, false);
+			if (waits) {
+				attron(A_DIM);
+				mvaddnstr(y + 1, x, waits, cw - 2);
+				attroff(A_DIM);
+			} else {
+				bar(c, y + 1, x, cw - 2, cell_done(k), cell_total(k), s);
+			}
 		}
 		y += 3;
 	}

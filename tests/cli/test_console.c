@@ -726,3 +726,14 @@ Test(console, tab_follows_the_walking_order)
 	press("Tab", "WS-01  failed");
 	tmux("send-keys -t t Q");
 }
+
+/* Inventory and teardown cells say what they wait for, not "0/2". */
+Test(console, cells_say_what_they_wait_for)
+{
+	start(120, 30, "LANG=C.UTF-8");
+	char *s = wait_for("s:start");
+	cr_assert(strstr(s, "floor walk") && strstr(s, "after chunks"), "%s", s);
+	free(s);
+	press("Left", "waits for the floor walk (carve inventory --physical)");
+	tmux("send-keys -t t Q");
+}
