@@ -26,26 +26,81 @@ static size_t key_lines(const console *c)
 	return n;
 }
 
+/* The length of text's next line of at most width columns, cut after a
+ * space when it can be (the help is ASCII). */
+static size_t wrap(const char *text, size_t width)
+{
+	size_t len = strlen(text), cut = width;
+
+	if (len <= width)
+		return len;
+	while (cut > width / 2 && text[cut] != ' ')
+		cut--;
+	return text[cut] == ' ' ? cut : width;
+}
+
+/* Key b's help line: what it does, and where. */
+static void help_text(char text[400], const key_binding *b)
+{
+	char in[160];
+
+	keys_where(in, sizeof(in), b->views);
+	snprintf(text, 400, "%s%s%s%s", b->help, in[0] ? " [" : "", in, in[0] ? "]" : "");
+}
+
+/* Rows key b's help takes, wrapped to width. */
+static size_t rows_of(const key_binding *b, size_t width)
+{
+	char text[400];
+	size_t need = 0;
+
+	help_text(text, b);
+	for (const char *p = text; *p; need++) {
+		p += wrap(p, width);
+		while (*p == ' ')
+			p++;
+	}
+	return need;
+}
+
 static void help_draw(console *c, int top, int rows, int cols)
 {
-	size_t total = key_lines(c) + 3; /* and a blank, the heading, the glyphs */
-	size_t shown = (size_t)rows - 1;
+	size_t keys = key_lines(c), line = 0, width = cols > 24 ? (size_t)cols - 14 : 10;
+	bool more = false;
 
-	if (c->help_top + shown > total)
-		c->help_top = total > shown ? total - shown : 0;
-	console_heading(top, cols, "keys%s", c->help_top + shown < total ? " (Down for more)" : "");
-	size_t line = 0;
+	/* scrolled no further than a last screen that is full: the keys from
+	 * there to the end, and the status glyphs under them */
+	size_t need[128], count = 0, tail = 3, last_top = keys;
+	for (const key_binding *b = keys_table(); b->name && count < 128; b++)
+		if (listed(c, b))
+			need[count++] = rows_of(b, width);
+	while (last_top > 0 && tail + need[last_top - 1] <= (size_t)rows - 1)
+		tail += need[--last_top];
+	if (c->help_top > last_top)
+		c->help_top = last_top;
 	int y = top + 1;
-	for (const key_binding *b = keys_table(); b->name && y < top + rows; b++) {
+	/* each key's help wraps, under its text, instead of being cut */
+	for (const key_binding *b = keys_table(); b->name; b++) {
 		if (!listed(c, b) || line++ < c->help_top)
 			continue;
-		char in[160], text[400];
-		keys_where(in, sizeof(in), b->views);
-		snprintf(text, sizeof(text), "%s%s%s%s", b->help, in[0] ? " [" : "", in,
-			 in[0] ? "]" : "");
-		mvprintw(y++, 3, "%-8s %.*s", b->name, cols - 14 > 0 ? cols - 14 : 0, text);
+		char text[400];
+		help_text(text, b);
+		const char *rest = text;
+		if (y + (int)rows_of(b, width) > top + rows) {
+			more = true;
+			break;
+		}
+		mvprintw(y, 3, "%-8s ", b->name);
+		while (*rest) {
+			size_t n = wrap(rest, width);
+			mvaddnstr(y++, 12, rest, (int)n);
+			rest += n;
+			while (*rest == ' ')
+				rest++;
+		}
 	}
-	if (y + 2 >= top + rows)
+	console_heading(top, cols, "keys%s", more ? " (Down for more)" : "");
+	if (more || y + 2 >= top + rows)
 		return;
 	y++;
 	attron(A_BOLD);
