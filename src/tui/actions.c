@@ -191,11 +191,8 @@ void action_note(console *c)
 
 void action_quit(console *c)
 {
-	char answer[8];
-
 	if (runner_busy(&c->engine) &&
-	    (console_prompt(c, "steps are running: stop them and quit? (y/N)", answer,
-			    sizeof(answer)) <= 0 || (answer[0] != 'y' && answer[0] != 'Y')))
+	    !console_confirm(c, "steps are running: stop them and quit? (y/N)"))
 		return;
 	c->quit = true;
 }

@@ -398,6 +398,29 @@ static void draw_question(const char *question, const char *answer)
 	attroff(A_REVERSE);
 }
 
+bool console_confirm(console *c, const char *question)
+{
+	int key;
+
+	curs_set(1);
+	timeout(-1);
+	draw_question(question, "");
+	wnoutrefresh(stdscr);
+	doupdate();
+	key = getch();
+	/* a signal or a lost terminal, as at any question: not a yes */
+	if (key == ERR) {
+		if (signalled == SIGINT)
+			signalled = 0;
+		else if (!signalled)
+			c->quit = true;
+	}
+	curs_set(0);
+	timeout(0);
+	c->dirty = true;
+	return key == 'y' || key == 'Y';
+}
+
 int console_prompt(console *c, const char *question, char *out, size_t cap)
 {
 	size_t len = 0;

@@ -347,6 +347,9 @@ void console_state_line(state_line *s, const carve_state_row *row);
  * 0 for an empty one (Enter alone), -1 when cancelled (Esc, ^G, Ctrl-C,
  * or the terminal went away). */
 int console_prompt(console *c, const char *question, char *out, size_t cap);
+/* A y/N question answered with one key: true for y or Y, false for any
+ * other (Enter, Esc, n). */
+bool console_confirm(console *c, const char *question);
 /* Reads the log again now. */
 void console_reload(console *c);
 /* Reads the log's tail again from the start, after its filter changed. */

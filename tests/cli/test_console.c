@@ -506,9 +506,11 @@ Test(console, every_view_at_80x24_and_160x50)
 	every_view(160, 50);
 }
 
-Test(console, teardown_checks_leave_the_console_free_while_dns_is_silent)
+/* The test site with a resolver that takes the queries and never
+ * answers, carve's connect deadline connect: the plan replaced; returns the
+ * resolver's socket, to close. */
+static int silent_dns_plan(const char *connect)
 {
-	/* A resolver that takes the queries and never answers. */
 	int silent = socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in at = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(at);
@@ -519,17 +521,23 @@ Test(console, teardown_checks_leave_the_console_free_while_dns_is_silent)
 	char *cut = strstr(site, transport);
 	cr_assert_not_null(cut);
 	*cut = '\0';
-	cr_assert(asprintf(&text, "%s%stransport: { account: desk, timeouts: { connect: 2s } }\n"
+	cr_assert(asprintf(&text, "%s%stransport: { account: desk, timeouts: { connect: %s } }\n"
 			   "mail:\n"
 			   "  source_namespace: mail.fabrikam.com\n  target_cas: outlook.contoso.com\n"
 			   "  smtp_domain: fabrikam.com\n  target_mx: mx.contoso.com\n"
 			   "  resolver: 127.0.0.1\n  resolver_port: %d\n", site,
-			   cut + strlen(transport), ntohs(at.sin_port)) > 0);
+			   cut + strlen(transport), connect, ntohs(at.sin_port)) > 0);
 	free(plan);
 	plan = t_path(tmp, "silent-dns.yaml");
 	t_write_file(plan, text);
 	free(text);
 	free(site);
+	return silent;
+}
+
+Test(console, teardown_checks_leave_the_console_free_while_dns_is_silent)
+{
+	int silent = silent_dns_plan("2s");
 
 	start(100, 30, "LANG=C.UTF-8");
 	free(wait_for("wave1"));
@@ -738,4 +746,30 @@ Test(console, cells_say_what_they_wait_for)
 	free(s);
 	press("Left", "waits for the floor walk (carve inventory --physical)");
 	tmux("send-keys -t t Q");
+}
+
+/* A y/N question takes one key; the screen does not wait for Enter. */
+Test(console, quitting_while_steps_run_asks_with_one_key)
+{
+	int silent = silent_dns_plan("3s"); /* the checks run for a while */
+
+	start(100, 30, "LANG=C.UTF-8");
+	free(wait_for("wave1"));
+	press("T v", "verifying: the log, and DNS");
+	press("Q", "steps are running: stop them and quit? (y/N)");
+	tmux("send-keys -t t n"); /* no Enter */
+	press("g", "going for"); /* answered: the keys work again */
+	char *s = screen(false);
+	cr_assert_null(strstr(s, "stop them and quit"), "%s", s);
+	cr_assert_null(strstr(s, "carve exited"), "n quit:\n%s", s);
+	free(s);
+	/* the checks end on their own (a bound, not a clock), then Q quits */
+	tmux("send-keys -t t T");
+	for (int i = 0; i < 80 && !strstr((s = screen(false)) ? s : "", "teardown verified"); i++) {
+		free(s);
+		t_pause_ms(250);
+	}
+	free(s);
+	press("Q", "carve exited with status 0");
+	close(silent);
 }
