@@ -40,6 +40,7 @@ static const view_ops *const views[VIEW__COUNT] = {
 	[VIEW_LOG] = &view_log,           [VIEW_LIST] = &view_list,
 	[VIEW_DETAIL] = &view_detail,     [VIEW_TRIAGE] = &view_triage,
 	[VIEW_TEARDOWN] = &view_teardown, [VIEW_HELP] = &view_help,
+	[VIEW_PAGER] = &view_pager,
 };
 
 const view_ops *console_view_ops(view_id v)

@@ -24,6 +24,7 @@ typedef enum {
 	VIEW_TRIAGE,   /* every failure, grouped by cause, most common first */
 	VIEW_TEARDOWN, /* the site checklist */
 	VIEW_HELP,     /* generated from the key table */
+	VIEW_PAGER,    /* a step's whole diagnosis and evidence, scrolled */
 	VIEW__COUNT
 } view_id;
 
@@ -199,6 +200,9 @@ typedef struct console {
 	size_t group, member;         /* triage: the cause, and its failure */
 	size_t triage_top;
 	size_t help_top;
+	char *pager_text;             /* the pager's text (owned), and where */
+	char pager_title[160];
+	size_t pager_top;
 
 	char message[512];            /* the status line's message */
 	char filter[64];              /* the map: chunk, status or part of a name */
@@ -276,7 +280,10 @@ struct view_ops {
 };
 
 extern const view_ops view_grid, view_floor, view_log, view_list, view_detail, view_triage,
-	view_teardown, view_help;
+	view_teardown, view_help, view_pager;
+
+/* The pager on step s: its diagnosis and its evidence, laid out. */
+void console_page_step(console *c, const state_line *s);
 
 /* The view's ops. */
 const view_ops *console_view_ops(view_id v);

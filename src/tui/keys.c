@@ -15,7 +15,9 @@
 #define ALL ((1u << VIEW__COUNT) - 1)
 #define IN(v) (1u << (v))
 #define LISTS (IN(VIEW_LIST) | IN(VIEW_DETAIL) | IN(VIEW_TRIAGE) | IN(VIEW_TEARDOWN))
-#define MOVES (IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_LOG) | IN(VIEW_HELP) | LISTS)
+#define OPENS (IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST) | IN(VIEW_DETAIL))
+#define MOVES (IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_LOG) | IN(VIEW_HELP) | IN(VIEW_PAGER) | \
+	       LISTS)
 
 /* In the order the status line offers them: what the view is for first. */
 static const key_binding table[] = {
@@ -42,10 +44,10 @@ static const key_binding table[] = {
 	  "sign off the teardown item or the user's ActiveSync step (asks for a note)" },
 	{ 'v', "v", CMD_VERIFY, IN(VIEW_TEARDOWN), WRITE_RUN, "verify",
 	  "verify what carve can check: the log, DNS" },
-	{ '\r', "Enter", CMD_OPEN, IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST),
-	  WRITE_NONE, "open", "open: a cell's machines or users, a machine, a failure's machine" },
-	{ KEY_ENTER, "Enter", CMD_OPEN,
-	  IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST), WRITE_NONE, NULL, NULL },
+	{ '\r', "Enter", CMD_OPEN, OPENS, WRITE_NONE, "open",
+	  "open: a cell's machines or users, a machine, a failure's machine, a step's whole"
+	  " evidence" },
+	{ KEY_ENTER, "Enter", CMD_OPEN, OPENS, WRITE_NONE, NULL, NULL },
 	{ 'm', "m", CMD_MAP, IN(VIEW_DETAIL) | IN(VIEW_TRIAGE), WRITE_NONE, "on the map",
 	  "the machine on the floor map" },
 	{ 'w', "w", CMD_WALK, IN(VIEW_FLOOR), WRITE_NONE, "walk",

@@ -195,6 +195,10 @@ static bool detail_key(console *c, key_command cmd)
 	case CMD_NOTE: action_note(c); break;
 	case CMD_SIGNOFF: action_signoff(c); break;
 	case CMD_MAP: console_show_machine(c, c->machine, VIEW_FLOOR); break;
+	case CMD_OPEN:
+		if (c->step < c->step_count)
+			console_page_step(c, &c->steps[c->step]);
+		break;
 	default: return false;
 	}
 	return true;

@@ -773,3 +773,21 @@ Test(console, quitting_while_steps_run_asks_with_one_key)
 	press("Q", "carve exited with status 0");
 	close(silent);
 }
+
+/* Enter on a step opens its whole diagnosis and evidence in a pager, the
+ * evidence laid out a member a line, wrapped, not cut (issue 14). */
+Test(console, a_step_opens_in_a_pager)
+{
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press(": 'machine WS-02' Enter", "preflight/admin");
+	press("Enter", "WS-02 preflight/admin  (lines 1-");
+	char *s = wait_for("evidence:");
+	/* the diagnosis whole, wrapped at 80 columns */
+	cr_assert(strstr(s, "CONTOSO\\svc_targetmigrator is not a member of the local Administrators"
+			 " group:") && strstr(s, "\n add it"), "%s", s);
+	cr_assert(strstr(s, "\"members\": [") && strstr(s, "\"WS-02\\\\Administrator\""), "%s", s);
+	free(s);
+	press("q", "audit trail");
+	tmux("send-keys -t t Q");
+}
