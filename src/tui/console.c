@@ -399,6 +399,36 @@ static void draw_question(const char *question, const char *answer)
 	attroff(A_REVERSE);
 }
 
+size_t console_line_len(const char *p, size_t width)
+{
+	size_t n = strcspn(p, "\n");
+
+	if (n <= width)
+		return n;
+	size_t cut = width;
+	while (cut > width / 2 && p[cut] != ' ')
+		cut--;
+	if (p[cut] != ' ')
+		for (cut = width; cut > 0 && ((unsigned char)p[cut] & 0xc0) == 0x80; cut--)
+			;
+	return cut;
+}
+
+size_t console_wrapped(int y, int x, int max_rows, const char *text, size_t width)
+{
+	size_t rows = 0;
+
+	for (const char *p = text; *p && (max_rows < 0 || rows < (size_t)max_rows); rows++) {
+		size_t n = console_line_len(p, width);
+		if (max_rows >= 0 && n) /* addnstr with 0 would take the whole string */
+			mvaddnstr(y + (int)rows, x, p, (int)n);
+		p += n;
+		if (*p == '\n' || *p == ' ')
+			p++;
+	}
+	return rows;
+}
+
 bool console_confirm(console *c, const char *question)
 {
 	int key;

@@ -354,6 +354,14 @@ void console_state_line(state_line *s, const carve_state_row *row);
  * 0 for an empty one (Enter alone), -1 when cancelled (Esc, ^G, Ctrl-C,
  * or the terminal went away). */
 int console_prompt(console *c, const char *question, char *out, size_t cap);
+/* The length of text's next screen line of at most width bytes: up to a
+ * line feed, else cut after a space when it can be, never inside a
+ * character. */
+size_t console_line_len(const char *p, size_t width);
+/* Draws text wrapped to width from row y, column x, at most max_rows
+ * rows; returns the rows it took (max_rows < 0: counts, draws nothing). */
+size_t console_wrapped(int y, int x, int max_rows, const char *text, size_t width);
+
 /* A y/N question answered with one key: true for y or Y, false for any
  * other (Enter, Esc, n). */
 bool console_confirm(console *c, const char *question);

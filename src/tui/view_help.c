@@ -26,19 +26,6 @@ static size_t key_lines(const console *c)
 	return n;
 }
 
-/* The length of text's next line of at most width columns, cut after a
- * space when it can be (the help is ASCII). */
-static size_t wrap(const char *text, size_t width)
-{
-	size_t len = strlen(text), cut = width;
-
-	if (len <= width)
-		return len;
-	while (cut > width / 2 && text[cut] != ' ')
-		cut--;
-	return text[cut] == ' ' ? cut : width;
-}
-
 /* Key b's help line: what it does, and where. */
 static void help_text(char text[400], const key_binding *b)
 {
@@ -56,7 +43,7 @@ static size_t rows_of(const key_binding *b, size_t width)
 
 	help_text(text, b);
 	for (const char *p = text; *p; need++) {
-		p += wrap(p, width);
+		p += console_line_len(p, width);
 		while (*p == ' ')
 			p++;
 	}
@@ -92,7 +79,7 @@ static void help_draw(console *c, int top, int rows, int cols)
 		}
 		mvprintw(y, 3, "%-8s ", b->name);
 		while (*rest) {
-			size_t n = wrap(rest, width);
+			size_t n = console_line_len(rest, width);
 			mvaddnstr(y++, 12, rest, (int)n);
 			rest += n;
 			while (*rest == ' ')

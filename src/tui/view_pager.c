@@ -79,30 +79,13 @@ void console_page_step(console *c, const state_line *s)
 	console_show(c, VIEW_PAGER);
 }
 
-/* The text's next screen line of at most width bytes: up to a line feed,
- * else cut after a space when it can be, never inside a character. */
-static size_t next_line(const char *p, size_t width)
-{
-	size_t n = strcspn(p, "\n");
-
-	if (n <= width)
-		return n;
-	size_t cut = width;
-	while (cut > width / 2 && p[cut] != ' ')
-		cut--;
-	if (p[cut] != ' ')
-		for (cut = width; cut > 0 && ((unsigned char)p[cut] & 0xc0) == 0x80; cut--)
-			;
-	return cut;
-}
-
 /* Walks the text's screen lines: counts them, and draws those in view. */
 static size_t walk_lines(const console *c, size_t width, int top, int rows, bool draw)
 {
 	size_t line = 0;
 
 	for (const char *p = c->pager_text ? c->pager_text : ""; *p;) {
-		size_t n = next_line(p, width);
+		size_t n = console_line_len(p, width);
 		/* n 0 (a blank line) draws nothing: addnstr would take the
 		 * whole string */
 		if (draw && n && line >= c->pager_top && line < c->pager_top + (size_t)rows)

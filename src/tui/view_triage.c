@@ -67,13 +67,15 @@ static const state_line *selected(const console *c)
 	return &c->triage.items[c->triage.groups[c->group].first + c->member];
 }
 
-/* The selected failure in full: where, when, why, and the evidence. */
-static void draw_selected(console *c, int y, int cols)
+/* The selected failure in full, from row y to row end: where, when, why
+ * and the evidence, wrapped, not cut at the edge; what does not fit is a
+ * pager away. */
+static void draw_selected(console *c, int y, int end, int cols)
 {
 	const state_line *s = selected(c);
-	int w = cols - 4 > 0 ? cols - 4 : 0;
+	size_t w = cols > 8 ? (size_t)cols - 4 : 4;
 
-	if (!s)
+	if (!s || y + 2 >= end)
 		return;
 	char line[256];
 
@@ -82,11 +84,18 @@ static void draw_selected(console *c, int y, int cols)
 		 s->actor);
 	mvhline(y++, 1, ACS_HLINE, cols - 2);
 	mvaddnstr(y++, 1, line, cols - 2);
-	mvaddnstr(y++, 3, s->diagnosis, w);
-	mvaddnstr(y, 3, s->evidence[0] ? s->evidence : "no evidence recorded", w);
+	const char *evidence = s->evidence[0] ? s->evidence : "no evidence recorded";
+	size_t need = console_wrapped(0, 0, -1, s->diagnosis, w) +
+		      console_wrapped(0, 0, -1, evidence, w);
+	bool cut = y + (int)need > end;
+	y += (int)console_wrapped(y, 3, end - y - (cut ? 1 : 0), s->diagnosis, w);
+	if (y < end - (cut ? 1 : 0))
+		y += (int)console_wrapped(y, 3, end - y - (cut ? 1 : 0), evidence, w);
+	if (cut)
+		mvaddnstr(end - 1, 3, "... Enter: its machine, Enter again: all of it", (int)w);
 }
 
-#define PANEL 4 /* lines under the list for the selected failure */
+#define PANEL 4 /* lines kept under the list for the selected failure */
 
 static void triage_draw(console *c, int top, int rows, int cols)
 {
@@ -136,7 +145,8 @@ static void triage_draw(console *c, int top, int rows, int cols)
 				attroff(A_REVERSE);
 		}
 	}
-	draw_selected(c, top + rows - PANEL, cols);
+	/* right under the list, with what it leaves */
+	draw_selected(c, y, top + rows, cols);
 }
 
 /* Down walks the selected cause's failures, then on to the next cause. */

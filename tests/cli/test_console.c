@@ -791,3 +791,22 @@ Test(console, a_step_opens_in_a_pager)
 	press("q", "audit trail");
 	tmux("send-keys -t t Q");
 }
+
+/* Triage at 80 columns: the selected failure's diagnosis and evidence
+ * wrap right under the list, not cut at the edge under empty rows. */
+Test(console, triage_wraps_the_failure)
+{
+	append_with("WS-01", "workstations", "admt", CARVE_STATUS_FAILED,
+		    "it did not join the target domain and none of the known causes holds;"
+		    " ADMT's last line about it: 2026-12-02 10:11:12 ERR2:7006 Failed to change"
+		    " domain affiliation, hr=8007054b The specified domain either does not exist",
+		    "{\"admt_log\":[\"ERR2:7006 Failed to change domain affiliation\"]}");
+	start(80, 24, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("t", "triage:");
+	tmux("send-keys -t t Down Down");
+	char *s = wait_for("hr=8007054b");
+	cr_assert(strstr(s, "The specified domain either does not exist"), "cut:\n%s", s);
+	free(s);
+	tmux("send-keys -t t Q");
+}
