@@ -6,11 +6,16 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "notes.h"
+#include "triage.h"
 
 #include "logfilter.h"
 #include "out.h"
 
 #include <curses.h>
+#include <unistd.h>
+#include <time.h>
+#include <fcntl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,4 +495,39 @@ void action_command(console *c)
 		snprintf(c->message, sizeof(c->message), "commands: machine NAME (or a user), chunk NAME,"
 			 " floor NAME, help, quit");
 	}
+}
+
+void action_export_triage(console *c)
+{
+	triage_list t = { 0 };
+	char path[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(path, sizeof(path), "triage-%Y%m%dT%H%M%SZ.csv", &tm);
+	if (!c->audit || triage_collect(&t, c->audit, NULL, TRIAGE_GUIDE) < 0) {
+		snprintf(c->message, sizeof(c->message), "nothing to export: %s",
+			 c->audit ? carve_error_last()->message : "no audit log yet");
+		triage_done(&t);
+		return;
+	}
+	/* what it lists is the log's: private, as the log is */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		snprintf(c->message, sizeof(c->message), "cannot write %s: %s", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	} else {
+		triage_write(f, c->plan, &t, OUT_CSV);
+		if (fclose(f) != 0)
+			snprintf(c->message, sizeof(c->message), "cannot write %s: %s", path,
+				 strerror(errno));
+		else
+			snprintf(c->message, sizeof(c->message), "wrote %s: %zu failing, %zu"
+				 " causes, in the guide's order", path, t.count, t.group_count);
+	}
+	triage_done(&t);
 }

@@ -8,30 +8,12 @@
 #include "console.h"
 #include "glyph.h"
 #include "out.h"
+#include "triage.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The machine a failure is about, for its user: the object, or the user's
- * machine when the object is a user. */
-static const char *user_of(char *out, size_t cap, const carve_plan *plan, const state_line *s)
-{
-	size_t n, nu;
-	const carve_machine *m = carve_plan_machines(plan, &n);
-	const carve_user *u = carve_plan_users(plan, &nu);
-
-	out[0] = '\0';
-	if (s->user) {
-		snprintf(out, cap, "%s", s->object);
-	} else {
-		size_t i = carve_plan_find_machine(plan, s->object);
-		if (i != CARVE_NONE && m[i].user != CARVE_NONE && m[i].user < nu)
-			snprintf(out, cap, "%s", u[m[i].user].name);
-	}
-	return out;
-}
 
 static void print_text(const carve_plan *plan, const triage_list *t, const char *chunk)
 {
@@ -52,47 +34,11 @@ static void print_text(const carve_plan *plan, const triage_list *t, const char 
 			const state_line *s = &t->items[gr->first + k];
 			char desk[32], user[64];
 			triage_desk(desk, sizeof(desk), plan, s->object, s->user);
-			user_of(user, sizeof(user), plan, s);
+			triage_user(user, sizeof(user), plan, s);
 			printf("  %-15s desk %-6s %-14s %-14s %.19s\n", s->object, desk[0] ? desk : "-",
 			       user[0] ? user : "-", s->chunk, s->time);
 			if (s->evidence[0])
 				printf("      evidence %s\n", s->evidence);
-		}
-	}
-}
-
-static void print_rows(const carve_plan *plan, const triage_list *t, out_format format)
-{
-	if (format == OUT_CSV)
-		fputs("cause,fix,chunk,object,desk,user,status,time,diagnosis,evidence\r\n", stdout);
-	for (size_t g = 0; g < t->group_count; g++) {
-		const triage_group *gr = &t->groups[g];
-		for (unsigned k = 0; k < gr->count; k++) {
-			const state_line *s = &t->items[gr->first + k];
-			const char *fix = triage_fix(s->diagnosis);
-			char desk[32], user[64];
-			triage_desk(desk, sizeof(desk), plan, s->object, s->user);
-			user_of(user, sizeof(user), plan, s);
-			const char *fields[] = { gr->cause, fix, s->chunk, s->object, desk, user,
-						 carve_status_name(s->status), s->time, s->diagnosis,
-						 s->evidence };
-			static const char *const names[] = { "cause", "fix", "chunk", "object", "desk",
-							     "user", "status", "time", "diagnosis" };
-			for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-				if (format == OUT_CSV) {
-					if (i)
-						putchar(',');
-					out_csv(stdout, fields[i] && *fields[i] ? fields[i] : NULL);
-					continue;
-				}
-				printf(i ? ",\"%s\":" : "{\"%s\":", i < 9 ? names[i] : "evidence");
-				/* a state's evidence is JSON (audit_read.c) */
-				if (i == 9)
-					fputs(s->evidence[0] ? s->evidence : "null", stdout);
-				else
-					out_json(stdout, fields[i] && *fields[i] ? fields[i] : NULL);
-			}
-			fputs(format == OUT_CSV ? "\r\n" : "}\n", stdout);
 		}
 	}
 }
@@ -147,7 +93,7 @@ int cli_triage(int argc, char **argv)
 	if (format == OUT_TEXT)
 		print_text(plan, &t, chunk);
 	else
-		print_rows(plan, &t, format);
+		triage_write(stdout, plan, &t, format);
 	status = t.count ? EXIT_FAILURES : EXIT_DONE;
 done:
 	triage_done(&t);

@@ -55,6 +55,7 @@ typedef enum {
 	CMD_PAUSE,
 	CMD_SKIP,         /* with a reason: the phase, or one machine's step */
 	CMD_SKIP_REST,    /* with a reason: a machine for the rest of the chunk */
+	CMD_EXPORT,       /* triage to a CSV file, as carve triage writes it */
 	CMD_NOTE,         /* a floor note */
 	CMD_SIGNOFF,
 	CMD_VERIFY,       /* the teardown checks carve can make */
@@ -323,6 +324,7 @@ void action_note(console *c);
 void action_retry_step(console *c);
 void action_skip_step(console *c);
 void action_skip_rest(console *c);
+void action_export_triage(console *c);
 /* Sign off the selected teardown item or ActiveSync step (asks for a note). */
 void action_signoff(console *c);
 /* Verify the teardown checklist (DNS, the log). */

@@ -48,6 +48,8 @@ static const key_binding table[] = {
 	  "open: a cell's machines or users, a machine, a failure's machine, a step's whole"
 	  " evidence" },
 	{ KEY_ENTER, "Enter", CMD_OPEN, OPENS, WRITE_NONE, NULL, NULL },
+	{ 'e', "e", CMD_EXPORT, IN(VIEW_TRIAGE), WRITE_NONE, "export",
+	  "write what is failing to a CSV file here, as carve triage does" },
 	{ 'm', "m", CMD_MAP, IN(VIEW_DETAIL) | IN(VIEW_TRIAGE), WRITE_NONE, "on the map",
 	  "the machine on the floor map" },
 	{ 'w', "w", CMD_WALK, IN(VIEW_FLOOR), WRITE_NONE, "walk",

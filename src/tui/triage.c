@@ -8,6 +8,7 @@
  */
 #include "console.h"
 #include "out.h"
+#include "triage.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -272,3 +273,59 @@ void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *obje
 		floor_label(&floors[machines[m].floor], machines[m].x, machines[m].y, &start, &len,
 			    out, cap);
 }
+
+/* The machine a failure is about, for its user: the object, or the user's
+ * machine when the object is a user. */
+const char *triage_user(char *out, size_t cap, const carve_plan *plan, const state_line *s)
+{
+	size_t n, nu;
+	const carve_machine *m = carve_plan_machines(plan, &n);
+	const carve_user *u = carve_plan_users(plan, &nu);
+
+	out[0] = '\0';
+	if (s->user) {
+		snprintf(out, cap, "%s", s->object);
+	} else {
+		size_t i = carve_plan_find_machine(plan, s->object);
+		if (i != CARVE_NONE && m[i].user != CARVE_NONE && m[i].user < nu)
+			snprintf(out, cap, "%s", u[m[i].user].name);
+	}
+	return out;
+}
+
+void triage_write(FILE *f, const carve_plan *plan, const triage_list *t, out_format format)
+{
+	if (format == OUT_CSV)
+		fputs("cause,fix,chunk,object,desk,user,status,time,diagnosis,evidence\r\n", f);
+	for (size_t g = 0; g < t->group_count; g++) {
+		const triage_group *gr = &t->groups[g];
+		for (unsigned k = 0; k < gr->count; k++) {
+			const state_line *s = &t->items[gr->first + k];
+			const char *fix = triage_fix(s->diagnosis);
+			char desk[32], user[64];
+			triage_desk(desk, sizeof(desk), plan, s->object, s->user);
+			triage_user(user, sizeof(user), plan, s);
+			const char *fields[] = { gr->cause, fix, s->chunk, s->object, desk, user,
+						 carve_status_name(s->status), s->time, s->diagnosis,
+						 s->evidence };
+			static const char *const names[] = { "cause", "fix", "chunk", "object", "desk",
+							     "user", "status", "time", "diagnosis" };
+			for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+				if (format == OUT_CSV) {
+					if (i)
+						putc(',', f);
+					out_csv(f, fields[i] && *fields[i] ? fields[i] : NULL);
+					continue;
+				}
+				fprintf(f, i ? ",\"%s\":" : "{\"%s\":", i < 9 ? names[i] : "evidence");
+				/* a state's evidence is JSON (audit_read.c) */
+				if (i == 9)
+					fputs(s->evidence[0] ? s->evidence : "null", f);
+				else
+					out_json(f, fields[i] && *fields[i] ? fields[i] : NULL);
+			}
+			fputs(format == OUT_CSV ? "\r\n" : "}\n", f);
+		}
+	}
+}
+

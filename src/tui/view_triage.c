@@ -187,6 +187,7 @@ static bool triage_key(console *c, key_command cmd)
 		if (s)
 			console_show_step(c, s);
 		break;
+	case CMD_EXPORT: action_export_triage(c); break;
 	case CMD_MAP:
 		if (s)
 			console_show_object(c, s->object, s->user, VIEW_FLOOR);

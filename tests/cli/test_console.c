@@ -810,3 +810,24 @@ Test(console, triage_wraps_the_failure)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+
+/* e in triage writes what carve triage would, to a CSV file here. */
+Test(console, triage_exports_a_csv)
+{
+	start(100, 30, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("t", "triage:");
+	tmux("send-keys -t t e");
+	char *s = wait_for("wrote triage-");
+	char name[64] = "";
+	cr_assert_eq(sscanf(strstr(s, "wrote ") + 6, "%63[^:]", name), 1, "%s", s);
+	cr_assert(strstr(s, "1 failing, 1 causes, in the guide's order"), "%s", s);
+	free(s);
+	char *csv = t_read_file(name, NULL);
+	cr_assert_not_null(csv, "no file %s", name);
+	cr_assert(strstr(csv, "cause,fix,chunk,object,desk,user,status,time,diagnosis,evidence"
+			      "\r\n") && strstr(csv, ",wave1,WS-02,A2,bo.lind,failed,"), "%s", csv);
+	free(csv);
+	unlink(name);
+	tmux("send-keys -t t Q");
+}
