@@ -399,6 +399,21 @@ static void draw_question(const char *question, const char *answer)
 	attroff(A_REVERSE);
 }
 
+bool console_scroll_key(size_t *top, key_command cmd)
+{
+	long page = LINES - 4, at = (long)*top;
+
+	switch (cmd) {
+	case CMD_UP: at--; break;
+	case CMD_DOWN: at++; break;
+	case CMD_PAGE_UP: at -= page; break;
+	case CMD_PAGE_DOWN: at += page; break;
+	default: return false;
+	}
+	*top = at < 0 ? 0 : (size_t)at; /* the view's draw keeps it short of the end */
+	return true;
+}
+
 size_t console_line_len(const char *p, size_t width)
 {
 	size_t n = strcspn(p, "\n");
@@ -429,23 +444,29 @@ size_t console_wrapped(int y, int x, int max_rows, const char *text, size_t widt
 	return rows;
 }
 
-bool console_confirm(console *c, const char *question)
+/* The key answering a question: draws it, waits.  ERR for a signal (Ctrl-C
+ * cancels the question, the others are left for the loop to end the
+ * console) or, with no signal, a terminal gone: so is the console. */
+static int question_key(console *c, const char *question, const char *answer)
 {
-	int key;
-
-	curs_set(1);
-	timeout(-1);
-	draw_question(question, "");
+	draw_question(question, answer);
 	wnoutrefresh(stdscr);
 	doupdate();
-	key = getch();
-	/* a signal or a lost terminal, as at any question: not a yes */
+	int key = getch();
 	if (key == ERR) {
 		if (signalled == SIGINT)
 			signalled = 0;
 		else if (!signalled)
 			c->quit = true;
 	}
+	return key;
+}
+
+bool console_confirm(console *c, const char *question)
+{
+	curs_set(1);
+	timeout(-1);
+	int key = question_key(c, question, "");
 	curs_set(0);
 	timeout(0);
 	c->dirty = true;
@@ -461,20 +482,8 @@ int console_prompt(console *c, const char *question, char *out, size_t cap)
 	curs_set(1);
 	timeout(-1);
 	for (;;) {
-		draw_question(question, out);
-		wnoutrefresh(stdscr);
-		doupdate();
-		key = getch();
-		if (key == ERR) {
-			/* A signal: Ctrl-C cancels the question, the others are
-			 * left for the loop to end the console.  No signal: the
-			 * terminal is gone, so is the console. */
-			if (signalled == SIGINT)
-				signalled = 0;
-			else if (!signalled)
-				c->quit = true;
+		if ((key = question_key(c, question, out)) == ERR)
 			break;
-		}
 		if (key == 27 || key == 7 /* ^G */)
 			break;
 		if (key == '\r' || key == '\n' || key == KEY_ENTER) {

@@ -356,6 +356,10 @@ void console_state_line(state_line *s, const carve_state_row *row);
  * 0 for an empty one (Enter alone), -1 when cancelled (Esc, ^G, Ctrl-C,
  * or the terminal went away). */
 int console_prompt(console *c, const char *question, char *out, size_t cap);
+/* Up, Down, PgUp and PgDn move a scrolled text's first line; false for
+ * any other command. */
+bool console_scroll_key(size_t *top, key_command cmd);
+
 /* The length of text's next screen line of at most width bytes: up to a
  * line feed, else cut after a space when it can be, never inside a
  * character. */

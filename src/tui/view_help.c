@@ -104,17 +104,7 @@ static void help_draw(console *c, int top, int rows, int cols)
 
 static bool help_key(console *c, key_command cmd)
 {
-	long page = LINES - 4, top = (long)c->help_top;
-
-	switch (cmd) {
-	case CMD_UP: top--; break;
-	case CMD_DOWN: top++; break;
-	case CMD_PAGE_UP: top -= page; break;
-	case CMD_PAGE_DOWN: top += page; break;
-	default: return false;
-	}
-	c->help_top = top < 0 ? 0 : (size_t)top; /* the draw keeps it short of the end */
-	return true;
+	return console_scroll_key(&c->help_top, cmd);
 }
 
 static void help_resize(console *c)

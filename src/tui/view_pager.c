@@ -114,17 +114,7 @@ static void pager_draw(console *c, int top, int rows, int cols)
 
 static bool pager_key(console *c, key_command cmd)
 {
-	long page = LINES - 4, at = (long)c->pager_top;
-
-	switch (cmd) {
-	case CMD_UP: at--; break;
-	case CMD_DOWN: at++; break;
-	case CMD_PAGE_UP: at -= page; break;
-	case CMD_PAGE_DOWN: at += page; break;
-	default: return false;
-	}
-	c->pager_top = at < 0 ? 0 : (size_t)at; /* the draw keeps it short of the end */
-	return true;
+	return console_scroll_key(&c->pager_top, cmd);
 }
 
 static void pager_done(console *c)
