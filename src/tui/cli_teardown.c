@@ -33,10 +33,10 @@ static size_t print_checklist(const carve_plan *plan, carve_audit *audit)
 			bool signed_off = it.status == CARVE_STATUS_OK && strcmp(it.actor, "engine");
 			printf("  %s %-22s %s\n", glyph_status(it.status), items[i].id, items[i].title);
 			if (signed_off)
-				printf("      signed off by %s at %s%s%s\n", it.actor, it.time,
+				printf("      signed off by %s at %.16s UTC%s%s\n", it.actor, it.time,
 				       it.diagnosis[0] ? ": " : "", it.diagnosis);
 			else if (it.status == CARVE_STATUS_OK)
-				printf("      verified by carve at %s\n", it.time);
+				printf("      verified by carve at %.16s UTC\n", it.time);
 			else if (it.diagnosis[0])
 				printf("      %s\n", it.diagnosis);
 			else

@@ -163,7 +163,7 @@ static int take_event(const carve_event_row *row, void *ctx)
 	else
 		c->log_head = (c->log_head + 1) % LOG_KEEP;
 	l->seq = row->seq;
-	out_textf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
+	console_time(l->time, sizeof(l->time), row->time);
 	out_textf(l->actor, sizeof(l->actor), "%s", e->actor ? e->actor : "");
 	out_textf(l->chunk, sizeof(l->chunk), "%s", e->chunk ? e->chunk : "");
 	out_textf(l->object, sizeof(l->object), "%s",
@@ -360,7 +360,7 @@ void console_state_line(state_line *s, const carve_state_row *row)
 	out_textf(s->phase, sizeof(s->phase), "%s", row->phase);
 	out_textf(s->step, sizeof(s->step), "%s", row->step);
 	s->status = row->status;
-	out_textf(s->time, sizeof(s->time), "%.19s", row->time ? row->time : "");
+	console_time(s->time, sizeof(s->time), row->time);
 	out_textf(s->actor, sizeof(s->actor), "%s", row->actor ? row->actor : "");
 	out_textf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
 	out_textf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");
@@ -397,6 +397,28 @@ static void draw_question(const char *question, const char *answer)
 		mvaddstr(LINES - 1, 1, alen > width ? answer + alen - width : answer);
 	}
 	attroff(A_REVERSE);
+}
+
+void console_time(char *out, size_t cap, const char *utc)
+{
+	double t = utc ? states_time(utc) : -1;
+	time_t when = (time_t)t;
+	struct tm tm;
+
+	if (t < 0 || !localtime_r(&when, &tm) ||
+	    !strftime(out, cap, "%Y-%m-%d %H:%M:%S %Z", &tm))
+		out_textf(out, cap, "%s", utc ? utc : "");
+}
+
+const char *console_zone(void)
+{
+	static char zone[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm) || !strftime(zone, sizeof(zone), "%Z", &tm))
+		snprintf(zone, sizeof(zone), "local time");
+	return zone;
 }
 
 bool console_scroll_key(size_t *top, key_command cmd)

@@ -78,7 +78,7 @@ typedef struct {
 	char chunk[64];
 	char phase[24], step[32];
 	carve_status status;
-	char time[24], actor[32];
+	char time[32], actor[32]; /* local time with its zone (console_time) */
 	char diagnosis[512];
 	char evidence[1024];
 } state_line;
@@ -124,7 +124,7 @@ void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *obje
 /* An event of the log's tail, copied out of SQLite. */
 typedef struct {
 	int64_t seq;
-	char time[24];
+	char time[32];  /* local time with its zone (console_time) */
 	char actor[24];
 	char chunk[40];
 	char object[64];
@@ -367,6 +367,13 @@ size_t console_line_len(const char *p, size_t width);
 /* Draws text wrapped to width from row y, column x, at most max_rows
  * rows; returns the rows it took (max_rows < 0: counts, draws nothing). */
 size_t console_wrapped(int y, int x, int max_rows, const char *text, size_t width);
+
+/* An audit log time (RFC 3339 UTC) as the people in the room read it:
+ * local time with its zone, "2026-12-04 23:10:05 CET"; the database keeps
+ * UTC.  Text that is not such a time is kept as it is. */
+void console_time(char *out, size_t cap, const char *utc);
+/* The local zone's name ("CET"), for headings over bare times. */
+const char *console_zone(void);
 
 /* A y/N question answered with one key: true for y or Y, false for any
  * other (Enter, Esc, n). */

@@ -29,7 +29,7 @@ static int take_item(const carve_state_row *row, void *ctx)
 		item_state *it = &s->out[i];
 		it->status = row->status;
 		out_textf(it->actor, sizeof(it->actor), "%s", row->actor ? row->actor : "");
-		out_textf(it->time, sizeof(it->time), "%.16s", row->time ? row->time : "");
+		out_textf(it->time, sizeof(it->time), "%.19s", row->time ? row->time : "");
 		out_textf(it->diagnosis, sizeof(it->diagnosis), "%s",
 			 row->diagnosis ? row->diagnosis : "");
 	}

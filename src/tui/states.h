@@ -13,7 +13,7 @@
 typedef struct item_state {
 	carve_status status; /* pending when nothing is recorded */
 	char actor[64];      /* "engine" (verified) or who signed it off */
-	char time[32];       /* to the minute */
+	char time[32];       /* RFC 3339 UTC, to the second */
 	char diagnosis[512]; /* what is wrong, or the sign-off's note */
 } item_state;
 

@@ -106,7 +106,7 @@ static int take_report(const carve_event_row *row, void *ctx)
 		out_textf(s->phase, sizeof(s->phase), "reported");
 		out_textf(s->step, sizeof(s->step), "%s", reported[k]);
 		s->status = CARVE_STATUS_WARN;
-		out_textf(s->time, sizeof(s->time), "%.19s", row->time ? row->time : "");
+		console_time(s->time, sizeof(s->time), row->time);
 		out_textf(s->actor, sizeof(s->actor), "%s", row->ev.actor ? row->ev.actor : "");
 		out_textf(s->diagnosis, sizeof(s->diagnosis), "%s (%s, %.16s)",
 			  row->ev.diagnosis ? row->ev.diagnosis : reported[k],

@@ -54,7 +54,7 @@ static int take_trail(const carve_event_row *row, void *ctx)
 		c->trail_head = (c->trail_head + 1) % LOG_KEEP;
 	memset(l, 0, sizeof(*l));
 	l->seq = row->seq;
-	out_textf(l->time, sizeof(l->time), "%.19s", row->time ? row->time : "");
+	console_time(l->time, sizeof(l->time), row->time);
 	out_textf(l->actor, sizeof(l->actor), "%s", row->ev.actor ? row->ev.actor : "");
 	out_textf(l->where, sizeof(l->where), "%s%s%s", row->ev.phase ? row->ev.phase : "",
 		 row->ev.step ? "/" : "", row->ev.step ? row->ev.step : "");
@@ -165,7 +165,7 @@ static void detail_draw(console *c, int top, int rows, int cols)
 	}
 	int t = steps_end + 3;
 	attron(A_BOLD);
-	mvaddstr(t++, 1, "audit trail");
+	mvprintw(t++, 1, "audit trail (times %s)", console_zone());
 	attroff(A_BOLD);
 	size_t show = (size_t)(top + rows - t);
 	size_t oldest = c->trail_count > show ? c->trail_count - show : 0;

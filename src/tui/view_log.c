@@ -17,10 +17,10 @@ static void log_draw(console *c, int top, int rows, int cols)
 {
 	int lines = rows - 1;
 
-	console_heading(top, cols, "audit log: %zu %sevents kept%s%s%s", c->log_count,
+	console_heading(top, cols, "audit log: %zu %sevents kept%s, times %s%s%s", c->log_count,
 		 c->log_filter.text[0] ? "matching " : "",
 		 c->log_top ? " (scrolled back; Down/PgDn for newer)" : ", newest last",
-		 c->log_filter.text[0] ? "; filter: " : "", c->log_filter.text);
+		 console_zone(), c->log_filter.text[0] ? "; filter: " : "", c->log_filter.text);
 	if (!c->log_count) {
 		mvaddstr(top + 2, 1, c->log_filter.text[0] ? "no events match" : "nothing logged yet");
 		return;

@@ -50,12 +50,13 @@ static void teardown_draw(console *c, int top, int rows, int cols)
 		if (i == c->item)
 			attroff(A_REVERSE);
 		y++;
-		char why[700];
+		char why[700], when[32];
+		console_time(when, sizeof(when), st.time);
 		if (st.status == CARVE_STATUS_OK && strcmp(st.actor, "engine") != 0)
-			snprintf(why, sizeof(why), "signed off by %s at %s%s%s", st.actor, st.time,
+			snprintf(why, sizeof(why), "signed off by %s at %s%s%s", st.actor, when,
 				 st.diagnosis[0] ? ": " : "", st.diagnosis);
 		else if (st.status == CARVE_STATUS_OK)
-			snprintf(why, sizeof(why), "verified by carve at %s", st.time);
+			snprintf(why, sizeof(why), "verified by carve at %s", when);
 		else if (st.diagnosis[0])
 			snprintf(why, sizeof(why), "%s", st.diagnosis);
 		else

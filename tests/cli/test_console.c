@@ -831,3 +831,21 @@ Test(console, triage_exports_a_csv)
 	unlink(name);
 	tmux("send-keys -t t Q");
 }
+
+/* Times in the room's zone, with its name: the database keeps UTC. */
+Test(console, times_are_local_with_their_zone)
+{
+	start(100, 30, "LANG=C.UTF-8 TZ=CET-1"); /* a POSIX TZ: no tzdata needed */
+	free(wait_for("s:start"));
+	press("t", "triage:");
+	char *s = wait_for(" CET");
+	/* setup() logged the failure moments ago; an hour ahead of UTC */
+	time_t now = time(NULL) + 3600;
+	struct tm tm;
+	char want[16];
+	gmtime_r(&now, &tm);
+	strftime(want, sizeof(want), "%Y-%m-%d %H", &tm);
+	cr_assert(strstr(s, want), "no %s CET time:\n%s", want, s);
+	free(s);
+	tmux("send-keys -t t Q");
+}
