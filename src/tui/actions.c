@@ -415,6 +415,8 @@ void action_log_filter(console *c)
 	lf->filter = (carve_log_filter)CARVE_LOG_FILTER_INIT;
 	if (text[0])
 		log_filter_parse(&lf->filter, lf->words, c->plan, why, sizeof(why));
+	if (lf->filter.since)
+		lf->filter.since = log_filter_local(lf->since, lf->filter.since);
 	console_reload_log(c);
 	snprintf(c->message, sizeof(c->message), "%s%s", text[0] ? "filter: " : "no filter", text);
 }

@@ -47,8 +47,8 @@ static const cli_command commands[] = {
 	  "                   clients or teardown\n"
 	  "  --status NAME    pending, running, ok, warn, failed, blocked, skipped\n"
 	  "                   or interrupted\n"
-	  "  --since TIME     events at or after TIME (RFC 3339, UTC, any prefix:\n"
-	  "                   2026-12-04 or 2026-12-04T22:30)\n"
+	  "  --since TIME     events at or after TIME: 2026-12-04, 2026-12-04T22:30\n"
+	  "                   (local time), or with Z or an offset (...+01:00)\n"
 	  "  --limit N        at most N events\n"
 	  "  --format FMT     text (default), csv or json (one object per line)\n",
 	  cli_log },

@@ -151,9 +151,11 @@ int cli_log(int argc, char **argv)
 
 	carve_plan *plan = NULL;
 	carve_audit *audit = NULL;
-	char *db = NULL;
+	char *db = NULL, since[40];
 	int status, err;
 
+	if (filter.since) /* a time without a zone is the room's */
+		filter.since = log_filter_local(since, filter.since);
 	if ((optind < argc && (status = cli_load_plan(&plan, argv[optind])) != EXIT_DONE) ||
 	    (status = check_filter(&filter, plan)) != EXIT_DONE ||
 	    (status = cli_open_audit(&audit, &db, "log", db_opt, plan, false)) != EXIT_DONE)

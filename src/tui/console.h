@@ -139,6 +139,7 @@ typedef struct {
 typedef struct {
 	char text[128];        /* "" for none */
 	char words[128];       /* text cut up; filter's strings point here */
+	char since[40];        /* since with the local offset (log_filter_local) */
 	carve_log_filter filter;
 } log_filter_state;
 

@@ -23,4 +23,9 @@ bool log_filter_check(char *why, size_t cap, const carve_log_filter *f, const ca
 bool log_filter_parse(carve_log_filter *f, char *words, const carve_plan *plan, char *why,
 		      size_t cap);
 
+/* since as the log compares it: a date or time written without a zone is
+ * the local time (TZ's) and gets its offset; one with Z or an offset is
+ * kept.  Returns since or out. */
+const char *log_filter_local(char out[40], const char *since);
+
 #endif

@@ -515,3 +515,33 @@ Test(cli, skip_a_machine_for_the_rest_of_the_chunk)
 	cr_assert_null(strstr(r.out, "WS-02"), "another machine skipped:\n%s", r.out);
 	t_result_done(&r);
 }
+
+/* --since takes the room's time: a time without a zone is local (TZ), one
+ * with Z or an offset is what it says; the log keeps UTC. */
+Test(cli, since_takes_local_time)
+{
+	record("wave1", "WS-01", "anna.berg", "preflight", "ping", CARVE_STATUS_OK, NULL);
+	time_t now = time(NULL);
+	struct tm tm;
+	char local_before[32], local_after[32];
+	/* an hour ahead of UTC (a POSIX TZ: no tzdata needed) */
+	setenv("TZ", "CET-1", 1);
+	tzset();
+	time_t before = now - 60, after = now + 600;
+	localtime_r(&before, &tm);
+	strftime(local_before, sizeof(local_before), "%Y-%m-%dT%H:%M", &tm);
+	localtime_r(&after, &tm);
+	strftime(local_after, sizeof(local_after), "%Y-%m-%dT%H:%M", &tm);
+
+	t_result r = CARVE("log", "--db", db, "--since", local_before);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "WS-01"), "%s: the event is after it, in CET:\n%s", local_before,
+		  r.out);
+	t_result_done(&r);
+	r = CARVE("log", "--db", db, "--since", local_after);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "no events match"), "%s is later:\n%s", local_after, r.out);
+	t_result_done(&r);
+	unsetenv("TZ");
+	tzset();
+}
