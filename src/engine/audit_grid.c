@@ -10,6 +10,8 @@
  */
 #include "audit_internal.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,4 +241,32 @@ void carve_grid_done(carve_grid *grid)
 	free(grid->counts);
 	grid->counts = NULL;
 	grid->chunk_count = 0;
+}
+
+void carve_progress_add(carve_progress *p, const unsigned *counts)
+{
+	p->done += counts[CARVE_STATUS_OK] + counts[CARVE_STATUS_WARN] +
+		   counts[CARVE_STATUS_SKIPPED];
+	p->failed += counts[CARVE_STATUS_FAILED] + counts[CARVE_STATUS_INTERRUPTED];
+	p->blocked += counts[CARVE_STATUS_BLOCKED];
+	p->todo += counts[CARVE_STATUS_PENDING] + counts[CARVE_STATUS_RUNNING];
+	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+		p->total += counts[s];
+}
+
+void carve_progress_text(char *out, size_t cap, const carve_progress *p)
+{
+	if (!p->total) {
+		snprintf(out, cap, "nothing to do");
+		return;
+	}
+	if (p->done == p->total) {
+		snprintf(out, cap, "all %u done", p->total);
+		return;
+	}
+	int len = snprintf(out, cap, "%u of %u done", p->done, p->total);
+	if (p->failed && len >= 0 && (size_t)len < cap)
+		len += snprintf(out + len, cap - (size_t)len, ", %u failed", p->failed);
+	if (p->blocked && len >= 0 && (size_t)len < cap)
+		snprintf(out + len, cap - (size_t)len, ", %u blocked", p->blocked);
 }

@@ -672,6 +672,22 @@ typedef struct {
 int carve_audit_grid(carve_grid *out, carve_audit *audit, const carve_plan *plan);
 void carve_grid_done(carve_grid *grid);
 
+/*
+ * How far a set of steps has got, in the one vocabulary every screen uses
+ * (the grid, carve status, a run's summary, the report): done (ok, warn
+ * or skipped), failed (failed or interrupted), blocked (waiting on a
+ * failure) and to do (pending or running), out of total.
+ */
+typedef struct {
+	unsigned done, failed, blocked, todo, total;
+} carve_progress;
+
+/* Adds a cell's counts (counts[CARVE_STATUS__COUNT]). */
+void carve_progress_add(carve_progress *p, const unsigned *counts);
+/* "61 of 80 done, 6 failed, 13 blocked" (what is zero left out), "all 80
+ * done", or "nothing to do". */
+void carve_progress_text(char *out, size_t cap, const carve_progress *p);
+
 /* ------------------------------------------------------------ transport */
 
 /*

@@ -77,6 +77,12 @@ static void summarise(const carve_run_summary *s, carve_audit *audit, const char
 			printf(" %11u", s->counts[ph][cols[c]]);
 		printf("\n");
 	}
+	carve_progress pr = { 0 };
+	char words[128];
+	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++)
+		carve_progress_add(&pr, s->counts[ph]);
+	carve_progress_text(words, sizeof(words), &pr);
+	printf("%s: %s\n", chunk, words); /* the words the console and the report use */
 	carve_audit_states(audit, s->site_mail ? NULL : chunk, print_failure, &f);
 }
 

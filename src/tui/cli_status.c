@@ -52,7 +52,7 @@ static void print_text(const carve_plan *plan, const carve_grid *g, const char *
 			if (!problems)
 				continue;
 			if (!header)
-				printf("\nneeds attention (carve log --status failed):\n");
+				printf("\nneeds attention (carve triage):\n");
 			header = true;
 			printf("  %s %s:", chunks[c].name, carve_phase_name((carve_phase)p));
 			for (int s = CARVE_STATUS_FAILED; s <= CARVE_STATUS_INTERRUPTED; s++)
@@ -60,6 +60,16 @@ static void print_text(const carve_plan *plan, const carve_grid *g, const char *
 					printf(" %u %s", n[s], carve_status_name((carve_status)s));
 			putchar('\n');
 		}
+	/* each chunk in the words the console and the report use */
+	putchar('\n');
+	for (size_t c = 0; c < n_chunks; c++) {
+		carve_progress pr = { 0 };
+		char words[128];
+		for (int p = CARVE_PHASE_PREFLIGHT; p <= CARVE_PHASE_CLIENTS; p++)
+			carve_progress_add(&pr, g->counts[c][p]);
+		carve_progress_text(words, sizeof(words), &pr);
+		printf("%-16s %s\n", chunks[c].name, words);
+	}
 }
 
 static void print_csv(const carve_plan *plan, const carve_grid *g)

@@ -149,6 +149,9 @@ typedef struct view_ops view_ops;
 typedef struct {
 	char began[32], ended[32];
 	unsigned long looked; /* the read of the log it was last looked up in */
+	unsigned done_seen;   /* steps done when last drawn ... */
+	double done_at;       /* ... and how long it had been going when that
+			       * count was first seen: the rate for the estimate */
 } chunk_span;
 
 typedef struct console {

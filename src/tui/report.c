@@ -109,8 +109,8 @@ bool report_verdict(char *out, size_t cap, const report *r, size_t c)
 		{ CARVE_PHASE_MAIL, "mailbox", "mailboxes", "not moved" },
 		{ CARVE_PHASE_CLIENTS, "machine", "machines", "with clients not re-pointed" },
 	};
+	carve_progress pr = { 0 };
 	size_t len = 0;
-	unsigned left = 0, total = 0;
 
 	out[0] = '\0';
 	if (c >= r->grid.chunk_count)
@@ -118,9 +118,7 @@ bool report_verdict(char *out, size_t cap, const report *r, size_t c)
 	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
 		const unsigned *n = r->grid.counts[c][words[k].phase];
 		unsigned bad = n[CARVE_STATUS_FAILED] + n[CARVE_STATUS_INTERRUPTED];
-		for (int st = 0; st < CARVE_STATUS__COUNT; st++)
-			total += n[st];
-		left += n[CARVE_STATUS_PENDING] + n[CARVE_STATUS_RUNNING] + n[CARVE_STATUS_BLOCKED];
+		carve_progress_add(&pr, n);
 		if (bad)
 			len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "%s%u %s %s",
 						len ? ", " : "cannot go ahead: ", bad,
@@ -129,12 +127,14 @@ bool report_verdict(char *out, size_t cap, const report *r, size_t c)
 	}
 	if (len)
 		return false;
-	if (!left)
-		snprintf(out, cap, "can go ahead: every step done or skipped");
-	else if (left == total)
+	char progress[128];
+	carve_progress_text(progress, sizeof(progress), &pr);
+	if (pr.done == pr.total)
+		snprintf(out, cap, "can go ahead: %s", progress);
+	else if (pr.todo == pr.total)
 		snprintf(out, cap, "not started");
 	else
-		snprintf(out, cap, "going: nothing failed, %u of %u steps still to do", left, total);
+		snprintf(out, cap, "going, nothing failed: %s", progress);
 	return true;
 }
 

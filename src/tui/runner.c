@@ -32,23 +32,17 @@ static void on_event(const carve_event *ev, void *ctx)
 	wake(ctx);
 }
 
-/* "wave1: the run ended: 57 ok, 3 failed (t: triage)" over every phase. */
+/* "wave1: the run ended: 57 of 80 done, 3 failed (t: triage)" over every
+ * phase, in the words the grid uses. */
 static void summarise(char *out, size_t cap, const char *chunk, const carve_run_summary *sum)
 {
-	unsigned by[CARVE_STATUS__COUNT] = { 0 };
-	int len = snprintf(out, cap, "%s: the run ended:", chunk);
+	carve_progress pr = { 0 };
+	char words[128];
 
 	for (int p = 0; p < CARVE_PHASE__COUNT; p++)
-		for (int s = 0; s < CARVE_STATUS__COUNT; s++)
-			by[s] += sum->counts[p][s];
-	for (int s = 0; s < CARVE_STATUS__COUNT && len > 0 && (size_t)len < cap; s++)
-		if (by[s] && s != CARVE_STATUS_PENDING)
-			len += snprintf(out + len, cap - (size_t)len, " %u %s,", by[s],
-					carve_status_name((carve_status)s));
-	if (len > 0 && (size_t)len < cap && out[len - 1] == ',')
-		out[len - 1] = '\0';
-	if (by[CARVE_STATUS_FAILED] && len > 0 && (size_t)len < cap)
-		snprintf(out + strlen(out), cap - strlen(out), " (t: triage)");
+		carve_progress_add(&pr, sum->counts[p]);
+	carve_progress_text(words, sizeof(words), &pr);
+	snprintf(out, cap, "%s: the run ended: %s%s", chunk, words, pr.failed ? " (t: triage)" : "");
 }
 
 /* The run: carve_run over the chunk, its outcome for the status line. */

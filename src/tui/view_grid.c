@@ -62,41 +62,43 @@ static void duration(char *out, size_t cap, double secs)
  * grid's rows, in full for the line under the grid. */
 static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool brief)
 {
-	unsigned done = 0, total = 0, open = 0;
-	char spent[32], left[32];
+	carve_progress pr = { 0 };
+	char spent[32], left[32], words[128];
 
-	for (int p = CARVE_PHASE_RESTART; p <= CARVE_PHASE_CLIENTS; p++) {
-		const unsigned *k = console_grid(c)->counts[chunk][p];
-		done += cell_done(k);
-		total += cell_total(k);
-		open += k[CARVE_STATUS_PENDING] + k[CARVE_STATUS_RUNNING] +
-			k[CARVE_STATUS_INTERRUPTED];
-	}
-	bool ended = total && !open;
+	for (int p = CARVE_PHASE_RESTART; p <= CARVE_PHASE_CLIENTS; p++)
+		carve_progress_add(&pr, console_grid(c)->counts[chunk][p]);
+	unsigned open = pr.todo;
+	bool ended = pr.total && !open;
 	double secs = console_chunk_elapsed(c, chunk, ended);
 	if (secs < 0) {
 		snprintf(out, cap, "not started");
 		return;
 	}
+	carve_progress_text(words, sizeof(words), &pr);
 	duration(spent, sizeof(spent), secs);
 	if (ended && brief)
-		snprintf(out, cap, done == total ? "done in %s" : "%s, %u not done", spent,
-			 total - done);
-	else if (ended && done == total)
-		snprintf(out, cap, "done: all %u steps in %s", total, spent);
+		snprintf(out, cap, pr.done == pr.total ? "done in %s" : "%s, %u not done", spent,
+			 pr.total - pr.done);
 	else if (ended)
-		snprintf(out, cap, "ended after %s: %u of %u steps done, %u failed or blocked",
-			 spent, done, total, total - done);
+		snprintf(out, cap, "%s after %s: %s", pr.done == pr.total ? "done" : "ended", spent,
+			 words);
 	if (ended)
 		return;
+	/* the rate up to the last step that got done, so the estimate holds
+	 * still while nothing moves instead of growing */
+	chunk_span *sp = &c->spans[chunk];
+	if (pr.done != sp->done_seen) {
+		sp->done_seen = pr.done;
+		sp->done_at = secs;
+	}
 	left[0] = '\0';
-	if (done)
-		duration(left, sizeof(left), secs * open / done);
+	if (pr.done)
+		duration(left, sizeof(left), sp->done_at * open / pr.done);
 	if (brief)
 		snprintf(out, cap, "%s%s%s%s", spent, left[0] ? ", ~" : "", left,
 			 left[0] ? " left" : "");
 	else
-		snprintf(out, cap, "going for %s; %u of %u steps done%s%s%s", spent, done, total,
+		snprintf(out, cap, "going for %s; %s%s%s%s", spent, words,
 			 left[0] ? ", about " : "", left, left[0] ? " left" : "");
 }
 

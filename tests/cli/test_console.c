@@ -133,7 +133,7 @@ Test(console, grid_views_and_help_at_80x24)
 	char *s = wait_for("wave1");
 	cr_assert(strstr(s, "preflig") && strstr(s, "teardow") && strstr(s, "wave2"), "%s", s);
 	cr_assert(strstr(s, "\u2717 1/2"), "the failed pre-flight cell:\n%s", s);
-	cr_assert(strstr(s, "going for") && strstr(s, "steps done"), "the chunk's time:\n%s", s);
+	cr_assert(strstr(s, "going for") && strstr(s, "0 of 8 done"), "the chunk's time:\n%s", s);
 	cr_assert(strstr(s, "not started"), "wave2 has no events:\n%s", s);
 	free(s);
 
