@@ -162,6 +162,7 @@ bool runner_busy(const runner *r)
 static int start(runner *r)
 {
 	r->finished = false;
+	r->paused = false;
 	r->result[0] = '\0';
 	if (carve_cancel_new(&r->cancel) < 0 || carve_cancel_new(&r->pause) < 0 ||
 	    pthread_create(&r->thread, NULL, work, r) != 0) {
@@ -221,6 +222,8 @@ bool runner_reap(runner *r, char *message, size_t cap)
 	if (done) {
 		pthread_join(r->thread, NULL);
 		r->joined = true;
+		r->paused = !r->teardown && carve_cancel_fired(r->pause) &&
+			    !carve_cancel_fired(r->cancel);
 		carve_cancel_free(r->cancel);
 		carve_cancel_free(r->pause);
 		r->cancel = r->pause = NULL;

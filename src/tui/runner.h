@@ -17,6 +17,7 @@ typedef struct {
 	pthread_t thread;
 	pthread_mutex_t lock; /* finished and result */
 	bool started, joined, finished;
+	bool paused;          /* the last run ended paused (until the next starts) */
 	carve_cancel *cancel, *pause;
 	bool teardown;        /* the teardown checks, not a run */
 	char chunk[64];       /* what runs, for messages */

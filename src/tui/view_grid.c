@@ -76,6 +76,16 @@ static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool bri
 	}
 	carve_progress_text(words, sizeof(words), &pr);
 	duration(spent, sizeof(spent), secs);
+	size_t n_chunks;
+	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n_chunks);
+	if (!ended && c->engine.paused && !runner_busy(&c->engine) &&
+	    !strcmp(c->engine.chunk, chunks[chunk].name)) {
+		if (brief)
+			snprintf(out, cap, "paused");
+		else
+			snprintf(out, cap, "paused after %s: %s (s or a resumes)", spent, words);
+		return;
+	}
 	if (ended && brief)
 		snprintf(out, cap, pr.done == pr.total ? "done in %s" : "%s, %u not done", spent,
 			 pr.total - pr.done);

@@ -134,3 +134,22 @@ Test(live, two_viewers_keep_up_with_a_real_runner)
 	cr_assert(strstr(s, "done after ") && strstr(s, "done in "), "%s", s);
 	free(s);
 }
+
+/* The lead pauses: what runs finishes, and the chunk says it is paused,
+ * not going (issue 14: after p the header said ended, the chunk never
+ * said paused). */
+Test(live, a_paused_chunk_says_so)
+{
+	char args[1024];
+
+	snprintf(args, sizeof(args), "--run wave1 --password-fd 3 %s 3<%s", plan, lab.passwords);
+	t_screen_start("lead", 120, 30, "LANG=C.UTF-8", args);
+	free(t_screen_wait("lead", "every phase: started"));
+	t_tmux("send-keys -t lead p");
+	char *s = t_screen_wait("lead", "paused after ");
+	cr_assert(strstr(s, "s or a resumes"), "%s", s);
+	cr_assert(strstr(s, "wave1 paused: start it again to resume"), "%s", s);
+	free(s);
+	t_tmux("send-keys -t lead Q");
+	free(t_screen_wait("lead", "carve exited with status 0"));
+}
