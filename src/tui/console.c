@@ -322,7 +322,8 @@ static void draw_status(console *c, int rows, int cols)
 	attroff(A_REVERSE);
 }
 
-void console_draw(console *c)
+/* The frame, not yet on the terminal. */
+static void draw_frame(console *c)
 {
 	int rows = LINES, cols = COLS;
 
@@ -335,6 +336,11 @@ void console_draw(console *c)
 		views[c->view]->draw(c, 1, rows - 2, cols);
 		draw_status(c, rows, cols);
 	}
+}
+
+void console_draw(console *c)
+{
+	draw_frame(c);
 	wnoutrefresh(stdscr);
 	doupdate();
 }
@@ -466,28 +472,37 @@ size_t console_wrapped(int y, int x, int max_rows, const char *text, size_t widt
 	return rows;
 }
 
-/* The key answering a question: draws it, waits.  ERR for a signal (Ctrl-C
- * cancels the question, the others are left for the loop to end the
- * console) or, with no signal, a terminal gone: so is the console. */
+static void wait_input(console *c);
+
+/* The key answering a question.  While it waits the screen goes on showing
+ * what happens (the log is read, the view drawn again under the question).
+ * ERR for a signal (Ctrl-C cancels the question, the others are left for
+ * the loop to end the console) or a terminal gone: so is the console. */
 static int question_key(console *c, const char *question, const char *answer)
 {
-	draw_question(question, answer);
-	wnoutrefresh(stdscr);
-	doupdate();
-	int key = getch();
-	if (key == ERR) {
-		if (signalled == SIGINT)
+	for (;;) {
+		draw_frame(c);
+		draw_question(question, answer);
+		wnoutrefresh(stdscr);
+		doupdate();
+		int key = getch(); /* timeout(0): a key typed, or none yet */
+		if (key != ERR)
+			return key;
+		if (signalled == SIGINT) {
 			signalled = 0;
-		else if (!signalled)
-			c->quit = true;
+			return ERR;
+		}
+		if (signalled || c->quit)
+			return ERR;
+		wait_input(c);
+		if (c->quit)
+			return ERR;
 	}
-	return key;
 }
 
 bool console_confirm(console *c, const char *question)
 {
 	curs_set(1);
-	timeout(-1);
 	int key = question_key(c, question, "");
 	curs_set(0);
 	timeout(0);
@@ -502,7 +517,6 @@ int console_prompt(console *c, const char *question, char *out, size_t cap)
 
 	out[0] = '\0';
 	curs_set(1);
-	timeout(-1);
 	for (;;) {
 		if ((key = question_key(c, question, out)) == ERR)
 			break;

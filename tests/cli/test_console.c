@@ -849,3 +849,18 @@ Test(console, times_are_local_with_their_zone)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+
+/* The screen goes on updating while a question waits for its answer. */
+Test(console, the_screen_updates_while_a_question_is_open)
+{
+	start(100, 30, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("L", "audit log:");
+	press("/", "filter (chunk=");
+	append("WS-01", "restart", "restart", CARVE_STATUS_OK, "came back while asking");
+	char *s = wait_for("came back while asking");
+	cr_assert(strstr(s, "filter (chunk="), "the question went away:\n%s", s);
+	free(s);
+	tmux("send-keys -t t Escape");
+	tmux("send-keys -t t Q");
+}
