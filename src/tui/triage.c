@@ -15,6 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the floor and the users report, each machine's latest note: it
+ * stands until a later one on the machine says otherwise ("fixed"). */
+static const char *const reported[] = {
+	"asleep", "powered off", "missing", "moved", "cannot log on",
+	"application lost its settings",
+};
+
+static bool users_report(const char *kind)
+{
+	return !strcmp(kind, "cannot log on") || !strcmp(kind, "application lost its settings");
+}
+
 /* How much of a diagnosis names the cause: its first clause, up to a ':'
  * or '('; when it says a workstation did not join, the clause after that
  * too (the known cause that holds: the admin check's, the firewall's). */
@@ -43,7 +55,8 @@ void triage_cause(char *out, size_t cap, const state_line *s)
 	const char *d = s->diagnosis;
 
 	if (!strcmp(s->phase, "reported")) {
-		snprintf(out, cap, "user reported: %s", s->step);
+		snprintf(out, cap, "%s: %s", users_report(s->step) ? "user reported"
+			 : "floor noted", s->step);
 		return;
 	}
 	size_t len = cause_len(d);
@@ -68,6 +81,7 @@ static bool grow(triage_list *t)
 typedef struct {
 	triage_list *t;
 	const char *chunk;
+	size_t first_report; /* the reports begin here in t */
 } scan;
 
 static int take_failure(const carve_state_row *row, void *ctx)
@@ -82,36 +96,46 @@ static int take_failure(const carve_state_row *row, void *ctx)
 	return 0;
 }
 
-/* A note of a kind users report: "cannot log on", "application lost its
- * settings". */
 static int take_report(const carve_event_row *row, void *ctx)
 {
-	static const char *const reported[] = { "cannot log on", "application lost its settings" };
 	scan *sc = ctx;
-	const char *ev = row->ev.evidence;
+	const char *ev = row->ev.evidence, *kind = NULL;
+	char object[64];
 
 	if (!row->ev.kind || strcmp(row->ev.kind, "note") != 0 || !ev)
 		return 0;
-	for (size_t k = 0; k < sizeof(reported) / sizeof(reported[0]); k++) {
+	for (size_t k = 0; k < sizeof(reported) / sizeof(reported[0]) && !kind; k++) {
 		char needle[64];
 		snprintf(needle, sizeof(needle), "\"kind\":\"%s\"", reported[k]);
-		if (!strstr(ev, needle))
-			continue;
+		if (strstr(ev, needle))
+			kind = reported[k];
+	}
+	out_textf(object, sizeof(object), "%s", row->ev.machine ? row->ev.machine : "");
+	state_line *s = NULL;
+	for (size_t i = sc->first_report; i < sc->t->count && !s; i++)
+		if (!strcmp(sc->t->items[i].object, object))
+			s = &sc->t->items[i];
+	if (!kind) { /* fixed, or other: what stood on the machine stands no more */
+		if (s)
+			s->phase[0] = '\0';
+		return 0;
+	}
+	if (!s) {
 		if (!grow(sc->t))
 			return CARVE_ENOMEM;
-		state_line *s = &sc->t->items[sc->t->count++];
-		memset(s, 0, sizeof(*s));
-		out_textf(s->object, sizeof(s->object), "%s", row->ev.machine ? row->ev.machine : "");
-		out_textf(s->chunk, sizeof(s->chunk), "%s", row->ev.chunk ? row->ev.chunk : "");
-		out_textf(s->phase, sizeof(s->phase), "reported");
-		out_textf(s->step, sizeof(s->step), "%s", reported[k]);
-		s->status = CARVE_STATUS_WARN;
-		console_time(s->time, sizeof(s->time), row->time);
-		out_textf(s->actor, sizeof(s->actor), "%s", row->ev.actor ? row->ev.actor : "");
-		out_textf(s->diagnosis, sizeof(s->diagnosis), "%s (%s, %.16s)",
-			  row->ev.diagnosis ? row->ev.diagnosis : reported[k],
-			  row->ev.actor ? row->ev.actor : "", row->time ? row->time : "");
+		s = &sc->t->items[sc->t->count++];
 	}
+	memset(s, 0, sizeof(*s));
+	snprintf(s->object, sizeof(s->object), "%s", object);
+	out_textf(s->chunk, sizeof(s->chunk), "%s", row->ev.chunk ? row->ev.chunk : "");
+	out_textf(s->phase, sizeof(s->phase), "reported");
+	out_textf(s->step, sizeof(s->step), "%s", kind);
+	s->status = CARVE_STATUS_WARN;
+	console_time(s->time, sizeof(s->time), row->time);
+	out_textf(s->actor, sizeof(s->actor), "%s", row->ev.actor ? row->ev.actor : "");
+	out_textf(s->diagnosis, sizeof(s->diagnosis), "%s (%s, %.16s)",
+		  row->ev.diagnosis ? row->ev.diagnosis : kind,
+		  row->ev.actor ? row->ev.actor : "", row->time ? row->time : "");
 	return 0;
 }
 
@@ -177,16 +201,23 @@ static int by_order(const void *a, const void *b)
 
 int triage_collect(triage_list *t, carve_audit *audit, const char *chunk, triage_order order)
 {
-	scan sc = { t, chunk };
+	scan sc = { t, chunk, 0 };
 	carve_log_filter notes = CARVE_LOG_FILTER_INIT;
 	int err;
 
 	t->count = t->group_count = 0;
 	notes.kind = "note";
 	notes.chunk = chunk;
-	if ((err = carve_audit_failed_states(audit, take_failure, &sc)) < 0 ||
-	    (err = carve_audit_query(audit, &notes, take_report, &sc)) < 0)
+	if ((err = carve_audit_failed_states(audit, take_failure, &sc)) < 0)
 		return err;
+	sc.first_report = t->count;
+	if ((err = carve_audit_query(audit, &notes, take_report, &sc)) < 0)
+		return err;
+	size_t kept = sc.first_report; /* the reports a later note took back */
+	for (size_t i = sc.first_report; i < t->count; i++)
+		if (t->items[i].phase[0])
+			t->items[kept++] = t->items[i];
+	t->count = kept;
 	if (t->count) /* items is NULL until something failed */
 		qsort(t->items, t->count, sizeof(*t->items), by_cause);
 	free(t->groups);

@@ -545,3 +545,25 @@ Test(cli, since_takes_local_time)
 	unsetenv("TZ");
 	tzset();
 }
+
+/* What the floor noted reaches the morning after: a machine powered off
+ * is in triage until a later note says it was fixed. */
+Test(cli, floor_notes_stand_in_triage_until_fixed)
+{
+	t_result r = CARVE("note", plan, "--db", db, "--machine", "WS-03", "--kind",
+			   "powered off", "--text", "at the wall");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_result_done(&r);
+	r = CARVE("triage", plan, "--db", db);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.out, "floor noted: powered off  (1)") && strstr(r.out, "WS-03"), "%s",
+		  r.out);
+	t_result_done(&r);
+	r = CARVE("note", plan, "--db", db, "--machine", "WS-03", "--kind", "fixed");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_result_done(&r);
+	r = CARVE("triage", plan, "--db", db);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "nothing is failing"), "%s", r.out);
+	t_result_done(&r);
+}
