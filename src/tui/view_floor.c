@@ -156,16 +156,61 @@ static int glyph_column(const carve_floor *fl, const carve_machine *m)
 	return (int)m->x;
 }
 
+/* Floor f's drawing in area rows from top, scrolled by dx, dy, each of its
+ * machines at its place: the label kept, the glyph beside it. */
+static void draw_map(console *c, size_t f, int top, int area, int cols, int dx, int dy,
+		     size_t sel)
+{
+	size_t n_floors, n;
+	const carve_floor *fl = &carve_plan_floors(c->plan, &n_floors)[f];
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	for (int r = 0; r < area && (size_t)(r + dy) < fl->row_count; r++)
+		mvaddnstr(top + r, 0, skip_columns(fl->rows[r + dy], dx), cols);
+	for (size_t i = 0; i < n; i++) {
+		int y = (int)m[i].y - dy, x = glyph_column(fl, &m[i]) - dx;
+		if (m[i].floor != f || y < 0 || y >= area)
+			continue;
+		int attr = console_status_attr(c, console_machines(c)[i]) |
+			   (i == sel ? A_REVERSE | A_BOLD : 0) |
+			   (view_floor_matches(c, i) ? 0 : A_DIM);
+		char label[64];
+		unsigned start, len;
+		attron(attr);
+		/* the drawing's label stays, in the status's colour */
+		if (floor_label(fl, m[i].x, m[i].y, &start, &len, label, sizeof(label)) &&
+		    (int)start - dx >= 0 && (int)start - dx < cols)
+			mvaddnstr(top + y, (int)start - dx, label, cols - ((int)start - dx));
+		if (x >= 0 && x < cols)
+			mvaddstr(top + y, x, view_floor_matches(c, i)
+				 ? console_glyph(console_machines(c)[i]) : " ");
+		attroff(attr);
+	}
+}
+
+static size_t floor_problems(console *c, size_t f)
+{
+	size_t n, problems = 0;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+
+	for (size_t i = 0; i < n; i++)
+		problems += m[i].floor == f && problem(console_machines(c)[i]);
+	return problems;
+}
+
 static void floor_draw(console *c, int top, int rows, int cols)
 {
 	size_t n_floors, n;
-	const carve_floor *fl = &carve_plan_floors(c->plan, &n_floors)[c->floor];
+	const carve_floor *floors = carve_plan_floors(c->plan, &n_floors);
+	const carve_floor *fl = &floors[c->floor];
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
-	size_t sel = view_floor_selected(c), problems = 0;
+	size_t sel = view_floor_selected(c), problems = floor_problems(c, c->floor);
 	int area = rows - 2; /* a heading above, the machine's line below */
 
-	for (size_t i = 0; i < n; i++)
-		problems += m[i].floor == c->floor && problem(console_machines(c)[i]);
+	/* on a tall terminal the floors after this one follow, whole, while
+	 * they fit: the room used, the selected floor first */
+	if ((size_t)area > fl->row_count + 2)
+		area = (int)fl->row_count;
 	console_heading(top, cols, "%s%s%s  (floor %zu of %zu, %zu problem machine%s)%s%s", fl->name,
 		 fl->title ? ": " : "", fl->title ? fl->title : "", c->floor + 1, n_floors,
 		 problems, problems == 1 ? "" : "s", c->filter[0] ? "  filter: " : "", c->filter);
@@ -180,28 +225,7 @@ static void floor_draw(console *c, int top, int rows, int cols)
 			c->floor_dx = x + 2 >= cols ? x - cols / 2 : 0;
 	}
 	int dy = c->floor_dy, dx = c->floor_dx;
-	for (int r = 0; r < area && (size_t)(r + dy) < fl->row_count; r++) {
-		mvaddnstr(top + 1 + r, 0, skip_columns(fl->rows[r + dy], dx), cols);
-	}
-	for (size_t i = 0; i < n; i++) {
-		int y = (int)m[i].y - dy, x = glyph_column(fl, &m[i]) - dx;
-		if (m[i].floor != c->floor || y < 0 || y >= area)
-			continue;
-		int attr = console_status_attr(c, console_machines(c)[i]) |
-			   (i == sel ? A_REVERSE | A_BOLD : 0) |
-			   (view_floor_matches(c, i) ? 0 : A_DIM);
-		char label[64];
-		unsigned start, len;
-		attron(attr);
-		/* the drawing's label stays, in the status's colour */
-		if (floor_label(fl, m[i].x, m[i].y, &start, &len, label, sizeof(label)) &&
-		    (int)start - dx >= 0 && (int)start - dx < cols)
-			mvaddnstr(top + 1 + y, (int)start - dx, label, cols - ((int)start - dx));
-		if (x >= 0 && x < cols)
-			mvaddstr(top + 1 + y, x, view_floor_matches(c, i)
-				 ? console_glyph(console_machines(c)[i]) : " ");
-		attroff(attr);
-	}
+	draw_map(c, c->floor, top + 1, area, cols, dx, dy, sel);
 	/* The walking order, as numbers beside the glyphs. */
 	for (size_t k = 0; k < c->walk_count; k++) {
 		size_t i = c->walk[k];
@@ -211,6 +235,19 @@ static void floor_draw(console *c, int top, int rows, int cols)
 			mvprintw(top + 1 + y, x, "%zu", k + 1);
 			attroff(A_BOLD);
 		}
+	}
+	int y = top + 1 + area + 1;
+	for (size_t k = 1; k < n_floors; k++) {
+		size_t f = (c->floor + k) % n_floors;
+		if (y + 1 + (int)floors[f].row_count > top + rows - 1)
+			break;
+		size_t more = floor_problems(c, f);
+		console_heading(y, cols, "%s%s%s  (floor %zu of %zu, %zu problem machine%s;"
+				" PgDn goes there)", floors[f].name, floors[f].title ? ": " : "",
+				floors[f].title ? floors[f].title : "", f + 1, n_floors, more,
+				more == 1 ? "" : "s");
+		draw_map(c, f, y + 1, (int)floors[f].row_count, cols, 0, 0, CARVE_NONE);
+		y += 2 + (int)floors[f].row_count;
 	}
 	if (sel != CARVE_NONE) {
 		size_t n_chunks, n_users;

@@ -864,3 +864,20 @@ Test(console, the_screen_updates_while_a_question_is_open)
 	tmux("send-keys -t t Escape");
 	tmux("send-keys -t t Q");
 }
+
+/* At 200x60 the room is used: the floors after the selected one follow it
+ * on the screen, whole (the lab's site has two). */
+Test(console, a_tall_terminal_shows_more_than_one_floor)
+{
+	char *site = t_path(CARVE_SOURCE_ROOT, "config/lab-site.yaml");
+	char args[4200];
+	snprintf(args, sizeof(args), "--read-only %s --db %s/none.db", site, tmp);
+	t_screen_start("t", 200, 60, "LANG=C.UTF-8", args);
+	free(wait_for("wave1-finance"));
+	press("f", "(floor 1 of 2");
+	char *s = wait_for("(floor 2 of 2");
+	cr_assert(strstr(s, "PgDn goes there"), "%s", s);
+	free(s);
+	tmux("send-keys -t t Q");
+	free(site);
+}
