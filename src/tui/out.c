@@ -260,3 +260,47 @@ void out_textf(char *dst, size_t cap, const char *fmt, ...)
 	free(raw);
 	carve_buf_done(&shown);
 }
+
+/* JSON one member or element a line, indented by depth; text that is not
+ * JSON comes out as it is. */
+void out_json_layout(carve_buf *b, const char *json)
+{
+	int depth = 0;
+	bool in_string = false;
+
+	for (const char *p = json; *p; p++) {
+		char ch = *p;
+		if (in_string) {
+			carve_buf_putc(b, ch);
+			if (ch == '\\' && p[1])
+				carve_buf_putc(b, *++p);
+			else if (ch == '"')
+				in_string = false;
+			continue;
+		}
+		switch (ch) {
+		case '"':
+			in_string = true;
+			carve_buf_putc(b, ch);
+			break;
+		case '{':
+		case '[':
+			carve_buf_putc(b, ch);
+			carve_buf_printf(b, "\n%*s", 2 * ++depth, "");
+			break;
+		case '}':
+		case ']':
+			depth = depth > 0 ? depth - 1 : 0;
+			carve_buf_printf(b, "\n%*s%c", 2 * depth, "", ch);
+			break;
+		case ',':
+			carve_buf_printf(b, ",\n%*s", 2 * depth, "");
+			break;
+		case ':':
+			carve_buf_puts(b, ": ");
+			break;
+		default:
+			carve_buf_putc(b, ch);
+		}
+	}
+}

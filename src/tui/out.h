@@ -45,6 +45,10 @@ void out_escape(carve_buf *b, const char *s, size_t n, bool final, size_t *used)
  * as \u001b...  instead of moving the cursor or reversing the line. */
 void out_textf(char *dst, size_t cap, const char *fmt, ...) CARVE_PRINTF(3, 4);
 
+/* JSON laid out for people: one member or element a line, indented by
+ * depth (text that is not JSON comes out as it is), appended to b. */
+void out_json_layout(carve_buf *b, const char *json);
+
 /* Sends everything carve writes to stdout and stderr through out_escape,
  * for the subcommands (the console draws with ncurses on the terminal
  * itself).  False when the streams could not be replaced. */

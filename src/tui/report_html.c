@@ -8,9 +8,11 @@
  * its sign-offs, and the verdict on the audit log.
  */
 #include "glyph.h"
+#include "out.h"
 #include "report.h"
 #include "states.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define CELL_W 8
@@ -79,6 +81,37 @@ static void grid(FILE *f, const report *r)
 	fputs("</table>\n", f);
 }
 
+/* Evidence for people: the JSON a member a line, and a line that repeats
+ * the one before it (an ADMT log's retries) once, with how many times. */
+static void readable(FILE *f, const char *evidence)
+{
+	carve_buf laid = CARVE_BUF_INIT;
+	const char *prev = NULL;
+	size_t prev_len = 0, repeats = 0;
+
+	out_json_layout(&laid, evidence);
+	for (const char *p = carve_buf_cstr(&laid); *p;) {
+		size_t len = strcspn(p, "\n");
+		if (prev && len == prev_len && !memcmp(p, prev, len)) {
+			repeats++;
+		} else {
+			if (repeats)
+				fprintf(f, "  (the line above %zu times more)\n", repeats);
+			repeats = 0;
+			char *line = strndup(p, len);
+			esc(f, line);
+			free(line);
+			putc('\n', f);
+			prev = p;
+			prev_len = len;
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (repeats)
+		fprintf(f, "  (the line above %zu times more)\n", repeats);
+	carve_buf_done(&laid);
+}
+
 static void failures(FILE *f, const report *r)
 {
 	fprintf(f, "<h2>Failures (%zu)</h2>\n", r->failure_count);
@@ -102,7 +135,7 @@ static void failures(FILE *f, const report *r)
 		fputs("<td>", f);
 		if (x->evidence) {
 			fputs("<details><summary>evidence</summary><pre>", f);
-			esc(f, x->evidence);
+			readable(f, x->evidence);
 			fputs("</pre></details>", f);
 		}
 		fputs("</td></tr>\n", f);

@@ -12,50 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* JSON one member or element a line, indented by depth; text that is not
- * JSON comes out as it is. */
-static void lay_out(carve_buf *b, const char *json)
-{
-	int depth = 0;
-	bool in_string = false;
-
-	for (const char *p = json; *p; p++) {
-		char ch = *p;
-		if (in_string) {
-			carve_buf_putc(b, ch);
-			if (ch == '\\' && p[1])
-				carve_buf_putc(b, *++p);
-			else if (ch == '"')
-				in_string = false;
-			continue;
-		}
-		switch (ch) {
-		case '"':
-			in_string = true;
-			carve_buf_putc(b, ch);
-			break;
-		case '{':
-		case '[':
-			carve_buf_putc(b, ch);
-			carve_buf_printf(b, "\n%*s", 2 * ++depth, "");
-			break;
-		case '}':
-		case ']':
-			depth = depth > 0 ? depth - 1 : 0;
-			carve_buf_printf(b, "\n%*s%c", 2 * depth, "", ch);
-			break;
-		case ',':
-			carve_buf_printf(b, ",\n%*s", 2 * depth, "");
-			break;
-		case ':':
-			carve_buf_puts(b, ": ");
-			break;
-		default:
-			carve_buf_putc(b, ch);
-		}
-	}
-}
-
 void console_page_step(console *c, const state_line *s)
 {
 	carve_buf b = CARVE_BUF_INIT;
@@ -66,7 +22,7 @@ void console_page_step(console *c, const state_line *s)
 		carve_buf_printf(&b, "%s\n\n", s->diagnosis);
 	if (s->evidence[0]) {
 		carve_buf_puts(&b, "evidence:\n");
-		lay_out(&b, s->evidence);
+		out_json_layout(&b, s->evidence);
 		carve_buf_putc(&b, '\n');
 	}
 	free(c->pager_text);

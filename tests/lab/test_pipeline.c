@@ -195,6 +195,7 @@ static void check_reports(void)
 		  strstr(verdict, "mailboxes not moved"), "%s", verdict);
 	cr_assert(strstr(r.out, "<h2>Timeline</h2>\n<svg"), "no timeline");
 	cr_assert(strstr(r.out, ">WS-ADMIN</text>"), "the floor map does not name the machines");
+	cr_assert(strstr(r.out, "<pre>{\n  &quot;"), "the evidence is not laid out for people");
 	check_in_a_browser(r.out);
 	cr_assert(strstr(r.out, "Head <code>"), "no head to keep");
 	t_result_done(&r);
