@@ -3,6 +3,7 @@
  * audit log, as text for a person or CSV/JSON for a script.
  */
 #include "cli.h"
+#include "report.h"
 #include "glyph.h"
 #include "out.h"
 #include "states.h"
@@ -60,15 +61,13 @@ static void print_text(const carve_plan *plan, const carve_grid *g, const char *
 					printf(" %u %s", n[s], carve_status_name((carve_status)s));
 			putchar('\n');
 		}
-	/* each chunk in the words the console and the report use */
+	/* each chunk's verdict, in the words the console and the report use */
 	putchar('\n');
+	report r = { .plan = plan, .grid = *g };
 	for (size_t c = 0; c < n_chunks; c++) {
-		carve_progress pr = { 0 };
-		char words[128];
-		for (int p = CARVE_PHASE_PREFLIGHT; p <= CARVE_PHASE_CLIENTS; p++)
-			carve_progress_add(&pr, g->counts[c][p]);
-		carve_progress_text(words, sizeof(words), &pr);
-		printf("%-16s %s\n", chunks[c].name, words);
+		char verdict[512];
+		report_verdict(verdict, sizeof(verdict), &r, c);
+		printf("%-16s %s\n", chunks[c].name, verdict);
 	}
 }
 

@@ -211,6 +211,13 @@ Test(cli, status_log_verify_read_the_audit_log)
 		  "%s", r.out);
 	t_result_done(&r);
 
+	r = CARVE("status", plan, "--db", db);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.out, "wave1            cannot go ahead: 1 machine failing pre-flight"),
+		  "a verdict per chunk:\n%s", r.out);
+	cr_assert(strstr(r.out, "wave2            going, nothing failed: "), "%s", r.out);
+	t_result_done(&r);
+
 	r = CARVE("status", plan, "--db", db, "--format", "json");
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.out, "\"preflight\":{\"total\":2,\"pending\":0,\"running\":0,"
