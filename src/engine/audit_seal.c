@@ -219,7 +219,7 @@ void audit_seal_free(audit_seal *seal)
 
 static int parse_key(audit_seal *seal, char *text)
 {
-	bool have[7] = { false };
+	bool have[6] = { false };
 	char *save = NULL;
 
 	if (strncmp(text, "carve sealing key 1\n", 20) != 0)
