@@ -180,15 +180,15 @@ int audit_commit(carve_audit *audit)
 {
 	int err = exec_cached(audit, AUDIT_ST_COMMIT, "cannot commit");
 
-	if (err == 0 && audit->head_pending)
-		audit_seal_committed(audit, audit->head_seq, audit->head_hash);
-	audit->head_pending = false;
+	/* a failed COMMIT is rolled back by the caller, who settles it */
+	if (err == 0)
+		audit_seal_settle(audit, true);
 	return err;
 }
 
 void audit_rollback(carve_audit *audit)
 {
-	audit->head_pending = false;
+	audit_seal_settle(audit, false);
 	/* Keeps the caller's error: a failed ROLLBACK after a failed write
 	 * adds nothing a person could act on. */
 	if (sqlite3_get_autocommit(audit->db))

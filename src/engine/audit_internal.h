@@ -139,8 +139,12 @@ int audit_append_in(int64_t *first_seq, carve_audit *audit, const carve_event *e
  * key on a log's first write. */
 int audit_seal_head(carve_audit *audit, int64_t seq, const unsigned char hash[32],
 		    const char *time);
-/* Records the committed head beside the key. */
-void audit_seal_committed(carve_audit *audit, int64_t seq, const unsigned char hash[32]);
+/* The open write transaction ended (committed or rolled back): what the
+ * seal cached follows it, and a committed head goes to the head file. */
+void audit_seal_settle(carve_audit *audit, bool committed);
+/* The log's id from meta (id_hex "" when it has none); *valid when it is
+ * 32 hex digits. */
+int audit_log_id(bool *valid, unsigned char id[16], char id_hex[33], carve_audit *audit);
 void audit_seal_free(audit_seal *seal);
 
 /* What verify trusts: the first epoch's public key and the epoch clock,
@@ -172,8 +176,6 @@ bool audit_seal_signature_ok(const unsigned char pub[32], const unsigned char *s
 int64_t audit_time_seconds(const char *rfc3339);
 /* The epoch time falls in, -1 before the first. */
 int64_t audit_seal_epoch_of(int64_t start, int64_t seconds, const char *time);
-void audit_hex(char *out, const unsigned char *in, size_t n);
-bool audit_unhex(unsigned char *out, size_t n, const char *in);
 
 /* ---- verify (audit_verify*.c) ---- */
 

@@ -104,7 +104,7 @@ static int seal_run(carve_audit *audit, int64_t run_id, const char *who,
 		return err;
 
 	carve_event ev = CARVE_EVENT_INIT;
-	audit_hex(digest, hash, 32);
+	carve_hex(digest, hash, 32);
 	snprintf(evidence, sizeof(evidence), "{\"run_hash\":\"%s\"}", digest);
 	ev.run = run_id;
 	ev.actor = actor;

@@ -53,37 +53,12 @@ struct audit_seal {
 	unsigned char cert[64]; /* this epoch's key signed by the previous one */
 	bool has_cert;
 	unsigned char pub[32];  /* the secret's public key */
+	unsigned char log_id[16];
+	bool id_pending;        /* the log's id was written by the open
+				 * transaction: gone with it if it rolls back */
+	int64_t recorded_epoch; /* the epoch whose key the log is known to hold */
+	bool key_pending;       /* the open transaction records the key */
 };
-
-void audit_hex(char *out, const unsigned char *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-bool audit_unhex(unsigned char *out, size_t n, const char *in)
-{
-	if (strlen(in) != 2 * n)
-		return false;
-	for (size_t i = 0; i < 2 * n; i++) {
-		char c = in[i];
-		int v = c >= '0' && c <= '9' ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-		if (v < 0)
-			return false;
-		if (i % 2 == 0)
-			out[i / 2] = (unsigned char)(v << 4);
-		else
-			out[i / 2] |= (unsigned char)v;
-	}
-	return true;
-}
 
 /* ---- Ed25519 ---- */
 
@@ -185,17 +160,14 @@ int64_t audit_seal_epoch_of(int64_t start, int64_t seconds, const char *time)
 
 /* ---- the key file ---- */
 
-static int log_id_of(unsigned char id[16], char id_hex[33], carve_audit *audit)
+int audit_log_id(bool *valid, unsigned char id[16], char id_hex[33], carve_audit *audit)
 {
 	int err = audit_query_text(id_hex, 33, audit,
 				   "SELECT coalesce((SELECT value FROM meta"
 				   " WHERE key = 'log_id'), '')",
 				   "cannot read the log's id");
 
-	if (err == 0 && !audit_unhex(id, 16, id_hex))
-		err = carve_error_set(CARVE_ETAMPERED, "audit database %s: its log id"
-				      " \"%s\" is not 32 hex digits (edited?)",
-				      audit->path, id_hex);
+	*valid = err == 0 && carve_unhex(id, 16, id_hex);
 	return err;
 }
 
@@ -239,11 +211,11 @@ static int parse_key(audit_seal *seal, char *text)
 			have[2] = sscanf(value, "%" SCNd64, &seal->epoch) == 1 &&
 				  seal->epoch >= 0;
 		else if (!strcmp(line, "secret"))
-			have[3] = audit_unhex(seal->secret, 32, value);
+			have[3] = carve_unhex(seal->secret, 32, value);
 		else if (!strcmp(line, "root"))
-			have[4] = audit_unhex(seal->root, 32, value);
+			have[4] = carve_unhex(seal->root, 32, value);
 		else if (!strcmp(line, "cert"))
-			have[5] = seal->has_cert = audit_unhex(seal->cert, 64, value);
+			have[5] = seal->has_cert = carve_unhex(seal->cert, 64, value);
 	}
 	have[5] = have[5] || seal->epoch == 0;
 	for (size_t i = 0; i < 6; i++)
@@ -284,9 +256,9 @@ static int write_key(const audit_seal *seal)
 	carve_buf b = CARVE_BUF_INIT;
 	int err = 0, fd = -1;
 
-	audit_hex(secret, seal->secret, 32);
-	audit_hex(root, seal->root, 32);
-	audit_hex(cert, seal->cert, 64);
+	carve_hex(secret, seal->secret, 32);
+	carve_hex(root, seal->root, 32);
+	carve_hex(cert, seal->cert, 64);
 	carve_buf_printf(&b, "carve sealing key 1\nstart %" PRId64 "\nseconds %" PRId64
 			 "\nepoch %" PRId64 "\nsecret %s\nroot %s\n", seal->start,
 			 seal->seconds, seal->epoch, secret, root);
@@ -392,25 +364,30 @@ static int count(int64_t *out, carve_audit *audit, const char *sql)
 	return audit_query_int(out, audit, sql, "cannot read the seals");
 }
 
-/* The log's id, made on its first write. */
-static int ensure_log_id(unsigned char id[16], char id_hex[33], carve_audit *audit)
+/* The log's id, made on its first write (*made then). */
+static int ensure_log_id(unsigned char id[16], char id_hex[33], bool *made, carve_audit *audit)
 {
-	int64_t has = 0;
 	sqlite3_stmt *st = NULL;
-	int err = count(&has, audit, "SELECT count(*) FROM meta WHERE key = 'log_id'");
+	bool valid;
+	int err = audit_log_id(&valid, id, id_hex, audit);
 
-	if (err < 0 || has)
-		return err < 0 ? err : log_id_of(id, id_hex, audit);
+	*made = false;
+	if (err < 0 || valid)
+		return err;
+	if (id_hex[0])
+		return carve_error_set(CARVE_ETAMPERED, "audit database %s: its log id \"%s\""
+				       " is not 32 hex digits (edited?)", audit->path, id_hex);
 	if (getrandom(id, 16, 0) != 16)
 		return carve_error_set(CARVE_ERROR, "no randomness for a log id: %s",
 				       strerror(errno));
-	audit_hex(id_hex, id, 16);
+	carve_hex(id_hex, id, 16);
 	if (sqlite3_prepare_v2(audit->db, "INSERT INTO meta(key, value) VALUES"
 			       " ('log_id', ?1)", -1, &st, NULL) != SQLITE_OK)
 		return audit_sqlite_error(audit, CARVE_EIO, "cannot record the log's id");
 	sqlite3_bind_text(st, 1, id_hex, -1, SQLITE_STATIC);
 	err = audit_step_done(audit, st, "cannot record the log's id");
 	sqlite3_finalize(st);
+	*made = err == 0;
 	return err;
 }
 
@@ -440,24 +417,29 @@ static int key_fits(carve_audit *audit, const audit_seal *seal)
 	return err;
 }
 
-/* The key for this log, loaded once per handle; made when the log has
- * never been sealed. */
-static int load(carve_audit *audit, unsigned char log_id[16], int64_t now)
+/* The key for this log, loaded once per handle (with the log's id); made
+ * when the log has never been sealed. */
+static int load(carve_audit *audit, int64_t now)
 {
+	unsigned char log_id[16];
 	char id_hex[33];
 	int64_t keys = 0;
+	bool made;
 	int err;
 
-	if ((err = ensure_log_id(log_id, id_hex, audit)) < 0)
-		return err;
 	if (audit->seal)
 		return 0;
+	if ((err = ensure_log_id(log_id, id_hex, &made, audit)) < 0)
+		return err;
 	audit_seal *seal = calloc(1, sizeof(*seal));
 	if (!seal || !(seal->key_path = seal_path(id_hex, "key")) ||
 	    !(seal->head_path = seal_path(id_hex, "head"))) {
 		audit_seal_free(seal);
 		return carve_error_oom();
 	}
+	memcpy(seal->log_id, log_id, 16);
+	seal->id_pending = made;
+	seal->recorded_epoch = -1;
 	if (access(seal->key_path, F_OK) == 0) {
 		if ((err = read_key(seal)) == 0)
 			err = key_fits(audit, seal);
@@ -500,21 +482,24 @@ static int record_key(carve_audit *audit, const audit_seal *seal)
 int audit_seal_head(carve_audit *audit, int64_t seq, const unsigned char hash[32],
 		    const char *time)
 {
-	unsigned char log_id[16], msg[AUDIT_SEAL_MESSAGE_MAX], sig[64];
-	int64_t now = audit_time_seconds(time);
+	unsigned char msg[AUDIT_SEAL_MESSAGE_MAX], sig[64];
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = load(audit, log_id, now)) < 0)
+	if ((err = load(audit, audit_time_seconds(time))) < 0)
 		return err;
 	audit_seal *seal = audit->seal;
 	int64_t epoch = audit_seal_epoch_of(seal->start, seal->seconds, time);
 	/* a clock set back seals with the key it has; verify names the rows */
-	if (epoch > seal->epoch && (err = evolve_key(seal, log_id, epoch)) < 0)
+	if (epoch > seal->epoch && (err = evolve_key(seal, seal->log_id, epoch)) < 0)
 		return err;
-	if ((err = record_key(audit, seal)) < 0)
-		return err;
-	size_t len = audit_seal_message(msg, log_id, seal->epoch, seq, hash);
+	/* the key's row once per epoch, not once per write */
+	if (seal->recorded_epoch != seal->epoch) {
+		if ((err = record_key(audit, seal)) < 0)
+			return err;
+		seal->key_pending = true;
+	}
+	size_t len = audit_seal_message(msg, seal->log_id, seal->epoch, seq, hash);
 	if ((err = sign(sig, seal->secret, msg, len)) < 0)
 		return err;
 	if ((err = audit_stmt(&st, audit, AUDIT_ST_INSERT_SEAL)) < 0)
@@ -530,24 +515,43 @@ int audit_seal_head(carve_audit *audit, int64_t seq, const unsigned char hash[32
 	return 0;
 }
 
-/* After the commit: the head file may lag the log (a crash between the
- * two, or before the page cache reached the disk: it is not synced, since
- * lagging is harmless and a second fsync per commit is not), never lead
- * it.  Its failure loses no event, only some of verify's power to see rows
- * cut off the end, so it is not the caller's error. */
-void audit_seal_committed(carve_audit *audit, int64_t seq, const unsigned char hash[32])
+/* The open transaction's end.  Committed: what it recorded is the log's
+ * (the key's row, the id), and the head goes to the head file, which may
+ * lag the log (a crash between the two, or before the page cache reached
+ * the disk: it is not synced, since lagging is harmless and a second fsync
+ * per commit is not), never lead it; its failure loses no event, only some
+ * of verify's power to see rows cut off the end, so it is nobody's error.
+ * Rolled back: what it recorded is gone, and a log id it made means the
+ * key loaded for it is not this log's. */
+void audit_seal_settle(carve_audit *audit, bool committed)
 {
+	audit_seal *seal = audit->seal;
+	bool head = audit->head_pending;
 	char record[HEAD_RECORD], digest[65];
 
-	if (!audit->seal)
+	audit->head_pending = false;
+	if (!seal)
 		return;
-	audit_hex(digest, hash, 32);
+	if (!committed) {
+		seal->key_pending = false;
+		if (seal->id_pending) {
+			audit_seal_free(seal);
+			audit->seal = NULL;
+		}
+		return;
+	}
+	seal->id_pending = false;
+	if (seal->key_pending)
+		seal->recorded_epoch = seal->epoch;
+	seal->key_pending = false;
+	if (!head)
+		return;
+	carve_hex(digest, audit->head_hash, 32);
 	memset(record, ' ', sizeof(record));
-	int n = snprintf(record, sizeof(record), "%" PRId64 ":%s", seq, digest);
+	int n = snprintf(record, sizeof(record), "%" PRId64 ":%s", audit->head_seq, digest);
 	record[n] = ' ';
 	record[sizeof(record) - 1] = '\n';
-	int fd = open(audit->seal->head_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		      0600);
+	int fd = open(seal->head_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
 	/* a failed or short write leaves a record verify cannot read: no
@@ -566,9 +570,10 @@ int audit_seal_local(audit_seal_trust *out, carve_audit *audit)
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	bool valid;
 	/* never sealed, or its id edited: verify says which */
-	if ((err = log_id_of(log_id, id_hex, audit)) < 0)
-		return err == CARVE_ETAMPERED ? 0 : err;
+	if ((err = audit_log_id(&valid, log_id, id_hex, audit)) < 0 || !valid)
+		return err;
 	audit_seal seal = { 0 };
 	if (!(seal.key_path = seal_path(id_hex, "key")) ||
 	    !(seal.head_path = seal_path(id_hex, "head"))) {
@@ -590,7 +595,7 @@ int audit_seal_local(audit_seal_trust *out, carve_audit *audit)
 	if (f) {
 		if (fgets(record, sizeof(record), f) &&
 		    sscanf(record, "%" SCNd64 ":%64[0-9a-f]", &out->head_seq, digest) == 2 &&
-		    audit_unhex(out->head_hash, 32, digest))
+		    carve_unhex(out->head_hash, 32, digest))
 			out->have_head = true;
 		fclose(f);
 	}
@@ -606,7 +611,7 @@ void audit_seal_format_key(char out[AUDIT_VERIFY_KEY_MAX], const unsigned char r
 {
 	char digest[65];
 
-	audit_hex(digest, root, 32);
+	carve_hex(digest, root, 32);
 	snprintf(out, AUDIT_VERIFY_KEY_MAX, "%s/%" PRId64 "/%" PRId64, digest, start,
 		 seconds);
 }
@@ -618,7 +623,7 @@ int audit_seal_parse_key(audit_seal_trust *out, const char *text)
 
 	memset(out, 0, sizeof(*out));
 	if (sscanf(text, "%64[0-9a-fA-F]/%" SCNd64 "/%" SCNd64 "%c", digest, &out->start,
-		   &out->seconds, &tail) != 3 || !audit_unhex(out->root, 32, digest) ||
+		   &out->seconds, &tail) != 3 || !carve_unhex(out->root, 32, digest) ||
 	    out->seconds <= 0 || out->start < 0)
 		return carve_error_set(CARVE_EINVALID, "\"%s\" is not a verification key"
 				       " (it reads HEX/START/SECONDS, as carve verify"

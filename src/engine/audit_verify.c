@@ -242,7 +242,7 @@ static int check_runs(carve_verify_result *result, carve_audit *audit)
 		sqlite3_bind_int64(chained, 1, at);
 		const char *carried = sqlite3_step(chained) == SQLITE_ROW
 			? (const char *)sqlite3_column_text(chained, 0) : NULL;
-		audit_hex(digest, hash, 32);
+		carve_hex(digest, hash, 32);
 		if (!carried || strcmp(carried, digest) != 0) {
 			audit_verify_fail(result, at, "row %lld: records run %lld with another"
 					  " hash than the runs table's record (the"
@@ -383,7 +383,7 @@ int carve_audit_head(int64_t *seq, char hash[65], carve_audit *audit)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32) {
 		*seq = sqlite3_column_int64(st, 0);
-		audit_hex(hash, sqlite3_column_blob(st, 1), 32);
+		carve_hex(hash, sqlite3_column_blob(st, 1), 32);
 	} else if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the log's head");
 	}
@@ -417,7 +417,7 @@ int carve_audit_verify(carve_verify_result *result, carve_audit *audit,
 	if (result->ok) {
 		result->head_seq = last_seq;
 		if (last_seq)
-			audit_hex(result->head_hash, last_hash, 32);
+			carve_hex(result->head_hash, last_hash, 32);
 	}
 	if (result->ok && (err = audit_verify_reach(result, audit, opts, &trust, last_seq)) < 0)
 		goto done;

@@ -270,7 +270,7 @@ static int check_given_head(carve_verify_result *result, carve_audit *audit,
 	long long seq = 0;
 
 	if (sscanf(head, "%lld:%64[0-9a-fA-F]%c", &seq, digest, &tail) != 2 || seq < 1 ||
-	    !audit_unhex(hash, 32, digest))
+	    !carve_unhex(hash, 32, digest))
 		return carve_error_set(CARVE_EINVALID, "\"%s\" is not a head (it reads"
 				       " SEQ:HASH, as carve verify prints it)", head);
 	return check_head(result, audit, seq, hash, last_seq, "the head you gave");
@@ -305,12 +305,10 @@ int audit_verify_seals(carve_verify_result *result, carve_audit *audit,
 				  (long long)last_seq);
 		return 0;
 	}
-	if ((err = audit_query_text(id_hex, sizeof(id_hex), audit,
-				    "SELECT coalesce((SELECT value FROM meta"
-				    " WHERE key = 'log_id'), '')",
-				    "cannot read the log's id")) < 0)
+	bool valid;
+	if ((err = audit_log_id(&valid, log_id, id_hex, audit)) < 0)
 		return err;
-	if (!audit_unhex(log_id, 16, id_hex)) {
+	if (!valid) {
 		audit_verify_fail(result, 0, "the log's id (meta.log_id) is missing or"
 				  " malformed: edited, so its seals cannot be found");
 		return 0;

@@ -74,6 +74,11 @@ int carve_diags_finish(carve_diags *d);
 
 /* ---- misc ---- */
 
+/* n bytes as 2n lowercase hex digits plus NUL. */
+void carve_hex(char *out, const unsigned char *in, size_t n);
+/* 2n hex digits (either case) into n bytes; false when in is not that. */
+bool carve_unhex(unsigned char *out, size_t n, const char *in);
+
 /* SHA-256 of buf as 64 lowercase hex digits plus NUL. */
 int carve_sha256_hex(char out[65], const void *buf, size_t len);
 
