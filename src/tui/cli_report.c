@@ -60,7 +60,7 @@ static void write_csv(FILE *f, const report *r)
 		!r->chain_checked ? NULL : r->chain.ok ? head : r->chain.reason, NULL);
 	for (size_t c = 0; c < n_chunks && c < r->grid.chunk_count; c++) {
 		char verdict[512];
-		bool go = report_verdict(verdict, sizeof(verdict), r, c);
+		bool go = report_verdict(verdict, sizeof(verdict), &r->grid, c);
 		csv_row(f, "verdict", chunks[c].name, NULL, NULL, NULL, go ? "ok" : "failed", -1,
 			-1, NULL, NULL, verdict, NULL);
 	}
@@ -143,7 +143,7 @@ static void write_json(FILE *f, const report *r)
 	fputs(",\n\"verdicts\":[", f);
 	for (size_t c = 0; c < n_chunks && c < r->grid.chunk_count; c++) {
 		char verdict[512];
-		bool go = report_verdict(verdict, sizeof(verdict), r, c);
+		bool go = report_verdict(verdict, sizeof(verdict), &r->grid, c);
 		fprintf(f, "%s\n  {\"chunk\":", c ? "," : "");
 		out_json(f, chunks[c].name);
 		fprintf(f, ",\"go\":%s,\"text\":", go ? "true" : "false");

@@ -63,10 +63,9 @@ static void print_text(const carve_plan *plan, const carve_grid *g, const char *
 		}
 	/* each chunk's verdict, in the words the console and the report use */
 	putchar('\n');
-	report r = { .plan = plan, .grid = *g };
 	for (size_t c = 0; c < n_chunks; c++) {
 		char verdict[512];
-		report_verdict(verdict, sizeof(verdict), &r, c);
+		report_verdict(verdict, sizeof(verdict), g, c);
 		printf("%-16s %s\n", chunks[c].name, verdict);
 	}
 }

@@ -84,20 +84,8 @@ static int take_event(const carve_event_row *row, void *ctx)
 	return 0;
 }
 
-void report_duration(char out[24], double seconds)
-{
-	/* a cutover is hours, a migration weeks: clamp at 1000 hours */
-	unsigned s = seconds < 0 ? 0 : seconds > 3.6e6 ? 3600000u : (unsigned)(seconds + 0.5);
 
-	if (s < 60)
-		snprintf(out, 24, "%us", s);
-	else if (s < 3600)
-		snprintf(out, 24, "%um%02us", s / 60, s % 60);
-	else
-		snprintf(out, 24, "%uh%02um", s / 3600, s % 3600 / 60);
-}
-
-bool report_verdict(char *out, size_t cap, const report *r, size_t c)
+bool report_verdict(char *out, size_t cap, const carve_grid *grid, size_t c)
 {
 	static const struct {
 		carve_phase phase;
@@ -113,10 +101,10 @@ bool report_verdict(char *out, size_t cap, const report *r, size_t c)
 	size_t len = 0;
 
 	out[0] = '\0';
-	if (c >= r->grid.chunk_count)
+	if (c >= grid->chunk_count)
 		return false;
 	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
-		const unsigned *n = r->grid.counts[c][words[k].phase];
+		const unsigned *n = grid->counts[c][words[k].phase];
 		unsigned bad = n[CARVE_STATUS_FAILED] + n[CARVE_STATUS_INTERRUPTED];
 		carve_progress_add(&pr, n);
 		if (bad)

@@ -54,13 +54,10 @@ void report_done(report *r);
 /* Seconds between a span's first and last event (0 when unknown). */
 double report_seconds(const report_span *s);
 
-/* A duration as people read it: 45s, 5m08s, 2h03m. */
-void report_duration(char out[24], double seconds);
-
 /* Whether chunk c can go ahead, and why not, in one line: "can go ahead:
  * every step done", or "cannot go ahead: 2 machines failing pre-flight, 1
  * mailbox not moved".  Returns true when it can (nothing failed). */
-bool report_verdict(char *out, size_t cap, const report *r, size_t c);
+bool report_verdict(char *out, size_t cap, const carve_grid *grid, size_t c);
 
 /* Colour for a status, as CSS. */
 const char *report_colour(carve_status s);

@@ -71,7 +71,7 @@ static void grid(FILE *f, const report *r)
 						glyph_status_utf8((carve_status)s), k[s],
 						carve_status_name((carve_status)s));
 			char took[24];
-			report_duration(took, report_seconds(&r->spans[c][p]));
+			states_duration(took, report_seconds(&r->spans[c][p]), true);
 			if (r->spans[c][p].first[0])
 				fprintf(f, "<br><small>%s</small>", took);
 			fputs("</td>", f);
@@ -201,7 +201,7 @@ static void verdicts(FILE *f, const report *r)
 
 	fputs("<h2>Verdict</h2>\n<table>\n", f);
 	for (size_t c = 0; c < n && c < r->grid.chunk_count; c++) {
-		bool go = report_verdict(text, sizeof(text), r, c);
+		bool go = report_verdict(text, sizeof(text), &r->grid, c);
 		fputs("<tr><th>", f);
 		esc(f, chunks[c].name);
 		fprintf(f, "</th><td style=\"color:%s\"><strong>",
@@ -245,7 +245,7 @@ static void timeline(FILE *f, const report *r)
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++)
 			rows += r->spans[c][p].first[0] != 0;
 	char total[24];
-	report_duration(total, span);
+	states_duration(total, span, true);
 	fprintf(f, "<svg width=\"%d\" height=\"%zu\" font-family=\"sans-serif\" font-size=\"11\">\n",
 		left + width + 80, (rows + 2) * (bar + 6) + 10);
 	fprintf(f, "<text x=\"%d\" y=\"12\">%.16s UTC</text><text x=\"%d\" y=\"12\""
@@ -265,7 +265,7 @@ static void timeline(FILE *f, const report *r)
 					     ? CARVE_STATUS_FAILED : k[CARVE_STATUS_BLOCKED]
 					     ? CARVE_STATUS_BLOCKED : CARVE_STATUS_OK;
 			char took[24];
-			report_duration(took, b - a);
+			states_duration(took, b - a, true);
 			fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 6,
 				y + bar - 2);
 			esc(f, chunks[c].name);

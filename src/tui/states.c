@@ -83,18 +83,48 @@ int states_machines(carve_status *out, const carve_plan *plan, carve_audit *audi
 	return err;
 }
 
+/* What done means is the engine's (carve_progress): one definition. */
 unsigned cell_total(const unsigned *n)
 {
-	unsigned total = 0;
+	carve_progress p = { 0 };
 
-	for (int s = 0; s < CARVE_STATUS__COUNT; s++)
-		total += n[s];
-	return total;
+	carve_progress_add(&p, n);
+	return p.total;
 }
 
 unsigned cell_done(const unsigned *n)
 {
-	return n[CARVE_STATUS_OK] + n[CARVE_STATUS_WARN] + n[CARVE_STATUS_SKIPPED];
+	carve_progress p = { 0 };
+
+	carve_progress_add(&p, n);
+	return p.done;
+}
+
+const char *states_skip_columns(const char *row, unsigned n)
+{
+	for (; n > 0 && *row; n--) {
+		unsigned char lead = (unsigned char)*row++;
+		while (lead >= 0xc0 && ((unsigned char)*row & 0xc0) == 0x80)
+			row++;
+	}
+	return row;
+}
+
+void states_duration(char out[24], double seconds, bool with_seconds)
+{
+	/* a cutover is hours, a migration weeks: clamp at 1000 hours */
+	/* the console truncates (it counts up), a report rounds */
+	double at = seconds + (with_seconds ? 0.5 : 0);
+	unsigned s = at < 0 ? 0 : at > 3.6e6 ? 3600000u : (unsigned)at;
+
+	if (s < 60)
+		snprintf(out, 24, "%us", s);
+	else if (s >= 3600)
+		snprintf(out, 24, "%uh%02um", s / 3600, s % 3600 / 60);
+	else if (with_seconds)
+		snprintf(out, 24, "%um%02us", s / 60, s % 60);
+	else
+		snprintf(out, 24, "%um", s / 60);
 }
 
 carve_status cell_status(const unsigned *n)

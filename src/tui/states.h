@@ -33,6 +33,12 @@ unsigned cell_total(const unsigned *n);
 unsigned cell_done(const unsigned *n);
 carve_status cell_status(const unsigned *n);
 
+/* row (UTF-8, as the plan holds it) after its first n columns. */
+const char *states_skip_columns(const char *row, unsigned n);
+
+/* A duration as people read it: 45s, 5m (5m08s with_seconds), 2h03m. */
+void states_duration(char out[24], double seconds, bool with_seconds);
+
 /* An audit log time (RFC 3339 UTC, milliseconds optional) as seconds since
  * the epoch; -1 when it is not one. */
 double states_time(const char *t);

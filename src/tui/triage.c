@@ -8,6 +8,7 @@
  */
 #include "console.h"
 #include "out.h"
+#include "states.h"
 #include "triage.h"
 
 #include <ctype.h>
@@ -252,12 +253,9 @@ void triage_done(triage_list *t)
 /* The byte where column col of a UTF-8 row begins, or NULL past its end. */
 static const char *column_at(const char *row, unsigned col)
 {
-	for (; col > 0 && *row; col--) {
-		unsigned char lead = (unsigned char)*row++;
-		while (lead >= 0xc0 && ((unsigned char)*row & 0xc0) == 0x80)
-			row++;
-	}
-	return *row ? row : NULL;
+	const char *p = states_skip_columns(row, col);
+
+	return *p ? p : NULL;
 }
 
 static bool label_char(const char *p)

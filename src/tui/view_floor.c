@@ -9,6 +9,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "glyph.h"
+#include "states.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -121,21 +122,10 @@ size_t view_floor_selected(console *c)
 	return CARVE_NONE;
 }
 
-/* row after its first n columns (characters; the plan holds valid UTF-8). */
-static const char *skip_columns(const char *row, int n)
-{
-	for (; n > 0 && *row; n--) {
-		unsigned char lead = (unsigned char)*row++;
-		while (lead >= 0xc0 && ((unsigned char)*row & 0xc0) == 0x80)
-			row++;
-	}
-	return row;
-}
-
 /* Whether column col of row is blank (a space, or past the row's end). */
 static bool blank_at(const char *row, int col)
 {
-	const char *p = col < 0 ? NULL : skip_columns(row, col);
+	const char *p = col < 0 ? NULL : states_skip_columns(row, (unsigned)col);
 	return p && (*p == ' ' || *p == '\0');
 }
 
@@ -166,7 +156,7 @@ static void draw_map(console *c, size_t f, int top, int area, int cols, int dx, 
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
 
 	for (int r = 0; r < area && (size_t)(r + dy) < fl->row_count; r++)
-		mvaddnstr(top + r, 0, skip_columns(fl->rows[r + dy], dx), cols);
+		mvaddnstr(top + r, 0, states_skip_columns(fl->rows[r + dy], (unsigned)dx), cols);
 	for (size_t i = 0; i < n; i++) {
 		int y = (int)m[i].y - dy, x = glyph_column(fl, &m[i]) - dx;
 		if (m[i].floor != f || y < 0 || y >= area)

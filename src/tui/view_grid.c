@@ -44,17 +44,6 @@ static void bar(console *c, int y, int x, int w, unsigned done, unsigned total, 
 }
 
 /* "1h05m", "12m", "40s". */
-static void duration(char *out, size_t cap, double secs)
-{
-	long s = (long)secs;
-
-	if (s >= 3600)
-		snprintf(out, cap, "%ldh%02ldm", s / 3600, s / 60 % 60);
-	else if (s >= 60)
-		snprintf(out, cap, "%ldm", s / 60);
-	else
-		snprintf(out, cap, "%lds", s);
-}
 
 /* A chunk's time: how long it has been going and, at the rate so far over
  * the phases carve runs, about how long is left; or, once no step is left
@@ -63,7 +52,7 @@ static void duration(char *out, size_t cap, double secs)
 static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool brief)
 {
 	carve_progress pr = { 0 };
-	char spent[32], left[32], words[128];
+	char spent[24], left[24], words[128];
 
 	for (int p = CARVE_PHASE_RESTART; p <= CARVE_PHASE_CLIENTS; p++)
 		carve_progress_add(&pr, console_grid(c)->counts[chunk][p]);
@@ -75,7 +64,7 @@ static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool bri
 		return;
 	}
 	carve_progress_text(words, sizeof(words), &pr);
-	duration(spent, sizeof(spent), secs);
+	states_duration(spent, secs, false);
 	size_t n_chunks;
 	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n_chunks);
 	if (!ended && c->engine.paused && !runner_busy(&c->engine) &&
@@ -103,7 +92,7 @@ static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool bri
 	}
 	left[0] = '\0';
 	if (pr.done)
-		duration(left, sizeof(left), sp->done_at * open / pr.done);
+		states_duration(left, sp->done_at * open / pr.done, false);
 	if (brief)
 		snprintf(out, cap, "%s%s%s%s", spent, left[0] ? ", ~" : "", left,
 			 left[0] ? " left" : "");

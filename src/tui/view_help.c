@@ -17,15 +17,6 @@ static bool listed(const console *c, const key_binding *b)
 	return b->help && keys_allowed(c, b);
 }
 
-static size_t key_lines(const console *c)
-{
-	size_t n = 0;
-
-	for (const key_binding *b = keys_table(); b->name; b++)
-		n += listed(c, b);
-	return n;
-}
-
 /* Key b's help line: what it does, and where. */
 static void help_text(char text[400], const key_binding *b)
 {
@@ -35,56 +26,38 @@ static void help_text(char text[400], const key_binding *b)
 	snprintf(text, 400, "%s%s%s%s", b->help, in[0] ? " [" : "", in, in[0] ? "]" : "");
 }
 
-/* Rows key b's help takes, wrapped to width. */
-static size_t rows_of(const key_binding *b, size_t width)
-{
-	char text[400];
-	size_t need = 0;
-
-	help_text(text, b);
-	for (const char *p = text; *p; need++) {
-		p += console_line_len(p, width);
-		while (*p == ' ')
-			p++;
-	}
-	return need;
-}
-
 static void help_draw(console *c, int top, int rows, int cols)
 {
-	size_t keys = key_lines(c), line = 0, width = cols > 24 ? (size_t)cols - 14 : 10;
+	size_t line = 0, width = cols > 24 ? (size_t)cols - 14 : 10;
 	bool more = false;
 
+	/* each key's help wraps, under its text, instead of being cut; the
+	 * rows each takes are counted once */
+	size_t need[128], count = 0, tail = 3, last_top;
+	for (const key_binding *b = keys_table(); b->name && count < 128; b++)
+		if (listed(c, b)) {
+			char text[400];
+			help_text(text, b);
+			need[count++] = console_wrapped(0, 0, -1, text, width);
+		}
 	/* scrolled no further than a last screen that is full: the keys from
 	 * there to the end, and the status glyphs under them */
-	size_t need[128], count = 0, tail = 3, last_top = keys;
-	for (const key_binding *b = keys_table(); b->name && count < 128; b++)
-		if (listed(c, b))
-			need[count++] = rows_of(b, width);
-	while (last_top > 0 && tail + need[last_top - 1] <= (size_t)rows - 1)
+	for (last_top = count; last_top > 0 && tail + need[last_top - 1] <= (size_t)rows - 1;)
 		tail += need[--last_top];
 	if (c->help_top > last_top)
 		c->help_top = last_top;
 	int y = top + 1;
-	/* each key's help wraps, under its text, instead of being cut */
-	for (const key_binding *b = keys_table(); b->name; b++) {
+	for (const key_binding *b = keys_table(); b->name && line < count; b++) {
 		if (!listed(c, b) || line++ < c->help_top)
 			continue;
-		char text[400];
-		help_text(text, b);
-		const char *rest = text;
-		if (y + (int)rows_of(b, width) > top + rows) {
+		if (y + (int)need[line - 1] > top + rows) {
 			more = true;
 			break;
 		}
+		char text[400];
+		help_text(text, b);
 		mvprintw(y, 3, "%-8s ", b->name);
-		while (*rest) {
-			size_t n = console_line_len(rest, width);
-			mvaddnstr(y++, 12, rest, (int)n);
-			rest += n;
-			while (*rest == ' ')
-				rest++;
-		}
+		y += (int)console_wrapped(y, 12, (int)need[line - 1], text, width);
 	}
 	console_heading(top, cols, "keys%s", more ? " (Down for more)" : "");
 	if (more || y + 2 >= top + rows)
