@@ -283,6 +283,41 @@ int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx)
 			   cb, ctx);
 }
 
+int carve_audit_notes(carve_audit *audit, int64_t after_seq, carve_event_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int err = 0, rc;
+
+	/* the notes table's primary key is the seq: a range, however long
+	 * the log */
+	if (sqlite3_prepare_v2(audit->db, "SELECT seq, time, actor, chunk, machine, user, status,"
+			       " text FROM notes WHERE seq > ?1 ORDER BY seq", -1, &st,
+			       NULL) != SQLITE_OK)
+		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the notes");
+	sqlite3_bind_int64(st, 1, after_seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		carve_event_row row = { 0 };
+
+		row.seq = sqlite3_column_int64(st, 0);
+		row.time = text_or_null(st, 1);
+		row.ev.kind = "note";
+		row.ev.actor = text_or_null(st, 2);
+		row.ev.chunk = text_or_null(st, 3);
+		row.ev.machine = text_or_null(st, 4);
+		row.ev.user = text_or_null(st, 5);
+		row.status_text = text_or_null(st, 6);
+		row.ev.status = audit_status_of(row.status_text);
+		row.ev.diagnosis = text_or_null(st, 7);
+		if ((err = cb(&row, ctx)) != 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the notes");
+done:
+	sqlite3_finalize(st);
+	return err;
+}
+
 int carve_audit_chunk_span(char first[32], char last[32], carve_audit *audit,
 			   const char *chunk)
 {

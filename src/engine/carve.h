@@ -615,6 +615,11 @@ int carve_audit_failed_states(carve_audit *audit, carve_state_cb cb, void *ctx);
  * for a status per machine, however much evidence the log has. */
 int carve_audit_machine_states(carve_audit *audit, carve_state_cb cb, void *ctx);
 
+/* Calls cb for each note after after_seq, in seq order, from the notes
+ * table (cheap, however long the log): ev.diagnosis is the note's text
+ * ("powered off: cable pulled"), ev.evidence NULL; run 0. */
+int carve_audit_notes(carve_audit *audit, int64_t after_seq, carve_event_cb cb, void *ctx);
+
 /* The first and last event of a chunk (RFC 3339 UTC), "" when it has none:
  * how long its cutover has been going. */
 int carve_audit_chunk_span(char first[32], char last[32], carve_audit *audit,

@@ -12,6 +12,7 @@
 #include "console.h"
 #include "out.h"
 #include "glyph.h"
+#include "notes.h"
 #include "states.h"
 
 #include <curses.h>
@@ -176,6 +177,23 @@ static int take_event(const carve_event_row *row, void *ctx)
 	return 0;
 }
 
+/* A machine's latest note, which stands or clears what stood. */
+static int take_note(const carve_event_row *row, void *ctx)
+{
+	console *c = ctx;
+	size_t i = row->ev.machine ? carve_plan_find_machine(c->plan, row->ev.machine) : CARVE_NONE;
+	const char *kind = note_kind_of(row->ev.diagnosis);
+
+	c->notes_seq = row->seq;
+	if (i == CARVE_NONE)
+		return 0;
+	machine_note *n = &c->notes[i];
+	n->kind = note_stands(kind) ? kind : NULL;
+	out_textf(n->by, sizeof(n->by), "%s", row->ev.actor ? row->ev.actor : "");
+	console_time(n->time, sizeof(n->time), row->time);
+	return 0;
+}
+
 /* Seconds from an audit log time to now; 0 for a time a moment ahead (the
  * log has milliseconds, time() only seconds). */
 static double seconds_since(const char *t)
@@ -239,6 +257,7 @@ void console_reload(console *c)
 	if (c->audit) {
 		f.after_seq = c->last_seq;
 		carve_audit_query(c->audit, &f, take_event, c);
+		carve_audit_notes(c->audit, c->notes_seq, take_note, c);
 	}
 	/* What the view draws is read now; the rest when a view needs it. */
 	if (views[c->view]->needs & VIEW_NEEDS_GRID)
@@ -271,7 +290,13 @@ const carve_grid *console_grid(console *c)
 const carve_status *console_machines(console *c)
 {
 	if (c->machines_stale) {
+		size_t n;
 		states_machines(c->machine_status, c->plan, c->audit);
+		carve_plan_machines(c->plan, &n);
+		for (size_t i = 0; i < n; i++)
+			if (c->notes[i].kind &&
+			    glyph_urgency(CARVE_STATUS_WARN) < glyph_urgency(c->machine_status[i]))
+				c->machine_status[i] = CARVE_STATUS_WARN;
 		c->machines_stale = false;
 	}
 	return c->machine_status;
@@ -370,6 +395,7 @@ void console_state_line(state_line *s, const carve_state_row *row)
 	out_textf(s->actor, sizeof(s->actor), "%s", row->actor ? row->actor : "");
 	out_textf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
 	out_textf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");
+	s->seq = row->seq;
 }
 
 /* SIGINT (Ctrl-C) asks like Q; SIGTERM and SIGHUP (the terminal went
@@ -615,12 +641,14 @@ int console_init(console *c, const carve_plan *plan, const char *db_path,
 	carve_operator(c->who, sizeof(c->who));
 	carve_plan_machines(plan, &n);
 	c->machine_status = calloc(n ? n : 1, sizeof(*c->machine_status));
+	c->notes = calloc(n ? n : 1, sizeof(*c->notes));
 	carve_plan_chunks(plan, &n);
 	c->spans = calloc(n ? n : 1, sizeof(*c->spans));
 	c->log = calloc(LOG_KEEP, sizeof(*c->log));
-	if (!c->machine_status || !c->spans || !c->log ||
+	if (!c->machine_status || !c->notes || !c->spans || !c->log ||
 	    runner_init(&c->engine, plan, db_path) < 0) {
 		free(c->machine_status);
+		free(c->notes);
 		free(c->spans);
 		free(c->log);
 		return -1;
@@ -649,6 +677,7 @@ void console_done(console *c)
 	carve_grid_done(&c->grid);
 	carve_audit_free(c->audit);
 	free(c->machine_status);
+	free(c->notes);
 	free(c->spans);
 	free(c->log);
 	for (int v = 0; v < VIEW__COUNT; v++)

@@ -39,6 +39,7 @@ typedef enum {
 	CMD_TEARDOWN,
 	CMD_NEXT_PROBLEM, /* the next problem machine on the map */
 	CMD_WALK,         /* the walking order through the floor's problems */
+	CMD_DESK_USERS,   /* the map's desks name users, or machines again */
 	CMD_FILTER,
 	CMD_COMMAND,      /* the : line */
 	CMD_OPEN,         /* Enter */
@@ -81,6 +82,7 @@ typedef struct {
 	char time[32], actor[32]; /* local time with its zone (console_time) */
 	char diagnosis[512];
 	char evidence[1024];
+	int64_t seq;        /* the event that set it (what the pager reads) */
 } state_line;
 
 /* A cause in triage: the failures that share it. */
@@ -112,11 +114,6 @@ void triage_done(triage_list *t);
  * ':' is the fix (NULL without one). */
 void triage_cause(char *out, size_t cap, const state_line *s);
 const char *triage_fix(const char *diagnosis);
-/* The label drawn on floor f around column x of row y (letters, digits,
- * - _ .): its first column and width, and (out, may be NULL) its text;
- * false when no label is drawn there. */
-bool floor_label(const carve_floor *f, unsigned x, unsigned y, unsigned *start, unsigned *len,
-		 char *out, size_t cap);
 /* The desk label drawn on the floor map where object (a machine, or a
  * user's machine) is, or "". */
 void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *object, bool user);
@@ -145,6 +142,14 @@ typedef struct {
 
 typedef struct view_ops view_ops;
 
+/* A machine's floor note while it stands (note_stands): what the map and
+ * the lead see until someone notes it fixed. */
+typedef struct {
+	const char *kind; /* a note_kinds string; NULL: none stands */
+	char by[24];
+	char time[32];    /* local time with its zone (console_time) */
+} machine_note;
+
 /* When a chunk began and, once no step is left to run, ended ("" unknown). */
 typedef struct {
 	char began[32], ended[32];
@@ -169,7 +174,10 @@ typedef struct console {
 	bool grid_stale, machines_stale;
 	chunk_span *spans;            /* per plan chunk */
 	unsigned long reloads;        /* reads of the log so far */
-	carve_status *machine_status; /* per plan machine: its worst */
+	carve_status *machine_status; /* per plan machine: its worst, a
+				       * standing floor note counting as warn */
+	machine_note *notes;          /* per plan machine */
+	int64_t notes_seq;            /* the last note read into them */
 	log_line *log;                /* a ring of the last LOG_KEEP matching events */
 	size_t log_count, log_head;
 	int64_t last_seq;
@@ -211,6 +219,7 @@ typedef struct console {
 
 	char message[512];            /* the status line's message */
 	char filter[64];              /* the map: chunk, status or part of a name */
+	bool desk_users;              /* the map's desks show users, not machines */
 	size_t *walk;                 /* the walking order on the floor, or NULL */
 	size_t walk_count;
 	runner engine;                /* the lead's runs (not in read-only) */
@@ -287,8 +296,9 @@ struct view_ops {
 extern const view_ops view_grid, view_floor, view_log, view_list, view_detail, view_triage,
 	view_teardown, view_help, view_pager;
 
-/* The pager on step s: its diagnosis and its evidence, laid out. */
-void console_page_step(console *c, const state_line *s);
+/* The pager on event seq, read again from the log: its whole diagnosis
+ * and its evidence, laid out, under title. */
+void console_page_event(console *c, int64_t seq, const char *title);
 
 /* The view's ops. */
 const view_ops *console_view_ops(view_id v);

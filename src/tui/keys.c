@@ -15,7 +15,8 @@
 #define ALL ((1u << VIEW__COUNT) - 1)
 #define IN(v) (1u << (v))
 #define LISTS (IN(VIEW_LIST) | IN(VIEW_DETAIL) | IN(VIEW_TRIAGE) | IN(VIEW_TEARDOWN))
-#define OPENS (IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST) | IN(VIEW_DETAIL))
+#define OPENS (IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_TRIAGE) | IN(VIEW_LIST) | IN(VIEW_DETAIL) | \
+	       IN(VIEW_LOG))
 #define MOVES (IN(VIEW_GRID) | IN(VIEW_FLOOR) | IN(VIEW_LOG) | IN(VIEW_HELP) | IN(VIEW_PAGER) | \
 	       LISTS)
 
@@ -45,8 +46,8 @@ static const key_binding table[] = {
 	{ 'v', "v", CMD_VERIFY, IN(VIEW_TEARDOWN), WRITE_RUN, "verify",
 	  "verify what carve can check: the log, DNS" },
 	{ '\r', "Enter", CMD_OPEN, OPENS, WRITE_NONE, "open",
-	  "open: a cell's machines or users, a machine, a failure's machine, a step's whole"
-	  " evidence" },
+	  "open: a cell's machines or users, a machine, a failure's machine, the whole"
+	  " evidence of a step or of the log's bottom line" },
 	{ KEY_ENTER, "Enter", CMD_OPEN, OPENS, WRITE_NONE, NULL, NULL },
 	{ 'e', "e", CMD_EXPORT, IN(VIEW_TRIAGE), WRITE_NONE, "export",
 	  "write what is failing to a CSV file here, as carve triage does" },
@@ -55,6 +56,9 @@ static const key_binding table[] = {
 	{ 'w', "w", CMD_WALK, IN(VIEW_FLOOR), WRITE_NONE, "walk",
 	  "walking order through the floor's problem machines, nearest first from the"
 	  " selected one (again: off)" },
+	{ 'u', "u", CMD_DESK_USERS, IN(VIEW_FLOOR), WRITE_NONE, "users",
+	  "desks name their users where the map has room, not their machines (again:"
+	  " machines)" },
 	{ '/', "/", CMD_FILTER, IN(VIEW_FLOOR), WRITE_NONE, "find",
 	  "find on the map: a machine, a desk (P02) or a user (fatima); or filter by"
 	  " chunk or status" },

@@ -22,6 +22,21 @@ const char *note_kind(const char *name)
 	return NULL;
 }
 
+const char *note_kind_of(const char *text)
+{
+	for (size_t k = 0; text && k < note_kind_count; k++) {
+		size_t n = strlen(note_kinds[k]);
+		if (!strncmp(text, note_kinds[k], n) && (text[n] == '\0' || text[n] == ':'))
+			return note_kinds[k];
+	}
+	return NULL;
+}
+
+bool note_stands(const char *kind)
+{
+	return kind && strcmp(kind, "fixed") != 0 && strcmp(kind, "other") != 0;
+}
+
 int note_record(const carve_plan *plan, carve_audit *audit, int64_t run, size_t machine,
 		const char *who, const char *kind, const char *text)
 {

@@ -16,6 +16,15 @@ extern const size_t note_kind_count;
 /* The kind named (exact), or NULL. */
 const char *note_kind(const char *name);
 
+/* The kind a note's text begins with ("powered off: cable pulled" is
+ * "powered off"), or NULL. */
+const char *note_kind_of(const char *text);
+
+/* Whether a note of kind stands on its machine until a later note says
+ * otherwise: what the floor found and what users report, not "fixed" or
+ * "other". */
+bool note_stands(const char *kind);
+
 /* Appends the note about plan machine index machine, by who, as an event
  * of run: status warn (ok for "fixed"), the evidence {"kind","text"}, the
  * diagnosis the line the log shows ("asleep: woke it"). */

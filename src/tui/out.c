@@ -141,7 +141,8 @@ void out_escape(carve_buf *b, const char *s, size_t n, bool final, size_t *used)
 			i += (size_t)len;
 		}
 	}
-	*used = i;
+	if (used)
+		*used = i;
 }
 
 typedef struct {

@@ -35,7 +35,8 @@ void out_json(FILE *f, const char *s);
  * U+202A-U+202E, U+2066-U+2069), the invisible U+200B-U+200D, U+2028,
  * U+2029, U+FEFF and U+FFF9-U+FFFB; a byte that is not part of valid
  * UTF-8 becomes U+FFFD.  A multi-byte character or a carriage return cut
- * by the end of s is left unconsumed unless final: *used says how much was.
+ * by the end of s is left unconsumed unless final: *used (may be NULL) says
+ * how much was.
  */
 void out_escape(carve_buf *b, const char *s, size_t n, bool final, size_t *used);
 

@@ -7,21 +7,14 @@
  * first; carve triage in the guide's order.
  */
 #include "console.h"
+#include "map.h"
+#include "notes.h"
 #include "out.h"
-#include "states.h"
 #include "triage.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* What the floor and the users report, each machine's latest note: it
- * stands until a later one on the machine says otherwise ("fixed"). */
-static const char *const reported[] = {
-	"asleep", "powered off", "missing", "moved", "cannot log on",
-	"application lost its settings",
-};
 
 static bool users_report(const char *kind)
 {
@@ -100,17 +93,15 @@ static int take_failure(const carve_state_row *row, void *ctx)
 static int take_report(const carve_event_row *row, void *ctx)
 {
 	scan *sc = ctx;
-	const char *ev = row->ev.evidence, *kind = NULL;
+	const char *kind = note_kind_of(row->ev.diagnosis);
 	char object[64];
 
-	if (!row->ev.kind || strcmp(row->ev.kind, "note") != 0 || !ev)
+	/* what the floor and the users report, each machine's latest note,
+	 * stands until a later one on the machine says otherwise */
+	if (sc->chunk && (!row->ev.chunk || strcmp(row->ev.chunk, sc->chunk) != 0))
 		return 0;
-	for (size_t k = 0; k < sizeof(reported) / sizeof(reported[0]) && !kind; k++) {
-		char needle[64];
-		snprintf(needle, sizeof(needle), "\"kind\":\"%s\"", reported[k]);
-		if (strstr(ev, needle))
-			kind = reported[k];
-	}
+	if (!note_stands(kind))
+		kind = NULL;
 	out_textf(object, sizeof(object), "%s", row->ev.machine ? row->ev.machine : "");
 	state_line *s = NULL;
 	for (size_t i = sc->first_report; i < sc->t->count && !s; i++)
@@ -203,16 +194,13 @@ static int by_order(const void *a, const void *b)
 int triage_collect(triage_list *t, carve_audit *audit, const char *chunk, triage_order order)
 {
 	scan sc = { t, chunk, 0 };
-	carve_log_filter notes = CARVE_LOG_FILTER_INIT;
 	int err;
 
 	t->count = t->group_count = 0;
-	notes.kind = "note";
-	notes.chunk = chunk;
 	if ((err = carve_audit_failed_states(audit, take_failure, &sc)) < 0)
 		return err;
 	sc.first_report = t->count;
-	if ((err = carve_audit_query(audit, &notes, take_report, &sc)) < 0)
+	if ((err = carve_audit_notes(audit, 0, take_report, &sc)) < 0)
 		return err;
 	size_t kept = sc.first_report; /* the reports a later note took back */
 	for (size_t i = sc.first_report; i < t->count; i++)
@@ -248,40 +236,6 @@ void triage_done(triage_list *t)
 	free(t->items);
 	free(t->groups);
 	memset(t, 0, sizeof(*t));
-}
-
-/* The byte where column col of a UTF-8 row begins, or NULL past its end. */
-static const char *column_at(const char *row, unsigned col)
-{
-	const char *p = states_skip_columns(row, col);
-
-	return *p ? p : NULL;
-}
-
-static bool label_char(const char *p)
-{
-	return p && (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.');
-}
-
-bool floor_label(const carve_floor *f, unsigned x, unsigned y, unsigned *start, unsigned *len,
-		 char *out, size_t cap)
-{
-	if (out && cap)
-		out[0] = '\0';
-	if (y >= f->row_count || !label_char(column_at(f->rows[y], x)))
-		return false;
-	unsigned a = x, b = x + 1;
-	while (a > 0 && label_char(column_at(f->rows[y], a - 1)))
-		a--;
-	while (label_char(column_at(f->rows[y], b)))
-		b++;
-	*start = a;
-	*len = b - a;
-	if (out && cap) {
-		const char *from = column_at(f->rows[y], a); /* labels are ASCII */
-		snprintf(out, cap, "%.*s", (int)(b - a), from);
-	}
-	return true;
 }
 
 void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *object, bool user)

@@ -196,8 +196,12 @@ static bool detail_key(console *c, key_command cmd)
 	case CMD_SIGNOFF: action_signoff(c); break;
 	case CMD_MAP: console_show_machine(c, c->machine, VIEW_FLOOR); break;
 	case CMD_OPEN:
-		if (c->step < c->step_count)
-			console_page_step(c, &c->steps[c->step]);
+		if (c->step < c->step_count) {
+			const state_line *s = &c->steps[c->step];
+			char title[160];
+			snprintf(title, sizeof(title), "%s %s/%s", s->object, s->phase, s->step);
+			console_page_event(c, s->seq, title);
+		}
 		break;
 	default: return false;
 	}

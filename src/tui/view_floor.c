@@ -9,6 +9,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "glyph.h"
+#include "map.h"
 #include "states.h"
 
 #include <curses.h>
@@ -122,43 +123,98 @@ size_t view_floor_selected(console *c)
 	return CARVE_NONE;
 }
 
-/* Whether column col of row is blank (a space, or past the row's end). */
-static bool blank_at(const char *row, int col)
+/* What a desk shows beside its glyph where there is room: the floor note
+ * that stands on the machine, else its name, or its user's (u). */
+static const char *desk_text(console *c, size_t i)
 {
-	const char *p = col < 0 ? NULL : states_skip_columns(row, (unsigned)col);
-	return p && (*p == ' ' || *p == '\0');
+	size_t n, n_users;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	const carve_user *u = carve_plan_users(c->plan, &n_users);
+
+	if (c->notes[i].kind)
+		return c->notes[i].kind;
+	if (c->desk_users)
+		return m[i].user != CARVE_NONE && m[i].user < n_users ? u[m[i].user].name : "";
+	return m[i].name;
 }
 
-/* Where a machine's glyph goes: beside its desk's label (after it, or
- * before it, on a blank), so the drawing keeps "A01" and not "x01";
- * over the label only when it has no room; at its place when no label is
- * drawn there. */
-static int glyph_column(const carve_floor *fl, const carve_machine *m)
-{
-	unsigned start, len;
-
-	if (!floor_label(fl, m->x, m->y, &start, &len, NULL, 0))
-		return (int)m->x;
-	if (blank_at(fl->rows[m->y], (int)(start + len)))
-		return (int)(start + len);
-	if (start > 0 && blank_at(fl->rows[m->y], (int)start - 1))
-		return (int)start - 1;
-	return (int)m->x;
-}
-
-/* Floor f's drawing in area rows from top, scrolled by dx, dy, each of its
- * machines at its place: the label kept, the glyph beside it. */
-static void draw_map(console *c, size_t f, int top, int area, int cols, int dx, int dy,
+/* Floor f's drawing in area rows from top, scrolled down dy rows and
+ * across *scroll columns (NULL: none), widened when the screen has room:
+ * each machine at its place, the label kept, the glyph beside it, and
+ * where there is room its name (or user, or standing floor note).  The
+ * map scrolls across only when the selected machine would leave the
+ * screen, and then brings it to the middle. */
+static void draw_map(console *c, size_t f, int top, int area, int cols, int *scroll, int dy,
 		     size_t sel)
 {
 	size_t n_floors, n;
 	const carve_floor *fl = &carve_plan_floors(c->plan, &n_floors)[f];
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	floor_canvas cv;
+	char row[2048];
 
-	for (int r = 0; r < area && (size_t)(r + dy) < fl->row_count; r++)
-		mvaddnstr(top + r, 0, states_skip_columns(fl->rows[r + dy], (unsigned)dx), cols);
+	if (map_build(&cv, fl, map_scale(fl, cols)) < 0)
+		return;
+	/* every glyph's cell first, so no name is written over one */
+	int *glyph = malloc((n ? n : 1) * sizeof(*glyph));
+	for (size_t i = 0; glyph && i < n; i++)
+		glyph[i] = m[i].floor == f ? map_glyph(&cv, fl, &m[i]) : -1;
+	if (!glyph) {
+		map_done(&cv);
+		return;
+	}
+	if (scroll && sel < n && m[sel].floor == f &&
+	    (glyph[sel] < *scroll || glyph[sel] + 2 >= *scroll + cols))
+		*scroll = glyph[sel] + 2 >= cols ? glyph[sel] - cols / 2 : 0;
+	int dx = scroll ? *scroll : 0;
+	/* the walking order's numbers go right after the glyphs */
+	for (size_t k = 0; f == c->floor && k < c->walk_count; k++) {
+		char number[24];
+		size_t i = c->walk[k];
+		map_take(&cv, m[i].y, glyph[i] + 1,
+			 snprintf(number, sizeof(number), "%zu", k + 1));
+	}
+	typedef struct { size_t machine; int y, x; } name_at;
+	name_at *names = malloc((n ? n : 1) * sizeof(*names));
+	size_t named = 0;
+	/* names only on a widened drawing: squeezed between desks drawn for
+	 * labels, a name is as likely read as its neighbour's */
+	for (size_t i = 0; names && cv.scale > 1 && i < n; i++) {
+		unsigned start, len;
+		int y, x;
+		if (m[i].floor != f)
+			continue;
+		int label = floor_label(fl, m[i].x, m[i].y, &start, &len, NULL, 0)
+			    ? map_col(&cv, m[i].y, start) : glyph[i];
+		if (map_place(&cv, m[i].y, glyph[i], label, desk_text(c, i), &y, &x))
+			names[named++] = (name_at){ i, y, x };
+	}
+	for (int r = 0; r < area && (size_t)(r + dy) < cv.rows; r++) {
+		map_row(&cv, (size_t)(r + dy), (size_t)dx, (size_t)cols, row, sizeof(row));
+		mvaddstr(top + r, 0, row);
+	}
+	/* a standing note and the selected machine's name stand out */
+	for (size_t k = 0; k < named; k++) {
+		size_t i = names[k].machine;
+		int y = names[k].y - dy, x = names[k].x - dx;
+		if ((i != sel && !c->notes[i].kind) || y < 0 || y >= area || x < 0 || x >= cols)
+			continue;
+		int attr = i == sel ? (int)A_BOLD : console_status_attr(c, CARVE_STATUS_WARN);
+		attron(attr);
+		mvaddnstr(top + y, x, desk_text(c, i), cols - x);
+		attroff(attr);
+	}
+	for (size_t k = 0; f == c->floor && k < c->walk_count; k++) {
+		size_t i = c->walk[k];
+		int y = (int)m[i].y - dy, x = glyph[i] + 1 - dx;
+		if (y >= 0 && y < area && x >= 0 && x + 2 < cols) {
+			attron(A_BOLD);
+			mvprintw(top + y, x, "%zu", k + 1);
+			attroff(A_BOLD);
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
-		int y = (int)m[i].y - dy, x = glyph_column(fl, &m[i]) - dx;
+		int y = (int)m[i].y - dy, x = glyph[i] - dx;
 		if (m[i].floor != f || y < 0 || y >= area)
 			continue;
 		int attr = console_status_attr(c, console_machines(c)[i]) |
@@ -168,14 +224,19 @@ static void draw_map(console *c, size_t f, int top, int area, int cols, int dx, 
 		unsigned start, len;
 		attron(attr);
 		/* the drawing's label stays, in the status's colour */
-		if (floor_label(fl, m[i].x, m[i].y, &start, &len, label, sizeof(label)) &&
-		    (int)start - dx >= 0 && (int)start - dx < cols)
-			mvaddnstr(top + y, (int)start - dx, label, cols - ((int)start - dx));
+		if (floor_label(fl, m[i].x, m[i].y, &start, &len, label, sizeof(label))) {
+			int lx = map_col(&cv, m[i].y, start) - dx;
+			if (lx >= 0 && lx < cols)
+				mvaddnstr(top + y, lx, label, cols - lx);
+		}
 		if (x >= 0 && x < cols)
 			mvaddstr(top + y, x, view_floor_matches(c, i)
 				 ? console_glyph(console_machines(c)[i]) : " ");
 		attroff(attr);
 	}
+	free(names);
+	free(glyph);
+	map_done(&cv);
 }
 
 static size_t floor_problems(console *c, size_t f)
@@ -205,27 +266,14 @@ static void floor_draw(console *c, int top, int rows, int cols)
 		 fl->title ? ": " : "", fl->title ? fl->title : "", c->floor + 1, n_floors,
 		 problems, problems == 1 ? "" : "s", c->filter[0] ? "  filter: " : "", c->filter);
 
-	/* Scroll only when the selected machine would leave the screen, and
-	 * then bring it to the middle. */
+	/* Scroll down only when the selected machine would leave the
+	 * screen, and then bring it to the middle (across: draw_map). */
 	if (sel != CARVE_NONE) {
-		int y = (int)m[sel].y, x = (int)m[sel].x;
+		int y = (int)m[sel].y;
 		if (y < c->floor_dy || y >= c->floor_dy + area)
 			c->floor_dy = y >= area ? y - area / 2 : 0;
-		if (x < c->floor_dx || x + 2 >= c->floor_dx + cols)
-			c->floor_dx = x + 2 >= cols ? x - cols / 2 : 0;
 	}
-	int dy = c->floor_dy, dx = c->floor_dx;
-	draw_map(c, c->floor, top + 1, area, cols, dx, dy, sel);
-	/* The walking order, as numbers beside the glyphs. */
-	for (size_t k = 0; k < c->walk_count; k++) {
-		size_t i = c->walk[k];
-		int y = (int)m[i].y - dy, x = glyph_column(fl, &m[i]) - dx + 1;
-		if (m[i].floor == c->floor && y >= 0 && y < area && x >= 0 && x + 2 < cols) {
-			attron(A_BOLD);
-			mvprintw(top + 1 + y, x, "%zu", k + 1);
-			attroff(A_BOLD);
-		}
-	}
+	draw_map(c, c->floor, top + 1, area, cols, &c->floor_dx, c->floor_dy, sel);
 	int y = top + 1 + area + 1;
 	for (size_t k = 1; k < n_floors; k++) {
 		size_t f = (c->floor + k) % n_floors;
@@ -236,14 +284,14 @@ static void floor_draw(console *c, int top, int rows, int cols)
 				" PgDn goes there)", floors[f].name, floors[f].title ? ": " : "",
 				floors[f].title ? floors[f].title : "", f + 1, n_floors, more,
 				more == 1 ? "" : "s");
-		draw_map(c, f, y + 1, (int)floors[f].row_count, cols, 0, 0, CARVE_NONE);
+		draw_map(c, f, y + 1, (int)floors[f].row_count, cols, NULL, 0, CARVE_NONE);
 		y += 2 + (int)floors[f].row_count;
 	}
 	if (sel != CARVE_NONE) {
 		size_t n_chunks, n_users;
 		const carve_chunk *ch = carve_plan_chunks(c->plan, &n_chunks);
 		const carve_user *u = carve_plan_users(c->plan, &n_users);
-		char line[256];
+		char line[512];
 		char desk[64], where[96];
 		unsigned start, len;
 		if (floor_label(fl, m[sel].x, m[sel].y, &start, &len, desk, sizeof(desk)))
@@ -251,8 +299,13 @@ static void floor_draw(console *c, int top, int rows, int cols)
 		else
 			snprintf(where, sizeof(where), "at column %u row %u", m[sel].x + 1,
 				 m[sel].y + 1);
-		snprintf(line, sizeof(line), "%s %s  %s, chunk %s, Windows %s, %s",
-			 console_glyph(console_machines(c)[sel]), m[sel].name,
+		/* a standing floor note first: it is what the floor needs */
+		char noted[160] = "";
+		if (c->notes[sel].kind)
+			snprintf(noted, sizeof(noted), "noted %s by %s at %s, ", c->notes[sel].kind,
+				 c->notes[sel].by, c->notes[sel].time);
+		snprintf(line, sizeof(line), "%s %s  %s%s, chunk %s, Windows %s, %s",
+			 console_glyph(console_machines(c)[sel]), m[sel].name, noted,
 			 carve_status_name(console_machines(c)[sel]), ch[m[sel].chunk].name,
 			 carve_os_name(m[sel].os), where);
 		if (m[sel].user != CARVE_NONE)
@@ -311,20 +364,25 @@ static void floor_click(console *c, int x, int y)
 
 	/* The drawing starts under the heading; a click may land beside the
 	 * glyph, inside the desk. */
+	floor_canvas cv;
 	y += c->floor_dy;
 	x += c->floor_dx;
+	if (map_build(&cv, fl, map_scale(fl, COLS)) < 0)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		unsigned start = m[i].x, len = 1;
-		int glyph = glyph_column(fl, &m[i]);
 		if (m[i].floor != c->floor || (int)m[i].y != y - 2)
 			continue;
+		int glyph = map_glyph(&cv, fl, &m[i]);
 		floor_label(fl, m[i].x, m[i].y, &start, &len, NULL, 0);
+		int from = map_col(&cv, m[i].y, start);
 		/* on the label, its glyph, or a column beside them */
-		if ((x >= (int)start - 1 && x <= (int)(start + len)) || abs(x - glyph) <= 1) {
+		if ((x >= from - 1 && x <= from + (int)len) || abs(x - glyph) <= 1) {
 			c->machine = i;
-			return;
+			break;
 		}
 	}
+	map_done(&cv);
 }
 
 /* The floor's problem machines in walking order: from the one nearest the
@@ -417,6 +475,11 @@ static bool floor_key(console *c, key_command cmd)
 			console_show(c, VIEW_DETAIL);
 		break;
 	case CMD_WALK: walk(c); break;
+	case CMD_DESK_USERS:
+		c->desk_users = !c->desk_users;
+		snprintf(c->message, sizeof(c->message), "desks name their %s where there is room",
+			 c->desk_users ? "users" : "machines");
+		break;
 	case CMD_NOTE:
 		view_floor_selected(c);
 		action_note(c);

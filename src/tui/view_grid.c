@@ -121,17 +121,28 @@ static void describe(console *c, int y, int cols)
 	size_t n;
 	const carve_chunk *ch = &carve_plan_chunks(c->plan, &n)[c->grid_chunk];
 	const unsigned *k = console_grid(c)->counts[c->grid_chunk][c->grid_phase];
-	char line[512];
-	int len = snprintf(line, sizeof(line), "%s %s (cutover %s):", ch->name,
-			   carve_phase_name((carve_phase)c->grid_phase), ch->cutover_text);
+	char what[400], cutover[80];
+	int len = 0;
 
-	for (int s = 0; s < CARVE_STATUS__COUNT && len < (int)sizeof(line) - 32; s++)
-		if (k[s])
-			len += snprintf(line + len, sizeof(line) - (size_t)len, " %u %s", k[s],
-					carve_status_name((carve_status)s));
+	/* what the cell waits for first: its counts are all pending then,
+	 * and where the line is cut they go first */
 	const char *waits = waits_for((carve_phase)c->grid_phase, k, true);
+	what[0] = '\0';
 	if (waits)
-		snprintf(line + len, sizeof(line) - (size_t)len, "; %s", waits);
+		len = snprintf(what, sizeof(what), " %s;", waits);
+	for (int s = 0; s < CARVE_STATUS__COUNT && len < (int)sizeof(what) - 32; s++)
+		if (k[s])
+			len += snprintf(what + len, sizeof(what) - (size_t)len, " %u %s", k[s],
+					carve_status_name((carve_status)s));
+	/* the cutover where it fits: the chunk's row shows it anyway, and
+	 * what the cell waits for matters more at 80 columns */
+	int head = snprintf(cutover, sizeof(cutover), " (cutover %s)", ch->cutover_text) +
+		   (int)(strlen(ch->name) + strlen(carve_phase_name((carve_phase)c->grid_phase)) +
+			 strlen(what)) + 2;
+	char line[512];
+	snprintf(line, sizeof(line), "%s %s%s:%s", ch->name,
+		 carve_phase_name((carve_phase)c->grid_phase), head <= cols - 2 ? cutover : "",
+		 what);
 	mvaddnstr(y, 1, line, cols - 2);
 }
 

@@ -1,9 +1,10 @@
 /*
  * view_log.c - the audit log's tail, newest at the bottom, live: new
  * events appear as they are committed (by this carve or another).  Up and
- * PgUp go back in time; / filters as carve log does (the console reads
- * the log again through the filter, so it covers the whole log, not only
- * what was kept).
+ * PgUp go back in time; the bottom line is the selected one, and Enter
+ * opens the whole event in the pager.  / filters as carve log does (the
+ * console reads the log again through the filter, so it covers the whole
+ * log, not only what was kept).
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
@@ -38,11 +39,15 @@ static void log_draw(console *c, int top, int rows, int cols)
 			snprintf(seq, sizeof(seq), " #%-7" PRId64 " %-15.15s", l->seq, l->chunk);
 		snprintf(line, sizeof(line), "%s %-15s %-20s %s", seq, l->object, l->where,
 			 l->text[0] ? l->text : carve_status_name(l->status));
+		int selected = i == last ? A_REVERSE : 0;
+		attron(selected);
 		mvprintw((int)y, 0, "%.8s ", l->time + 11);
 		attron(console_status_attr(c, l->status));
 		addstr(console_glyph(l->status));
 		attroff(console_status_attr(c, l->status));
+		attron(selected);
 		addnstr(line, cols - 11 > 0 ? cols - 11 : 0);
+		attroff(selected);
 		y++;
 	}
 }
@@ -68,6 +73,16 @@ static bool log_key(console *c, key_command cmd)
 	case CMD_PAGE_UP: log_scroll(c, page); break;
 	case CMD_PAGE_DOWN: log_scroll(c, -page); break;
 	case CMD_FILTER: action_log_filter(c); break;
+	case CMD_OPEN:
+		if (c->log_count) {
+			size_t last = c->log_count - 1 - (c->log_top < c->log_count ? c->log_top : 0);
+			const log_line *l = &c->log[(c->log_head + last) % LOG_KEEP];
+			char title[160];
+			snprintf(title, sizeof(title), "#%lld %s %s", (long long)l->seq, l->object,
+				 l->where);
+			console_page_event(c, l->seq, title);
+		}
+		break;
 	default: return false;
 	}
 	return true;

@@ -1,7 +1,8 @@
 /*
  * view_pager.c - a text in full, wrapped and scrolled (as tig's pager):
- * a step's whole diagnosis and evidence, where the machine view has room
- * for one cut line.  Evidence is JSON, laid out one member a line.
+ * an event's whole diagnosis and evidence, read again from the log, where
+ * the views have room for one cut line.  Evidence is JSON, laid out one
+ * member a line.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
@@ -12,25 +13,68 @@
 #include <stdlib.h>
 #include <string.h>
 
-void console_page_step(console *c, const state_line *s)
+/* Text from the log, line by line through out_escape: its line breaks kept,
+ * nothing in it obeyed. */
+static void put_lines(carve_buf *b, const char *text)
 {
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		out_escape(b, text, n, true, NULL);
+		carve_buf_putc(b, '\n');
+		text += n + (text[n] == '\n');
+	}
+}
+
+static int page_event(const carve_event_row *row, void *ctx)
+{
+	carve_buf *b = ctx;
+	char when[32], head[512];
+
+	console_time(when, sizeof(when), row->time);
+	snprintf(head, sizeof(head), "%s%s%s  %s%s%s  %s  %s by %s, event #%lld of run %lld",
+		 row->ev.machine ? row->ev.machine : row->ev.user ? row->ev.user : "",
+		 row->ev.machine && row->ev.user ? " / " : "",
+		 row->ev.machine && row->ev.user ? row->ev.user : "",
+		 row->ev.phase ? row->ev.phase : row->ev.kind ? row->ev.kind : "",
+		 row->ev.step ? "/" : "", row->ev.step ? row->ev.step : "",
+		 row->status_text ? row->status_text : "", when,
+		 row->ev.actor ? row->ev.actor : "", (long long)row->seq, (long long)row->run);
+	put_lines(b, head);
+	carve_buf_putc(b, '\n');
+	if (row->ev.diagnosis && row->ev.diagnosis[0]) {
+		put_lines(b, row->ev.diagnosis);
+		carve_buf_putc(b, '\n');
+	}
+	if (row->ev.evidence && row->ev.evidence[0]) {
+		carve_buf laid = CARVE_BUF_INIT;
+		carve_buf_puts(b, "evidence:\n");
+		out_json_layout(&laid, row->ev.evidence);
+		put_lines(b, laid.failed ? "(out of memory)" : laid.ptr ? laid.ptr : "");
+		carve_buf_done(&laid);
+	}
+	return 1; /* the one event asked for */
+}
+
+void console_page_event(console *c, int64_t seq, const char *title)
+{
+	carve_log_filter f = CARVE_LOG_FILTER_INIT;
 	carve_buf b = CARVE_BUF_INIT;
 
-	carve_buf_printf(&b, "%s  %s/%s  %s  %s by %s\n\n", s->object, s->phase, s->step,
-			 carve_status_name(s->status), s->time, s->actor);
-	if (s->diagnosis[0])
-		carve_buf_printf(&b, "%s\n\n", s->diagnosis);
-	if (s->evidence[0]) {
-		carve_buf_puts(&b, "evidence:\n");
-		out_json_layout(&b, s->evidence);
-		carve_buf_putc(&b, '\n');
+	/* the event itself, read again: every line of it, however long, not
+	 * the cut copy the view keeps */
+	f.after_seq = seq - 1;
+	f.limit = 1;
+	int err = c->audit ? carve_audit_query(c->audit, &f, page_event, &b) : 0;
+	if (err < 0 || !b.ptr || b.failed) {
+		carve_buf_done(&b);
+		snprintf(c->message, sizeof(c->message), "cannot read event #%lld: %s",
+			 (long long)seq, err < 0 ? carve_error_last()->message
+			 : "it is not in the log");
+		return;
 	}
 	free(c->pager_text);
-	c->pager_text = b.failed ? NULL : b.ptr;
-	if (b.failed)
-		carve_buf_done(&b);
-	snprintf(c->pager_title, sizeof(c->pager_title), "%s %s/%s", s->object, s->phase,
-		 s->step);
+	c->pager_text = b.ptr;
+	snprintf(c->pager_title, sizeof(c->pager_title), "%s", title);
 	c->pager_top = 0;
 	console_show(c, VIEW_PAGER);
 }

@@ -86,6 +86,17 @@ static void start(int cols, int rows, const char *env)
 	start_named("t", cols, rows, env, "");
 }
 
+/* A read-only console on one of the sites in config/, at cols x rows, on
+ * a log that does not exist yet. */
+static void start_bundled(const char *config, int cols, int rows)
+{
+	char *site = t_path(CARVE_SOURCE_ROOT, config);
+	char args[4200];
+	snprintf(args, sizeof(args), "--read-only %s --db %s/none.db", site, tmp);
+	t_screen_start("t", cols, rows, "LANG=C.UTF-8", args);
+	free(site);
+}
+
 static char *screen_of(const char *name)
 {
 	return t_screen(name, false);
@@ -126,6 +137,12 @@ static void teardown(void)
 }
 
 TestSuite(console, .init = setup, .fini = teardown, .timeout = 60);
+
+/* What issue 14 asks of the screen is asked at both sizes it names: the
+ * smallest terminal and a large one. */
+#define AT_BOTH_SIZES(name)                       \
+	Test(console, name##_at_80x24) { name(80, 24); } \
+	Test(console, name##_at_200x60) { name(200, 60); }
 
 Test(console, grid_views_and_help_at_80x24)
 {
@@ -618,9 +635,9 @@ Test(console, remote_text_is_shown_never_obeyed)
 
 /* A technician's laptop: --floor notes a machine and signs off, and runs
  * nothing (issue 14). */
-Test(console, the_floor_notes_and_runs_nothing)
+static void the_floor_notes_and_runs_nothing(int cols, int rows)
 {
-	start_named("t", 80, 24, "LANG=C.UTF-8", "--floor");
+	start_named("t", cols, rows, "LANG=C.UTF-8", "--floor");
 	char *s = wait_for("[floor]");
 	cr_assert_null(strstr(s, "s:start"), "%s", s);
 	free(s);
@@ -635,16 +652,17 @@ Test(console, the_floor_notes_and_runs_nothing)
 	free(csv);
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(the_floor_notes_and_runs_nothing)
 
 /* Enter on a failure opens its machine with the cursor on the failing
  * step, not on whatever step was selected before (issue 14). */
-Test(console, a_failure_opens_on_its_step)
+static void a_failure_opens_on_its_step(int cols, int rows)
 {
 	append("WS-01", "preflight", "disk", CARVE_STATUS_OK, NULL);
 	append("WS-01", "restart", "restart", CARVE_STATUS_FAILED,
 	       "it did not come back within 6s: find it on the floor");
 	append("WS-01", "workstations", "admt", CARVE_STATUS_OK, NULL);
-	start(100, 30, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press("t", "restart/restart: it did not come back");
 	/* the restart failure is the most common-first list's second cause */
@@ -657,13 +675,14 @@ Test(console, a_failure_opens_on_its_step)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(a_failure_opens_on_its_step)
 
 /* In the machine view, X skips the machine and its user for the rest of
  * the chunk in one action, the prompt saying what that means; x on a step
  * carve does not run is refused before anything is asked (issue 14). */
-Test(console, skip_a_machine_for_the_rest_of_the_chunk)
+static void skip_a_machine_for_the_rest_of_the_chunk(int cols, int rows)
 {
-	start(120, 30, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press("':machine WS-02' Enter", "preflight/admin");
 	press("x", "preflight cannot be skipped: only restart, workstations, mail and clients");
@@ -684,12 +703,13 @@ Test(console, skip_a_machine_for_the_rest_of_the_chunk)
 	press("a", "wave1 has nothing to start: 1 failed or blocked (r retries what failed)");
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(skip_a_machine_for_the_rest_of_the_chunk)
 
 /* The map keeps the drawing's desk labels, the status beside them, and
  * the status line names the desk (issue 14: "A01" showed as "x01"). */
-Test(console, the_map_keeps_the_desk_labels)
+static void the_map_keeps_the_desk_labels(int cols, int rows)
 {
-	start(80, 24, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press("f", "floor map");
 	press("':machine WS-02' Enter", "preflight/admin");
@@ -701,12 +721,13 @@ Test(console, the_map_keeps_the_desk_labels)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(the_map_keeps_the_desk_labels)
 
 /* / finds a machine by name, by the desk drawn on the map, or by its
  * user, on whatever floor (issue 14). */
-Test(console, find_by_desk_or_user)
+static void find_by_desk_or_user(int cols, int rows)
 {
-	start(80, 24, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press("f", "floor map");
 	press("/", "find (a machine, desk or user");
@@ -720,13 +741,14 @@ Test(console, find_by_desk_or_user)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(find_by_desk_or_user)
 
 /* Tab follows the walking order w shows, not the plan's order. */
-Test(console, tab_follows_the_walking_order)
+static void tab_follows_the_walking_order(int cols, int rows)
 {
 	append("WS-01", "preflight", "disk", CARVE_STATUS_FAILED, "500 MB free: free space");
 	append("WS-04", "preflight", "disk", CARVE_STATUS_FAILED, "500 MB free: free space");
-	start(80, 24, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press(": 'machine WS-04' Enter", "WS-04  Windows 10");
 	press("m", "floor map");
@@ -736,24 +758,30 @@ Test(console, tab_follows_the_walking_order)
 	press("Tab", "WS-01  failed");
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(tab_follows_the_walking_order)
 
 /* Inventory and teardown cells say what they wait for, not "0/2". */
-Test(console, cells_say_what_they_wait_for)
+static void cells_say_what_they_wait_for(int cols, int rows)
 {
-	start(120, 30, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	char *s = wait_for("s:start");
-	cr_assert(strstr(s, "floor walk") && strstr(s, "after chunks"), "%s", s);
+	/* at 80 columns a cell has six: the first word, the rest on the
+	 * status line when it is selected */
+	cr_assert(strstr(s, cols < 100 ? "floor" : "floor walk") &&
+		  strstr(s, cols < 100 ? "after" : "after chunks"), "%s", s);
 	free(s);
 	press("Left", "waits for the floor walk (carve inventory --physical)");
+	press("Right Right Right Right Right Right", "waits for the last chunk; then T, the checklist");
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(cells_say_what_they_wait_for)
 
 /* A y/N question takes one key; the screen does not wait for Enter. */
-Test(console, quitting_while_steps_run_asks_with_one_key)
+static void quitting_while_steps_run_asks_with_one_key(int cols, int rows)
 {
 	int silent = silent_dns_plan("3s"); /* the checks run for a while */
 
-	start(100, 30, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("wave1"));
 	press("T v", "verifying: the log, and DNS");
 	press("Q", "steps are running: stop them and quit? (y/N)");
@@ -773,35 +801,146 @@ Test(console, quitting_while_steps_run_asks_with_one_key)
 	press("Q", "carve exited with status 0");
 	close(silent);
 }
+AT_BOTH_SIZES(quitting_while_steps_run_asks_with_one_key)
 
 /* Enter on a step opens its whole diagnosis and evidence in a pager, the
  * evidence laid out a member a line, wrapped, not cut (issue 14). */
-Test(console, a_step_opens_in_a_pager)
+static void a_step_opens_in_a_pager(int cols, int rows)
 {
-	start(80, 24, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press(": 'machine WS-02' Enter", "preflight/admin");
 	press("Enter", "WS-02 preflight/admin  (lines 1-");
 	char *s = wait_for("evidence:");
 	/* the diagnosis whole, wrapped at 80 columns */
 	cr_assert(strstr(s, "CONTOSO\\svc_targetmigrator is not a member of the local Administrators"
-			 " group:") && strstr(s, "\n add it"), "%s", s);
+			 " group:") && strstr(s, cols < 100 ? "\n add it" : "group: add it"), "%s", s);
 	cr_assert(strstr(s, "\"members\": [") && strstr(s, "\"WS-02\\\\Administrator\""), "%s", s);
 	free(s);
 	press("q", "audit trail");
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(a_step_opens_in_a_pager)
+
+/* Enter in the log opens its bottom line's event whole, read again from
+ * the log: evidence longer than anything a view keeps, to its last
+ * member (issue 14). */
+static void the_log_opens_an_event_in_the_pager(int cols, int rows)
+{
+	char evidence[4096] = "{";
+	for (int i = 0; i < 60; i++)
+		snprintf(evidence + strlen(evidence), sizeof(evidence) - strlen(evidence),
+			 "%s\"member%02d\":\"%s\"", i ? "," : "", i, "a value of some length");
+	strcat(evidence, "}");
+	append_with("WS-03", "preflight", "disk", CARVE_STATUS_FAILED, "12 MB free: free space",
+		    evidence);
+	append("WS-01", "preflight", "firewall", CARVE_STATUS_OK, "the newest event");
+	start(cols, rows, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("L", "the newest event");
+	/* the bottom line is the selected one: Up goes back to the disk check */
+	tmux("send-keys -t t Up Enter");
+	char *s = wait_for("evidence:");
+	cr_assert(strstr(s, "WS-03  preflight/disk  failed") && strstr(s, "12 MB free: free space") &&
+		  strstr(s, "\"member00\": \"a value of some length\","), "%s", s);
+	free(s);
+	for (int i = 0; i < 20 && !strstr((s = screen(false)) ? s : "", "\"member59\""); i++) {
+		free(s);
+		tmux("send-keys -t t PgDn");
+		t_pause_ms(100);
+	}
+	cr_assert(s && strstr(s, "\"member59\": \"a value of some length\""), "%s", s);
+	free(s);
+	press("q", "audit log:");
+	tmux("send-keys -t t Q");
+}
+AT_BOTH_SIZES(the_log_opens_an_event_in_the_pager)
+
+/* A standing floor note shows on the map: the machine marked !, the note
+ * in its desk where there is room, on the status line; "fixed" takes it
+ * back (issue 14). */
+static void a_floor_note_shows_on_the_map(int cols, int rows)
+{
+	const char *note[] = { CARVE_BIN, "note", plan, "--db", db, "--machine", "WS-01",
+			       "--kind", "powered off", "--text", "cable pulled", NULL };
+	t_result r = t_run(note, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_result_done(&r);
+	start(cols, rows, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	press("f", "floor map");
+	/* the test site's drawing is 12 columns wide: widened three times at
+	 * either size, so the desk has room */
+	char *s = wait_for("A1! powered off");
+	cr_assert(strstr(s, "WS-01  noted powered off by "), "%s", s);
+	free(s);
+	note[8] = "fixed";
+	r = t_run(note, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_result_done(&r);
+	s = wait_for("A1\xe2\x9c\x93 WS-01"); /* its ping passed */
+	cr_assert_null(strstr(s, "powered off"), "%s", s);
+	free(s);
+	tmux("send-keys -t t Q");
+}
+AT_BOTH_SIZES(a_floor_note_shows_on_the_map)
+
+/* Where the terminal is wide enough the drawing is widened and each desk
+ * names its machine (u: its user); at 80 columns the example site's
+ * 93-column drawing has no room, and names no desk (issue 14). */
+Test(console, desks_name_their_machines_when_the_terminal_is_wide)
+{
+	start_bundled("config/example-site.yaml", 80, 24);
+	free(wait_for("Fabrikam"));
+	press("f", "floor map");
+	char *s = wait_for("desk A01");
+	cr_assert(strstr(s, "A02\xc2\xb7 ") && !strstr(s, "FIN-XP-02"), "%s", s);
+	free(s);
+	tmux("send-keys -t t Q");
+	tmux("kill-session -t t");
+
+	start_bundled("config/example-site.yaml", 200, 60);
+	free(wait_for("Fabrikam"));
+	press("f", "floor map");
+	s = wait_for("desk A01");
+	cr_assert(strstr(s, "A02\xc2\xb7 FIN-XP-02    A03\xc2\xb7 FIN-W7-01"), "%s", s);
+	/* the walls drawn out with the drawing */
+	cr_assert(strstr(s, "+-----------------------------------------------------------------"
+			    "----------------------------------+"), "%s", s);
+	free(s);
+	press("u", "desks name their users");
+	s = wait_for("A02\xc2\xb7 david.okafor");
+	free(s);
+	tmux("send-keys -t t Q");
+}
+
+/* A machine at the far side of a drawing wider than the terminal: the
+ * map scrolls to keep it in view (issue 14: a 93-column map was cut at
+ * 80 with no way to see the rest). */
+static void the_map_scrolls_to_the_selected_machine(int cols, int rows)
+{
+	start_bundled("config/example-site.yaml", cols, rows);
+	free(wait_for("Fabrikam"));
+	press("f", "floor map");
+	press("/", "find (a machine, desk or user");
+	tmux("send-keys -t t L03 Enter");
+	char *s = wait_for("desk L03");
+	cr_assert(strstr(s, "L03\xc2\xb7"), "L03 is not in view:\n%s", s);
+	free(s);
+	tmux("send-keys -t t Q");
+}
+AT_BOTH_SIZES(the_map_scrolls_to_the_selected_machine)
 
 /* Triage at 80 columns: the selected failure's diagnosis and evidence
  * wrap right under the list, not cut at the edge under empty rows. */
-Test(console, triage_wraps_the_failure)
+static void triage_wraps_the_failure(int cols, int rows)
 {
 	append_with("WS-01", "workstations", "admt", CARVE_STATUS_FAILED,
 		    "it did not join the target domain and none of the known causes holds;"
 		    " ADMT's last line about it: 2026-12-02 10:11:12 ERR2:7006 Failed to change"
 		    " domain affiliation, hr=8007054b The specified domain either does not exist",
 		    "{\"admt_log\":[\"ERR2:7006 Failed to change domain affiliation\"]}");
-	start(80, 24, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press("t", "triage:");
 	tmux("send-keys -t t Down Down");
@@ -810,11 +949,12 @@ Test(console, triage_wraps_the_failure)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(triage_wraps_the_failure)
 
 /* e in triage writes what carve triage would, to a CSV file here. */
-Test(console, triage_exports_a_csv)
+static void triage_exports_a_csv(int cols, int rows)
 {
-	start(100, 30, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press("t", "triage:");
 	tmux("send-keys -t t e");
@@ -831,11 +971,12 @@ Test(console, triage_exports_a_csv)
 	unlink(name);
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(triage_exports_a_csv)
 
 /* Times in the room's zone, with its name: the database keeps UTC. */
-Test(console, times_are_local_with_their_zone)
+static void times_are_local_with_their_zone(int cols, int rows)
 {
-	start(100, 30, "LANG=C.UTF-8 TZ=CET-1"); /* a POSIX TZ: no tzdata needed */
+	start(cols, rows, "LANG=C.UTF-8 TZ=CET-1"); /* a POSIX TZ: no tzdata needed */
 	free(wait_for("s:start"));
 	press("t", "triage:");
 	char *s = wait_for(" CET");
@@ -849,11 +990,12 @@ Test(console, times_are_local_with_their_zone)
 	free(s);
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(times_are_local_with_their_zone)
 
 /* The screen goes on updating while a question waits for its answer. */
-Test(console, the_screen_updates_while_a_question_is_open)
+static void the_screen_updates_while_a_question_is_open(int cols, int rows)
 {
-	start(100, 30, "LANG=C.UTF-8");
+	start(cols, rows, "LANG=C.UTF-8");
 	free(wait_for("s:start"));
 	press("L", "audit log:");
 	press("/", "filter (chunk=");
@@ -864,20 +1006,17 @@ Test(console, the_screen_updates_while_a_question_is_open)
 	tmux("send-keys -t t Escape");
 	tmux("send-keys -t t Q");
 }
+AT_BOTH_SIZES(the_screen_updates_while_a_question_is_open)
 
 /* At 200x60 the room is used: the floors after the selected one follow it
  * on the screen, whole (the lab's site has two). */
 Test(console, a_tall_terminal_shows_more_than_one_floor)
 {
-	char *site = t_path(CARVE_SOURCE_ROOT, "config/lab-site.yaml");
-	char args[4200];
-	snprintf(args, sizeof(args), "--read-only %s --db %s/none.db", site, tmp);
-	t_screen_start("t", 200, 60, "LANG=C.UTF-8", args);
+	start_bundled("config/lab-site.yaml", 200, 60);
 	free(wait_for("wave1-finance"));
 	press("f", "(floor 1 of 2");
 	char *s = wait_for("(floor 2 of 2");
 	cr_assert(strstr(s, "PgDn goes there"), "%s", s);
 	free(s);
 	tmux("send-keys -t t Q");
-	free(site);
 }

@@ -138,12 +138,12 @@ Test(live, two_viewers_keep_up_with_a_real_runner)
 /* The lead pauses: what runs finishes, and the chunk says it is paused,
  * not going (issue 14: after p the header said ended, the chunk never
  * said paused). */
-Test(live, a_paused_chunk_says_so)
+static void a_paused_chunk_says_so(int cols, int rows)
 {
 	char args[1024];
 
 	snprintf(args, sizeof(args), "--run wave1 --password-fd 3 %s 3<%s", plan, lab.passwords);
-	t_screen_start("lead", 120, 30, "LANG=C.UTF-8", args);
+	t_screen_start("lead", cols, rows, "LANG=C.UTF-8", args);
 	free(t_screen_wait("lead", "every phase: started"));
 	t_tmux("send-keys -t lead p");
 	char *s = t_screen_wait("lead", "paused after ");
@@ -152,4 +152,14 @@ Test(live, a_paused_chunk_says_so)
 	free(s);
 	t_tmux("send-keys -t lead Q");
 	free(t_screen_wait("lead", "carve exited with status 0"));
+}
+
+Test(live, a_paused_chunk_says_so_at_80x24)
+{
+	a_paused_chunk_says_so(80, 24);
+}
+
+Test(live, a_paused_chunk_says_so_at_200x60)
+{
+	a_paused_chunk_says_so(200, 60);
 }
