@@ -11,6 +11,7 @@
 #include "logfilter.h"
 #include "out.h"
 
+#include <ctype.h>
 #include <curses.h>
 #include <unistd.h>
 #include <time.h>
@@ -459,11 +460,78 @@ static size_t find_machine(console *c, const char *name)
 	return CARVE_NONE;
 }
 
+/* One name for Tab: kept when it begins with what was typed. */
+typedef struct {
+	const char *typed;
+	size_t len;
+	char common[96];   /* what every kept name begins with */
+	unsigned count;
+	char some[160];    /* the first few, for the hint */
+} completion;
+
+static void offer(completion *k, const char *name)
+{
+	if (!name || strncasecmp(name, k->typed, k->len))
+		return;
+	if (!k->count++) {
+		snprintf(k->common, sizeof(k->common), "%s", name);
+	} else {
+		size_t i = 0;
+		while (k->common[i] && tolower((unsigned char)k->common[i]) ==
+					     tolower((unsigned char)name[i]))
+			i++;
+		k->common[i] = '\0';
+	}
+	if (strlen(k->some) + strlen(name) + 2 < sizeof(k->some) - 4)
+		snprintf(k->some + strlen(k->some), sizeof(k->some) - strlen(k->some), " %s", name);
+	else if (!strstr(k->some, "..."))
+		strcat(k->some, " ...");
+}
+
+/* Tab on the : line: the command, or the machine, user, chunk or floor
+ * name after it, as far as the names that begin so agree. */
+static void complete_command(console *c, char *line, size_t cap, char *hint, size_t hint_cap)
+{
+	static const char *const commands[] = { "machine", "chunk", "floor", "help", "quit" };
+	char *space = strchr(line, ' ');
+	const char *arg = space ? space + 1 + strspn(space + 1, " ") : line;
+	completion k = { .typed = arg, .len = strlen(arg) };
+	size_t word = space ? (size_t)(space - line) : 0, n;
+
+	if (!space) {
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			offer(&k, commands[i]);
+	} else if (!strncmp(line, "machine", word) || !strncmp(line, "m", word)) {
+		const carve_machine *m = carve_plan_machines(c->plan, &n);
+		for (size_t i = 0; i < n; i++)
+			offer(&k, m[i].name);
+		const carve_user *u = carve_plan_users(c->plan, &n);
+		for (size_t i = 0; i < n; i++)
+			offer(&k, u[i].name);
+	} else if (!strncmp(line, "chunk", word)) {
+		const carve_chunk *ch = carve_plan_chunks(c->plan, &n);
+		for (size_t i = 0; i < n; i++)
+			offer(&k, ch[i].name);
+	} else if (!strncmp(line, "floor", word)) {
+		const carve_floor *fl = carve_plan_floors(c->plan, &n);
+		for (size_t i = 0; i < n; i++)
+			offer(&k, fl[i].name);
+	}
+	if (!k.count) {
+		snprintf(hint, hint_cap, "nothing begins '%s'", arg);
+		return;
+	}
+	size_t at = (size_t)(arg - line);
+	snprintf(line + at, cap - at, "%s%s", k.common, k.count == 1 && !space ? " " : "");
+	if (k.count > 1)
+		snprintf(hint, hint_cap, "%u:%s", k.count, k.some);
+}
+
 void action_command(console *c)
 {
 	char line[128], word[32] = "", arg[96] = "";
 
-	if (console_prompt(c, ":", line, sizeof(line)) <= 0)
+	if (console_prompt_completing(c, ":", line, sizeof(line), complete_command) <= 0)
 		return;
 	sscanf(line, " %31s %95[^\n]", word, arg);
 	if (!strcmp(word, "q") || !strcmp(word, "quit")) {

@@ -538,14 +538,30 @@ bool console_confirm(console *c, const char *question)
 
 int console_prompt(console *c, const char *question, char *out, size_t cap)
 {
+	return console_prompt_completing(c, question, out, cap, NULL);
+}
+
+int console_prompt_completing(console *c, const char *question, char *out, size_t cap,
+			      console_completer complete)
+{
 	size_t len = 0;
 	int key, answered = -1;
+	char shown[512], hint[256] = "";
 
 	out[0] = '\0';
 	curs_set(1);
 	for (;;) {
-		if ((key = question_key(c, question, out)) == ERR)
+		/* what Tab found, until the next key */
+		snprintf(shown, sizeof(shown), "%s%s%s%s", hint[0] ? "(" : "", hint,
+			 hint[0] ? ") " : "", question);
+		if ((key = question_key(c, shown, out)) == ERR)
 			break;
+		hint[0] = '\0';
+		if (key == '\t' && complete) {
+			complete(c, out, cap, hint, sizeof(hint));
+			len = strlen(out);
+			continue;
+		}
 		if (key == 27 || key == 7 /* ^G */)
 			break;
 		if (key == '\r' || key == '\n' || key == KEY_ENTER) {

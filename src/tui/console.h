@@ -370,6 +370,11 @@ void console_state_line(state_line *s, const carve_state_row *row);
  * 0 for an empty one (Enter alone), -1 when cancelled (Esc, ^G, Ctrl-C,
  * or the terminal went away). */
 int console_prompt(console *c, const char *question, char *out, size_t cap);
+/* The same, Tab calling complete on what is typed so far: it completes
+ * line (cap bytes) in place and says in hint what it found. */
+typedef void (*console_completer)(console *c, char *line, size_t cap, char *hint, size_t hint_cap);
+int console_prompt_completing(console *c, const char *question, char *out, size_t cap,
+			      console_completer complete);
 /* Up, Down, PgUp and PgDn move a scrolled text's first line; false for
  * any other command. */
 bool console_scroll_key(size_t *top, key_command cmd);

@@ -75,8 +75,8 @@ static const key_binding table[] = {
 	{ 'L', "L", CMD_LOG, ALL & ~IN(VIEW_LOG), WRITE_NONE, "log", "the audit log's tail" },
 	{ '?', "?", CMD_HELP, ALL & ~IN(VIEW_HELP), WRITE_NONE, "help", "this help" },
 	{ ':', ":", CMD_COMMAND, ALL, WRITE_NONE, NULL,
-	  "command: machine NAME (a machine or its user; the start of one will do), chunk NAME,"
-	  " floor NAME, help, quit" },
+	  "command: machine NAME (a machine or its user; the start of one will do; Tab"
+	  " completes), chunk NAME, floor NAME, help, quit" },
 	{ KEY_LEFT, "Left/h", CMD_LEFT, IN(VIEW_GRID) | IN(VIEW_FLOOR), WRITE_NONE, NULL, "move left" },
 	{ 'h', "h", CMD_LEFT, IN(VIEW_GRID) | IN(VIEW_FLOOR), WRITE_NONE, NULL, NULL },
 	{ KEY_RIGHT, "Right/l", CMD_RIGHT, IN(VIEW_GRID) | IN(VIEW_FLOOR), WRITE_NONE, NULL,

@@ -931,6 +931,27 @@ static void the_map_scrolls_to_the_selected_machine(int cols, int rows)
 }
 AT_BOTH_SIZES(the_map_scrolls_to_the_selected_machine)
 
+/* Tab on the : line completes the command and the machine or user name as
+ * far as the plan's names agree, and says which ones it could be (issue
+ * 14: ":machine takes a user too, with completion"). */
+static void the_command_line_completes_names(int cols, int rows)
+{
+	start(cols, rows, "LANG=C.UTF-8");
+	free(wait_for("s:start"));
+	tmux("send-keys -t t :");
+	press("ma Tab", ": machine");
+	press("ws Tab", "(4: WS-01 WS-02 WS-03 WS-04) : machine WS-0");
+	press("3 Enter", "WS-03  Windows 10");
+	/* a user's name completes too, and opens the user's machine */
+	tmux("send-keys -t t :");
+	press("'m do' Tab", ": m dora.sa");
+	press("Enter", "WS-04  Windows 10");
+	tmux("send-keys -t t :");
+	press("'chunk x' Tab", "(nothing begins 'x')");
+	tmux("send-keys -t t Escape Q");
+}
+AT_BOTH_SIZES(the_command_line_completes_names)
+
 /* Triage at 80 columns: the selected failure's diagnosis and evidence
  * wrap right under the list, not cut at the edge under empty rows. */
 static void triage_wraps_the_failure(int cols, int rows)
