@@ -596,8 +596,8 @@ void action_export_triage(console *c)
 			snprintf(c->message, sizeof(c->message), "cannot write %s: %s", path,
 				 strerror(errno));
 		else
-			snprintf(c->message, sizeof(c->message), "wrote %s: %zu failing, %zu"
-				 " causes, in the guide's order", path, t.count, t.group_count);
+			snprintf(c->message, sizeof(c->message), "wrote %s: %zu row%s by cause,"
+				 " in the guide's order", path, t.count, t.count == 1 ? "" : "s");
 	}
 	triage_done(&t);
 }

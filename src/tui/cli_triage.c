@@ -21,22 +21,33 @@ static void print_text(const carve_plan *plan, const triage_list *t, const char 
 		printf("nothing is failing%s%s\n", chunk ? " in " : "", chunk ? chunk : "");
 		return;
 	}
-	printf("%zu failing, %zu cause%s, in the guide's order%s%s\n", t->count, t->group_count,
+	/* what failed, and apart from it what people reported (warnings) */
+	size_t reported = 0;
+	for (size_t i = 0; i < t->count; i++)
+		reported += !strcmp(t->items[i].phase, "reported");
+	printf("%zu failing", t->count - reported);
+	if (reported)
+		printf(", %zu reported from the floor", reported);
+	printf("; %zu cause%s, in the guide's order%s%s\n", t->group_count,
 	       t->group_count == 1 ? "" : "s", chunk ? ", chunk " : "", chunk ? chunk : "");
 	for (size_t g = 0; g < t->group_count; g++) {
 		const triage_group *gr = &t->groups[g];
 		const state_line *one = &t->items[gr->first];
-		const char *fix = triage_fix(one->diagnosis);
+		const char *fix = triage_fix(one);
 		printf("\n%s %s  (%u)\n", glyph_status(one->status), gr->cause, gr->count);
 		if (fix && *fix)
 			printf("  fix: %s\n", fix);
 		for (unsigned k = 0; k < gr->count; k++) {
 			const state_line *s = &t->items[gr->first + k];
-			char desk[32], user[64];
-			triage_desk(desk, sizeof(desk), plan, s->object, s->user);
-			triage_user(user, sizeof(user), plan, s);
-			printf("  %-15s desk %-6s %-14s %-14s %.19s\n", s->object, desk[0] ? desk : "-",
-			       user[0] ? user : "-", s->chunk, s->time);
+			char machine[64], desk[48], user[64];
+			triage_where(plan, s, machine, sizeof(machine), desk, sizeof(desk), user,
+				     sizeof(user));
+			printf("  %-15s desk %-8s %-14s %-14s %s\n", machine[0] ? machine : s->object,
+			       desk[0] ? desk : "-", user[0] ? user : "-", s->chunk, s->time);
+			/* the case's own words, where the cause left its values out,
+			 * and what was noted */
+			if (strstr(gr->cause, "...") || !strcmp(s->phase, "reported"))
+				printf("      %s\n", s->diagnosis);
 			if (s->evidence[0])
 				printf("      evidence %s\n", s->evidence);
 		}

@@ -392,6 +392,7 @@ void console_state_line(state_line *s, const carve_state_row *row)
 	out_textf(s->step, sizeof(s->step), "%s", row->step);
 	s->status = row->status;
 	console_time(s->time, sizeof(s->time), row->time);
+	out_textf(s->utc, sizeof(s->utc), "%s", row->time ? row->time : "");
 	out_textf(s->actor, sizeof(s->actor), "%s", row->actor ? row->actor : "");
 	out_textf(s->diagnosis, sizeof(s->diagnosis), "%s", row->diagnosis ? row->diagnosis : "");
 	out_textf(s->evidence, sizeof(s->evidence), "%s", row->evidence ? row->evidence : "");

@@ -80,6 +80,7 @@ typedef struct {
 	char phase[24], step[32];
 	carve_status status;
 	char time[32], actor[32]; /* local time with its zone (console_time) */
+	char utc[32];       /* the time as the log keeps it (RFC 3339 UTC) */
 	char diagnosis[512];
 	char evidence[1024];
 	int64_t seq;        /* the event that set it (what the pager reads) */
@@ -113,10 +114,7 @@ void triage_done(triage_list *t);
 /* The cause a failure is grouped under; what follows the diagnosis's first
  * ':' is the fix (NULL without one). */
 void triage_cause(char *out, size_t cap, const state_line *s);
-const char *triage_fix(const char *diagnosis);
-/* The desk label drawn on the floor map where object (a machine, or a
- * user's machine) is, or "". */
-void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *object, bool user);
+const char *triage_fix(const state_line *s);
 
 /* An event of the log's tail, copied out of SQLite. */
 typedef struct {

@@ -12,6 +12,7 @@
 #include "out.h"
 #include "triage.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +34,43 @@ static size_t cause_len(const char *d)
 	return len;
 }
 
-const char *triage_fix(const char *diagnosis)
+const char *triage_fix(const state_line *s)
 {
-	const char *p = diagnosis + cause_len(diagnosis);
+	/* a note says what was found, not what to do */
+	if (!strcmp(s->phase, "reported"))
+		return NULL;
+	const char *p = s->diagnosis + cause_len(s->diagnosis);
 
+	/* the details in brackets the cause leaves out ("allows (10.0 GiB):
+	 * raise the quota") come before the fix */
+	while (*p == '(' || *p == ' ') {
+		const char *close = *p == '(' ? strchr(p, ')') : p;
+		if (!close)
+			return NULL;
+		p = close + 1;
+	}
 	if (*p != ':')
 		return NULL;
 	for (p++; *p == ' '; p++)
 		;
 	return p;
+}
+
+/* Whether the n bytes at w are one case's value, not the cause's words: a
+ * number ("12.0", "3,200") or an address ("anna@fabrikam.com"). */
+static bool value_word(const char *w, size_t n)
+{
+	bool digit = false, other = false;
+
+	if (memchr(w, '@', n))
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		if (isdigit((unsigned char)w[i]))
+			digit = true;
+		else if (w[i] != '.' && w[i] != ',')
+			other = true;
+	}
+	return digit && !other;
 }
 
 void triage_cause(char *out, size_t cap, const state_line *s)
@@ -56,7 +85,26 @@ void triage_cause(char *out, size_t cap, const state_line *s)
 	size_t len = cause_len(d);
 	while (len && d[len - 1] == ' ')
 		len--;
-	snprintf(out, cap, "%s/%s: %.*s", s->phase, s->step, (int)len, d);
+	/* one cause for every case of it: its values left out, so two
+	 * mailboxes too big by different sizes are one cause */
+	int at = snprintf(out, cap, "%s/%s: ", s->phase, s->step);
+	for (size_t i = 0; i < len && at >= 0 && (size_t)at + 4 < cap;) {
+		size_t n = strcspn(d + i, " ");
+		if (n > len - i)
+			n = len - i;
+		/* a trailing comma or full stop is the sentence's */
+		size_t word = n;
+		while (word && (d[i + word - 1] == ',' || d[i + word - 1] == '.'))
+			word--;
+		if (word && value_word(d + i, word))
+			at += snprintf(out + at, cap - (size_t)at, "...%.*s", (int)(n - word),
+				       d + i + word);
+		else
+			at += snprintf(out + at, cap - (size_t)at, "%.*s", (int)n, d + i);
+		i += n;
+		for (; i < len && d[i] == ' ' && (size_t)at + 1 < cap; i++)
+			out[at++] = ' ', out[at] = '\0';
+	}
 }
 
 static bool grow(triage_list *t)
@@ -124,10 +172,11 @@ static int take_report(const carve_event_row *row, void *ctx)
 	out_textf(s->step, sizeof(s->step), "%s", kind);
 	s->status = CARVE_STATUS_WARN;
 	console_time(s->time, sizeof(s->time), row->time);
+	out_textf(s->utc, sizeof(s->utc), "%s", row->time ? row->time : "");
 	out_textf(s->actor, sizeof(s->actor), "%s", row->ev.actor ? row->ev.actor : "");
-	out_textf(s->diagnosis, sizeof(s->diagnosis), "%s (%s, %.16s)",
+	out_textf(s->diagnosis, sizeof(s->diagnosis), "%s (noted by %s, %s)",
 		  row->ev.diagnosis ? row->ev.diagnosis : kind,
-		  row->ev.actor ? row->ev.actor : "", row->time ? row->time : "");
+		  row->ev.actor ? row->ev.actor : "", s->time);
 	return 0;
 }
 
@@ -238,61 +287,57 @@ void triage_done(triage_list *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void triage_desk(char *out, size_t cap, const carve_plan *plan, const char *object, bool user)
+void triage_where(const carve_plan *plan, const state_line *s, char *machine, size_t mcap,
+		  char *desk, size_t dcap, char *user, size_t ucap)
 {
-	size_t n, n_floors, m = carve_plan_find_machine(plan, object);
-	const carve_machine *machines = carve_plan_machines(plan, &n);
+	size_t n, n_floors, n_users;
+	const carve_machine *m = carve_plan_machines(plan, &n);
 	const carve_floor *floors = carve_plan_floors(plan, &n_floors);
+	const carve_user *u = carve_plan_users(plan, &n_users);
+	size_t i = s->user ? CARVE_NONE : carve_plan_find_machine(plan, s->object);
 	unsigned start, len;
 
-	out[0] = '\0';
-	if (user) {
-		size_t u = carve_plan_find_user(plan, object);
-		for (size_t i = 0; u != CARVE_NONE && i < n; i++)
-			if (machines[i].user == u)
-				m = i;
-	}
-	if (m != CARVE_NONE && machines[m].floor < n_floors)
-		floor_label(&floors[machines[m].floor], machines[m].x, machines[m].y, &start, &len,
-			    out, cap);
-}
-
-/* The machine a failure is about, for its user: the object, or the user's
- * machine when the object is a user. */
-const char *triage_user(char *out, size_t cap, const carve_plan *plan, const state_line *s)
-{
-	size_t n, nu;
-	const carve_machine *m = carve_plan_machines(plan, &n);
-	const carve_user *u = carve_plan_users(plan, &nu);
-
-	out[0] = '\0';
+	machine[0] = desk[0] = user[0] = '\0';
 	if (s->user) {
-		snprintf(out, cap, "%s", s->object);
-	} else {
-		size_t i = carve_plan_find_machine(plan, s->object);
-		if (i != CARVE_NONE && m[i].user != CARVE_NONE && m[i].user < nu)
-			snprintf(out, cap, "%s", u[m[i].user].name);
+		size_t k = carve_plan_find_user(plan, s->object);
+		for (size_t j = 0; k != CARVE_NONE && j < n; j++)
+			if (m[j].user == k)
+				i = j;
+		snprintf(user, ucap, "%s", s->object);
+	} else if (i != CARVE_NONE && m[i].user != CARVE_NONE && m[i].user < n_users) {
+		snprintf(user, ucap, "%s", u[m[i].user].name);
 	}
-	return out;
+	if (i == CARVE_NONE)
+		return;
+	snprintf(machine, mcap, "%s", m[i].name);
+	/* the label drawn at the desk; a desk drawn without one by where it
+	 * is on the floor's drawing (1-based, as the plan's at:) */
+	if (m[i].floor < n_floors &&
+	    !floor_label(&floors[m[i].floor], m[i].x, m[i].y, &start, &len, desk, dcap))
+		snprintf(desk, dcap, "%s %u,%u", floors[m[i].floor].name, m[i].x + 1, m[i].y + 1);
 }
 
 void triage_write(FILE *f, const carve_plan *plan, const triage_list *t, out_format format)
 {
 	if (format == OUT_CSV)
-		fputs("cause,fix,chunk,object,desk,user,status,time,diagnosis,evidence\r\n", f);
+		fputs("cause,fix,chunk,object,machine,desk,user,status,time,diagnosis,evidence\r\n",
+		      f);
 	for (size_t g = 0; g < t->group_count; g++) {
 		const triage_group *gr = &t->groups[g];
 		for (unsigned k = 0; k < gr->count; k++) {
 			const state_line *s = &t->items[gr->first + k];
-			const char *fix = triage_fix(s->diagnosis);
-			char desk[32], user[64];
-			triage_desk(desk, sizeof(desk), plan, s->object, s->user);
-			triage_user(user, sizeof(user), plan, s);
-			const char *fields[] = { gr->cause, fix, s->chunk, s->object, desk, user,
-						 carve_status_name(s->status), s->time, s->diagnosis,
-						 s->evidence };
-			static const char *const names[] = { "cause", "fix", "chunk", "object", "desk",
-							     "user", "status", "time", "diagnosis" };
+			const char *fix = triage_fix(s);
+			char machine[64], desk[48], user[64];
+			triage_where(plan, s, machine, sizeof(machine), desk, sizeof(desk), user,
+				     sizeof(user));
+			/* the time as the log keeps it: UTC, RFC 3339 */
+			const char *fields[] = { gr->cause, fix, s->chunk, s->object, machine, desk,
+						 user, carve_status_name(s->status), s->utc,
+						 s->diagnosis, s->evidence };
+			static const char *const names[] = { "cause", "fix", "chunk", "object",
+							     "machine", "desk", "user", "status",
+							     "time", "diagnosis" };
+			const size_t last = sizeof(fields) / sizeof(fields[0]) - 1;
 			for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 				if (format == OUT_CSV) {
 					if (i)
@@ -300,9 +345,9 @@ void triage_write(FILE *f, const carve_plan *plan, const triage_list *t, out_for
 					out_csv(f, fields[i] && *fields[i] ? fields[i] : NULL);
 					continue;
 				}
-				fprintf(f, i ? ",\"%s\":" : "{\"%s\":", i < 9 ? names[i] : "evidence");
+				fprintf(f, i ? ",\"%s\":" : "{\"%s\":", i < last ? names[i] : "evidence");
 				/* a state's evidence is JSON (audit_read.c) */
-				if (i == 9)
+				if (i == last)
 					fputs(s->evidence[0] ? s->evidence : "null", f);
 				else
 					out_json(f, fields[i] && *fields[i] ? fields[i] : NULL);

@@ -10,9 +10,11 @@
 
 #include <stdio.h>
 
-/* The user a failure concerns: its object when that is a user, else the
- * machine's user ("" without one).  Returns out. */
-const char *triage_user(char *out, size_t cap, const carve_plan *plan, const state_line *s);
+/* Where a failure is on the floor: its machine (the object, or the
+ * machine of the user it is), the desk ("A02", or "F2 58,2" where the
+ * drawing has no label) and the user ("" for what is not known). */
+void triage_where(const carve_plan *plan, const state_line *s, char *machine, size_t mcap,
+		  char *desk, size_t dcap, char *user, size_t ucap);
 
 /* One record per failure, group by group: CSV with its header row, or
  * JSON lines (the evidence as JSON). */

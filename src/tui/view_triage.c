@@ -130,7 +130,7 @@ static void triage_draw(console *c, int top, int rows, int cols)
 		}
 		if (!open)
 			continue;
-		const char *fix = triage_fix(one->diagnosis);
+		const char *fix = triage_fix(one);
 		if (line++ >= first && y < top + 1 + (int)shown)
 			mvprintw(y++, 8, "%.*s", w, fix && *fix ? fix : one->diagnosis);
 		for (unsigned k = 0; k < gr->count && y < top + 1 + (int)shown; k++) {

@@ -469,10 +469,24 @@ Test(cli, triage_lists_what_is_failing_now)
 	record("wave2", "WS-03", "cai.wu", "preflight", "disk", CARVE_STATUS_FAILED,
 	       "500 MB free: free space on C:");
 	record("wave2", "WS-03", "cai.wu", "preflight", "disk", CARVE_STATUS_OK, NULL);
+	/* two mailboxes too big by different sizes: one cause, its fix after
+	 * the bracketed limit, each named by its user's machine */
+	record("wave1", NULL, "anna.berg", "mail", "move", CARVE_STATUS_FAILED,
+	       "the mailbox holds 12.0 GiB, more than the target database allows (10.0 GiB):"
+	       " raise the quota or move it to a larger database, then retry");
+	record("wave1", NULL, "bo.lind", "mail", "move", CARVE_STATUS_FAILED,
+	       "the mailbox holds 11.5 GiB, more than the target database allows (10.0 GiB):"
+	       " raise the quota or move it to a larger database, then retry");
 
 	t_result r = CARVE("triage", plan, "--db", db);
 	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
-	cr_assert(strstr(r.out, "2 failing, 2 causes, in the guide's order"), "%s", r.out);
+	cr_assert(strstr(r.out, "4 failing; 3 causes, in the guide's order"), "%s", r.out);
+	cr_assert(strstr(r.out, "mail/move: the mailbox holds ... GiB, more than the target"
+			 " database allows  (2)\n  fix: raise the quota or move it to a larger"
+			 " database, then retry\n  WS-01           desk A1       anna.berg"), "%s",
+		  r.out);
+	cr_assert(strstr(r.out, "WS-02           desk A2       bo.lind") &&
+		  strstr(r.out, "the mailbox holds 11.5 GiB"), "%s", r.out);
 	const char *ping = strstr(r.out, "preflight/ping: does not answer ping");
 	/* the cause is the known cause that holds, not a cut of ADMT's line */
 	const char *admt = strstr(r.out, "workstations/admt: it did not join the target"
@@ -481,18 +495,22 @@ Test(cli, triage_lists_what_is_failing_now)
 	cr_assert(strstr(r.out, "fix: turn it off (ADMT's last line about it: 2026-12-02"
 			 " 10:11:12 ERR2:7006 Failed to change domain affiliation)"), "%s", r.out);
 	cr_assert(strstr(r.out, "fix: find it on the floor"), "%s", r.out);
-	cr_assert(strstr(r.out, "WS-01           desk A1     anna.berg"), "%s", r.out);
+	cr_assert(strstr(r.out, "WS-01           desk A1       anna.berg"), "%s", r.out);
 	cr_assert_null(strstr(r.out, "WS-03"), "fixed since, not failing now:\n%s", r.out);
 	t_result_done(&r);
 
 	r = CARVE("triage", plan, "--db", db, "--chunk", "wave1", "--format", "csv");
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert(strstr(r.out, "cause,fix,chunk,object,desk,user,status,time,diagnosis,"
+	cr_assert(strstr(r.out, "cause,fix,chunk,object,machine,desk,user,status,time,diagnosis,"
 				"evidence\r\n"), "%s", r.out);
-	cr_assert(strstr(r.out, ",wave1,WS-02,A2,bo.lind,failed,"), "%s", r.out);
+	cr_assert(strstr(r.out, ",wave1,WS-02,WS-02,A2,bo.lind,failed,20"), "%s", r.out);
+	cr_assert(strstr(r.out, ",wave1,bo.lind,WS-02,A2,bo.lind,failed,"), "%s", r.out);
 	t_result_done(&r);
 
 	r = CARVE("triage", plan, "--db", db, "--format", "json");
+	/* the time as the log keeps it, for a script */
+	cr_assert(strstr(r.out, "\"time\":\"20") && strstr(r.out, "Z\",\"diagnosis\""), "%s",
+		  r.out);
 	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
 		cr_assert(json_ok(line), "not JSON: %s", line);
 	t_result_done(&r);
@@ -563,8 +581,12 @@ Test(cli, floor_notes_stand_in_triage_until_fixed)
 	t_result_done(&r);
 	r = CARVE("triage", plan, "--db", db);
 	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.out, "0 failing, 1 reported from the floor"), "%s", r.out);
 	cr_assert(strstr(r.out, "floor noted: powered off  (1)") && strstr(r.out, "WS-03"), "%s",
 		  r.out);
+	/* what was noted is not a fix */
+	cr_assert_null(strstr(r.out, "fix:"), "%s", r.out);
+	cr_assert(strstr(r.out, "powered off: at the wall (noted by "), "%s", r.out);
 	t_result_done(&r);
 	r = CARVE("note", plan, "--db", db, "--machine", "WS-03", "--kind", "fixed");
 	cr_assert_eq(r.status, 0, "%s", r.err);

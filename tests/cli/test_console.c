@@ -982,12 +982,13 @@ static void triage_exports_a_csv(int cols, int rows)
 	char *s = wait_for("wrote triage-");
 	char name[64] = "";
 	cr_assert_eq(sscanf(strstr(s, "wrote ") + 6, "%63[^:]", name), 1, "%s", s);
-	cr_assert(strstr(s, "1 failing, 1 causes, in the guide's order"), "%s", s);
+	cr_assert(strstr(s, "1 row by cause, in the guide's order"), "%s", s);
 	free(s);
 	char *csv = t_read_file(name, NULL);
 	cr_assert_not_null(csv, "no file %s", name);
-	cr_assert(strstr(csv, "cause,fix,chunk,object,desk,user,status,time,diagnosis,evidence"
-			      "\r\n") && strstr(csv, ",wave1,WS-02,A2,bo.lind,failed,"), "%s", csv);
+	cr_assert(strstr(csv, "cause,fix,chunk,object,machine,desk,user,status,time,diagnosis,"
+			      "evidence\r\n") && strstr(csv, ",wave1,WS-02,WS-02,A2,bo.lind,failed,"),
+		  "%s", csv);
 	free(csv);
 	unlink(name);
 	tmux("send-keys -t t Q");
