@@ -254,6 +254,27 @@ void carve_progress_add(carve_progress *p, const unsigned *counts)
 		p->total += counts[s];
 }
 
+void carve_progress_chunk(carve_progress *p, const carve_grid *grid, size_t chunk)
+{
+	memset(p, 0, sizeof(*p));
+	for (int ph = CARVE_PHASE_PREFLIGHT; chunk < grid->chunk_count && ph <= CARVE_PHASE_CLIENTS;
+	     ph++)
+		carve_progress_add(p, grid->counts[chunk][ph]);
+}
+
+int carve_audit_chunk_progress(carve_progress *p, carve_audit *audit, const carve_plan *plan,
+			       const char *chunk)
+{
+	carve_grid grid = { 0 };
+	int err = carve_audit_grid(&grid, audit, plan);
+
+	memset(p, 0, sizeof(*p));
+	if (err == 0)
+		carve_progress_chunk(p, &grid, carve_plan_find_chunk(plan, chunk));
+	carve_grid_done(&grid);
+	return err;
+}
+
 void carve_progress_text(char *out, size_t cap, const carve_progress *p)
 {
 	if (!p->total) {

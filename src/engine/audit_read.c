@@ -270,10 +270,11 @@ int carve_audit_failed_states(carve_audit *audit, carve_state_cb cb, void *ctx)
 
 int carve_audit_machine_states(carve_audit *audit, carve_state_cb cb, void *ctx)
 {
-	/* The state table alone (an index range of it): no evidence to fetch. */
+	/* The state table alone (two index ranges of it): no evidence to
+	 * fetch. */
 	return read_states(audit, "SELECT object_kind, object, chunk, phase, step, status, time,"
-			   " diagnosis, NULL, seq, 0, NULL FROM state WHERE object_kind = 'machine'",
-			   NULL, cb, ctx);
+			   " diagnosis, NULL, seq, 0, NULL FROM state"
+			   " WHERE object_kind IN ('machine', 'user')", NULL, cb, ctx);
 }
 
 int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx)

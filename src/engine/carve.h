@@ -610,9 +610,10 @@ int carve_audit_site_states(carve_audit *audit, carve_state_cb cb, void *ctx);
  * evidence (what triage shows), in the order carve_audit_states gives. */
 int carve_audit_failed_states(carve_audit *audit, carve_state_cb cb, void *ctx);
 
-/* Every machine's current states, in no particular order and without what
- * the events table holds (evidence, actor: NULL; run: 0): the cheap walk
- * for a status per machine, however much evidence the log has. */
+/* Every machine's and every user's current states, in no particular order
+ * and without what the events table holds (evidence, actor: NULL; run: 0):
+ * the cheap walk for a status per desk, however much evidence the log
+ * has. */
 int carve_audit_machine_states(carve_audit *audit, carve_state_cb cb, void *ctx);
 
 /* Calls cb for each note after after_seq, in seq order, from the notes
@@ -692,6 +693,14 @@ void carve_progress_add(carve_progress *p, const unsigned *counts);
 /* "61 of 80 done, 6 failed, 13 blocked" (what is zero left out), "all 80
  * done", or "nothing to do". */
 void carve_progress_text(char *out, size_t cap, const carve_progress *p);
+
+/* A chunk's progress, the one every screen gives for it: the steps carve
+ * runs for the chunk, pre-flight to clients, its own users' mailboxes
+ * only (inventory and teardown are people's work and wait for them). */
+void carve_progress_chunk(carve_progress *p, const carve_grid *grid, size_t chunk);
+/* The same read from the log. */
+int carve_audit_chunk_progress(carve_progress *p, carve_audit *audit, const carve_plan *plan,
+			       const char *chunk);
 
 /* ------------------------------------------------------------ transport */
 

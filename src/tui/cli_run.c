@@ -57,7 +57,8 @@ static int print_failure(const carve_state_row *row, void *ctx)
 	return 0;
 }
 
-static void summarise(const carve_run_summary *s, carve_audit *audit, const char *chunk)
+static void summarise(const carve_run_summary *s, const carve_plan *plan, carve_audit *audit,
+		      const char *chunk)
 {
 	static const carve_status cols[] = {
 		CARVE_STATUS_OK, CARVE_STATUS_WARN, CARVE_STATUS_FAILED, CARVE_STATUS_INTERRUPTED,
@@ -77,12 +78,14 @@ static void summarise(const carve_run_summary *s, carve_audit *audit, const char
 			printf(" %11u", s->counts[ph][cols[c]]);
 		printf("\n");
 	}
-	carve_progress pr = { 0 };
+	carve_progress pr;
 	char words[128];
-	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++)
-		carve_progress_add(&pr, s->counts[ph]);
-	carve_progress_text(words, sizeof(words), &pr);
-	printf("%s: %s\n", chunk, words); /* the words the console and the report use */
+	/* the words and the counts the console and the report give the chunk
+	 * (its own mailboxes, even when this run moved the site's) */
+	if (carve_audit_chunk_progress(&pr, audit, plan, chunk) == 0) {
+		carve_progress_text(words, sizeof(words), &pr);
+		printf("%s: %s\n", chunk, words);
+	}
 	carve_audit_states(audit, s->site_mail ? NULL : chunk, print_failure, &f);
 }
 
@@ -178,7 +181,7 @@ int cli_run(int argc, char **argv)
 		cli_end_run(audit, run);
 		goto done;
 	}
-	summarise(&summary, audit, chunk);
+	summarise(&summary, plan, audit, chunk);
 	status = EXIT_DONE;
 	/* Not done is not success: a failure, or a step blocked by one (the
 	 * pre-flight a restart waits for), in the phases this run ran. */

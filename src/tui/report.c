@@ -97,26 +97,29 @@ bool report_verdict(char *out, size_t cap, const carve_grid *grid, size_t c)
 		{ CARVE_PHASE_MAIL, "mailbox", "mailboxes", "not moved" },
 		{ CARVE_PHASE_CLIENTS, "machine", "machines", "with clients not re-pointed" },
 	};
-	carve_progress pr = { 0 };
+	carve_progress pr;
+	char progress[128];
 	size_t len = 0;
 
 	out[0] = '\0';
 	if (c >= grid->chunk_count)
 		return false;
+	carve_progress_chunk(&pr, grid, c);
+	carve_progress_text(progress, sizeof(progress), &pr);
 	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
 		const unsigned *n = grid->counts[c][words[k].phase];
 		unsigned bad = n[CARVE_STATUS_FAILED] + n[CARVE_STATUS_INTERRUPTED];
-		carve_progress_add(&pr, n);
 		if (bad)
 			len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "%s%u %s %s",
 						len ? ", " : "cannot go ahead: ", bad,
 						bad == 1 ? words[k].one : words[k].many,
 						words[k].what);
 	}
-	if (len)
+	if (len) {
+		/* and how far it got, in the words every screen uses */
+		snprintf(out + len, len < cap ? cap - len : 0, " (%s)", progress);
 		return false;
-	char progress[128];
-	carve_progress_text(progress, sizeof(progress), &pr);
+	}
 	if (pr.done == pr.total)
 		snprintf(out, cap, "can go ahead: %s", progress);
 	else if (pr.todo == pr.total)

@@ -32,15 +32,18 @@ static void on_event(const carve_event *ev, void *ctx)
 	wake(ctx);
 }
 
-/* "wave1: the run ended: 57 of 80 done, 3 failed (t: triage)" over every
- * phase, in the words the grid uses. */
-static void summarise(char *out, size_t cap, const char *chunk, const carve_run_summary *sum)
+/* "wave1: the run ended: 57 of 80 done, 3 failed (t: triage)": the
+ * chunk's progress, the grid's words and counts. */
+static void summarise(char *out, size_t cap, runner *r, carve_audit *audit)
 {
-	carve_progress pr = { 0 };
+	carve_progress pr;
 	char words[128];
+	const char *chunk = r->chunk;
 
-	for (int p = 0; p < CARVE_PHASE__COUNT; p++)
-		carve_progress_add(&pr, sum->counts[p]);
+	if (carve_audit_chunk_progress(&pr, audit, r->plan, chunk) < 0) {
+		snprintf(out, cap, "%s: the run ended (%s)", chunk, carve_error_last()->message);
+		return;
+	}
 	carve_progress_text(words, sizeof(words), &pr);
 	snprintf(out, cap, "%s: the run ended: %s%s", chunk, words, pr.failed ? " (t: triage)" : "");
 }
@@ -64,6 +67,9 @@ static int do_run(runner *r, carve_audit *audit, int64_t run)
 	o.on_event = on_event;
 	o.ctx = r;
 	err = carve_run(&summary, r->plan, &o);
+	char ended[sizeof(r->result)];
+	if (err == 0) /* read before the lock: the UI thread takes it every frame */
+		summarise(ended, sizeof(ended), r, audit);
 	pthread_mutex_lock(&r->lock);
 	if (err == CARVE_ECANCELED)
 		snprintf(r->result, sizeof(r->result), "%s stopped: start it again to continue"
@@ -72,7 +78,7 @@ static int do_run(runner *r, carve_audit *audit, int64_t run)
 		snprintf(r->result, sizeof(r->result), "%s paused: start it again to resume",
 			 r->chunk);
 	else if (err == 0)
-		summarise(r->result, sizeof(r->result), r->chunk, &summary);
+		snprintf(r->result, sizeof(r->result), "%s", ended);
 	pthread_mutex_unlock(&r->lock);
 	return err == CARVE_ECANCELED ? 0 : err;
 }

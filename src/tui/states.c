@@ -7,6 +7,7 @@
 #include "out.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -52,6 +53,7 @@ void states_teardown(item_state *out, const carve_plan *plan, carve_audit *audit
 typedef struct {
 	const carve_plan *plan;
 	carve_status *out;
+	size_t *desk;   /* per plan user: the machine at their desk */
 } machine_scan;
 
 static int take_machine(const carve_state_row *row, void *ctx)
@@ -59,24 +61,38 @@ static int take_machine(const carve_state_row *row, void *ctx)
 	machine_scan *s = ctx;
 	size_t i;
 
-	if ((i = carve_plan_find_machine(s->plan, row->object)) != CARVE_NONE &&
-	    glyph_urgency(row->status) < glyph_urgency(s->out[i]))
+	/* the user's steps (their mailbox) count at their machine's desk */
+	if (!strcmp(row->object_kind, "user"))
+		i = (i = carve_plan_find_user(s->plan, row->object)) != CARVE_NONE ? s->desk[i]
+									    : CARVE_NONE;
+	else
+		i = carve_plan_find_machine(s->plan, row->object);
+	if (i != CARVE_NONE && glyph_urgency(row->status) < glyph_urgency(s->out[i]))
 		s->out[i] = row->status;
 	return 0;
 }
 
 int states_machines(carve_status *out, const carve_plan *plan, carve_audit *audit)
 {
-	size_t n;
-	machine_scan s = { plan, out };
+	size_t n, n_users;
+	const carve_machine *m = carve_plan_machines(plan, &n);
+	machine_scan s = { plan, out, NULL };
 	int err = 0;
 
-	carve_plan_machines(plan, &n);
+	carve_plan_users(plan, &n_users);
+	if (!(s.desk = malloc((n_users ? n_users : 1) * sizeof(*s.desk))))
+		return CARVE_ENOMEM;
+	for (size_t u = 0; u < n_users; u++)
+		s.desk[u] = CARVE_NONE;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].user != CARVE_NONE && m[i].user < n_users)
+			s.desk[m[i].user] = i;
 	/* No state yet: any recorded one replaces it, and it ends pending. */
 	for (size_t i = 0; i < n; i++)
 		out[i] = CARVE_STATUS__COUNT;
 	if (audit)
 		err = carve_audit_machine_states(audit, take_machine, &s);
+	free(s.desk);
 	for (size_t i = 0; i < n; i++)
 		if (out[i] == CARVE_STATUS__COUNT)
 			out[i] = CARVE_STATUS_PENDING;

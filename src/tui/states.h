@@ -21,8 +21,8 @@ typedef struct item_state {
  * audit may be NULL (all pending). */
 void states_teardown(item_state *out, const carve_plan *plan, carve_audit *audit);
 
-/* out[i] for plan machine i: its most urgent status over every step
- * (pending when nothing is recorded); audit may be NULL. */
+/* out[i] for plan machine i: its most urgent status over every step of it
+ * and of its user (pending when nothing is recorded); audit may be NULL. */
 int states_machines(carve_status *out, const carve_plan *plan, carve_audit *audit);
 
 /* A chunk x phase cell's counts (carve_grid.counts[chunk][phase]): every

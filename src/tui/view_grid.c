@@ -51,28 +51,34 @@ static void bar(console *c, int y, int x, int w, unsigned done, unsigned total, 
  * grid's rows, in full for the line under the grid. */
 static void chunk_time(console *c, size_t chunk, char *out, size_t cap, bool brief)
 {
-	carve_progress pr = { 0 };
+	carve_progress pr;
 	char spent[24], left[24], words[128];
 
-	for (int p = CARVE_PHASE_RESTART; p <= CARVE_PHASE_CLIENTS; p++)
-		carve_progress_add(&pr, console_grid(c)->counts[chunk][p]);
-	unsigned open = pr.todo;
+	carve_progress_chunk(&pr, console_grid(c), chunk);
+	unsigned open = pr.todo, running = 0;
 	bool ended = pr.total && !open;
-	double secs = console_chunk_elapsed(c, chunk, ended);
+	size_t n_chunks;
+	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n_chunks);
+	bool ours = runner_busy(&c->engine) && !strcmp(c->engine.chunk, chunks[chunk].name);
+	for (int ph = CARVE_PHASE_PREFLIGHT; ph <= CARVE_PHASE_CLIENTS; ph++)
+		running += console_grid(c)->counts[chunk][ph][CARVE_STATUS_RUNNING];
+	/* steps left, but none running here or in any carve that writes the
+	 * log: it is not going, and no clock or estimate should say so */
+	bool stopped = !ended && !running && !ours;
+	double secs = console_chunk_elapsed(c, chunk, ended || stopped);
 	if (secs < 0) {
 		snprintf(out, cap, "not started");
 		return;
 	}
 	carve_progress_text(words, sizeof(words), &pr);
 	states_duration(spent, secs, false);
-	size_t n_chunks;
-	const carve_chunk *chunks = carve_plan_chunks(c->plan, &n_chunks);
-	if (!ended && c->engine.paused && !runner_busy(&c->engine) &&
-	    !strcmp(c->engine.chunk, chunks[chunk].name)) {
+	if (stopped) {
+		bool paused = c->engine.paused && !strcmp(c->engine.chunk, chunks[chunk].name);
 		if (brief)
-			snprintf(out, cap, "paused");
+			snprintf(out, cap, "%s", paused ? "paused" : "stopped");
 		else
-			snprintf(out, cap, "paused after %s: %s (s or a resumes)", spent, words);
+			snprintf(out, cap, "%s after %s: %s (s or a %s)", paused ? "paused" : "stopped",
+				 spent, words, paused ? "resumes" : "goes on");
 		return;
 	}
 	if (ended && brief)

@@ -450,8 +450,8 @@ Test(audit, reads_of_the_failed_and_of_the_machines_states)
 	got[0] = '\0';
 	cr_assert_eq(carve_audit_machine_states(audit, collect_state, got), 0);
 	cr_assert(strstr(got, "WS-1:preflight/disk=failed;") && strstr(got, "WS-2:") &&
-		  strstr(got, "WS-3:") && !strstr(got, "jsmith") && !strstr(got, "+evidence"),
-		  "machines only, without evidence: %s", got);
+		  strstr(got, "WS-3:") && strstr(got, "jsmith:mail/move=failed;") &&
+		  !strstr(got, "+evidence"), "machines and users, without evidence: %s", got);
 	carve_audit_free(audit);
 }
 
