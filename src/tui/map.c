@@ -233,16 +233,26 @@ void map_take(floor_canvas *cv, size_t y, int x, int n)
 			cv->used[y * cv->width + (size_t)x] = true;
 }
 
-/* Whether columns from..to (inclusive, clipped to the row) of row y are
- * blank. */
-static bool room(const floor_canvas *cv, size_t y, int from, int to)
+/* Whether column x of row y can stand beside a name: blank, a wall, or
+ * past the drawing's edge (only text and other names want a gap). */
+static bool margin(const floor_canvas *cv, size_t y, int x)
 {
-	if (from < 0)
-		from = 0;
-	if (to >= (int)cv->width)
-		to = (int)cv->width - 1;
-	for (int x = from; x <= to; x++)
-		if (cv->used[y * cv->width + (size_t)x])
+	uint32_t c;
+
+	if (x < 0 || (size_t)x >= cv->width || !cv->used[y * cv->width + (size_t)x])
+		return true;
+	c = cv->cell[y * cv->width + (size_t)x];
+	return c == '|' || c == '+' || box(c);
+}
+
+/* Whether n columns from x of row y are blank, with a margin either side. */
+static bool room(const floor_canvas *cv, size_t y, int x, size_t n)
+{
+	if (x < 0 || (size_t)x + n > cv->width || !margin(cv, y, x - 1) ||
+	    !margin(cv, y, x + (int)n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (cv->used[y * cv->width + (size_t)x + i])
 			return false;
 	return true;
 }
@@ -252,18 +262,20 @@ bool map_place(floor_canvas *cv, size_t y, int glyph, int label, const char *tex
 {
 	uint32_t t[64];
 	size_t n = decode(text_, t, sizeof(t) / sizeof(t[0]));
+	/* beside the glyph; else under the desk, from its label, or a few
+	 * columns left of it when a wall or the next desk's name is close */
 	struct {
-		long y;
+		size_t y;
 		int x;
-	} spot[] = { { (long)y, glyph + 2 }, { (long)y + 1, label } };
+	} spot[] = { { y, glyph + 2 }, { y + 1, label }, { y + 1, label - 1 },
+		     { y + 1, label - 2 }, { y + 1, label - 3 } };
 
 	if (!n || y >= cv->rows)
 		return false;
 	for (size_t i = 0; i < sizeof(spot) / sizeof(spot[0]); i++) {
-		long sy = spot[i].y;
+		size_t sy = spot[i].y;
 		int sx = spot[i].x;
-		if (sy < 0 || (size_t)sy >= cv->rows || sx < 0 || (size_t)sx + n > cv->width ||
-		    !room(cv, (size_t)sy, sx - 1, sx + (int)n))
+		if (sy >= cv->rows || !room(cv, sy, sx, n))
 			continue;
 		for (size_t j = 0; j < n; j++)
 			put(cv, (size_t)sy, (size_t)sx + j, t[j]);

@@ -174,8 +174,9 @@ static void floor_svg(FILE *f, const report *r, size_t fl)
 			2 * CELL_W, CELL_H, report_colour(s), m[i].x * CELL_W + CELL_W,
 			(m[i].y + 1) * CELL_H - 4, glyph_status_utf8(s));
 		/* the name under its desk, where the drawing leaves a row,
-		 * squeezed to the room before the next desk of its row */
-		unsigned room = 40;
+		 * squeezed to the room before the next desk of its row, or
+		 * before the drawing's right edge */
+		unsigned room = floor->width > m[i].x + 1 ? (unsigned)floor->width - 1 - m[i].x : 1;
 		for (size_t k = 0; k < n_machines; k++)
 			if (m[k].floor == fl && m[k].y == m[i].y && m[k].x > m[i].x &&
 			    m[k].x - m[i].x < room)

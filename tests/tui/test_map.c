@@ -70,7 +70,7 @@ Test(map, a_name_goes_beside_or_under_its_desk_whole_or_not_at_all)
 {
 	floor_canvas cv;
 	carve_machine a1 = { .name = "WS-1", .x = 2, .y = 1 };
-	carve_machine b2 = { .name = "WS-22", .x = 7, .y = 1 };
+	carve_machine b2 = { .name = "WS-222", .x = 7, .y = 1 };
 	int y, x;
 
 	cr_assert_eq(map_build(&cv, &floor_, 3), 0);
@@ -81,12 +81,13 @@ Test(map, a_name_goes_beside_or_under_its_desk_whole_or_not_at_all)
 	cr_assert(map_place(&cv, 1, 8, 6, "WS-1", &y, &x));
 	cr_assert_eq(y, 1);
 	cr_assert_eq(x, 10);
-	/* beside B2 the wall is in the way (no blank before it): under it */
-	cr_assert(map_place(&cv, 1, 23, 21, "WS-22", &y, &x));
+	/* beside B2 the wall is in the way (a name may touch a wall, not
+	 * run into it): under it */
+	cr_assert(map_place(&cv, 1, 23, 21, "WS-222", &y, &x));
 	cr_assert_eq(y, 2);
 	cr_assert_eq(x, 21);
 	cr_assert_str_eq(row_of(&cv, 1), "|     A1  WS-1       B2       |");
-	cr_assert_str_eq(row_of(&cv, 2), "|                    WS-22    |");
+	cr_assert_str_eq(row_of(&cv, 2), "|                    WS-222   |");
 	/* too long for either: nowhere, and nothing written */
 	cr_assert_not(map_place(&cv, 1, 8, 6, "A-NAME-FAR-TOO-LONG-FOR-THIS", &y, &x));
 	cr_assert_str_eq(row_of(&cv, 1), "|     A1  WS-1       B2       |");
