@@ -1015,9 +1015,11 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
  * (phase teardown, step the item's id): no outstanding mailbox and every
  * workstation migrated (from the audit log), no computer the plan does not
  * know in use in the source domain (asked of the ADMT server with the
- * source's credentials; cancel may be NULL), the MX and autodiscover
- * records of mail.smtp_domain (asked of mail.resolver).  Returns 0 when the
- * checks were carried out; read the verdicts with carve_audit_states.
+ * source's credentials), the MX and autodiscover records of
+ * mail.smtp_domain (asked of mail.resolver).  Returns 0 when the checks
+ * were carried out; read the verdicts with carve_audit_states.  Returns
+ * CARVE_ECANCELED as soon as cancel (may be NULL) fires: the item being
+ * checked then has no verdict recorded, those before it keep theirs.
  */
 int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run,
 			 carve_cancel *cancel);

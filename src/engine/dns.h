@@ -1,7 +1,9 @@
 /*
  * dns.h - asking one DNS resolver for one kind of record, within a
- * deadline (glibc's libresolv with its own resolver state, so it is
- * thread-safe and never reads the system's search list).
+ * deadline and stopped at once by a cancel.  libresolv builds the query
+ * and parses the answer (its own resolver state: thread-safe, and the
+ * system's search list is never applied); the exchange is carve's, since
+ * res_nquery() waits in a poll() nothing can interrupt.
  */
 #ifndef CARVE_DNS_H
 #define CARVE_DNS_H
@@ -20,11 +22,22 @@ typedef struct {
 
 /*
  * Asks resolver (an IPv4 address) at port for name's records of type
- * (ns_t_mx, ns_t_cname, ns_t_srv or ns_t_a).  A name without such records
- * gives 0 and no answers; CARVE_ETIMEOUT when the resolver did not answer
- * within timeout_ms (rounded up to seconds); CARVE_ENET when it failed.
+ * (ns_t_mx, ns_t_cname, ns_t_srv or ns_t_a), over UDP and, when the answer
+ * does not fit, over TCP.  A name without such records gives 0 and no
+ * answers; CARVE_ETIMEOUT when no answer came within timeout_ms;
+ * CARVE_ECANCELED as soon as cancel (may be NULL) fires; CARVE_ENET when
+ * the resolver failed or refused.
  */
-int dns_query(dns_answers *out, const char *resolver, uint16_t port, const char *name,
-	      ns_type type, uint32_t timeout_ms);
+int dns_query_cancellable(dns_answers *out, const char *resolver, uint16_t port,
+			  const char *name, ns_type type, uint32_t timeout_ms,
+			  const carve_cancel *cancel);
+
+/* The same for a caller with no cancel to give (a test waiting for its
+ * resolver to come up); the engine always passes its cancel. */
+static inline int dns_query(dns_answers *out, const char *resolver, uint16_t port,
+			    const char *name, ns_type type, uint32_t timeout_ms)
+{
+	return dns_query_cancellable(out, resolver, port, name, type, timeout_ms, NULL);
+}
 
 #endif

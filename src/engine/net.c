@@ -94,7 +94,7 @@ int deadline_left_ms(const deadline *d)
 	return ms > 1000000000 ? 1000000000 : (int)ms;
 }
 
-int wait_fd(int fd, short events, const deadline *d, carve_cancel *cancel,
+int wait_fd(int fd, short events, const deadline *d, const carve_cancel *cancel,
 	    int slice_ms, const char *what)
 {
 	struct pollfd p[2] = { { fd, events, 0 }, { cancel_fd(cancel), POLLIN, 0 } };
@@ -155,7 +155,7 @@ static void *resolve_thread(void *arg)
 }
 
 static int resolve(struct addrinfo **out, resolve_job **job, const char *host,
-		   uint16_t port, const deadline *d, carve_cancel *cancel)
+		   uint16_t port, const deadline *d, const carve_cancel *cancel)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
@@ -205,7 +205,7 @@ static int resolve(struct addrinfo **out, resolve_job **job, const char *host,
 	return 0;
 }
 
-static int try_connect(const struct addrinfo *ai, const deadline *d, carve_cancel *cancel,
+static int try_connect(const struct addrinfo *ai, const deadline *d, const carve_cancel *cancel,
 		       const char *label)
 {
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -239,7 +239,8 @@ static int try_connect(const struct addrinfo *ai, const deadline *d, carve_cance
 	return fd;
 }
 
-int net_connect(const char *host, uint16_t port, const deadline *d, carve_cancel *cancel)
+int net_connect(const char *host, uint16_t port, const deadline *d,
+		const carve_cancel *cancel)
 {
 	struct addrinfo *list = NULL;
 	resolve_job *job = NULL;

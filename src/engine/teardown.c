@@ -140,8 +140,8 @@ static void unplanned_line(char *line, void *ctx)
 
 /* Appends ,"unplanned":[...] to ev (an open JSON object) and, when the
  * source domain has machines in use the plan does not know, or cannot be
- * read, says so in diag. */
-static void verify_unplanned(carve_buf *ev, carve_buf *diag, const carve_plan *plan,
+ * read, says so in diag.  Returns CARVE_ECANCELED when stopped, else 0. */
+static int verify_unplanned(carve_buf *ev, carve_buf *diag, const carve_plan *plan,
 			     const remote_ctx *rc)
 {
 	const carve_site *site = carve_plan_site(plan);
@@ -161,7 +161,7 @@ static void verify_unplanned(carve_buf *ev, carve_buf *diag, const carve_plan *p
 				 "reads the source domain's computers from the ADMT server with the "
 				 "source's credentials, so the plan needs an exec host with role admt "
 				 "and site.source.account", sep);
-		return;
+		return 0;
 	}
 	const char *values[] = { site->source.dns, acc[site->source.account].user };
 	int err = remote_open_exec(&ssh, plan, admt, rc);
@@ -169,12 +169,16 @@ static void verify_unplanned(carve_buf *ev, carve_buf *diag, const carve_plan *p
 		err = remote_run_with(&text, ssh, plan, CMD_SOURCE_COMPUTERS, values,
 				      site->source.account);
 	carve_ssh_free(ssh);
+	if (err == CARVE_ECANCELED) { /* stopped: no verdict */
+		carve_buf_done(&text);
+		return err;
+	}
 	if (err < 0) {
 		carve_buf_puts(ev, "null");
 		carve_buf_printf(diag, "%scould not read the source domain's computers: %s", sep,
 				 carve_error_last()->message);
 		carve_buf_done(&text);
-		return;
+		return 0;
 	}
 	carve_buf_putc(ev, '[');
 	remote_lines(text.ptr, unplanned_line, &scan);
@@ -186,6 +190,7 @@ static void verify_unplanned(carve_buf *ev, carve_buf *diag, const carve_plan *p
 				 pol->active_within_days, scan.first, scan.count > 1 ? ", ..." : "",
 				 scan.count == 1 ? "it" : "them", scan.count == 1 ? "it" : "them");
 	carve_buf_done(&text);
+	return 0;
 }
 
 /* ---- what DNS says ---- */
@@ -237,14 +242,27 @@ static void answers_json(carve_buf *ev, const char *key, const dns_answers *a)
 	carve_buf_putc(ev, ']');
 }
 
-static int verify_mx(carve_buf *ev, carve_buf *diag, const carve_plan *plan)
+/* Asks mail.resolver, within the connect timeout; a cancel ends the wait. */
+static int ask(dns_answers *a, const carve_plan *plan, const char *name, ns_type type,
+	       const carve_cancel *cancel)
+{
+	const carve_mail *mail = carve_plan_mail(plan);
+
+	return dns_query_cancellable(a, mail->resolver, mail->resolver_port, name, type,
+				     carve_plan_transport(plan)->connect_timeout_ms, cancel);
+}
+
+static int verify_mx(carve_buf *ev, carve_buf *diag, const carve_plan *plan,
+		     const carve_cancel *cancel)
 {
 	const carve_mail *mail = carve_plan_mail(plan);
 	const char *domain = smtp_domain(plan), *target = carve_plan_site(plan)->target.dns;
 	dns_answers a;
-	int err = dns_query(&a, mail->resolver, mail->resolver_port, domain, ns_t_mx,
-			    carve_plan_transport(plan)->connect_timeout_ms);
+	int err = ask(&a, plan, domain, ns_t_mx, cancel);
 
+	/* a check that was stopped has no verdict to record */
+	if (err == CARVE_ECANCELED)
+		return err;
 	carve_buf_puts(ev, "{");
 	carve_buf_printf(ev, "\"domain\":");
 	carve_buf_json_string(ev, domain);
@@ -286,13 +304,14 @@ static bool share_address(const dns_answers *a, const dns_answers *b)
 
 /* Autodiscover may be a CNAME of the CAS, an SRV record naming it, or an
  * A record with the CAS's own address. */
-static int verify_autodiscover(carve_buf *ev, carve_buf *diag, const carve_plan *plan)
+static int verify_autodiscover(carve_buf *ev, carve_buf *diag, const carve_plan *plan,
+			       const carve_cancel *cancel)
 {
 	const carve_mail *mail = carve_plan_mail(plan);
 	const char *domain = smtp_domain(plan);
-	uint32_t t = carve_plan_transport(plan)->connect_timeout_ms;
 	char name[300], srv[320];
 	dns_answers cname, service, addr, cas;
+	int err;
 
 	snprintf(name, sizeof(name), "autodiscover.%s", domain);
 	snprintf(srv, sizeof(srv), "_autodiscover._tcp.%s", domain);
@@ -304,11 +323,13 @@ static int verify_autodiscover(carve_buf *ev, carve_buf *diag, const carve_plan 
 			       " record with");
 		return 0;
 	}
-	if (dns_query(&cname, mail->resolver, mail->resolver_port, name, ns_t_cname, t) < 0 ||
-	    dns_query(&service, mail->resolver, mail->resolver_port, srv, ns_t_srv, t) < 0 ||
-	    dns_query(&addr, mail->resolver, mail->resolver_port, name, ns_t_a, t) < 0 ||
+	if ((err = ask(&cname, plan, name, ns_t_cname, cancel)) < 0 ||
+	    (err = ask(&service, plan, srv, ns_t_srv, cancel)) < 0 ||
+	    (err = ask(&addr, plan, name, ns_t_a, cancel)) < 0 ||
 	    (addr.count && !cname.count &&
-	     dns_query(&cas, mail->resolver, mail->resolver_port, mail->target_cas, ns_t_a, t) < 0)) {
+	     (err = ask(&cas, plan, mail->target_cas, ns_t_a, cancel)) < 0)) {
+		if (err == CARVE_ECANCELED)
+			return err;
 		carve_buf_puts(ev, "}");
 		carve_buf_printf(diag, "could not ask DNS for %s: %s", name,
 				 carve_error_last()->message);
@@ -364,7 +385,7 @@ int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run
 			err = verify_from_log(&ev, &diag, plan, audit, false);
 			if (err == 0 && ev.len) {
 				ev.ptr[--ev.len] = '\0'; /* reopen the object */
-				verify_unplanned(&ev, &diag, plan, &rc);
+				err = verify_unplanned(&ev, &diag, plan, &rc);
 				carve_buf_putc(&ev, '}');
 			}
 			break;
@@ -376,8 +397,8 @@ int carve_teardown_check(const carve_plan *plan, carve_audit *audit, int64_t run
 					       " to a resolver that answers for the public zone");
 			} else {
 				err = items[i].verify == CARVE_VERIFY_MX
-				      ? verify_mx(&ev, &diag, plan)
-				      : verify_autodiscover(&ev, &diag, plan);
+				      ? verify_mx(&ev, &diag, plan, cancel)
+				      : verify_autodiscover(&ev, &diag, plan, cancel);
 			}
 			break;
 		}

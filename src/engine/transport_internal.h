@@ -28,12 +28,13 @@ int cancel_fd(const carve_cancel *c);
  * keeps buffered.  Returns 1 ready (or slice over), CARVE_ETIMEOUT or
  * CARVE_ECANCELED (error recorded with what).
  */
-int wait_fd(int fd, short events, const deadline *d, carve_cancel *cancel,
+int wait_fd(int fd, short events, const deadline *d, const carve_cancel *cancel,
 	    int slice_ms, const char *what);
 
 /* Resolves host and opens a TCP connection with TCP_NODELAY, all within
  * the deadline.  Returns the connected socket or a negative error. */
-int net_connect(const char *host, uint16_t port, const deadline *d, carve_cancel *cancel);
+int net_connect(const char *host, uint16_t port, const deadline *d,
+		const carve_cancel *cancel);
 
 /* ICMP echo sweep: alive[i] for each IPv4 address in hosts (names are not
  * resolved and count as silent), within timeout_ms. */
