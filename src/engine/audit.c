@@ -300,11 +300,29 @@ const char *carve_audit_path(const carve_audit *audit)
 	return audit->path;
 }
 
+/* A read left open on a handle (a statement stepped and never reset, or
+ * a transaction never ended) keeps it on that moment's snapshot: it would
+ * never see another commit, and a viewer would go on showing an old log
+ * as if nothing happened.  Between calls nothing of the handle's may be
+ * open, so whatever is, is ended here. */
+static void end_reads(carve_audit *audit)
+{
+	for (sqlite3_stmt *st = sqlite3_next_stmt(audit->db, NULL); st;
+	     st = sqlite3_next_stmt(audit->db, st))
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+	if (audit->read_only && !sqlite3_get_autocommit(audit->db))
+		sqlite3_exec(audit->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int carve_audit_changed(bool *changed, carve_audit *audit)
 {
 	int64_t version = 0;
-	int err = audit_query_int(&version, audit, "PRAGMA data_version",
-				  "cannot ask whether the log changed");
+	int err;
+
+	end_reads(audit);
+	err = audit_query_int(&version, audit, "PRAGMA data_version",
+			      "cannot ask whether the log changed");
 
 	*changed = err == 0 && version != audit->data_version;
 	if (err == 0)

@@ -227,7 +227,10 @@ int carve_audit_grid(carve_grid *out, carve_audit *audit, const carve_plan *plan
 	}
 	if ((err = count_states(&grid, audit, plan)) == 0)
 		err = count_teardown(&grid, audit, plan);
-	sqlite3_exec(audit->db, "COMMIT", NULL, NULL, NULL);
+	/* a read transaction that stayed open would hold this moment's
+	 * snapshot for every later read of the handle */
+	if (sqlite3_exec(audit->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(audit->db, "ROLLBACK", NULL, NULL, NULL);
 done:
 	if (err < 0)
 		carve_grid_done(&grid);

@@ -256,8 +256,12 @@ void console_reload(console *c)
 	c->reloads++; /* the chunks' times may be looked up again */
 	if (c->audit) {
 		f.after_seq = c->last_seq;
-		carve_audit_query(c->audit, &f, take_event, c);
-		carve_audit_notes(c->audit, c->notes_seq, take_note, c);
+		/* a log that cannot be read says so: the screen must not pass
+		 * for live when it is not */
+		if (carve_audit_query(c->audit, &f, take_event, c) < 0 ||
+		    carve_audit_notes(c->audit, c->notes_seq, take_note, c) < 0)
+			snprintf(c->message, sizeof(c->message), "cannot read the log: %s",
+				 carve_error_last()->message);
 	}
 	/* What the view draws is read now; the rest when a view needs it. */
 	if (views[c->view]->needs & VIEW_NEEDS_GRID)

@@ -2,6 +2,7 @@
  * test_audit.c - the audit log: appending, reading back, runs, the derived
  * tables and views, and the append-only triggers.
  */
+#include "audit_internal.h" /* a handle's connection, to leave a read open */
 #include "audit_test.h"
 
 #include <time.h>
@@ -582,4 +583,37 @@ Test(audit, schema_creation_is_idempotent)
 	cr_assert_eq(at_int(db, "SELECT count(*) FROM meta WHERE key = 'created'"), 1);
 	at_text_is(db, "PRAGMA journal_mode", "wal");
 	sqlite3_close(db);
+}
+
+/* A read left open on a viewer's handle (a statement stepped and never
+ * reset, a transaction never ended) held it on that moment's snapshot: the
+ * console went on showing an old log as if nothing happened (found in a
+ * cold try).  The next look for changes ends it and sees the new commit. */
+Test(audit, a_read_left_open_does_not_freeze_a_viewer)
+{
+	carve_audit *writer = at_open(at_db), *viewer = at_open_ro(at_db);
+	int64_t run = at_run(writer, "run");
+	carve_event one = at_step(run, "wave1", "WS-1", "preflight", "disk", CARVE_STATUS_OK);
+	bool changed;
+
+	at_append(writer, &one, 1);
+	cr_assert_eq(carve_audit_changed(&changed, viewer), 0);
+	for (int left = 0; left < 2; left++) {
+		sqlite3_stmt *st = NULL;
+		sqlite3 *db = viewer->db;
+		if (left == 0) {
+			cr_assert_eq(sqlite3_prepare_v2(db, "SELECT seq FROM events", -1, &st, NULL),
+				     SQLITE_OK);
+			cr_assert_eq(sqlite3_step(st), SQLITE_ROW); /* and never reset */
+		} else {
+			cr_assert_eq(sqlite3_exec(db, "BEGIN; SELECT count(*) FROM events;", NULL,
+						  NULL, NULL), SQLITE_OK);
+		}
+		at_append(writer, &one, 1);
+		cr_assert_eq(carve_audit_changed(&changed, viewer), 0);
+		cr_assert(changed, "case %d: the viewer did not see the commit", left);
+		sqlite3_finalize(st);
+	}
+	carve_audit_free(viewer);
+	carve_audit_free(writer);
 }
