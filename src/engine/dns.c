@@ -210,9 +210,8 @@ static const char *rcode_name(char *buf, size_t cap, int rcode)
 	return buf;
 }
 
-int dns_query_cancellable(dns_answers *out, const char *resolver, uint16_t port,
-			  const char *name, ns_type type, uint32_t timeout_ms,
-			  const carve_cancel *cancel)
+int dns_query(dns_answers *out, const char *resolver, uint16_t port, const char *name,
+	      ns_type type, uint32_t timeout_ms, const carve_cancel *cancel)
 {
 	struct __res_state st;
 	unsigned char query[NS_PACKETSZ], answer[NS_MAXMSG];

@@ -28,16 +28,7 @@ typedef struct {
  * CARVE_ECANCELED as soon as cancel (may be NULL) fires; CARVE_ENET when
  * the resolver failed or refused.
  */
-int dns_query_cancellable(dns_answers *out, const char *resolver, uint16_t port,
-			  const char *name, ns_type type, uint32_t timeout_ms,
-			  const carve_cancel *cancel);
-
-/* The same for a caller with no cancel to give (a test waiting for its
- * resolver to come up); the engine always passes its cancel. */
-static inline int dns_query(dns_answers *out, const char *resolver, uint16_t port,
-			    const char *name, ns_type type, uint32_t timeout_ms)
-{
-	return dns_query_cancellable(out, resolver, port, name, type, timeout_ms, NULL);
-}
+int dns_query(dns_answers *out, const char *resolver, uint16_t port, const char *name,
+	      ns_type type, uint32_t timeout_ms, const carve_cancel *cancel);
 
 #endif

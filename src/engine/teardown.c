@@ -248,8 +248,8 @@ static int ask(dns_answers *a, const carve_plan *plan, const char *name, ns_type
 {
 	const carve_mail *mail = carve_plan_mail(plan);
 
-	return dns_query_cancellable(a, mail->resolver, mail->resolver_port, name, type,
-				     carve_plan_transport(plan)->connect_timeout_ms, cancel);
+	return dns_query(a, mail->resolver, mail->resolver_port, name, type,
+			 carve_plan_transport(plan)->connect_timeout_ms, cancel);
 }
 
 static int verify_mx(carve_buf *ev, carve_buf *diag, const carve_plan *plan,

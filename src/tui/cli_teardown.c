@@ -81,15 +81,26 @@ int cli_teardown(int argc, char **argv)
 	    (status = cli_gather_passwords(plan, password_fd, CARVE_WORK_TEARDOWN)) != EXIT_DONE ||
 	    (status = cli_begin_run(&audit, &run, db_opt, plan, "teardown")) != EXIT_DONE)
 		goto done;
-	err = carve_teardown_check(plan, audit, run, NULL);
-	if (err < 0) {
-		status = cli_engine_error(err);
+	carve_cancel *stop = cli_stop_on_signals(NULL);
+	if (!stop) {
+		status = EXIT_RUNTIME;
 		cli_end_run(audit, run);
 		goto done;
 	}
-	status = print_checklist(plan, audit) ? EXIT_FAILURES : EXIT_DONE;
+	/* Ctrl-C stops a check that waits on a silent resolver at once */
+	err = carve_teardown_check(plan, audit, run, stop);
+	if (err == CARVE_ECANCELED) {
+		printf("stopped: the items checked so far keep their verdicts; run it again for"
+		       " the rest\n");
+		status = EXIT_FAILURES;
+	} else if (err < 0) {
+		status = cli_engine_error(err);
+	} else {
+		status = print_checklist(plan, audit) ? EXIT_FAILURES : EXIT_DONE;
+	}
 	cli_end_run(audit, run);
 done:
+	cli_stop_done();
 	carve_audit_free(audit);
 	carve_plan_free(plan);
 	return status;

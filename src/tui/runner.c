@@ -88,12 +88,13 @@ static int do_teardown(runner *r, carve_audit *audit, int64_t run)
 {
 	int err = carve_teardown_check(r->plan, audit, run, r->cancel);
 
-	if (err == 0) {
-		pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->lock);
+	if (err == 0)
 		snprintf(r->result, sizeof(r->result), "teardown verified: see each item");
-		pthread_mutex_unlock(&r->lock);
-	}
-	return err;
+	else if (err == CARVE_ECANCELED) /* quitting is no failed verification */
+		snprintf(r->result, sizeof(r->result), "teardown checks stopped: v checks again");
+	pthread_mutex_unlock(&r->lock);
+	return err == CARVE_ECANCELED ? 0 : err;
 }
 
 static void *work(void *arg)

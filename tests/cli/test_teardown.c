@@ -98,7 +98,7 @@ static void start_dns(const char *mx, const char *cas)
 		_exit(127);
 	}
 	for (int i = 0; i < 250; i++) {
-		if (dns_query(&a, "127.0.0.1", (uint16_t)port, "fabrikam.com", ns_t_mx, 200) == 0 &&
+		if (dns_query(&a, "127.0.0.1", (uint16_t)port, "fabrikam.com", ns_t_mx, 200, NULL) == 0 &&
 		    a.count)
 			return;
 		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);

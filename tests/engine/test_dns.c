@@ -268,7 +268,7 @@ static long ms_between(const struct timespec *t0, const struct timespec *t1)
 
 static int ask_mx(dns_answers *a, uint32_t timeout_ms)
 {
-	return dns_query(a, "127.0.0.1", srv.port, "fabrikam.test", ns_t_mx, timeout_ms);
+	return dns_query(a, "127.0.0.1", srv.port, "fabrikam.test", ns_t_mx, timeout_ms, NULL);
 }
 
 /* ---- a query on its own thread, so the test can cancel it ---- */
@@ -285,8 +285,8 @@ static void *run_query(void *arg)
 {
 	query_job *j = arg;
 
-	j->err = dns_query_cancellable(&j->out, "127.0.0.1", srv.port, "fabrikam.test", ns_t_mx,
-				       10000, j->cancel);
+	j->err = dns_query(&j->out, "127.0.0.1", srv.port, "fabrikam.test", ns_t_mx, 10000,
+			   j->cancel);
 	snprintf(j->message, sizeof(j->message), "%s", j->err < 0 ? carve_error_last()->message : "");
 	clock_gettime(CLOCK_MONOTONIC, &j->ended);
 	return NULL;
@@ -340,8 +340,8 @@ Test(dns, a_cancel_fired_before_sends_nothing)
 	start(SILENT, 0);
 	cr_assert_eq(carve_cancel_new(&c), 0);
 	carve_cancel_fire(c);
-	cr_assert_eq(dns_query_cancellable(&a, "127.0.0.1", srv.port, "fabrikam.test", ns_t_mx,
-					   10000, c), CARVE_ECANCELED);
+	cr_assert_eq(dns_query(&a, "127.0.0.1", srv.port, "fabrikam.test", ns_t_mx, 10000, c),
+		     CARVE_ECANCELED);
 	carve_cancel_free(c);
 	/* loopback delivers at send(): a datagram would be read or waiting */
 	halt();
