@@ -17,7 +17,11 @@
  * which verify prints for a person to keep; with it verify needs nothing
  * from this machine.  Beside the key, <log id>.head holds the last head
  * carve sealed, so cutting rows off the end of the log shows even though a
- * chain cannot see its own end.
+ * chain cannot see its own end.  The head file also names the database
+ * file it was written for (device, inode, path): a copy of the log is for
+ * reading, and a writer refuses one whose original is still there, and a
+ * log that ends before the head (an older copy), since either would make
+ * the log this machine seals look cut short.
  *
  * Like journald's, this proves no row sealed in an earlier epoch was
  * changed or removed; it cannot stop whoever holds the current key from
@@ -40,7 +44,7 @@
 #include <unistd.h>
 
 #define SEAL_EPOCH_SECONDS 900 /* journald's default sealing interval */
-#define HEAD_RECORD 96         /* fixed size: one pwrite, one sector */
+#define HEAD_RECORD 512        /* fixed size: one pwrite, one sector */
 
 struct audit_seal {
 	char *key_path;
@@ -417,6 +421,81 @@ static int key_fits(carve_audit *audit, const audit_seal *seal)
 	return err;
 }
 
+/* The head file's record: the head, and the file it was written for
+ * (dev 0 when the record names none: written by an older carve). */
+typedef struct {
+	int64_t seq;
+	unsigned char hash[32];
+	unsigned long long dev, ino;
+	char path[HEAD_RECORD];
+} head_record;
+
+static bool read_head(head_record *out, const char *path)
+{
+	char record[HEAD_RECORD + 1] = { 0 }, digest[65] = { 0 };
+	FILE *f = fopen(path, "re");
+	bool ok = false;
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return false;
+	if (fgets(record, sizeof(record), f) &&
+	    sscanf(record, "%" SCNd64 ":%64[0-9a-f]", &out->seq, digest) == 2 &&
+	    carve_unhex(out->hash, 32, digest)) {
+		ok = true;
+		/* "SEQ:HASH DEV:INO PATH", the path to the end of the line */
+		int at = 0;
+		if (sscanf(record, "%*[0-9]:%*64[0-9a-f] %llu:%llu %n", &out->dev, &out->ino,
+			   &at) == 2 && at > 0) {
+			snprintf(out->path, sizeof(out->path), "%s", record + at);
+			out->path[strcspn(out->path, "\n")] = '\0';
+			for (size_t n = strlen(out->path); n && out->path[n - 1] == ' '; n--)
+				out->path[n - 1] = '\0';
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+/* A writer adds to the log this machine seals, never to a copy of it
+ * while the original is there, nor to a log that ends before the head
+ * last sealed: the head file would then describe the copy, and the log
+ * itself would look cut short to verify. */
+static int head_fits(carve_audit *audit, const audit_seal *seal)
+{
+	head_record h;
+	struct stat here, there;
+	sqlite3_stmt *st = NULL;
+	int err = 0;
+
+	if (!read_head(&h, seal->head_path) || stat(audit->path, &here) != 0)
+		return 0; /* no head yet, or nothing to compare: verify says */
+	if (h.dev && ((unsigned long long)here.st_dev != h.dev ||
+		      (unsigned long long)here.st_ino != h.ino) &&
+	    h.path[0] && stat(h.path, &there) == 0 &&
+	    (unsigned long long)there.st_dev == h.dev && (unsigned long long)there.st_ino == h.ino)
+		return carve_error_set(CARVE_EINVALID, "audit database %s is a copy of %s, the log"
+				       " carve seals on this machine: carve adds nothing to a"
+				       " copy (read it with --read-only, carve report or carve"
+				       " verify)", audit->path, h.path);
+	if (sqlite3_prepare_v2(audit->db, "SELECT hash FROM events WHERE seq = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return audit_sqlite_error(audit, CARVE_EIO, "cannot read the log's head");
+	sqlite3_bind_int64(st, 1, h.seq);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = audit_sqlite_error(audit, CARVE_EIO, "cannot read the log's head");
+	else if (rc == SQLITE_DONE || sqlite3_column_bytes(st, 0) != 32 ||
+		 memcmp(sqlite3_column_blob(st, 0), h.hash, 32) != 0)
+		err = carve_error_set(CARVE_EINVALID, "audit database %s does not hold row %" PRId64
+				      ", the head carve last sealed on this machine (%s): it is"
+				      " an older copy of the log, or rows were cut off its end"
+				      " (carve verify says which); carve adds nothing to it",
+				      audit->path, h.seq, seal->head_path);
+	sqlite3_finalize(st);
+	return err;
+}
+
 /* The key for this log, loaded once per handle (with the log's id); made
  * when the log has never been sealed. */
 static int load(carve_audit *audit, int64_t now)
@@ -441,8 +520,8 @@ static int load(carve_audit *audit, int64_t now)
 	seal->id_pending = made;
 	seal->recorded_epoch = -1;
 	if (access(seal->key_path, F_OK) == 0) {
-		if ((err = read_key(seal)) == 0)
-			err = key_fits(audit, seal);
+		if ((err = read_key(seal)) == 0 && (err = key_fits(audit, seal)) == 0)
+			err = head_fits(audit, seal);
 	} else if ((err = count(&keys, audit, "SELECT count(*) FROM seal_keys")) == 0) {
 		if (keys == 0)
 			err = create_key(seal, now);
@@ -548,7 +627,16 @@ void audit_seal_settle(carve_audit *audit, bool committed)
 		return;
 	carve_hex(digest, audit->head_hash, 32);
 	memset(record, ' ', sizeof(record));
+	/* the head, and the file it is this log's head in */
+	struct stat here;
+	char *where = realpath(audit->path, NULL);
 	int n = snprintf(record, sizeof(record), "%" PRId64 ":%s", audit->head_seq, digest);
+	if (stat(audit->path, &here) == 0 && where &&
+	    n + 48 + strlen(where) < sizeof(record) - 1 && !strchr(where, '\n'))
+		n += snprintf(record + n, sizeof(record) - (size_t)n, " %llu:%llu %s",
+			      (unsigned long long)here.st_dev, (unsigned long long)here.st_ino,
+			      where);
+	free(where);
 	record[n] = ' ';
 	record[sizeof(record) - 1] = '\n';
 	int fd = open(seal->head_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -590,14 +678,11 @@ int audit_seal_local(audit_seal_trust *out, carve_audit *audit)
 	out->start = seal.start;
 	out->seconds = seal.seconds;
 
-	char record[HEAD_RECORD + 1] = { 0 }, digest[65] = { 0 };
-	FILE *f = fopen(seal.head_path, "re");
-	if (f) {
-		if (fgets(record, sizeof(record), f) &&
-		    sscanf(record, "%" SCNd64 ":%64[0-9a-f]", &out->head_seq, digest) == 2 &&
-		    carve_unhex(out->head_hash, 32, digest))
-			out->have_head = true;
-		fclose(f);
+	head_record h;
+	if (read_head(&h, seal.head_path)) {
+		out->have_head = true;
+		out->head_seq = h.seq;
+		memcpy(out->head_hash, h.hash, 32);
 	}
 done:
 	OPENSSL_cleanse(seal.secret, sizeof(seal.secret));

@@ -726,3 +726,59 @@ Test(audit_verify, another_log_s_key_is_refused_before_it_seals_anything)
 	free(mine);
 	free(other);
 }
+
+/* A copy of the log is for reading: written to while the log itself is
+ * there, its head would replace the log's in the head file and the log
+ * would look cut short to verify (found in a cold try).  A log that ends
+ * before the head (an older copy put back) is refused too; a log moved
+ * away from where it was is still the log. */
+static void copy_file(const char *from, const char *to)
+{
+	size_t len = 0;
+	char *bytes = t_read_file(from, &len);
+	FILE *f = fopen(to, "we");
+	cr_assert(bytes && f && fwrite(bytes, 1, len, f) == len && fclose(f) == 0);
+	free(bytes);
+}
+
+static int append_one(const char *path)
+{
+	carve_audit *audit = at_open(path);
+	carve_event ev = at_step(1, "wave1", "WS-0002", "preflight", "ping", CARVE_STATUS_OK);
+	int err = carve_audit_append(NULL, audit, &ev, 1);
+	carve_audit_free(audit);
+	return err;
+}
+
+Test(audit_verify, a_copy_of_the_log_is_not_written_to)
+{
+	char *copy = t_path(at_dir, "copy.db"), *older = t_path(at_dir, "older.db"),
+	     *newest = t_path(at_dir, "newest.db"), *moved = t_path(at_dir, "moved.db");
+
+	copy_file(at_db, copy); /* setup() closed it: no -wal left */
+	cr_assert_eq(append_one(copy), CARVE_EINVALID);
+	cr_assert(strstr(carve_error_last()->message, "is a copy of") &&
+		  strstr(carve_error_last()->message, "site.db"), "%s", carve_error_last()->message);
+	/* the log itself goes on, and verifies */
+	cr_assert_eq(append_one(at_db), 0, "%s", carve_error_last()->message);
+	carve_verify_result r = verify();
+	cr_assert(r.ok, "%s", r.reason);
+
+	/* an older state of it put back in its place ends before the head */
+	copy_file(at_db, older);
+	cr_assert_eq(append_one(at_db), 0, "%s", carve_error_last()->message);
+	copy_file(at_db, newest);
+	copy_file(older, at_db);
+	cr_assert_eq(append_one(at_db), CARVE_EINVALID);
+	cr_assert(strstr(carve_error_last()->message, "does not hold row"), "%s",
+		  carve_error_last()->message);
+
+	/* moved to another file with nothing left where it was: still the log */
+	copy_file(newest, moved);
+	cr_assert_eq(unlink(at_db), 0);
+	cr_assert_eq(append_one(moved), 0, "%s", carve_error_last()->message);
+	free(older);
+	free(newest);
+	free(copy);
+	free(moved);
+}
