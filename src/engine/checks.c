@@ -270,21 +270,23 @@ static int parse_disk(carve_check_result *r, const carve_plan *plan, lines *l)
 
 	if (!l->count || end == l->lines[0] || *end)
 		return check_set(r, CARVE_STATUS_FAILED, NULL,
-				 "could not read the free space on C: from Windows' answer");
+				 "could not read the free space on drive C from Windows' answer");
 	gib(have, sizeof(have), free_bytes);
 	snprintf(ev, sizeof(ev), "{\"free_bytes\":%" PRIu64 ",\"min_bytes\":%" PRIu64
 		 ",\"headroom_bytes\":%" PRIu64 "}", free_bytes, pol->min_free_disk,
 		 pol->update_headroom);
 	if (free_bytes < pol->min_free_disk) {
 		gib(need, sizeof(need), pol->min_free_disk);
-		snprintf(diag, sizeof(diag), "only %s free on C:, ADMT needs %s: free up disk "
+		/* "cause (details): fix", as every diagnosis reads; the drive
+		 * named without a colon that would cut it short */
+		snprintf(diag, sizeof(diag), "only %s free on drive C (ADMT needs %s): free up disk "
 			 "space (temporary files, old profiles) before the migration", have, need);
 		return check_set(r, CARVE_STATUS_FAILED, ev, diag);
 	}
 	if (free_bytes < pol->min_free_disk + pol->update_headroom) {
 		gib(need, sizeof(need), pol->min_free_disk + pol->update_headroom);
-		snprintf(diag, sizeof(diag), "%s free on C:: enough for ADMT, but less than the "
-			 "%s wanted for Windows updates after the migration", have, need);
+		snprintf(diag, sizeof(diag), "%s free on drive C, enough for ADMT but less than"
+			 " the %s wanted for Windows updates after the migration", have, need);
 		return check_set(r, CARVE_STATUS_WARN, ev, diag);
 	}
 	return check_set(r, CARVE_STATUS_OK, ev, NULL);
@@ -322,9 +324,10 @@ static int parse_hotfixes(carve_check_result *r, const carve_plan *plan,
 	}
 	carve_buf_puts(&ev, "]}");
 	if (n_missing)
-		carve_buf_printf(&diag, "missing %s: the ADMT migration of this machine will fail "
-				 "until %s installed", carve_buf_cstr(&missing),
-				 n_missing == 1 ? "it is" : "they are");
+		carve_buf_printf(&diag, "missing %s (the ADMT migration of this machine fails"
+				 " until %s installed): install %s (carve check --fix does)",
+				 carve_buf_cstr(&missing), n_missing == 1 ? "it is" : "they are",
+				 n_missing == 1 ? "it" : "them");
 	carve_buf_done(&missing);
 	return check_set_bufs(r, n_missing ? CARVE_STATUS_FAILED : CARVE_STATUS_OK, &ev, &diag);
 }
@@ -399,8 +402,8 @@ static int parse_admin(carve_check_result *r, const carve_plan *plan,
 	 * machine, so a name cmd.exe would read specially is not repeated. */
 	if (!cmd_safe(group))
 		group = "Administrators";
-	carve_buf_printf(&diag, "%s\\%s is not a member of the local Administrators group (%s) "
-			 "directly or through a group: add it: net localgroup \"%s\" "
+	carve_buf_printf(&diag, "%s\\%s is not a member of the local Administrators group,"
+			 " directly or through a group (%s): add it: net localgroup \"%s\" "
 			 "\"%s\\%s\" /add", site->target.netbios, site->migrator, group, group,
 			 site->target.netbios, site->migrator);
 	if (ctx && ctx->groups_unread)

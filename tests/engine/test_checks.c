@@ -143,7 +143,7 @@ Test(checks, disk)
 {
 	expect(CARVE_CHECK_DISK, win10, "21474836480\n", 0, "", CARVE_STATUS_OK, NULL);
 	expect(CARVE_CHECK_DISK, win10, "536870912\n", 0, "", CARVE_STATUS_FAILED,
-	       "only 0.5 GiB free on C:, ADMT needs 1.0 GiB");
+	       "only 0.5 GiB free on drive C (ADMT needs 1.0 GiB): free up disk space");
 	expect(CARVE_CHECK_DISK, win10, "", 0, "", CARVE_STATUS_FAILED, "could not read");
 	expect(CARVE_CHECK_DISK, win10, "lots\n", 0, "", CARVE_STATUS_FAILED, "could not read");
 }
@@ -157,9 +157,10 @@ Test(checks, hotfixes_from_qfe_and_the_updates_key)
 	/* an ID with a suffix is the update; one only in the Updates key counts;
 	 * a longer number is another update */
 	expect(CARVE_CHECK_HOTFIXES, xp, "KB944043-v3\nKB944505\nFile 1\nKB9687301\n"
-	       "KB2535512\n", 0, "", CARVE_STATUS_FAILED, "missing KB968730:");
+	       "KB2535512\n", 0, "", CARVE_STATUS_FAILED, "missing KB968730 (the ADMT");
 	expect(CARVE_CHECK_HOTFIXES, xp, "kb944043\nKB2535512\n", 0, "", CARVE_STATUS_FAILED,
-	       "missing KB944505, KB968730:");
+	       "missing KB944505, KB968730 (the ADMT migration of this machine fails until they"
+	       " are installed): install them");
 	expect(CARVE_CHECK_HOTFIXES, xp, "", 0, "", CARVE_STATUS_FAILED,
 	       "missing KB944043, KB944505, KB968730, KB2535512");
 }
@@ -181,8 +182,8 @@ Test(checks, admin_by_sid_directly_or_through_a_group)
 	expect(CARVE_CHECK_ADMIN, win10, direct, 0, "", CARVE_STATUS_OK, NULL);
 	expect(CARVE_CHECK_ADMIN, win10, nested, 0, "", CARVE_STATUS_OK, NULL);
 	expect(CARVE_CHECK_ADMIN, win10, source, 0, "", CARVE_STATUS_FAILED,
-	       "CONTOSO\\svc_targetmigrator is not a member of the local Administrators group "
-	       "(Administrators) directly or through a group: add it: net localgroup "
+	       "CONTOSO\\svc_targetmigrator is not a member of the local Administrators group, "
+	       "directly or through a group (Administrators): add it: net localgroup "
 	       "\"Administrators\" \"CONTOSO\\svc_targetmigrator\" /add");
 	expect(CARVE_CHECK_ADMIN, win10, lookalike, 0, "", CARVE_STATUS_FAILED, "not a member");
 	expect_with(&unread, CARVE_CHECK_ADMIN, win10, nested, 0, "", CARVE_STATUS_FAILED,

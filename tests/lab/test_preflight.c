@@ -183,7 +183,7 @@ Test(preflight, names_every_cause_within_its_deadlines)
 	cr_assert_lt(secs, 2.0 + 1.0 + 3.0, "took %.1f s", secs);
 
 	struct { const char *machine, *check, *words; } expect[] = {
-		{ "WS-DISK", "disk", "0.5 GiB free on C:, ADMT needs 1.0 GiB" },
+		{ "WS-DISK", "disk", "0.5 GiB free on drive C (ADMT needs 1.0 GiB)" },
 		{ "WS-ADMIN", "admin", "CONTOSO\\svc_targetmigrator is not a member" },
 		{ "WS-WIFI", "nics", "wireless adapter 'Wi-Fi' is enabled" },
 		{ "WS-FW", "firewall", "on in the domain, public profiles" },
