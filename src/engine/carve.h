@@ -1003,7 +1003,8 @@ int carve_run(carve_run_summary *out, const carve_plan *plan, const carve_run_op
 /* Records the steps of phase for the chunk's objects (or only names) as
  * skipped by actor, with reason (required).  Steps already done are left.
  * phase CARVE_PHASE__COUNT skips every phase from restart to clients: the
- * rest of the chunk, for a named machine its user's steps too. */
+ * rest of the chunk, for a named machine its user's steps too, and the
+ * pre-flight checks it failed (so they no longer hold the chunk back). */
 int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const char *chunk,
 	       carve_phase phase, const char *const *names, const char *actor,
 	       const char *reason);

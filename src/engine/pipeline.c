@@ -619,6 +619,55 @@ done:
 
 /* ---- skip ---- */
 
+/* A machine skipped for the rest of its chunk: the pre-flight checks it
+ * failed are skipped with it, so they no longer hold the chunk back (the
+ * checks run again when it is checked again). */
+typedef struct {
+	pipeline *p;
+	carve_event *ev;
+	size_t n, cap;
+	int64_t run;
+	const char *actor, *reason, *chunk;
+} failed_checks;
+
+static int take_failed_check(const carve_state_row *row, void *ctx)
+{
+	failed_checks *f = ctx;
+	size_t i;
+
+	if (strcmp(row->object_kind, "machine") != 0 || strcmp(row->phase, "preflight") != 0 ||
+	    (row->status != CARVE_STATUS_FAILED && row->status != CARVE_STATUS_INTERRUPTED))
+		return 0;
+	for (i = 0; i < f->p->n_machines; i++)
+		if (f->p->machines[i].selected &&
+		    !strcasecmp(pipe_machine(f->p, &f->p->machines[i])->name, row->object))
+			break;
+	if (i == f->p->n_machines)
+		return 0;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+		carve_event *ev = realloc(f->ev, cap * sizeof(*ev));
+		if (!ev)
+			return carve_error_oom();
+		f->ev = ev;
+		f->cap = cap;
+	}
+	pipe_object *obj = &f->p->machines[i];
+	carve_event e = CARVE_EVENT_INIT;
+	e.run = f->run;
+	e.actor = f->actor;
+	e.chunk = f->chunk;
+	e.machine = pipe_machine(f->p, obj)->name;
+	e.user = obj->peer != CARVE_NONE ? pipe_user(f->p, &f->p->users[obj->peer])->name : NULL;
+	e.phase = "preflight";
+	if (!(e.step = strdup(row->step))) /* the row's strings are the callback's */
+		return carve_error_oom();
+	e.status = CARVE_STATUS_SKIPPED;
+	e.diagnosis = f->reason;
+	f->ev[f->n++] = e;
+	return 0;
+}
+
 int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const char *chunk,
 	       carve_phase phase, const char *const *names, const char *actor,
 	       const char *reason)
@@ -626,6 +675,7 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
 	carve_run_options o = CARVE_RUN_OPTIONS_INIT;
 	pipeline p = { .plan = plan, .opts = &o, .lock = PTHREAD_MUTEX_INITIALIZER };
 	loader l = { &p, NULL, NULL, 0 };
+	failed_checks f = { &p, NULL, 0, 0, run, actor, reason, NULL };
 	carve_event *ev = NULL;
 	size_t n = 0, n_chunks;
 	int err;
@@ -680,8 +730,25 @@ int carve_skip(const carve_plan *plan, carve_audit *audit, int64_t run, const ch
 			ev[n++] = e;
 		}
 	}
-	err = n ? carve_audit_append(NULL, audit, ev, n) : 0;
+	/* and, for a machine skipped for the rest of the chunk, what it
+	 * failed in the pre-flight, in the same transaction */
+	f.chunk = carve_plan_chunks(plan, &n_chunks)[p.chunk].name;
+	if (every && names && (err = carve_audit_states(audit, chunk, take_failed_check, &f)) < 0)
+		goto done;
+	if (f.n) {
+		carve_event *all = realloc(ev, (n + f.n + 1) * sizeof(*ev));
+		if (!all) {
+			err = carve_error_oom();
+			goto done;
+		}
+		ev = all;
+		memcpy(ev + n, f.ev, f.n * sizeof(*ev));
+	}
+	err = n + f.n ? carve_audit_append(NULL, audit, ev, n + f.n) : 0;
 done:
+	for (size_t k = 0; k < f.n; k++)
+		free((char *)f.ev[k].step);
+	free(f.ev);
 	free(ev);
 	free_objects(p.machines, p.n_machines);
 	free_objects(p.users, p.n_users);

@@ -527,6 +527,8 @@ Test(cli, triage_lists_what_is_failing_now)
 Test(cli, skip_a_machine_for_the_rest_of_the_chunk)
 {
 	record("wave1", "WS-01", "anna.berg", "restart", "restart", CARVE_STATUS_OK, NULL);
+	record("wave1", "WS-01", "anna.berg", "preflight", "disk", CARVE_STATUS_FAILED,
+	       "only 0.4 GiB free on drive C (ADMT needs 1.0 GiB): free up disk space");
 	t_result r = CARVE("skip", plan, "--db", db, "--chunk", "wave1", "--phase", "all",
 			   "--machine", "WS-01", "--reason", "user on leave");
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
@@ -539,6 +541,11 @@ Test(cli, skip_a_machine_for_the_rest_of_the_chunk)
 	cr_assert(strstr(r.out, ",,anna.berg,mail,move,skipped,"), "its user's move:\n%s", r.out);
 	cr_assert_null(strstr(r.out, ",restart,restart,"), "a done restart re-skipped:\n%s", r.out);
 	cr_assert_null(strstr(r.out, "WS-02"), "another machine skipped:\n%s", r.out);
+	/* its failed check goes with it: the chunk is not held back by it */
+	cr_assert(strstr(r.out, ",WS-01,anna.berg,preflight,disk,skipped,"), "%s", r.out);
+	t_result_done(&r);
+	r = CARVE("status", plan, "--db", db);
+	cr_assert_null(strstr(r.out, "failing pre-flight"), "%s", r.out);
 	t_result_done(&r);
 }
 
