@@ -3,6 +3,7 @@
  * JSON lines.
  */
 #include "cli.h"
+#include "console.h"
 #include "glyph.h"
 #include "logfilter.h"
 #include "out.h"
@@ -23,11 +24,15 @@ static int print_text(const carve_event_row *row, log_walk *w)
 {
 	const carve_event *e = &row->ev;
 	const char *object = e->machine ? e->machine : e->user ? e->user : "-";
+	char when[40], where[96];
 
-	printf("%6" PRId64 " %s %s %-11s %-14s %-15s %s%s%s", row->seq, row->time,
+	/* the room's time with its zone; CSV and JSON keep the log's UTC */
+	console_time(when, sizeof(when), row->time);
+	snprintf(where, sizeof(where), "%s%s%s", e->phase ? e->phase : "-", e->step ? "/" : "",
+		 e->step ? e->step : "");
+	printf("%6" PRId64 " %s %s %-11s %-14s %-15s %-26s", row->seq, when,
 	       glyph_status(e->status), row->status_text ? row->status_text : "-",
-	       e->chunk ? e->chunk : "-", object, e->phase ? e->phase : "-",
-	       e->step ? "/" : "", e->step ? e->step : "");
+	       e->chunk ? e->chunk : "-", object, where);
 	if (e->kind && strcmp(e->kind, "step") != 0)
 		printf(" [%s by %s]", e->kind, e->actor ? e->actor : "?");
 	if (e->diagnosis)

@@ -3,6 +3,7 @@
  * audit log, as text for a person or CSV/JSON for a script.
  */
 #include "cli.h"
+#include "console.h"
 #include "report.h"
 #include "glyph.h"
 #include "out.h"
@@ -27,13 +28,15 @@ static void print_text(const carve_plan *plan, const carve_grid *g, const char *
 	else
 		printf("no audit log yet (%s): everything is pending\n\n", db);
 
-	printf("%-16s %-26s", "chunk", "cutover");
+	printf("%-16s %-26s", "chunk", "cutover (local)");
 	for (int p = 0; p < CARVE_PHASE__COUNT; p++)
 		printf(p + 1 < CARVE_PHASE__COUNT ? " %-12s" : " %s",
 		       carve_phase_name((carve_phase)p));
 	putchar('\n');
 	for (size_t c = 0; c < n_chunks; c++) {
-		printf("%-16s %-26s", chunks[c].name, chunks[c].cutover_text);
+		char when[40];
+		console_moment(when, sizeof(when), chunks[c].cutover, false);
+		printf("%-16s %-26s", chunks[c].name, when);
 		for (int p = 0; p < CARVE_PHASE__COUNT; p++) {
 			const unsigned *n = g->counts[c][p];
 			char cell[32];

@@ -49,13 +49,31 @@ const view_ops *console_view_ops(view_id v)
 	return views[v];
 }
 
-void console_show(console *c, view_id v)
+static void show(console *c, view_id v)
 {
-	if (c->view != v)
-		c->back = c->view;
 	c->view = v;
 	if (views[v]->open)
 		views[v]->open(c);
+}
+
+void console_show(console *c, view_id v)
+{
+	size_t keep = sizeof(c->back) / sizeof(c->back[0]);
+
+	if (c->view != v) {
+		if (c->back_depth == keep) /* the oldest goes */
+			memmove(c->back, c->back + 1, (keep - 1) * sizeof(c->back[0]));
+		else
+			c->back_depth++;
+		c->back[c->back_depth - 1] = c->view;
+	}
+	show(c, v);
+}
+
+void console_back(console *c)
+{
+	/* read again: the machine or cell may have changed meanwhile */
+	show(c, c->back_depth ? c->back[--c->back_depth] : VIEW_GRID);
 }
 
 void console_show_machine(console *c, size_t i, view_id v)
@@ -425,15 +443,31 @@ static void draw_question(const char *question, const char *answer)
 	if (qlen + 1 + alen <= width) {
 		mvprintw(LINES - 1, 1, "%s %s", question, answer);
 	} else {
-		int lines = (qlen + width - 1) / width;
-		for (int k = 0; k < lines && k < LINES - 1; k++) {
+		/* wrapped at spaces, on the lines above the answer */
+		int lines = (int)console_wrapped(0, 0, -1, question, (size_t)width);
+		if (lines > LINES - 1)
+			lines = LINES - 1;
+		for (int k = 0; k < lines; k++)
 			mvhline(LINES - 1 - lines + k, 0, ' ', COLS);
-			mvaddnstr(LINES - 1 - lines + k, 1, question + k * width, width);
-		}
+		console_wrapped(LINES - 1 - lines, 1, lines, question, (size_t)width);
 		/* The end of the answer, where the typing is. */
 		mvaddstr(LINES - 1, 1, alen > width ? answer + alen - width : answer);
 	}
 	attroff(A_REVERSE);
+}
+
+const char *console_windows(carve_os os)
+{
+	return os == CARVE_OS_XP ? "XP" : carve_os_name(os);
+}
+
+void console_moment(char *out, size_t cap, time_t t, bool brief)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(out, cap, brief ? "%m-%d %H:%M %Z" : "%Y-%m-%d %H:%M %Z", &tm))
+		snprintf(out, cap, "?");
 }
 
 void console_time(char *out, size_t cap, const char *utc)
@@ -573,7 +607,10 @@ int console_prompt_completing(console *c, const char *question, char *out, size_
 			answered = len > 0;
 			break;
 		}
-		if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len) {
+		if (key == 21 /* ^U, as a shell's line */) {
+			len = 0;
+			out[0] = '\0';
+		} else if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len) {
 			/* Back over one UTF-8 character. */
 			do
 				len--;

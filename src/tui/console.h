@@ -165,7 +165,9 @@ typedef struct console {
 	bool mouse;                   /* clicks select (off unless asked for) */
 	bool colour;
 	bool quit;
-	view_id view, back;
+	view_id view;
+	view_id back[8];              /* the views Esc goes back through, last */
+	size_t back_depth;            /* on top (the oldest dropped when full) */
 
 	/* the snapshot (the grid and machine_status through their getters) */
 	carve_grid grid;
@@ -302,6 +304,8 @@ void console_page_event(console *c, int64_t seq, const char *title);
 const view_ops *console_view_ops(view_id v);
 /* Shows view v (q goes back to the one before), reading what it shows. */
 void console_show(console *c, view_id v);
+/* Esc and q: the view before this one (the grid when there is none). */
+void console_back(console *c);
 /* Opens plan machine i (its floor too) in view v: the map or the detail. */
 void console_show_machine(console *c, size_t i, view_id v);
 /* The same for a machine by name, or a user's machine; false (with a
@@ -389,6 +393,11 @@ size_t console_wrapped(int y, int x, int max_rows, const char *text, size_t widt
  * local time with its zone, "2026-12-04 23:10:05 CET"; the database keeps
  * UTC.  Text that is not such a time is kept as it is. */
 void console_time(char *out, size_t cap, const char *utc);
+/* A moment (a cutover) in the room's time with its zone: "2026-12-04
+ * 22:00 CET", or without the year when brief. */
+void console_moment(char *out, size_t cap, time_t t, bool brief);
+/* The machine's Windows as people write it: "XP", "7", "10". */
+const char *console_windows(carve_os os);
 /* The local zone's name ("CET"), for headings over bare times. */
 const char *console_zone(void);
 

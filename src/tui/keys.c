@@ -186,9 +186,8 @@ static void run_everywhere(console *c, key_command cmd)
 	case CMD_BACK:
 		if (c->view == VIEW_GRID)
 			action_quit(c);
-		else /* read again: the machine or cell may have changed meanwhile */
-			console_show(c, c->back != c->view ? c->back : VIEW_GRID);
-		c->back = VIEW_GRID;
+		else
+			console_back(c);
 		break;
 	case CMD_QUIT: action_quit(c); break;
 	case CMD_REDRAW: clearok(curscr, TRUE); break;

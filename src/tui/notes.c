@@ -34,7 +34,7 @@ const char *note_kind_of(const char *text)
 
 bool note_stands(const char *kind)
 {
-	return kind && strcmp(kind, "fixed") != 0 && strcmp(kind, "other") != 0;
+	return kind && strcmp(kind, "fixed") != 0;
 }
 
 int note_record(const carve_plan *plan, carve_audit *audit, int64_t run, size_t machine,

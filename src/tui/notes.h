@@ -21,8 +21,8 @@ const char *note_kind(const char *name);
 const char *note_kind_of(const char *text);
 
 /* Whether a note of kind stands on its machine until a later note says
- * otherwise: what the floor found and what users report, not "fixed" or
- * "other". */
+ * otherwise: everything the floor found and users report ("other" too:
+ * someone thought it worth writing down), not "fixed". */
 bool note_stands(const char *kind);
 
 /* Appends the note about plan machine index machine, by who, as an event

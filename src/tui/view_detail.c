@@ -7,6 +7,7 @@
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
+#include "map.h"
 #include "out.h"
 
 #include <curses.h>
@@ -135,9 +136,18 @@ static void detail_draw(console *c, int top, int rows, int cols)
 		return;
 	}
 	const carve_machine *mm = &m[c->machine];
-	console_heading(top, cols, "%s  %s  Windows %s  chunk %s  user %s", console_glyph(console_machines(c)[c->machine]),
-		 mm->name, carve_os_name(mm->os), ch[mm->chunk].name,
-		 mm->user != CARVE_NONE ? u[mm->user].name : "(none)");
+	size_t n_floors;
+	const carve_floor *fl = carve_plan_floors(c->plan, &n_floors);
+	char desk[48] = "";
+	unsigned start, len;
+	if (mm->floor < n_floors &&
+	    !floor_label(&fl[mm->floor], mm->x, mm->y, &start, &len, desk, sizeof(desk)))
+		snprintf(desk, sizeof(desk), "%u,%u", mm->x + 1, mm->y + 1);
+	console_heading(top, cols, "%s  %s  Windows %s  chunk %s  user %s  desk %s on %s",
+			console_glyph(console_machines(c)[c->machine]), mm->name,
+			console_windows(mm->os), ch[mm->chunk].name,
+			mm->user != CARVE_NONE ? u[mm->user].name : "(none)", desk,
+			mm->floor < n_floors ? fl[mm->floor].name : "?");
 
 	int y = top + 2, steps_end = top + rows / 2;
 	size_t first = console_scroll(&c->step_top, c->step, (size_t)(steps_end - y));
@@ -153,17 +163,25 @@ static void detail_draw(console *c, int top, int rows, int cols)
 		attron(console_status_attr(c, s->status));
 		addstr(console_glyph(s->status));
 		attroff(console_status_attr(c, s->status));
-		printw(" %-26.26s %-11s %.*s", where, carve_status_name(s->status),
-		       cols - 44 > 0 ? cols - 44 : 0, s->diagnosis);
+		printw(" %-28.28s %-11s %.*s", where, carve_status_name(s->status),
+		       cols - 46 > 0 ? cols - 46 : 0, s->diagnosis);
 		if (i == c->step)
 			attroff(A_REVERSE);
 	}
+	int t = steps_end + 1;
 	if (c->step < c->step_count) {
+		/* the selected step's diagnosis whole, wrapped (at 80 columns
+		 * the list cuts it), then the start of its evidence; Enter
+		 * shows everything */
 		const state_line *s = &c->steps[c->step];
-		mvprintw(steps_end, 1, "evidence (%s by %s):", s->time, s->actor);
-		mvaddnstr(steps_end + 1, 3, s->evidence[0] ? s->evidence : "none", cols - 4);
+		size_t width = cols > 6 ? (size_t)cols - 4 : 2;
+		mvprintw(steps_end, 1, "%s/%s, %s by %s (Enter: all of it):", s->phase, s->step,
+			 s->time, s->actor);
+		if (s->diagnosis[0])
+			t += (int)console_wrapped(t, 3, 3, s->diagnosis, width);
+		mvaddnstr(t++, 3, s->evidence[0] ? s->evidence : "no evidence", cols - 4);
 	}
-	int t = steps_end + 3;
+	t++;
 	attron(A_BOLD);
 	mvprintw(t++, 1, "audit trail (times %s)", console_zone());
 	attroff(A_BOLD);

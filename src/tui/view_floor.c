@@ -307,7 +307,7 @@ static void floor_draw(console *c, int top, int rows, int cols)
 		snprintf(line, sizeof(line), "%s %s  %s%s, chunk %s, Windows %s, %s",
 			 console_glyph(console_machines(c)[sel]), m[sel].name, noted,
 			 carve_status_name(console_machines(c)[sel]), ch[m[sel].chunk].name,
-			 carve_os_name(m[sel].os), where);
+			 console_windows(m[sel].os), where);
 		if (m[sel].user != CARVE_NONE)
 			snprintf(line + strlen(line), sizeof(line) - strlen(line), ", user %s",
 				 u[m[sel].user].name);

@@ -7,6 +7,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "console.h"
 #include "glyph.h"
+#include "report.h"
 #include "states.h"
 
 #include <curses.h>
@@ -142,7 +143,9 @@ static void describe(console *c, int y, int cols)
 					carve_status_name((carve_status)s));
 	/* the cutover where it fits: the chunk's row shows it anyway, and
 	 * what the cell waits for matters more at 80 columns */
-	int head = snprintf(cutover, sizeof(cutover), " (cutover %s)", ch->cutover_text) +
+	char when[40];
+	console_moment(when, sizeof(when), ch->cutover, false);
+	int head = snprintf(cutover, sizeof(cutover), " (cutover %s)", when) +
 		   (int)(strlen(ch->name) + strlen(carve_phase_name((carve_phase)c->grid_phase)) +
 			 strlen(what)) + 2;
 	char line[512];
@@ -185,7 +188,10 @@ static void grid_draw(console *c, int top, int rows, int cols)
 		char spent[64];
 		chunk_time(c, ch, spent, sizeof(spent), true);
 		mvaddnstr(y, 1, chunks[ch].name, nw - 2);
-		mvaddnstr(y + 1, 1, chunks[ch].cutover_text, nw - 2);
+		/* the cutover in the room's time, as every time on the screen */
+		char when[40];
+		console_moment(when, sizeof(when), chunks[ch].cutover, nw - 2 < 20);
+		mvaddnstr(y + 1, 1, when, nw - 2);
 		attron(A_DIM);
 		mvaddnstr(y + 2, 1, spent, nw - 2);
 		attroff(A_DIM);
@@ -215,8 +221,14 @@ static void grid_draw(console *c, int top, int rows, int cols)
 		}
 		y += 3;
 	}
-	char line[256];
-	chunk_time(c, c->grid_chunk, line, sizeof(line), false);
+	/* the selected chunk's verdict first when it cannot go ahead (what
+	 * carve status and the report say), then its time */
+	char line[1024], verdict[256], when[256];
+	chunk_time(c, c->grid_chunk, when, sizeof(when), false);
+	if (!report_verdict(verdict, sizeof(verdict), console_grid(c), c->grid_chunk))
+		snprintf(line, sizeof(line), "%s %s; %s", chunks[c->grid_chunk].name, verdict, when);
+	else
+		snprintf(line, sizeof(line), "%s", when);
 	mvaddnstr(top + rows - 2, 1, line, cols - 2);
 	describe(c, top + rows - 1, cols);
 }

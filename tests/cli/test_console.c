@@ -150,9 +150,10 @@ Test(console, grid_views_and_help_at_80x24)
 	char *s = wait_for("wave1");
 	cr_assert(strstr(s, "preflig") && strstr(s, "teardow") && strstr(s, "wave2"), "%s", s);
 	cr_assert(strstr(s, "\u2717 1/2"), "the failed pre-flight cell:\n%s", s);
-	/* nothing runs: it says so, with no clock going and no estimate */
-	cr_assert(strstr(s, "stopped after") && strstr(s, "1 of 10 done, 1 failed (s or a goes on)"),
-		  "the chunk's time:\n%s", s);
+	/* the chunk's verdict under the grid; nothing runs, and its row says
+	 * so, with no clock going and no estimate */
+	cr_assert(strstr(s, "wave1 cannot go ahead: 1 machine failing pre-flight (1 of 10 done,"
+			 " 1 failed)") && strstr(s, "\n stopped\n"), "the chunk's time:\n%s", s);
 	cr_assert(strstr(s, "not started"), "wave2 has no events:\n%s", s);
 	free(s);
 
@@ -496,7 +497,7 @@ static void every_view(int cols, int rows)
 	static const struct {
 		const char *keys, *shows, *also;
 	} views[] = {
-		{ "g", "wave1", "2026-12-05T22:00" },
+		{ "g", "wave1", "12-05 22:00 UTC" }, /* the cutover in the room's time */
 		{ "Enter", "most urgent first", "WS-02" },
 		{ "f", "problem machine", "WS-01" },
 		{ "Enter", "audit trail", "preflight/ping" },
@@ -564,7 +565,7 @@ Test(console, teardown_checks_leave_the_console_free_while_dns_is_silent)
 	/* While the queries wait for their deadline, the console answers:
 	 * the grid is back before the checks have ended (no clock: the
 	 * deadline is the condition). */
-	press("g", "stopped after");
+	press("g", "cannot go ahead");
 	char *s = screen(false);
 	cr_assert(!strstr(s, "teardown verified"), "the checks ended before the deadline:\n%s", s);
 	free(s);
@@ -675,6 +676,10 @@ static void a_failure_opens_on_its_step(int cols, int rows)
 	cr_assert(strstr(s, ">\xe2\x9c\x97 restart/restart"), "the cursor is not on the failure:\n%s",
 		  s);
 	free(s);
+	/* Esc goes back the way it came: pager, machine, triage */
+	press("Enter", "(lines 1-");
+	press("Escape", "audit trail");
+	press("Escape", "triage:");
 	tmux("send-keys -t t Q");
 }
 AT_BOTH_SIZES(a_failure_opens_on_its_step)
@@ -702,7 +707,8 @@ static void skip_a_machine_for_the_rest_of_the_chunk(int cols, int rows)
 	press("X", "skip WS-01 and its user");
 	press("'moved to wave2' Enter", "skipped WS-01 for the rest of wave1");
 	press("g", "wave1");
-	press("a", "wave1 has nothing to start: 1 failed or blocked (r retries what failed)");
+	/* their failed checks went with them: nothing holds the chunk */
+	press("a", "wave1 has nothing to start: everything is done or skipped");
 	tmux("send-keys -t t Q");
 }
 AT_BOTH_SIZES(skip_a_machine_for_the_rest_of_the_chunk)
@@ -789,7 +795,7 @@ static void quitting_while_steps_run_asks_with_one_key(int cols, int rows)
 	press("T v", "verifying: the log, and DNS");
 	press("Q", "steps are running: stop them and quit? (y/N)");
 	tmux("send-keys -t t n"); /* no Enter */
-	press("g", "stopped after"); /* answered: the keys work again */
+	press("g", "cannot go ahead"); /* answered: the keys work again */
 	char *s = screen(false);
 	cr_assert_null(strstr(s, "stop them and quit"), "%s", s);
 	cr_assert_null(strstr(s, "carve exited"), "n quit:\n%s", s);

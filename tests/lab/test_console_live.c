@@ -130,7 +130,7 @@ Test(live, two_viewers_keep_up_with_a_real_runner)
 
 	/* The grid: how long the chunk took, on its row and under the grid. */
 	t_tmux("send-keys -t v1 g");
-	char *s = t_screen_wait("v1", ": all 24 done");
+	char *s = t_screen_wait("v1", ": all 30 done");
 	cr_assert(strstr(s, "done after ") && strstr(s, "done in "), "%s", s);
 	free(s);
 }
