@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -299,9 +300,34 @@ int cli_engine_error(int err)
 	}
 }
 
+/* Whether path is an SQLite database (its header string, SQLite's file
+ * format section 1.3.1): an audit log named where a plan goes. */
+static bool is_database(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	struct stat st;
+	/* only a regular file is opened here: a FIFO would block (the plan
+	 * loader refuses it with its own words) */
+	FILE *f = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? fopen(path, "rbe") : NULL;
+	bool yes = f && fread(head, 1, sizeof(head), f) == sizeof(head) &&
+		   !memcmp(head, magic, sizeof(magic));
+
+	if (f)
+		fclose(f);
+	return yes;
+}
+
 int cli_load_plan(carve_plan **out, const char *path)
 {
 	carve_diags *diags = NULL;
+
+	*out = NULL;
+	if (is_database(path)) {
+		fprintf(stderr, "carve: %s is an audit database, not a plan: name it with --db"
+			" FILE (and the plan, where the command needs one)\n", path);
+		return EXIT_USAGE;
+	}
 	int err = carve_plan_load(out, &diags, path);
 
 	size_t n = carve_diags_count(diags);

@@ -73,12 +73,21 @@ static void write_csv(FILE *f, const report *r)
 						carve_status_name((carve_status)s),
 						(long)r->grid.counts[c][p][s],
 						report_seconds(&r->spans[c][p]), NULL, NULL, NULL, NULL);
-	for (size_t i = 0; i < r->failure_count; i++) {
-		const report_failure *x = &r->failures[i];
-		csv_row(f, "failure", x->chunk, x->phase, x->object, x->step,
-			carve_status_name(x->status), -1, -1, NULL, x->time, x->diagnosis,
-			x->evidence);
-	}
+	/* what failed, what people skipped (who, why) and what the floor noted */
+	const struct {
+		const char *record;
+		const report_failure *list;
+		size_t count;
+	} lists[] = { { "failure", r->failures, r->failure_count },
+		      { "skip", r->skips, r->skip_count },
+		      { "note", r->notes, r->note_count } };
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (size_t i = 0; i < lists[l].count; i++) {
+			const report_failure *x = &lists[l].list[i];
+			csv_row(f, lists[l].record, x->chunk, x->phase, x->object, x->step,
+				carve_status_name(x->status), -1, -1,
+				l ? x->actor : NULL, x->time, x->diagnosis, x->evidence);
+		}
 	for (size_t i = 0; i < n_machines; i++) {
 		snprintf(where, sizeof(where), "%s %u,%u", floors[m[i].floor].name, m[i].x + 1,
 			 m[i].y + 1);
@@ -114,6 +123,33 @@ static void json_item(FILE *f, const char *key, const char *name, const char *wh
 	fputs(",\"note\":", f);
 	out_json(f, it->diagnosis);
 	putc('}', f);
+}
+
+/* ",\n"key":[...]": failures, skips or notes, each with who recorded it
+ * (the engine, or the person who skipped or noted) */
+static void json_list(FILE *f, const char *key, const report_failure *list, size_t count)
+{
+	fprintf(f, "],\n\"%s\":[", key);
+	for (size_t i = 0; i < count; i++) {
+		const report_failure *x = &list[i];
+		fprintf(f, "%s\n  {\"%s\":", i ? "," : "", x->object_kind);
+		out_json(f, x->object);
+		fputs(",\"chunk\":", f);
+		out_json(f, x->chunk);
+		fputs(",\"phase\":", f);
+		out_json(f, x->phase);
+		fputs(",\"step\":", f);
+		out_json(f, x->step);
+		fprintf(f, ",\"status\":\"%s\",\"time\":", carve_status_name(x->status));
+		out_json(f, x->time);
+		fputs(",\"by\":", f);
+		out_json(f, x->actor);
+		fputs(",\"diagnosis\":", f);
+		out_json(f, x->diagnosis);
+		fputs(",\"evidence\":", f);
+		fputs(x->evidence ? x->evidence : "null", f);
+		putc('}', f);
+	}
 }
 
 static void write_json(FILE *f, const report *r)
@@ -163,23 +199,9 @@ static void write_json(FILE *f, const report *r)
 			fputs("}}", f);
 			first = false;
 		}
-	fputs("],\n\"failures\":[", f);
-	for (size_t i = 0; i < r->failure_count; i++) {
-		const report_failure *x = &r->failures[i];
-		fprintf(f, "%s\n  {\"%s\":", i ? "," : "", x->object_kind);
-		out_json(f, x->object);
-		fputs(",\"chunk\":", f);
-		out_json(f, x->chunk);
-		fprintf(f, ",\"phase\":\"%s\",\"step\":", x->phase);
-		out_json(f, x->step);
-		fprintf(f, ",\"status\":\"%s\",\"time\":", carve_status_name(x->status));
-		out_json(f, x->time);
-		fputs(",\"diagnosis\":", f);
-		out_json(f, x->diagnosis);
-		fputs(",\"evidence\":", f);
-		fputs(x->evidence ? x->evidence : "null", f);
-		putc('}', f);
-	}
+	json_list(f, "failures", r->failures, r->failure_count);
+	json_list(f, "skips", r->skips, r->skip_count);
+	json_list(f, "notes", r->notes, r->note_count);
 	fputs("],\n\"machines\":[", f);
 	for (size_t i = 0; i < n_machines; i++) {
 		fprintf(f, "%s\n  {\"name\":", i ? "," : "");

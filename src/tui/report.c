@@ -73,6 +73,11 @@ static int take_event(const carve_event_row *row, void *ctx)
 			NULL, NULL, row->ev.status, dup_or_null(row->time),
 			dup_or_null(row->ev.diagnosis), NULL, dup_or_null(row->ev.actor),
 		});
+	/* how long a phase ran is its steps' time: a skip or a sign-off
+	 * recorded the morning after does not stretch it */
+	if (!row->ev.kind || strcmp(row->ev.kind, "step") != 0 ||
+	    row->ev.status == CARVE_STATUS_SKIPPED)
+		return 0;
 	if (!row->ev.chunk || !row->ev.phase || !row->time ||
 	    (c = carve_plan_find_chunk(r->plan, row->ev.chunk)) == CARVE_NONE ||
 	    carve_phase_parse(&ph, row->ev.phase) < 0)

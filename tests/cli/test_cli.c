@@ -287,6 +287,11 @@ Test(cli, verify_names_an_edited_row)
 	cr_assert(strstr(r.out, "FAILED"));
 	cr_assert(strstr(r.out, "at row 3: "), "%s", r.out);
 	t_result_done(&r);
+	/* the database where the plan goes is named for what it is */
+	r = CARVE("verify", db);
+	cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "is an audit database, not a plan: name it with --db"), "%s", r.err);
+	t_result_done(&r);
 }
 
 /* A run that could do nothing (every restart blocked: the pre-flight has
@@ -546,6 +551,17 @@ Test(cli, skip_a_machine_for_the_rest_of_the_chunk)
 	t_result_done(&r);
 	r = CARVE("status", plan, "--db", db);
 	cr_assert_null(strstr(r.out, "failing pre-flight"), "%s", r.out);
+	t_result_done(&r);
+	/* the report's CSV and JSON carry every skip with its reason, as the
+	 * HTML does */
+	r = CARVE("report", plan, "--db", db, "--format", "csv");
+	cr_assert(strstr(r.out, "\r\nskip,wave1,workstations,WS-01,admt,skipped,,,") &&
+		  strstr(r.out, "user on leave"), "%s", r.out);
+	t_result_done(&r);
+	r = CARVE("report", plan, "--db", db, "--format", "json");
+	cr_assert(json_ok(r.out), "%s", r.out);
+	cr_assert(strstr(r.out, "\"skips\":[") && strstr(r.out, "\"diagnosis\":\"user on leave\""),
+		  "%s", r.out);
 	t_result_done(&r);
 }
 
