@@ -10,6 +10,7 @@
 
 #include "logfilter.h"
 #include "out.h"
+#include "states.h"
 
 #include <ctype.h>
 #include <curses.h>
@@ -132,6 +133,8 @@ static int skip(console *c, carve_audit *audit, int64_t run, void *reason)
 			  NULL, c->who, reason);
 }
 
+static const char *skip_consequence(carve_phase phase);
+
 void action_skip(console *c)
 {
 	char reason[200], command[128];
@@ -141,7 +144,13 @@ void action_skip(console *c)
 			 " clients can be skipped");
 		return;
 	}
-	if (console_prompt(c, "skip: why?", reason, sizeof(reason)) <= 0) {
+	/* the question says what the answer will do */
+	char question[300];
+	const unsigned *k = console_grid(c)->counts[c->grid_chunk][c->grid_phase];
+	snprintf(question, sizeof(question), "skip %s for the %u of %s not done yet (%s): why?",
+		 carve_phase_name((carve_phase)c->grid_phase), cell_total(k) - cell_done(k),
+		 selected_chunk(c), skip_consequence((carve_phase)c->grid_phase));
+	if (console_prompt(c, question, reason, sizeof(reason)) <= 0) {
 		snprintf(c->message, sizeof(c->message), "not skipped (a reason is required)");
 		return;
 	}
@@ -256,7 +265,8 @@ static int skip_step(console *c, carve_audit *audit, int64_t run, void *arg)
 static const char *skip_consequence(carve_phase phase)
 {
 	switch (phase) {
-	case CARVE_PHASE_RESTART: return "the workstation still migrates";
+	case CARVE_PHASE_RESTART: return "the migration goes on without it once the pre-flight"
+					 " has passed";
 	case CARVE_PHASE_WORKSTATIONS: return "its clients phase waits";
 	case CARVE_PHASE_MAIL: return "its Outlook is not re-pointed";
 	default: return "nothing else waits on it";
@@ -386,11 +396,22 @@ void action_filter(console *c)
 	if (console_prompt(c, "find (a machine, desk or user; a chunk; a status such as"
 			   " failed; Enter clears):", text, sizeof(text)) < 0)
 		return; /* the filter in use stays */
+	size_t n, matches = 0;
+	carve_plan_machines(c->plan, &n);
 	snprintf(c->filter, sizeof(c->filter), "%s", text);
+	for (size_t i = 0; text[0] && i < n; i++)
+		matches += view_floor_matches(c, i);
+	if (text[0] && !matches) {
+		/* a find that finds nothing blanks nothing: the filter in use
+		 * goes, and the map stays as it was */
+		c->filter[0] = '\0';
+		snprintf(c->message, sizeof(c->message), "nothing on the map matches '%s'", text);
+		return;
+	}
 	if (text[0])
 		view_floor_find(c);
-	snprintf(c->message, sizeof(c->message), "%s%s", text[0] ? "filter: " : "no filter",
-		 text);
+	snprintf(c->message, sizeof(c->message), "%s%s%s", text[0] ? "filter: " : "no filter",
+		 text, text[0] ? " (Esc clears it)" : "");
 }
 
 void action_log_filter(console *c)

@@ -209,9 +209,11 @@ void keys_dispatch(console *c, int key)
 		if (b->key != key || !(b->views & IN(c->view)))
 			continue;
 		if (!keys_allowed(c, b)) {
+			/* what the key does, in the help's words, is the lead's */
 			if (c->role == ROLE_FLOOR)
-				snprintf(c->message, sizeof(c->message), "floor: '%s' runs"
-					 " steps; the lead's console does that", b->name);
+				snprintf(c->message, sizeof(c->message), "floor: '%s' (%s) is"
+					 " the lead's to do, from the lead's console", b->name,
+					 b->help ? b->help : b->hint ? b->hint : "");
 			else
 				snprintf(c->message, sizeof(c->message),
 					 "read-only: '%s' would change the audit log", b->name);

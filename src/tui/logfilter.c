@@ -48,10 +48,18 @@ bool log_filter_check(char *why, size_t cap, const carve_log_filter *f, const ca
 	carve_phase phase;
 	carve_status status;
 
-	if (f->phase && carve_phase_parse(&phase, f->phase) < 0)
-		snprintf(why, cap, "no phase '%s'", f->phase);
-	else if (f->status && carve_status_parse(&status, f->status) < 0)
-		snprintf(why, cap, "no status '%s'", f->status);
+	char names[160] = "";
+	if (f->phase && carve_phase_parse(&phase, f->phase) < 0) {
+		for (int p = 0; p < CARVE_PHASE__COUNT; p++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 p ? ", " : "", carve_phase_name((carve_phase)p));
+		snprintf(why, cap, "no phase '%s' (the phases: %s)", f->phase, names);
+	} else if (f->status && carve_status_parse(&status, f->status) < 0) {
+		for (int s = 0; s < CARVE_STATUS__COUNT; s++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 s ? ", " : "", carve_status_name((carve_status)s));
+		snprintf(why, cap, "no status '%s' (the statuses: %s)", f->status, names);
+	}
 	else if (f->since && !time_prefix(f->since))
 		snprintf(why, cap, "since wants a date or time such as 2026-12-04T22:30 (local"
 			 " time) or 2026-12-04T22:30:00Z, not '%s'", f->since);

@@ -45,7 +45,12 @@ static void summarise(char *out, size_t cap, runner *r, carve_audit *audit)
 		return;
 	}
 	carve_progress_text(words, sizeof(words), &pr);
-	snprintf(out, cap, "%s: the run ended: %s%s", chunk, words, pr.failed ? " (t: triage)" : "");
+	if (r->name[0]) /* one machine retried: its end, and where its chunk stands */
+		snprintf(out, cap, "%s: its run ended (Enter shows each step); %s: %s", r->name,
+			 chunk, words);
+	else
+		snprintf(out, cap, "%s: the run ended: %s%s", chunk, words,
+			 pr.failed ? " (t: triage)" : "");
 }
 
 /* The run: carve_run over the chunk, its outcome for the status line. */

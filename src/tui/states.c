@@ -158,8 +158,9 @@ carve_status cell_status(const unsigned *n)
 		return CARVE_STATUS_PENDING;
 	if (n[CARVE_STATUS_SKIPPED] == total)
 		return CARVE_STATUS_SKIPPED;
-	/* Some done and some not started: the cell is under way. */
-	return n[CARVE_STATUS_PENDING] ? CARVE_STATUS_RUNNING : CARVE_STATUS_OK;
+	/* Some done and some not started: pending, with its count; running
+	 * only says a step runs (a skip of one machine is no run) */
+	return n[CARVE_STATUS_PENDING] ? CARVE_STATUS_PENDING : CARVE_STATUS_OK;
 }
 
 double states_time(const char *t)

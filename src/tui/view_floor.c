@@ -123,15 +123,15 @@ size_t view_floor_selected(console *c)
 	return CARVE_NONE;
 }
 
-/* What a desk shows beside its glyph where there is room: the floor note
- * that stands on the machine, else its name, or its user's (u). */
-static const char *desk_text(console *c, size_t i)
+/* What a desk shows where there is room: the floor note that stands on
+ * the machine (note) first, then its name, or its user's (u). */
+static const char *desk_text(console *c, size_t i, bool note)
 {
 	size_t n, n_users;
 	const carve_machine *m = carve_plan_machines(c->plan, &n);
 	const carve_user *u = carve_plan_users(c->plan, &n_users);
 
-	if (c->notes[i].kind)
+	if (note)
 		return c->notes[i].kind;
 	if (c->desk_users)
 		return m[i].user != CARVE_NONE && m[i].user < n_users ? u[m[i].user].name : "";
@@ -174,11 +174,13 @@ static void draw_map(console *c, size_t f, int top, int area, int cols, int *scr
 		map_take(&cv, m[i].y, glyph[i] + 1,
 			 snprintf(number, sizeof(number), "%zu", k + 1));
 	}
-	typedef struct { size_t machine; int y, x; } name_at;
-	name_at *names = malloc((n ? n : 1) * sizeof(*names));
+	typedef struct { size_t machine; bool note; int y, x; } name_at;
+	name_at *names = malloc((n ? 2 * n : 1) * sizeof(*names));
 	size_t named = 0;
 	/* names only on a widened drawing: squeezed between desks drawn for
-	 * labels, a name is as likely read as its neighbour's */
+	 * labels, a name is as likely read as its neighbour's.  A standing
+	 * note is placed first: where only one fits, the note is what the
+	 * lead needs to see (the status line names the machine) */
 	for (size_t i = 0; names && cv.scale > 1 && i < n; i++) {
 		unsigned start, len;
 		int y, x;
@@ -186,8 +188,9 @@ static void draw_map(console *c, size_t f, int top, int area, int cols, int *scr
 			continue;
 		int label = floor_label(fl, m[i].x, m[i].y, &start, &len, NULL, 0)
 			    ? map_col(&cv, m[i].y, start) : glyph[i];
-		if (map_place(&cv, m[i].y, glyph[i], label, desk_text(c, i), &y, &x))
-			names[named++] = (name_at){ i, y, x };
+		for (int note = c->notes[i].kind ? 1 : 0; note >= 0; note--)
+			if (map_place(&cv, m[i].y, glyph[i], label, desk_text(c, i, note), &y, &x))
+				names[named++] = (name_at){ i, note, y, x };
 	}
 	for (int r = 0; r < area && (size_t)(r + dy) < cv.rows; r++) {
 		map_row(&cv, (size_t)(r + dy), (size_t)dx, (size_t)cols, row, sizeof(row));
@@ -197,11 +200,11 @@ static void draw_map(console *c, size_t f, int top, int area, int cols, int *scr
 	for (size_t k = 0; k < named; k++) {
 		size_t i = names[k].machine;
 		int y = names[k].y - dy, x = names[k].x - dx;
-		if ((i != sel && !c->notes[i].kind) || y < 0 || y >= area || x < 0 || x >= cols)
+		if ((i != sel && !names[k].note) || y < 0 || y >= area || x < 0 || x >= cols)
 			continue;
-		int attr = i == sel ? (int)A_BOLD : console_status_attr(c, CARVE_STATUS_WARN);
+		int attr = names[k].note ? console_status_attr(c, CARVE_STATUS_WARN) : (int)A_BOLD;
 		attron(attr);
-		mvaddnstr(top + y, x, desk_text(c, i), cols - x);
+		mvaddnstr(top + y, x, desk_text(c, i, names[k].note), cols - x);
 		attroff(attr);
 	}
 	for (size_t k = 0; f == c->floor && k < c->walk_count; k++) {
@@ -262,9 +265,11 @@ static void floor_draw(console *c, int top, int rows, int cols)
 	 * they fit: the room used, the selected floor first */
 	if ((size_t)area > fl->row_count + 2)
 		area = (int)fl->row_count;
-	console_heading(top, cols, "%s%s%s  (floor %zu of %zu, %zu problem machine%s)%s%s", fl->name,
-		 fl->title ? ": " : "", fl->title ? fl->title : "", c->floor + 1, n_floors,
-		 problems, problems == 1 ? "" : "s", c->filter[0] ? "  filter: " : "", c->filter);
+	/* which floor of how many first: a long title is what gets cut */
+	console_heading(top, cols, "%s (floor %zu of %zu, %zu problem machine%s%s)%s%s  %s",
+			fl->name, c->floor + 1, n_floors, problems, problems == 1 ? "" : "s",
+			n_floors > 1 ? "; PgUp/PgDn" : "", c->filter[0] ? "  filter: " : "",
+			c->filter, fl->title ? fl->title : "");
 
 	/* Scroll down only when the selected machine would leave the
 	 * screen, and then bring it to the middle (across: draw_map). */
@@ -464,6 +469,13 @@ void view_floor_next_problem(console *c)
 static bool floor_key(console *c, key_command cmd)
 {
 	switch (cmd) {
+	case CMD_BACK:
+		/* Esc on a filtered map clears the filter first */
+		if (!c->filter[0])
+			return false;
+		c->filter[0] = '\0';
+		snprintf(c->message, sizeof(c->message), "no filter");
+		break;
 	case CMD_LEFT: floor_move(c, -1, 0); break;
 	case CMD_RIGHT: floor_move(c, 1, 0); break;
 	case CMD_UP: floor_move(c, 0, -1); break;

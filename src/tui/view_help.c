@@ -33,7 +33,7 @@ static void help_draw(console *c, int top, int rows, int cols)
 
 	/* each key's help wraps, under its text, instead of being cut; the
 	 * rows each takes are counted once */
-	size_t need[128], count = 0, tail = 3, last_top;
+	size_t need[128], count = 0, tail = 4, last_top; /* the glyphs take two lines */
 	for (const key_binding *b = keys_table(); b->name && count < 128; b++)
 		if (listed(c, b)) {
 			char text[400];
@@ -67,7 +67,13 @@ static void help_draw(console *c, int top, int rows, int cols)
 	mvaddstr(y++, 1, "status");
 	attroff(A_BOLD);
 	move(y, 3);
-	for (int s = 0; s < CARVE_STATUS__COUNT && getcurx(stdscr) < cols - 16; s++) {
+	for (int s = 0; s < CARVE_STATUS__COUNT; s++) {
+		/* every glyph, on the next line when the line is full */
+		if (getcurx(stdscr) + 4 + (int)strlen(carve_status_name((carve_status)s)) > cols) {
+			if (++y >= top + rows)
+				break;
+			move(y, 3);
+		}
 		attron(console_status_attr(c, (carve_status)s));
 		addstr(console_glyph((carve_status)s));
 		attroff(console_status_attr(c, (carve_status)s));
