@@ -629,14 +629,14 @@ static int script_failed(carve_check_result *r, lines *err_lines, int exit_statu
 	carve_buf_printf(&ev, "{\"exit\":%d,\"stderr\":", exit_status);
 	carve_buf_json_string(&ev, first);
 	carve_buf_putc(&ev, '}');
-	carve_buf_printf(&diag, "Windows could not answer: %s", message);
+	/* "cause (Windows' words): fix", as every diagnosis reads */
+	carve_buf_printf(&diag, "Windows could not answer (%s)", message);
 	if (strstr(message, "0x800706BA"))
-		carve_buf_puts(&diag, " (the machine is off, asleep, or blocks RPC: check it "
-				      "on the floor and its firewall)");
+		carve_buf_puts(&diag, ": it is off, asleep, or blocks RPC; find it on the floor"
+				      " and check its firewall");
 	else if (strstr(message, "0x80070005"))
-		carve_buf_puts(&diag, " (access denied: the account carve logs on as is not a "
-				      "local administrator there, or its logon carries no network "
-				      "credentials)");
+		carve_buf_puts(&diag, ": make the account carve logs on as a local administrator"
+				      " there, with a logon that carries network credentials");
 	return check_set_bufs(r, CARVE_STATUS_FAILED, &ev, &diag);
 }
 

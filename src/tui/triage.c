@@ -42,12 +42,12 @@ const char *triage_fix(const state_line *s)
 	const char *p = s->diagnosis + cause_len(s->diagnosis);
 
 	/* the details in brackets the cause leaves out ("allows (10.0 GiB):
-	 * raise the quota") come before the fix */
-	while (*p == '(' || *p == ' ') {
-		const char *close = *p == '(' ? strchr(p, ')') : p;
-		if (!close)
+	 * raise the quota"), brackets in them too, come before the fix */
+	for (int depth = 0; *p == '(' || *p == ' ' || depth;) {
+		if (!*p)
 			return NULL;
-		p = close + 1;
+		depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+		p++;
 	}
 	if (*p != ':')
 		return NULL;
@@ -86,8 +86,14 @@ void triage_cause(char *out, size_t cap, const state_line *s)
 	while (len && d[len - 1] == ' ')
 		len--;
 	/* one cause for every case of it: its values left out, so two
-	 * mailboxes too big by different sizes are one cause */
-	int at = snprintf(out, cap, "%s/%s: ", s->phase, s->step);
+	 * mailboxes too big by different sizes are one cause.  A machine
+	 * Windows would not answer for fails every check it has the same
+	 * way: one cause of the pre-flight, not one per check */
+	static const char machine_wide[] = "Windows could not answer";
+	bool whole = !strcmp(s->phase, "preflight") &&
+		     !strncmp(d, machine_wide, strlen(machine_wide));
+	int at = whole ? snprintf(out, cap, "%s: ", s->phase)
+		       : snprintf(out, cap, "%s/%s: ", s->phase, s->step);
 	for (size_t i = 0; i < len && at >= 0 && (size_t)at + 4 < cap;) {
 		size_t n = strcspn(d + i, " ");
 		if (n > len - i)
@@ -186,7 +192,8 @@ static int by_cause(const void *a, const void *b)
 
 	triage_cause(ca, sizeof(ca), a);
 	triage_cause(cb, sizeof(cb), b);
-	return strcmp(ca, cb);
+	int by = strcmp(ca, cb);
+	return by ? by : strcmp(((const state_line *)a)->object, ((const state_line *)b)->object);
 }
 
 /*
@@ -258,6 +265,12 @@ int triage_collect(triage_list *t, carve_audit *audit, const char *chunk, triage
 	t->count = kept;
 	if (t->count) /* items is NULL until something failed */
 		qsort(t->items, t->count, sizeof(*t->items), by_cause);
+	/* a machine once per cause (every check Windows would not answer) */
+	kept = 0;
+	for (size_t i = 0; i < t->count; i++)
+		if (!kept || by_cause(&t->items[kept - 1], &t->items[i]) != 0)
+			t->items[kept++] = t->items[i];
+	t->count = kept;
 	free(t->groups);
 	t->groups = calloc(t->count ? t->count : 1, sizeof(*t->groups));
 	if (!t->groups)

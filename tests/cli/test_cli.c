@@ -484,9 +484,19 @@ Test(cli, triage_lists_what_is_failing_now)
 	       "the mailbox holds 11.5 GiB, more than the target database allows (10.0 GiB):"
 	       " raise the quota or move it to a larger database, then retry");
 
+	/* a machine Windows would not answer for fails each check the same
+	 * way: one cause, the machine once */
+	for (int i = 0; i < 3; i++)
+		record("wave1", "WS-04", "dora.sa", "preflight", i ? i == 1 ? "os" : "disk" : "nics",
+		       CARVE_STATUS_FAILED, "Windows could not answer (Access is denied. (Exception"
+		       " from HRESULT: 0x80070005 (E_ACCESSDENIED))): make the account carve logs"
+		       " on as a local administrator there");
+
 	t_result r = CARVE("triage", plan, "--db", db);
 	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
-	cr_assert(strstr(r.out, "4 failing; 3 causes, in the guide's order"), "%s", r.out);
+	cr_assert(strstr(r.out, "5 failing; 4 causes, in the guide's order"), "%s", r.out);
+	cr_assert(strstr(r.out, "preflight: Windows could not answer  (1)\n  fix: make the account"
+			 " carve logs on as a local administrator there\n  WS-04 "), "%s", r.out);
 	cr_assert(strstr(r.out, "mail/move: the mailbox holds ... GiB, more than the target"
 			 " database allows  (2)\n  fix: raise the quota or move it to a larger"
 			 " database, then retry\n  WS-01           desk A1       anna.berg"), "%s",

@@ -247,11 +247,11 @@ Test(checks, a_script_windows_could_not_run_fails_with_its_message)
 			  "At line:3 char:14\n";
 	for (carve_check c = CARVE_CHECK_OS; c < CARVE_CHECK__COUNT; c++)
 		expect(c, xp, "", 1, err, CARVE_STATUS_FAILED,
-		       "Windows could not answer: The RPC server is unavailable. (Exception from "
-		       "HRESULT: 0x800706BA) (the machine is off, asleep");
+		       "Windows could not answer (The RPC server is unavailable. (Exception from "
+		       "HRESULT: 0x800706BA)): it is off, asleep, or blocks RPC");
 	expect(CARVE_CHECK_DISK, win10, "", 1, "Get-WmiObject : Access is denied. (Exception from "
 	       "HRESULT: 0x80070005 (E_ACCESSDENIED))\n", CARVE_STATUS_FAILED,
-	       "or its logon carries no network credentials");
+	       "(E_ACCESSDENIED))): make the account carve logs on as a local administrator");
 }
 
 Test(checks, scripts_always_name_the_machine)
