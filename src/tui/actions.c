@@ -182,14 +182,18 @@ void action_note(console *c)
 		snprintf(c->message, sizeof(c->message), "pick a machine on the floor map first");
 		return;
 	}
-	char choice[8], question[300];
+	char question[300];
 	int len = snprintf(question, sizeof(question), "note:");
 	for (size_t k = 0; k < note_kind_count; k++)
 		len += snprintf(question + len, sizeof(question) - (size_t)len, " %zu %s", k + 1,
 				note_kinds[k]);
-	if (console_prompt(c, question, choice, sizeof(choice)) <= 0)
+	/* one key picks the kind, as y/N is one key */
+	int key = console_choose(c, question);
+	if (key == ERR || key == 27) {
+		snprintf(c->message, sizeof(c->message), "no note");
 		return;
-	size_t k = (size_t)atoi(choice);
+	}
+	size_t k = key >= '1' && key <= '9' ? (size_t)(key - '0') : 0;
 	if (k < 1 || k > note_kind_count) {
 		snprintf(c->message, sizeof(c->message), "no note: pick 1 to %zu",
 			 note_kind_count);

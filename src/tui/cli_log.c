@@ -30,7 +30,7 @@ static int print_text(const carve_event_row *row, log_walk *w)
 	console_time(when, sizeof(when), row->time);
 	snprintf(where, sizeof(where), "%s%s%s", e->phase ? e->phase : "-", e->step ? "/" : "",
 		 e->step ? e->step : "");
-	printf("%6" PRId64 " %s %s %-11s %-14s %-15s %-26s", row->seq, when,
+	printf("%6" PRId64 " %s %s %-11s %-14s %-15s %-28s", row->seq, when,
 	       glyph_status(e->status), row->status_text ? row->status_text : "-",
 	       e->chunk ? e->chunk : "-", object, where);
 	if (e->kind && strcmp(e->kind, "step") != 0)

@@ -207,6 +207,7 @@ static int take_note(const carve_event_row *row, void *ctx)
 		return 0;
 	machine_note *n = &c->notes[i];
 	n->kind = note_stands(kind) ? kind : NULL;
+	out_textf(n->text, sizeof(n->text), "%s", row->ev.diagnosis ? row->ev.diagnosis : "");
 	out_textf(n->by, sizeof(n->by), "%s", row->ev.actor ? row->ev.actor : "");
 	console_time(n->time, sizeof(n->time), row->time);
 	return 0;
@@ -563,6 +564,16 @@ static int question_key(console *c, const char *question, const char *answer)
 		if (c->quit)
 			return ERR;
 	}
+}
+
+int console_choose(console *c, const char *question)
+{
+	curs_set(1);
+	int key = question_key(c, question, "");
+	curs_set(0);
+	timeout(0);
+	c->dirty = true;
+	return key;
 }
 
 bool console_confirm(console *c, const char *question)

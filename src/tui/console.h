@@ -144,6 +144,7 @@ typedef struct view_ops view_ops;
  * the lead see until someone notes it fixed. */
 typedef struct {
 	const char *kind; /* a note_kinds string; NULL: none stands */
+	char text[160];   /* what was written: "powered off: dead PSU" */
 	char by[24];
 	char time[32];    /* local time with its zone (console_time) */
 } machine_note;
@@ -401,6 +402,9 @@ const char *console_windows(carve_os os);
 /* The local zone's name ("CET"), for headings over bare times. */
 const char *console_zone(void);
 
+/* A question answered with one key: the key (ERR for a signal or a
+ * terminal gone). */
+int console_choose(console *c, const char *question);
 /* A y/N question answered with one key: true for y or Y, false for any
  * other (Enter, Esc, n). */
 bool console_confirm(console *c, const char *question);

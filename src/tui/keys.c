@@ -47,7 +47,7 @@ static const key_binding table[] = {
 	  "verify what carve can check: the log, DNS" },
 	{ '\r', "Enter", CMD_OPEN, OPENS, WRITE_NONE, "open",
 	  "open: a cell's machines or users, a machine, a failure's machine, the whole"
-	  " evidence of a step or of the log's bottom line" },
+	  " evidence of a step or of the log's selected line" },
 	{ KEY_ENTER, "Enter", CMD_OPEN, OPENS, WRITE_NONE, NULL, NULL },
 	{ 'e', "e", CMD_EXPORT, IN(VIEW_TRIAGE), WRITE_NONE, "export",
 	  "write what is failing to a CSV file here, as carve triage does" },

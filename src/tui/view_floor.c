@@ -305,9 +305,9 @@ static void floor_draw(console *c, int top, int rows, int cols)
 			snprintf(where, sizeof(where), "at column %u row %u", m[sel].x + 1,
 				 m[sel].y + 1);
 		/* a standing floor note first: it is what the floor needs */
-		char noted[160] = "";
+		char noted[256] = "";
 		if (c->notes[sel].kind)
-			snprintf(noted, sizeof(noted), "noted %s by %s at %s, ", c->notes[sel].kind,
+			snprintf(noted, sizeof(noted), "noted %s by %s at %s, ", c->notes[sel].text,
 				 c->notes[sel].by, c->notes[sel].time);
 		snprintf(line, sizeof(line), "%s %s  %s%s, chunk %s, Windows %s, %s",
 			 console_glyph(console_machines(c)[sel]), m[sel].name, noted,

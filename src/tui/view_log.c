@@ -1,8 +1,8 @@
 /*
  * view_log.c - the audit log's tail, newest at the bottom, live: new
  * events appear as they are committed (by this carve or another).  Up and
- * PgUp go back in time; the bottom line is the selected one, and Enter
- * opens the whole event in the pager.  / filters as carve log does (the
+ * PgUp go back in time, the selected line with them, and Enter opens the
+ * whole event in the pager.  / filters as carve log does (the
  * console reads the log again through the filter, so it covers the whole
  * log, not only what was kept).
  */
@@ -26,8 +26,10 @@ static void log_draw(console *c, int top, int rows, int cols)
 		mvaddstr(top + 2, 1, c->log_filter.text[0] ? "no events match" : "nothing logged yet");
 		return;
 	}
-	/* The newest lines, scrolled back by log_top. */
-	size_t last = c->log_count - 1 - (c->log_top < c->log_count ? c->log_top : 0);
+	/* The selected line, log_top back from the newest: at the bottom of
+	 * the newest lines, or where it is when every line fits */
+	size_t sel = c->log_count - 1 - (c->log_top < c->log_count ? c->log_top : 0);
+	size_t last = c->log_count <= (size_t)lines ? c->log_count - 1 : sel;
 	size_t first = last + 1 > (size_t)lines ? last + 1 - (size_t)lines : 0;
 	for (size_t i = first, y = (size_t)top + 1; i <= last; i++) {
 		const log_line *l = &c->log[(c->log_head + i) % LOG_KEEP];
@@ -39,7 +41,7 @@ static void log_draw(console *c, int top, int rows, int cols)
 			snprintf(seq, sizeof(seq), " #%-7" PRId64 " %-15.15s", l->seq, l->chunk);
 		snprintf(line, sizeof(line), "%s %-15s %-20s %s", seq, l->object, l->where,
 			 l->text[0] ? l->text : carve_status_name(l->status));
-		int selected = i == last ? A_REVERSE : 0;
+		int selected = i == sel ? A_REVERSE : 0;
 		attron(selected);
 		mvprintw((int)y, 0, "%.8s ", l->time + 11);
 		attron(console_status_attr(c, l->status));

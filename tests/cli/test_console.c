@@ -269,10 +269,10 @@ Test(console, lead_skips_with_a_reason_and_notes_a_machine)
 	/* Esc at any question of a note writes nothing. */
 	press("f", "floor map");
 	press("n", "note: 1 asleep");
-	press("2 Enter", "details");
+	press("2", "details");
 	press("'typed then' Escape", "no note");
 	press("n", "note: 1 asleep");
-	press("1 Enter", "details");
+	press("1", "details");
 	press("'woke it' Enter", "noted by");
 	char *cmd, *path = t_path(tmp, "notes.txt");
 	cr_assert(asprintf(&cmd, "sqlite3 %s \"SELECT machine || ':' || text FROM v_notes\" > %s",
@@ -339,7 +339,7 @@ Test(console, triage_detail_and_teardown_signoff)
 	free(wait_for("s:start"));
 	/* The morning after: a user cannot log on. */
 	press("f n", "note: 1 asleep");
-	press("6 Enter", "details");
+	press("6", "details");
 	press("'password rejected' Enter", "noted by");
 	tmux("send-keys -t t t");
 	char *s = wait_for("triage: 2 failures and reports, 2 causes");
@@ -647,7 +647,7 @@ static void the_floor_notes_and_runs_nothing(int cols, int rows)
 	press("s", "floor: 's' (start the selected phase for the chunk) is the lead's");
 	press("f", "floor map");
 	press("n", "note: 1 asleep");
-	press("2 Enter", "details");
+	press("2", "details");
 	press("'cable pulled' Enter", "noted by");
 	char *csv = log_csv();
 	cr_assert(strstr(csv, "powered off: cable pulled"), "%s", csv);
@@ -886,7 +886,7 @@ static void a_floor_note_shows_on_the_map(int cols, int rows)
 	/* the test site's drawing is 12 columns wide: widened three times at
 	 * either size, so the desk has room */
 	char *s = wait_for("A1! powered off");
-	cr_assert(strstr(s, "WS-01  noted powered off by "), "%s", s);
+	cr_assert(strstr(s, "WS-01  noted powered off: cable pulled by "), "%s", s);
 	free(s);
 	note[8] = "fixed";
 	r = t_run(note, NULL);
