@@ -231,6 +231,7 @@ typedef struct {
 	uint32_t command_timeout_ms; /* default 120000 */
 	uint32_t concurrency;        /* default 64 */
 	carve_probe probe;
+	uint32_t sweep_interval_ms;  /* between ICMP requests; default 10 (fping's -i) */
 } carve_transport;
 
 typedef enum {

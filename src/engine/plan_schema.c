@@ -197,6 +197,7 @@ static const plan_field transport_fields[] = {
 	{ WHOLE("timeouts", plan_set_submap), .arg = SCHEMA("timeouts", timeout_fields, NULL) },
 	{ UINT("concurrency", pub.concurrency, 1, 4096) },
 	{ KEY("probe", plan_set_enum, pub.probe), .arg = ENUM(probe_names) },
+	{ KEY("sweep_interval", plan_set_duration, pub.sweep_interval_ms) },
 	{ GONE("user", REPLACED("user", "accounts: and transport.account")) },
 	{ GONE("auth", REPLACED("auth", "each account's auth under accounts:")) },
 	{ GONE("key_file", REPLACED("key_file", "an account's key_file under accounts:")) },
@@ -424,6 +425,7 @@ void plan_walk(plan_load *ld, const pnode *root)
 	t->auth_timeout_ms = 10000;
 	t->command_timeout_ms = 120000;
 	t->concurrency = 64;
+	t->sweep_interval_ms = 10; /* fping's default -i */
 	if (root->kind == PNODE_MAP)
 		plan_walk_map(ld, root, SCHEMA("site plan", root_fields, NULL), ld);
 	else if (pnode_is_null(root))

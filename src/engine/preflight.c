@@ -566,7 +566,8 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 		}
 		for (size_t i = 0; i < p->n; i++)
 			addrs[i] = machines[p->m[i].machine].address;
-		if ((err = probe_icmp(alive, addrs, p->n, t->connect_timeout_ms, opts->cancel)) < 0)
+		if ((err = probe_icmp(alive, addrs, p->n, t->connect_timeout_ms, t->sweep_interval_ms,
+				      opts->cancel)) < 0)
 			goto fail;
 		r.alive = alive;
 	}

@@ -1,9 +1,11 @@
 /*
  * probe.c - is the machine there at all?  An ICMP echo sweep from the
- * console over one socket, as fping does: every request goes out at once
- * (twice, for the ones that stay silent), replies are matched by sequence
- * number and source address, and the whole sweep costs one timeout however
- * many machines do not answer.
+ * console over one socket, as fping does: one request every
+ * transport.sweep_interval (fping's -i, 10 ms by default as fping's; never
+ * a burst that an IDS or a switch would punish), twice for the ones that
+ * stay silent, replies matched by sequence number and source address and
+ * read while the next request waits, and the whole sweep costs one timeout
+ * after its last request however many machines do not answer.
  *
  * An unprivileged datagram ICMP socket is used where the system allows it
  * (net.ipv4.ping_group_range), a raw socket as root.  IPv4 only.
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static uint16_t checksum(const void *data, size_t len)
@@ -58,16 +61,48 @@ static int open_icmp(bool *raw)
 static void receive(int fd, bool raw, const struct in_addr *addr, bool *alive, size_t n,
 		    uint16_t id, size_t *answered);
 
-/* Sends to every silent address, reading replies between batches so a
- * burst of answers never outgrows the socket's buffer. */
-static void send_round(int fd, bool raw, const struct in_addr *addr, bool *alive,
-		       size_t n, uint16_t id, size_t *answered)
+static int64_t now_us(void)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (i % 64 == 63)
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* Reads replies until the clock reaches at_us (poll's milliseconds are
+ * rounded up, then the rest of the wait goes by in the loop). */
+static int read_until(int fd, bool raw, const struct in_addr *addr, bool *alive, size_t n,
+		      uint16_t id, size_t *answered, int64_t at_us, const carve_cancel *cancel)
+{
+	struct pollfd p[2] = { { fd, POLLIN, 0 }, { cancel_fd(cancel), POLLIN, 0 } };
+
+	for (int64_t left; (left = at_us - now_us()) > 0;) {
+		if (carve_cancel_fired(cancel))
+			return carve_error_set(CARVE_ECANCELED, "ping sweep: cancelled");
+		int rc = poll(p, p[1].fd >= 0 ? 2 : 1, (int)((left + 999) / 1000));
+		if (rc < 0 && errno != EINTR)
+			return carve_error_set(CARVE_ERROR, "ping sweep: poll: %s", strerror(errno));
+		if (rc > 0 && (p[0].revents & POLLIN))
 			receive(fd, raw, addr, alive, n, id, answered);
+	}
+	return 0;
+}
+
+/* Sends to every silent address, one every interval_ms counted from the
+ * round's start (no drift), reading the replies while it waits. */
+static int send_round(int fd, bool raw, const struct in_addr *addr, bool *alive, size_t n,
+		      uint16_t id, size_t *answered, uint32_t interval_ms,
+		      const carve_cancel *cancel)
+{
+	int64_t next = now_us();
+
+	for (size_t i = 0; i < n; i++) {
 		if (alive[i] || addr[i].s_addr == 0)
 			continue;
+		int err = read_until(fd, raw, addr, alive, n, id, answered, next, cancel);
+		if (err < 0)
+			return err;
+		next += (int64_t)interval_ms * 1000;
 		struct {
 			struct icmphdr h;
 			char payload[16];
@@ -82,6 +117,7 @@ static void send_round(int fd, bool raw, const struct in_addr *addr, bool *alive
 		struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = addr[i] };
 		(void)sendto(fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to));
 	}
+	return 0;
 }
 
 static void receive(int fd, bool raw, const struct in_addr *addr, bool *alive, size_t n,
@@ -112,7 +148,7 @@ static void receive(int fd, bool raw, const struct in_addr *addr, bool *alive, s
 }
 
 int probe_icmp(bool *alive, const char *const *hosts, size_t n, uint32_t timeout_ms,
-	       carve_cancel *cancel)
+	       uint32_t interval_ms, carve_cancel *cancel)
 {
 	struct in_addr *addr = calloc(n ? n : 1, sizeof(*addr));
 	size_t answered = 0, wanted = 0;
@@ -135,15 +171,23 @@ int probe_icmp(bool *alive, const char *const *hosts, size_t n, uint32_t timeout
 		return fd;
 	}
 	deadline d;
-	deadline_in(&d, timeout_ms);
 	int retry_at = (int)timeout_ms / 2;
 	bool retried = false;
-	send_round(fd, raw, addr, alive, n, id, &answered);
+	/* the timeout runs from the last request, as fping's per target */
+	if ((err = send_round(fd, raw, addr, alive, n, id, &answered, interval_ms, cancel)) < 0)
+		goto done;
+	deadline_in(&d, timeout_ms);
 	while (answered < wanted) {
 		int left = deadline_left_ms(&d);
 		if (!retried && left <= retry_at) {
-			send_round(fd, raw, addr, alive, n, id, &answered);
+			if ((err = send_round(fd, raw, addr, alive, n, id, &answered, interval_ms,
+					      cancel)) < 0)
+				break;
 			retried = true;
+			/* the last of the second round has its half too */
+			if (deadline_left_ms(&d) < retry_at)
+				deadline_in(&d, (uint32_t)retry_at);
+			continue;
 		}
 		int wait = retried ? left : left - retry_at;
 		int rc = wait_fd(fd, POLLIN, &d, cancel, wait > 0 ? wait : 1, "ping sweep");
@@ -155,6 +199,7 @@ int probe_icmp(bool *alive, const char *const *hosts, size_t n, uint32_t timeout
 		}
 		receive(fd, raw, addr, alive, n, id, &answered);
 	}
+done:
 	close(fd);
 	free(addr);
 	return err;

@@ -37,9 +37,10 @@ int net_connect(const char *host, uint16_t port, const deadline *d,
 		const carve_cancel *cancel);
 
 /* ICMP echo sweep: alive[i] for each IPv4 address in hosts (names are not
- * resolved and count as silent), within timeout_ms. */
+ * resolved and count as silent), one request every interval_ms, within
+ * timeout_ms of the last. */
 int probe_icmp(bool *alive, const char *const *hosts, size_t n, uint32_t timeout_ms,
-	       carve_cancel *cancel);
+	       uint32_t interval_ms, carve_cancel *cancel);
 
 /* A TCP connection to host:port within timeout_ms (closed at once). */
 int probe_tcp(const char *host, uint16_t port, uint32_t timeout_ms, carve_cancel *cancel);

@@ -176,6 +176,7 @@ Test(plan, full_plan_values)
 	cr_expect_eq(t->command_timeout_ms, 300000);
 	cr_expect_eq(t->concurrency, 128);
 	cr_expect_eq(t->probe, CARVE_PROBE_TCP);
+	cr_expect_eq(t->sweep_interval_ms, 2);
 
 	const carve_exec_host *ex = carve_plan_exec_hosts(plan, &n);
 	cr_assert_eq(n, 3);
@@ -306,6 +307,7 @@ Test(plan, defaults)
 	cr_expect_eq(t->command_timeout_ms, 120000);
 	cr_expect_eq(t->concurrency, 64);
 	cr_expect_eq(t->probe, CARVE_PROBE_ICMP);
+	cr_expect_eq(t->sweep_interval_ms, 10, "fping's default -i");
 	carve_plan_exec_hosts(plan, &n);
 	cr_expect_eq(n, 0);
 	carve_plan_machines(plan, &n);
