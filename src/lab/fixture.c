@@ -22,6 +22,8 @@
  *                  ad_module, exchange_tools, files, quota, move_rate,
  *                  faults, replay } ]
  *   mailboxes: [ { user, size, items, bad_items, target_smtp } ]
+ *   costs:     { powershell_start, powershell_memory, wmi_query,
+ *                rpc_timeout, exchange_cmdlet }  (and a host's cores)
  */
 #include "lab.h"
 #include "plan_internal.h"
@@ -357,6 +359,11 @@ static void apply(loader *l, lab_host *h, const pnode *map)
 			copy(l, h->user, sizeof(h->user), v, key);
 		} else if (!strcmp(key, "logged_on_source")) {
 			h->logged_on_source = boolean(l, v, key);
+		} else if (!strcmp(key, "cores")) {
+			const char *n = scalar(l, v, key);
+			h->cores = n ? (unsigned)strtoul(n, NULL, 10) : 0;
+			if (!h->cores || h->cores > 256)
+				bad(l, v, "cores must be from 1 to 256");
 		} else if (!strcmp(key, "quota")) {
 			h->quota = size_of(l, v, key);
 		} else if (!strcmp(key, "move_rate")) {
@@ -422,6 +429,7 @@ static void host_defaults(lab_host *h)
 	strcpy(h->language, "en");
 	h->firewall_policy[0] = h->firewall_policy[1] = h->firewall_policy[2] = -1;
 	h->remote_admin = true;
+	h->cores = 2;
 	h->logged_on = true;
 	h->last_logon_days = 1;
 	strcpy(h->outlook_profile, "Outlook");
@@ -639,6 +647,26 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 	}
 	if (mailboxes)
 		load_mailboxes(l, fx, mailboxes);
+	const pnode *costs = pnode_get(root, "costs");
+	if (costs && costs->kind != PNODE_MAP)
+		bad(l, costs, "'%s' must be a mapping", "costs");
+	for (size_t k = 0; costs && costs->kind == PNODE_MAP && k + 1 < costs->len; k += 2) {
+		const char *key = costs->u.kids[k]->u.str;
+		const pnode *v = costs->u.kids[k + 1];
+		lab_costs *c = &fx->costs;
+		if (!strcmp(key, "powershell_start"))
+			c->powershell_start_ms = (uint32_t)ms_of(l, v, key, false);
+		else if (!strcmp(key, "powershell_memory"))
+			c->powershell_mib = (uint32_t)(size_of(l, v, key) >> 20);
+		else if (!strcmp(key, "wmi_query"))
+			c->wmi_query_ms = (uint32_t)ms_of(l, v, key, false);
+		else if (!strcmp(key, "rpc_timeout"))
+			c->rpc_timeout_ms = (uint32_t)ms_of(l, v, key, false);
+		else if (!strcmp(key, "exchange_cmdlet"))
+			c->exchange_ms = (uint32_t)ms_of(l, v, key, false);
+		else
+			bad(l, costs->u.kids[k], "unknown cost '%s'", key);
+	}
 	if (lab && lab->kind == PNODE_MAP) {
 		for (size_t k = 0; k + 1 < lab->len; k += 2) {
 			const char *key = lab->u.kids[k]->u.str;

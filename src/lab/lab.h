@@ -127,6 +127,7 @@ typedef struct {
 	lab_faults faults;
 	lab_progress progress;
 	char replay[512];       /* directory of canned answers, or "" */
+	unsigned cores;         /* PowerShell starts it runs at once (costs) */
 } lab_host;
 
 typedef enum { MOVE_NONE, MOVE_IN_PROGRESS, MOVE_COMPLETED, MOVE_FAILED } lab_move_state;
@@ -158,6 +159,22 @@ typedef struct {
 	char sha256[65];        /* of the password, lowercase hex */
 } lab_account;
 
+/*
+ * What Windows charges for the work carve asks of it, slept by the lab
+ * (all zero unless the fixture says: a command then costs what an SSH
+ * channel costs).  The figures and their sources are in carve-lab(1);
+ * where no public measurement exists the fixture's value is an
+ * assumption and says so.
+ */
+typedef struct {
+	uint32_t powershell_start_ms; /* CPU one powershell.exe start takes on an
+				       * exec host (queued on its cores) */
+	uint32_t powershell_mib;      /* the memory one PowerShell process holds */
+	uint32_t wmi_query_ms;        /* a remote WMI (DCOM) query to a live target */
+	uint32_t rpc_timeout_ms;      /* the same to a target that is off or silent */
+	uint32_t exchange_ms;         /* an Exchange cmdlet, per mailbox it handles */
+} lab_costs;
+
 typedef struct {
 	char path[1024];        /* the fixture file */
 	char user[128];         /* the account every host accepts the key of */
@@ -184,6 +201,7 @@ typedef struct {
 	size_t group_count;
 	lab_computer *computers; /* source computer accounts outside the plan */
 	size_t computer_count;
+	lab_costs costs;
 } lab_fixture;
 
 /* Loads a fixture; on error prints FILE:LINE:COL: message lines to stderr
@@ -202,6 +220,14 @@ typedef struct {
 	 * and a '$' (WS7$), as the two share the ADAccount class */
 	char (*disabled_users)[LAB_NAME];
 	size_t disabled_count;
+	/* the costs' runtime, by host name: PowerShell starts on its cores
+	 * now, and processes alive (what their memory adds up to) */
+	pthread_cond_t core_free;
+	struct lab_load {
+		char host[16];
+		unsigned starting, processes, peak_processes;
+	} *load;
+	size_t load_count;
 } lab_site;
 
 lab_host *lab_find_host(lab_site *site, const char *name); /* lock held */
@@ -222,6 +248,17 @@ bool lab_host_admin(const lab_site *site, const lab_host *h, const char *account
 const char *lab_domain_dns(const lab_site *site, const char *netbios);
 /* The NetBIOS name of a domain given either way, or NULL. */
 const char *lab_domain_netbios(const lab_site *site, const char *name);
+
+/* ---- costs (costs.c): lock held on entry and on return ---- */
+
+/* Sleeps ms with the site's lock released. */
+void lab_cost_sleep(lab_site *site, uint32_t ms);
+/* A powershell.exe starts on host: it waits for one of its cores, takes
+ * the start's CPU time there, and counts as a process alive (journal
+ * event powershell: how long it waited, the processes and their memory)
+ * until lab_powershell_end.  False (and nothing counted) without memory. */
+bool lab_powershell_start(lab_site *site, const char *host, unsigned cores);
+void lab_powershell_end(lab_site *site, const char *host);
 
 /* ---- journal: JSON lines, one per event ---- */
 

@@ -114,6 +114,7 @@ int main(int argc, char **argv)
 	}
 	memset(&site, 0, sizeof(site));
 	pthread_mutex_init(&site.lock, NULL);
+	pthread_cond_init(&site.core_free, NULL);
 	if (lab_fixture_load(&site.fixture, fixture) < 0)
 		return 2;
 	FILE *j = NULL;
@@ -127,5 +128,6 @@ int main(int argc, char **argv)
 		fclose(j);
 	lab_fixture_done(&site.fixture);
 	free(site.disabled_users);
+	free(site.load);
 	return status;
 }

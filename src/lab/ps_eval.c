@@ -223,11 +223,7 @@ int ps_step(ps_ctx *c)
 
 void ps_sleep(ps_ctx *c, uint32_t ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	pthread_mutex_unlock(&c->env->site->lock);
-	nanosleep(&ts, NULL);
-	pthread_mutex_lock(&c->env->site->lock);
+	lab_cost_sleep(c->env->site, ms);
 }
 
 /* ------------------------------------------------------------ variables */

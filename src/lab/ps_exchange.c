@@ -390,6 +390,16 @@ static const char *remote_problem(ps_ctx *c, ps_call *call, char *buf, size_t ca
 	return NULL;
 }
 
+/* What an Exchange cmdlet costs for the mailboxes it handles (the
+ * fixture's exchange_cmdlet each), slept before it answers. */
+static void exchange_cost(ps_ctx *c, size_t mailboxes)
+{
+	uint64_t ms = (uint64_t)c->env->site->fixture.costs.exchange_ms * (mailboxes ? mailboxes : 1);
+
+	if (ms)
+		ps_sleep(c, (uint32_t)(ms > 600000 ? 600000 : ms));
+}
+
 static int run_new_move(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out)
 {
 	lab_site *site = c->env->site;
@@ -401,6 +411,7 @@ static int run_new_move(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *ou
 		pv_list_push(c, &ids, *id);
 	else
 		ids = *in;
+	exchange_cost(c, ids.n);
 	const char *limit_text = ps_arg_str(c, call, "BadItemLimit");
 	uint64_t limit = 0;
 	if (limit_text && strcasecmp(limit_text, "Unlimited")) {
@@ -523,6 +534,10 @@ static int run_get_move(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *ou
 		max = SIZE_MAX;
 	else if (size)
 		max = (size_t)strtoull(size, NULL, 10);
+	size_t requests = 0;
+	for (size_t i = 0; !id && i < site->fixture.mailbox_count; i++)
+		requests += site->fixture.mailboxes[i].move.state != MOVE_NONE;
+	exchange_cost(c, id ? 1 : requests);
 	if (id) {
 		lab_mailbox *mb = find_mailbox(c, *id);
 		if (!mb || mb->move.state == MOVE_NONE)
@@ -579,6 +594,7 @@ static int run_stats(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out)
 	const pv *id = ps_arg(call, "Identity");
 	pv_list ids = identities(c, id, in);
 
+	exchange_cost(c, ids.n);
 	for (size_t i = 0; i < ids.n; i++) {
 		lab_mailbox *mb = find_mailbox(c, ids.v[i]);
 		if (!mb || mb->move.state == MOVE_NONE) {
@@ -634,6 +650,7 @@ static int run_remove_move(ps_ctx *c, ps_call *call, const pv_list *in, pv_list 
 	pv_list ids = identities(c, id, in);
 
 	(void)out;
+	exchange_cost(c, ids.n);
 	if (!call->no_confirm)
 		return ps_throw_cmd(c, call->cmd->name, "System.Management.Automation.Host.HostException",
 				    "ResourceUnavailable: (:) [Remove-MoveRequest], HostException",
@@ -680,6 +697,7 @@ static int run_get_mailuser(ps_ctx *c, ps_call *call, const pv_list *in, pv_list
 	const pv *id = ps_arg(call, "Identity");
 	pv_list ids = identities(c, id, in);
 
+	exchange_cost(c, ids.n);
 	for (size_t i = 0; i < ids.n; i++) {
 		lab_mailbox *mb = find_mailbox(c, ids.v[i]);
 		if (!mb || mb->move.moved) {

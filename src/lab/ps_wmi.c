@@ -98,7 +98,16 @@ static wmi_status wmi_connect(ps_ctx *c, const char *name, lab_host **out)
 	char label[64];
 	snprintf(label, sizeof(label), "%.*s", (int)strcspn(name, "."), name);
 	lab_host *h = lab_find_host(c->env->site, label);
-	if (!h || !lab_host_up(h, time(NULL)) || (lab_firewall_on(h, 0) && !h->remote_admin))
+	bool silent = !h || !lab_host_up(h, time(NULL)) ||
+		      (lab_firewall_on(h, 0) && !h->remote_admin);
+	/* DCOM to another machine: a round trip when it answers; when it is
+	 * off, or its firewall drops RPC, the connect's SYN retries run out
+	 * first (the fixture's rpc_timeout) */
+	const lab_costs *k = &c->env->site->fixture.costs;
+	uint32_t cost = silent ? k->rpc_timeout_ms : k->wmi_query_ms;
+	if (cost)
+		ps_sleep(c, cost);
+	if (silent || !(h = lab_find_host(c->env->site, label))) /* the lock was let go */
 		return WMI_RPC;
 	if (!ps_network_credentials(c) || !lab_host_admin(c->env->site, h, ps_session_user(c)))
 		return WMI_DENIED;

@@ -87,8 +87,17 @@ void lab_answer_command(lab_answer *a, lab_site *site, const char *host,
 	} else if (!self) {
 		a->exit_status = 1;
 	} else if (decoded) {
-		ps_env env = { site, self, session };
-		ps_run(&out, &err, &a->exit_status, &a->reboot, &env, text);
+		/* a new powershell.exe: its start costs what the fixture says,
+		 * on the host's cores, its memory while the script runs */
+		char name[sizeof(self->name)];
+		snprintf(name, sizeof(name), "%s", self->name);
+		bool started = lab_powershell_start(site, name, self->cores);
+		if ((self = lab_find_host(site, name))) { /* the lock was let go */
+			ps_env env = { site, self, session };
+			ps_run(&out, &err, &a->exit_status, &a->reboot, &env, text);
+		}
+		if (started)
+			lab_powershell_end(site, name);
 	} else if (strcasecmp(command, "hostname") == 0) {
 		carve_buf_printf(&out, "%s\r\n", self->name);
 	} else {

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,32 @@ static inline int bench_lab_passwords(carve_plan *plan, const char *dir)
 	err = carve_plan_read_passwords_fd(plan, fd);
 	close(fd);
 	return err;
+}
+
+/* Prints the costs the lab generated in DIR charges (its fixture's costs:
+ * and the management host's cores), so a figure says what it ran on. */
+static inline void bench_lab_costs(const char *dir)
+{
+	char path[1200], line[256];
+
+	snprintf(path, sizeof(path), "%s/lab-fixture.yaml", dir);
+	FILE *f = fopen(path, "r");
+	bool in = false;
+	printf("  lab costs (carve-lab(1) costs):");
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "#\n")] = '\0';
+		if (!strncmp(line, "costs:", 6))
+			in = true;
+		else if (in && line[0] != ' ')
+			in = false;
+		else if (in && line[0])
+			printf(" %s", line + strspn(line, " "));
+		if (strstr(line, "role: management") && strstr(line, "cores:"))
+			printf(" management host %s", strstr(line, "cores:"));
+	}
+	printf("\n");
+	if (f)
+		fclose(f);
 }
 
 #endif

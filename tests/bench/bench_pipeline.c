@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 	if (t_sh("%s --generate %lu --chunks 1 --asleep 0 --failing 0 --base-port 31000"
 		 " --out %s >/dev/null", CARVE_LAB_BIN, n, dir) != 0)
 		die("carve-lab --generate failed");
+	bench_lab_costs(dir);
 	start_lab(dir);
 	snprintf(plan_path, sizeof(plan_path), "%s/lab-site.yaml", dir);
 	snprintf(db, sizeof(db), "%s/audit.db", dir);

@@ -217,6 +217,7 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	pid_t lab = start_lab(dir);
 	printf("\npre-flight of %zu machines with their own endpoint (of %lu), %u at once\n",
 	       direct, n, conc);
+	bench_lab_costs(dir);
 	figure fc = run_carve(plan, names, dir);
 	char *cmd = combined_command(&m[0]);
 	char fan[16];

@@ -32,6 +32,7 @@ static inline void t_model_load(t_model *m, const char *fixture)
 	char *path = t_path(m->dir, "fixture.yaml");
 	t_write_file(path, fixture);
 	pthread_mutex_init(&m->site.lock, NULL);
+	pthread_cond_init(&m->site.core_free, NULL);
 	cr_assert_eq(lab_fixture_load(&m->site.fixture, path), 0, "the fixture did not load");
 	free(path);
 }
@@ -41,6 +42,8 @@ static inline void t_model_done(t_model *m)
 	lab_fixture_done(&m->site.fixture);
 	free(m->site.disabled_users);
 	pthread_mutex_destroy(&m->site.lock);
+	pthread_cond_destroy(&m->site.core_free);
+	free(m->site.load);
 	t_rm_rf(m->dir);
 	free(m->dir);
 }
