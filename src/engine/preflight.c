@@ -1,13 +1,14 @@
 /*
  * preflight.c - runs the checks over a chunk's machines.
  *
- * First the probe says who is there (an ICMP sweep of every address at
- * once, a TCP connect, or Test-Connection on a management host); a machine
- * that does not answer is recorded unreachable once and costs one timeout.
- * Then each machine is a job on the worker pool: one SSH connection (to the
+ * First the probe says who is there (a paced ICMP sweep, a TCP connect,
+ * or Test-Connection on a management host); a machine that does not
+ * answer is recorded unreachable once and costs one timeout.  Then each
+ * machine is a job on the worker pool: one SSH connection (to the
  * machine, or to the exec host that asks it with -ComputerName), every
- * applicable check on its own channel, and its results appended to the
- * audit log in one transaction as soon as it is done.  With fix set, each
+ * applicable check in one PowerShell process (remote_checks), each
+ * check's result its own event, appended to the audit log in one
+ * transaction as soon as the machine is done.  With fix set, each
  * failed check that has a known fix gets it on the same session, then is
  * checked again; the fix is logged between the two results.
  */
@@ -445,14 +446,17 @@ static void machine_job(size_t i, void *ctx)
 	}
 	if (!ssh)
 		ssh = open_to(r, pm, m, CARVE_NONE);
-	for (int c = CARVE_CHECK_PING + 1; ssh && c < CARVE_CHECK__COUNT; c++) {
-		if (pm->checks[c].status != CARVE_STATUS_BLOCKED)
-			continue;
-		int err = remote_check(&pm->checks[c], ssh, (carve_check)c, r->plan, m, &r->groups);
-		if (remote_session_lost(err)) {
-			carve_ssh_free(ssh);
-			ssh = NULL; /* the session is gone; the rest stay blocked */
-		}
+	/* every check in one PowerShell process: one start, not one a
+	 * check (issue 15: a start is most of a check's cost on a
+	 * management host) */
+	unsigned want = 0;
+	for (int c = CARVE_CHECK_PING + 1; c < CARVE_CHECK__COUNT; c++)
+		if (pm->checks[c].status == CARVE_STATUS_BLOCKED)
+			want |= 1u << c;
+	if (ssh && want &&
+	    remote_session_lost(remote_checks(pm->checks, want, ssh, r->plan, m, &r->groups))) {
+		carve_ssh_free(ssh);
+		ssh = NULL;
 	}
 	pm->status = machine_status(pm);
 	record(r, pm);

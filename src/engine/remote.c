@@ -8,6 +8,7 @@
 #include "winps.h"
 
 #include <stdlib.h>
+#include <sys/random.h>
 #include <string.h>
 
 size_t remote_exec_host(const carve_plan *plan, carve_exec_role role)
@@ -219,6 +220,118 @@ int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
 	} else {
 		err = check_parse(res, c, plan, m, ctx, out.out, out.out_len, out.err,
 				  out.err_len, out.exited ? out.exit_status : -1);
+	}
+done:
+	carve_ssh_result_done(&out);
+	carve_buf_done(&script);
+	carve_buf_done(&cmd);
+	return err;
+}
+
+/* The marker lines of the combined script: "<nonce>|begin|<check>",
+ * "<nonce>|error", "<nonce>|end|<check>". */
+void remote_check_sections(check_section sections[CARVE_CHECK__COUNT], const char *raw,
+			   size_t len, const char *nonce)
+{
+	size_t nl = strlen(nonce);
+	int in = -1;          /* the check whose section this is */
+	bool error = false;
+
+	memset(sections, 0, CARVE_CHECK__COUNT * sizeof(*sections));
+	for (size_t at = 0; at < len;) {
+		const char *line = raw + at, *eol = memchr(line, '\n', len - at);
+		size_t n = eol ? (size_t)(eol - line) + 1 : len - at, body = n;
+		while (body && (line[body - 1] == '\n' || line[body - 1] == '\r'))
+			body--;
+		at += n;
+		if (body > nl + 1 && !memcmp(line, nonce, nl) && line[nl] == '|') {
+			const char *what = line + nl + 1;
+			size_t wl = body - nl - 1;
+			for (int c = 0; c < CARVE_CHECK__COUNT; c++) {
+				const char *name = carve_check_name((carve_check)c);
+				size_t cl = strlen(name);
+				if (wl == 6 + cl && !memcmp(what, "begin|", 6) && !memcmp(what + 6, name, cl)) {
+					in = c;
+					error = false;
+					sections[c].out = sections[c].err = raw + at;
+				} else if (in == c && wl == 4 + cl && !memcmp(what, "end|", 4) &&
+					   !memcmp(what + 4, name, cl)) {
+					sections[c].ran = true;
+					in = -1;
+				}
+			}
+			if (in >= 0 && wl == 5 && !memcmp(what, "error", 5)) {
+				error = sections[in].failed = true;
+				sections[in].err = raw + at;
+			}
+			continue;
+		}
+		if (in < 0)
+			continue;
+		/* the lines of the section so far: the output, then after an
+		 * error marker the error */
+		if (error)
+			sections[in].err_len += n;
+		else
+			sections[in].out_len += n;
+	}
+}
+
+int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh,
+		  const carve_plan *plan, const carve_machine *m, const check_context *ctx)
+{
+	carve_buf script = CARVE_BUF_INIT, cmd = CARVE_BUF_INIT;
+	carve_ssh_result out;
+	unsigned char random[8];
+	char nonce[24];
+	int err = 0;
+
+	memset(&out, 0, sizeof(out));
+	if (getrandom(random, sizeof(random), 0) != (ssize_t)sizeof(random)) {
+		/* no randomness: each check on its own, as carve always could */
+		for (int c = 0; c < CARVE_CHECK__COUNT && err >= 0; c++)
+			if (want & (1u << c))
+				err = remote_check(&res[c], ssh, (carve_check)c, plan, m, ctx);
+		return err;
+	}
+	strcpy(nonce, "carve-");
+	carve_hex(nonce + 6, random, sizeof(random));
+	for (int c = 0; c < CARVE_CHECK__COUNT && err >= 0; c++) {
+		if (!(want & (1u << c)))
+			continue;
+		/* each check as it would run alone, in its own scope: its error
+		 * stops it, not the ones after it (try/catch and $_, the
+		 * ErrorRecord, are PowerShell 2.0's: about_Try_Catch_Finally) */
+		carve_buf_printf(&script, "'%s|begin|%s'\ntry { & {\n", nonce,
+				 carve_check_name((carve_check)c));
+		err = check_script(&script, (carve_check)c, m);
+		carve_buf_printf(&script, "} } catch { '%s|error'; $_.Exception.Message }\n"
+				 "'%s|end|%s'\n", nonce, nonce, carve_check_name((carve_check)c));
+	}
+	if (err < 0 || (err = carve_ps_command(&cmd, carve_buf_cstr(&script))) < 0) {
+		for (int c = 0; c < CARVE_CHECK__COUNT; c++)
+			if (want & (1u << c))
+				check_set(&res[c], CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
+		goto done;
+	}
+	/* one command, one deadline: a machine that hangs costs it once */
+	err = carve_ssh_exec(&out, ssh, carve_buf_cstr(&cmd),
+			     carve_plan_transport(plan)->command_timeout_ms, 0);
+	check_section sec[CARVE_CHECK__COUNT];
+	remote_check_sections(sec, out.out ? out.out : "", out.out_len, nonce);
+	for (int c = 0; c < CARVE_CHECK__COUNT; c++) {
+		if (!(want & (1u << c)))
+			continue;
+		if (err == CARVE_ECANCELED && !sec[c].ran)
+			check_set(&res[c], CARVE_STATUS_INTERRUPTED, NULL, "stopped by the lead");
+		else if (err < 0 && !sec[c].ran)
+			check_set(&res[c], CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
+		else if (!sec[c].ran) /* the process ended before it: its own failure */
+			check_parse(&res[c], (carve_check)c, plan, m, ctx, "", 0, out.err, out.err_len,
+				    out.exited && out.exit_status ? out.exit_status : 1);
+		else
+			check_parse(&res[c], (carve_check)c, plan, m, ctx, sec[c].out, sec[c].out_len,
+				    sec[c].err, sec[c].err_len, sec[c].failed ? 1 : 0);
 	}
 done:
 	carve_ssh_result_done(&out);

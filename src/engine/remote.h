@@ -67,6 +67,31 @@ int remote_run_as(carve_buf *text, carve_ssh *ssh, const carve_plan *plan, carve
 int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
 		 const carve_plan *plan, const carve_machine *m, const check_context *ctx);
 
+/*
+ * Runs every check in want (a bit per carve_check) about m in one
+ * PowerShell process on ssh: one start instead of one a check (on a
+ * management host asking XP machines, PowerShell's start is most of what a
+ * check costs).  Each check runs in its own try block between markers
+ * carrying a random nonce, so what a machine answers cannot end a check's
+ * section early; its section is parsed as if it had run alone (its output,
+ * its error as stderr with exit 1), each result its own event as before.
+ * A check the process never reached takes the process's own failure.
+ * Returns what carve_ssh_exec returned.
+ */
+int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh,
+		  const carve_plan *plan, const carve_machine *m, const check_context *ctx);
+
+/* The combined script's sections (exposed for the tests): fills, for
+ * check c, [out, out+out_len) and [err, err+err_len) of raw and whether it
+ * ran (its end marker seen) and failed (its error marker). */
+typedef struct {
+	const char *out, *err;
+	size_t out_len, err_len;
+	bool ran, failed;
+} check_section;
+void remote_check_sections(check_section sections[CARVE_CHECK__COUNT], const char *raw,
+			   size_t len, const char *nonce);
+
 /* Reads the groups of the account the ADMT server runs as (the migrator)
  * into ctx (free with check_context_done).  When they cannot be read,
  * ctx->groups_unread says why and no group counts. */

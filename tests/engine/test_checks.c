@@ -6,6 +6,7 @@
  */
 #include "carve.h"
 #include "checks.h"
+#include "remote.h"
 #include "support.h"
 #include "winps.h"
 
@@ -274,4 +275,41 @@ Test(checks, scripts_always_name_the_machine)
 		carve_buf_done(&cmd);
 	}
 	carve_buf_done(&s);
+}
+
+/* The one-process pre-flight's output: each check's section between its
+ * markers, its error after the error marker; a marker with another nonce
+ * (a machine's answer made to look like one) is only output; a check the
+ * process never finished is said so. */
+Test(checks, one_process_s_sections)
+{
+	static const char raw[] =
+		"carve-00ff|begin|os\r\n"
+		"10.0.19045|Microsoft Windows 10 Pro\r\n"
+		"carve-00ff|end|os\r\n"
+		"carve-00ff|begin|nics\r\n"
+		"carve-1234|end|nics\r\n" /* another nonce: the machine's words */
+		"Ethernet|Intel|0|2\r\n"
+		"carve-00ff|end|nics\r\n"
+		"carve-00ff|begin|disk\r\n"
+		"carve-00ff|error\r\n"
+		"Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESSDENIED))\r\n"
+		"carve-00ff|end|disk\r\n"
+		"carve-00ff|begin|services\r\n"
+		"RemoteRegistry|Running|Auto\r\n";
+	check_section sec[CARVE_CHECK__COUNT];
+
+	remote_check_sections(sec, raw, strlen(raw), "carve-00ff");
+	cr_assert(sec[CARVE_CHECK_OS].ran && !sec[CARVE_CHECK_OS].failed);
+	cr_assert_eq(sec[CARVE_CHECK_OS].out_len, strlen("10.0.19045|Microsoft Windows 10 Pro\r\n"));
+	cr_assert(!strncmp(sec[CARVE_CHECK_OS].out, "10.0.19045|", 11));
+	cr_assert(sec[CARVE_CHECK_NICS].ran);
+	cr_assert_eq(sec[CARVE_CHECK_NICS].out_len,
+		     strlen("carve-1234|end|nics\r\nEthernet|Intel|0|2\r\n"),
+		     "a marker with another nonce is output");
+	cr_assert(sec[CARVE_CHECK_DISK].ran && sec[CARVE_CHECK_DISK].failed);
+	cr_assert_eq(sec[CARVE_CHECK_DISK].out_len, 0);
+	cr_assert(!strncmp(sec[CARVE_CHECK_DISK].err, "Access is denied.", 17));
+	cr_assert_not(sec[CARVE_CHECK_SERVICES].ran, "its end never came");
+	cr_assert_not(sec[CARVE_CHECK_FIREWALL].ran, "never begun");
 }

@@ -218,6 +218,14 @@ Test(preflight, names_every_cause_within_its_deadlines)
 	cr_assert(strstr(r.out, ",WS-SLEEP,,preflight,ping,failed,"), "%s", r.out);
 	cr_assert_null(strstr(r.out, ",WS-SLEEP,,preflight,disk,"), "%s", r.out);
 	t_result_done(&r);
+
+	/* An XP machine's checks were asked of MGMT01 in one PowerShell
+	 * process (issue 15): one command holds them all, and besides it only
+	 * the probe's Test-Connection named the machine */
+	cr_assert_eq(t_lab_journal_count(&lab, "\"event\":\"command\"", "XP-HOTFIX",
+					 "Win32_OperatingSystem", "Win32_QuickFixEngineering",
+					 "Win32_Service", NULL), 1);
+	cr_assert_leq(t_lab_journal_count(&lab, "\"event\":\"command\"", "XP-HOTFIX", NULL), 2);
 	const char *verify[] = { CARVE_BIN, "verify", "--db", db, NULL };
 	r = t_run(verify, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.out);
