@@ -389,6 +389,7 @@ static void machine_job(size_t i, void *ctx)
 	carve_ssh *ssh = NULL;
 	const carve_transport *t = carve_plan_transport(r->plan);
 	uint16_t port;
+	bool asked = false; /* its checks were asked with its ping */
 
 	for (int c = 0; c < CARVE_CHECK__COUNT; c++)
 		pm->checks[c].status = check_applies((carve_check)c, r->plan, m)
@@ -412,7 +413,21 @@ static void machine_job(size_t i, void *ctx)
 		check_set(ping, err == 0 ? CARVE_STATUS_OK : CARVE_STATUS_FAILED,
 			  "{\"probe\":\"tcp\"}", err == 0 ? NULL : carve_error_last()->message);
 	} else if (r->management != CARVE_NONE) {
-		if ((ssh = open_to(r, pm, m, r->management))) {
+		if ((ssh = open_to(r, pm, m, r->management)) && m->reach == CARVE_REACH_VIA &&
+		    m->via == r->management) {
+			/* asked from that same host: the ping and the checks in one
+			 * PowerShell process, one start for the machine */
+			unsigned want = 0;
+			for (int c = 0; c < CARVE_CHECK__COUNT; c++)
+				if (pm->checks[c].status == CARVE_STATUS_BLOCKED)
+					want |= 1u << c;
+			if (remote_session_lost(remote_checks(pm->checks, want, ssh, r->plan, m,
+							      &r->groups))) {
+				carve_ssh_free(ssh);
+				ssh = NULL;
+			}
+			asked = true;
+		} else if (ssh) {
 			remote_check(ping, ssh, CARVE_CHECK_PING, r->plan, m, NULL);
 		} else {
 			/* The management host is the one that failed, not this
@@ -453,7 +468,7 @@ static void machine_job(size_t i, void *ctx)
 	for (int c = CARVE_CHECK_PING + 1; c < CARVE_CHECK__COUNT; c++)
 		if (pm->checks[c].status == CARVE_STATUS_BLOCKED)
 			want |= 1u << c;
-	if (ssh && want &&
+	if (ssh && want && !asked &&
 	    remote_session_lost(remote_checks(pm->checks, want, ssh, r->plan, m, &r->groups))) {
 		carve_ssh_free(ssh);
 		ssh = NULL;

@@ -296,18 +296,29 @@ int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh,
 	}
 	strcpy(nonce, "carve-");
 	carve_hex(nonce + 6, random, sizeof(random));
+	bool gate = want & (1u << CARVE_CHECK_PING), opened = false;
 	for (int c = 0; c < CARVE_CHECK__COUNT && err >= 0; c++) {
 		if (!(want & (1u << c)))
 			continue;
 		/* each check as it would run alone, in its own scope: its error
 		 * stops it, not the ones after it (try/catch and $_, the
-		 * ErrorRecord, are PowerShell 2.0's: about_Try_Catch_Finally) */
-		carve_buf_printf(&script, "'%s|begin|%s'\ntry { & {\n", nonce,
-				 carve_check_name((carve_check)c));
+		 * ErrorRecord, are PowerShell 2.0's: about_Try_Catch_Finally);
+		 * with the ping asked too, the rest only when it answered, so a
+		 * machine that is off costs no WMI timeouts */
+		if (gate && c != CARVE_CHECK_PING && !opened) {
+			carve_buf_puts(&script, "if (\"$carve_up\" -eq 'True') {\n");
+			opened = true;
+		}
+		carve_buf_printf(&script, "'%s|begin|%s'\ntry { %s& {\n", nonce,
+				 carve_check_name((carve_check)c),
+				 c == CARVE_CHECK_PING ? "$carve_up = " : "");
 		err = check_script(&script, (carve_check)c, m);
-		carve_buf_printf(&script, "} } catch { '%s|error'; $_.Exception.Message }\n"
-				 "'%s|end|%s'\n", nonce, nonce, carve_check_name((carve_check)c));
+		carve_buf_printf(&script, "}%s } catch { '%s|error'; $_.Exception.Message }\n"
+				 "'%s|end|%s'\n", c == CARVE_CHECK_PING ? "; $carve_up" : "", nonce,
+				 nonce, carve_check_name((carve_check)c));
 	}
+	if (opened)
+		carve_buf_puts(&script, "}\n");
 	if (err < 0 || (err = carve_ps_command(&cmd, carve_buf_cstr(&script))) < 0) {
 		for (int c = 0; c < CARVE_CHECK__COUNT; c++)
 			if (want & (1u << c))
@@ -319,6 +330,18 @@ int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh,
 			     carve_plan_transport(plan)->command_timeout_ms, 0);
 	check_section sec[CARVE_CHECK__COUNT];
 	remote_check_sections(sec, out.out ? out.out : "", out.out_len, nonce);
+	if (gate && sec[CARVE_CHECK_PING].ran) {
+		check_parse(&res[CARVE_CHECK_PING], CARVE_CHECK_PING, plan, m, ctx,
+			    sec[CARVE_CHECK_PING].out, sec[CARVE_CHECK_PING].out_len,
+			    sec[CARVE_CHECK_PING].err, sec[CARVE_CHECK_PING].err_len,
+			    sec[CARVE_CHECK_PING].failed ? 1 : 0);
+		want &= ~(1u << CARVE_CHECK_PING);
+		/* it did not answer: the rest were not asked, and stay so */
+		if (res[CARVE_CHECK_PING].status != CARVE_STATUS_OK)
+			want = 0;
+	} else if (gate) {
+		want = 1u << CARVE_CHECK_PING; /* not even the ping answered: it says why */
+	}
 	for (int c = 0; c < CARVE_CHECK__COUNT; c++) {
 		if (!(want & (1u << c)))
 			continue;

@@ -76,6 +76,8 @@ int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
  * section early; its section is parsed as if it had run alone (its output,
  * its error as stderr with exit 1), each result its own event as before.
  * A check the process never reached takes the process's own failure.
+ * With the ping in want, the rest run only when it answered; otherwise
+ * they are left as they were (not asked).
  * Returns what carve_ssh_exec returned.
  */
 int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh,

@@ -21,11 +21,14 @@
 #include "bench.h"
 #include "carve.h"
 #include "checks.h"
+#include "remote.h"
 #include "sshd.h"
 #include "transport_internal.h"
 #include "winps.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -124,8 +127,10 @@ static size_t direct_machines(const char **names, const carve_plan *plan)
  * the lab takes for the same account and ssh_config and pdsh take as is. */
 #define LAB_KEY_USER "carve-ws@fabrikam.local"
 
-/* carve's pre-flight of the machines reached over SSH. */
-static figure run_carve(const carve_plan *plan, const char *const *names, const char *dir)
+/* carve's pre-flight of the named machines; alive (may be NULL) gets the
+ * names of those it reached, NULL-ended. */
+static figure run_carve_alive(const carve_plan *plan, const char *const *names, const char *dir,
+			      const char **alive)
 {
 	char db[1200];
 	carve_audit *audit = NULL;
@@ -147,11 +152,26 @@ static figure run_carve(const carve_plan *plan, const char *const *names, const 
 		die(carve_error_last()->message);
 	f.wall_ms = now_ms() - t0;
 	f.cpu_ms = cpu_ms(RUSAGE_SELF) - c0;
-	for (size_t i = 0; i < carve_preflight_count(report); i++)
-		f.failures += carve_preflight_get(report, i)->unreachable != NULL;
+	size_t n_alive = 0, count;
+	const carve_machine *m = carve_plan_machines(plan, &count);
+	for (size_t i = 0; i < carve_preflight_count(report); i++) {
+		const carve_preflight_machine *pm = carve_preflight_get(report, i);
+		bool reached = !pm->unreachable && pm->checks[CARVE_CHECK_PING].status ==
+							 CARVE_STATUS_OK;
+		f.failures += pm->unreachable != NULL;
+		if (alive && reached)
+			alive[n_alive++] = m[pm->machine].name;
+	}
+	if (alive)
+		alive[n_alive] = NULL;
 	carve_preflight_free(report);
 	carve_audit_free(audit);
 	return f;
+}
+
+static figure run_carve(const carve_plan *plan, const char *const *names, const char *dir)
+{
+	return run_carve_alive(plan, names, dir, NULL);
 }
 
 /* All the checks' scripts as one command, as a pdsh user would send it. */
@@ -267,6 +287,153 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	carve_plan_free(plan);
 }
 
+/* One PowerShell start per check (carve before issue 15), the machines
+ * shared out over as many sessions to the management host as carve opens. */
+typedef struct {
+	const carve_plan *plan;
+	const char *const *names;
+	size_t exec_host;
+	atomic_size_t next;
+} per_check;
+
+static void *per_check_worker(void *arg)
+{
+	per_check *w = arg;
+	carve_ssh *ssh = NULL;
+
+	if (remote_open_exec(&ssh, w->plan, w->exec_host, NULL) < 0)
+		return NULL;
+	for (size_t k; w->names[k = atomic_fetch_add(&w->next, 1)];) {
+		const carve_machine *m =
+			&carve_plan_machines(w->plan, &(size_t){ 0 })[carve_plan_find_machine(
+				w->plan, w->names[k])];
+		for (int c = CARVE_CHECK_PING + 1; c < CARVE_CHECK__COUNT; c++) {
+			carve_check_result r = { 0 };
+			if (check_applies((carve_check)c, w->plan, m))
+				remote_check(&r, ssh, (carve_check)c, w->plan, m, NULL);
+			free(r.evidence);
+			free(r.diagnosis);
+		}
+	}
+	carve_ssh_free(ssh);
+	return NULL;
+}
+
+/*
+ * Issue 15's site: the XP machines of a generated site, every one asked
+ * through the management host MGMT01 (4 cores), a tenth of them asleep,
+ * on a real site's costs scaled down ten times (carve-lab(1): a 1 s
+ * PowerShell start, 0.3 s a WMI query, 42 s to a machine that is off).
+ * carve against the checks done as a site script does them (one
+ * PowerShell session walking the machines one at a time) and against one
+ * PowerShell start per check (32 sessions, as carve), and the floor the
+ * cost model allows.
+ */
+static void bench_management(unsigned long n, const char *base)
+{
+	enum { START_MS = 100, WMI_MS = 30, RPC_MS = 4200, CORES = 4, QUERIES = 9 };
+	char dir[1024], plan_path[1200];
+	carve_plan *plan = NULL;
+	carve_diags *diags = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/mgmt-%lu", base, n);
+	if (t_sh("%s --generate %lu --out %s --asleep 10 --failing 0 --base-port 33000 >/dev/null"
+		 " && sed -i -e 's/^  powershell_start: .*/  powershell_start: %dms/'"
+		 " -e 's/^  wmi_query: .*/  wmi_query: %dms/' -e 's/^  rpc_timeout: .*/  rpc_timeout:"
+		 " %dms/' -e 's/name: MGMT01, role: management, port: \\([0-9]*\\), cores: 4/name:"
+		 " MGMT01, role: management, port: \\1, cores: %d/' %s/lab-fixture.yaml",
+		 CARVE_LAB_BIN, n, dir, START_MS, WMI_MS, RPC_MS, CORES, dir) != 0)
+		die("carve-lab --generate failed");
+	snprintf(plan_path, sizeof(plan_path), "%s/lab-site.yaml", dir);
+	if (carve_plan_load(&plan, &diags, plan_path) < 0 || bench_lab_passwords(plan, dir) < 0)
+		die(carve_error_last()->message);
+	carve_diags_free(diags);
+	size_t count, via = 0;
+	const carve_machine *m = carve_plan_machines(plan, &count);
+	const char **names = calloc(count + 1, sizeof(*names)),
+		   **alive = calloc(count + 1, sizeof(*alive));
+	if (!names || !alive)
+		die("out of memory");
+	for (size_t i = 0; i < count; i++)
+		if (m[i].reach == CARVE_REACH_VIA)
+			names[via++] = m[i].name;
+	pid_t lab = start_lab(dir);
+	printf("\npre-flight of %zu XP machines through MGMT01 (%d cores), a tenth asleep\n", via,
+	       CORES);
+	bench_lab_costs(dir);
+
+	figure fc = run_carve_alive(plan, names, dir, alive);
+	size_t live = 0;
+	while (alive[live])
+		live++;
+
+	/* the site script: one session, one PowerShell, machine after machine
+	 * (a loop over the names: Windows takes no command line over 32,767
+	 * characters, CreateProcess) */
+	size_t e = remote_exec_host(plan, CARVE_ROLE_MANAGEMENT);
+	carve_buf script = CARVE_BUF_INIT, cmd = CARVE_BUF_INIT, body = CARVE_BUF_INIT;
+	const carve_machine *x = &m[carve_plan_find_machine(plan, names[0])];
+	for (int c = CARVE_CHECK_PING + 1; c < CARVE_CHECK__COUNT; c++)
+		if (check_applies((carve_check)c, plan, x))
+			check_script(&body, (carve_check)c, x);
+	carve_buf_puts(&script, "foreach ($name in @(");
+	for (size_t k = 0; k < via; k++)
+		carve_buf_printf(&script, "%s'%s'", k ? "," : "", names[k]);
+	carve_buf_puts(&script, ")) {\ntry { & {\n");
+	/* the checks' scripts name the machine in one line each: $computer */
+	for (char *line = strtok(body.ptr, "\n"); line; line = strtok(NULL, "\n"))
+		carve_buf_printf(&script, "%s\n", strncmp(line, "$computer = ", 12) ? line
+						 : "$computer = $name");
+	carve_buf_puts(&script, "} } catch { }\n}\n");
+	carve_buf_done(&body);
+	carve_ssh *ssh = NULL;
+	carve_ssh_result out = { 0 };
+	double t0 = now_ms(), c0 = cpu_ms(RUSAGE_SELF);
+	if (carve_ps_command(&cmd, carve_buf_cstr(&script)) < 0 ||
+	    remote_open_exec(&ssh, plan, e, NULL) < 0 ||
+	    carve_ssh_exec(&out, ssh, carve_buf_cstr(&cmd), 3600 * 1000, 0) < 0)
+		printf("  the site script: %s\n", carve_error_last()->message);
+	figure fs = { now_ms() - t0, cpu_ms(RUSAGE_SELF) - c0, 0 };
+	carve_ssh_result_done(&out);
+	carve_ssh_free(ssh);
+	carve_buf_done(&script);
+	carve_buf_done(&cmd);
+
+	/* one PowerShell start per check, on the machines carve found up */
+	per_check w = { plan, alive, e, 0 };
+	unsigned sessions = carve_plan_exec_hosts(plan, &(size_t){ 0 })[e].concurrency;
+	pthread_t *t = calloc(sessions, sizeof(*t));
+	t0 = now_ms();
+	c0 = cpu_ms(RUSAGE_SELF);
+	for (unsigned k = 0; t && k < sessions; k++)
+		pthread_create(&t[k], NULL, per_check_worker, &w);
+	for (unsigned k = 0; t && k < sessions; k++)
+		pthread_join(t[k], NULL);
+	figure fp = { now_ms() - t0, cpu_ms(RUSAGE_SELF) - c0, 0 };
+	free(t);
+	stop_lab(lab);
+
+	/* the floor: every live machine's start on the host's cores, and its
+	 * queries over the sessions the host holds at once; the machines
+	 * asleep cost the probe's one timeout */
+	double starts = (double)live * START_MS / CORES,
+	       queries = (double)live * QUERIES * WMI_MS / sessions;
+	double floor = starts > queries ? starts : queries;
+	report("carve: one process a machine", fc, via);
+	report("site script, machine by machine", fs, via);
+	report("one PowerShell start per check", fp, live);
+	printf("  %-34s %.0f ms (%zu starts on %d cores %.0f ms; %d queries each over %u"
+	       " sessions %.0f ms)\n", "floor of the cost model", floor, live, CORES, starts,
+	       QUERIES, sessions, queries);
+	printf("  %-34s wall %.3fx   (target: at most 0.05x)\n", "carve / site script",
+	       fc.wall_ms / fs.wall_ms);
+	printf("  %-34s wall %.2fx\n", "carve / a start per check", fc.wall_ms / fp.wall_ms);
+	printf("  %-34s wall %.2fx   (target: within 1.5x)\n", "carve / floor", fc.wall_ms / floor);
+	free(names);
+	free(alive);
+	carve_plan_free(plan);
+}
+
 static void bench_sweep(const char *base)
 {
 	enum { N = 1000 };
@@ -324,15 +491,19 @@ int main(int argc, char **argv)
 {
 	char sizes[64] = "500,1000", base[] = "/tmp/carve-bench-preflight.XXXXXX";
 	unsigned conc = 64;
+	unsigned long mgmt = 600; /* a third of a generated site is XP through MGMT01 */
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:m:")) != -1) {
 		if (opt == 'n')
 			snprintf(sizes, sizeof(sizes), "%s", optarg);
+		else if (opt == 'm')
+			mgmt = strtoul(optarg, NULL, 10);
 		else if (opt == 'c')
 			conc = (unsigned)strtoul(optarg, NULL, 10);
 		else {
-			fprintf(stderr, "usage: bench_preflight [-n HOSTS,...] [-c CONCURRENCY]\n");
+			fprintf(stderr, "usage: bench_preflight [-n HOSTS,...] [-c CONCURRENCY]"
+				" [-m SITE]\n");
 			return 2;
 		}
 	}
@@ -345,6 +516,7 @@ int main(int argc, char **argv)
 	}
 	for (char *tok = strtok(sizes, ","); tok; tok = strtok(NULL, ","))
 		bench_size(strtoul(tok, NULL, 10), conc, base);
+	bench_management(mgmt, base);
 	bench_sweep(base);
 	t_sh("rm -rf %s", base);
 	return 0;
