@@ -879,6 +879,11 @@ typedef struct {
 	char *diagnosis;     /* cause and fix when not ok, else NULL */
 } carve_check_result;
 
+/* How a check's diagnosis begins when Windows answered none of it (the
+ * script failed: RPC unavailable, access denied): the machine's cause, not
+ * the check's, so triage groups it once whatever the check. */
+#define CARVE_DIAG_NO_ANSWER "Windows could not answer"
+
 typedef struct {
 	size_t machine;      /* index into carve_plan_machines() */
 	carve_status status; /* the worst of its checks */

@@ -630,7 +630,7 @@ static int script_failed(carve_check_result *r, lines *err_lines, int exit_statu
 	carve_buf_json_string(&ev, first);
 	carve_buf_putc(&ev, '}');
 	/* "cause (Windows' words): fix", as every diagnosis reads */
-	carve_buf_printf(&diag, "Windows could not answer (%s)", message);
+	carve_buf_printf(&diag, CARVE_DIAG_NO_ANSWER " (%s)", message);
 	if (strstr(message, "0x800706BA"))
 		carve_buf_puts(&diag, ": it is off, asleep, or blocks RPC; find it on the floor"
 				      " and check its firewall");

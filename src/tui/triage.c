@@ -89,9 +89,8 @@ void triage_cause(char *out, size_t cap, const state_line *s)
 	 * mailboxes too big by different sizes are one cause.  A machine
 	 * Windows would not answer for fails every check it has the same
 	 * way: one cause of the pre-flight, not one per check */
-	static const char machine_wide[] = "Windows could not answer";
 	bool whole = !strcmp(s->phase, "preflight") &&
-		     !strncmp(d, machine_wide, strlen(machine_wide));
+		     !strncmp(d, CARVE_DIAG_NO_ANSWER, strlen(CARVE_DIAG_NO_ANSWER));
 	int at = whole ? snprintf(out, cap, "%s: ", s->phase)
 		       : snprintf(out, cap, "%s/%s: ", s->phase, s->step);
 	for (size_t i = 0; i < len && at >= 0 && (size_t)at + 4 < cap;) {
@@ -186,14 +185,18 @@ static int take_report(const carve_event_row *row, void *ctx)
 	return 0;
 }
 
+/* A failure with its cause worked out once, for sorting and grouping. */
+typedef struct {
+	char cause[160];
+	const state_line *s;
+} keyed;
+
 static int by_cause(const void *a, const void *b)
 {
-	char ca[160], cb[160];
+	const keyed *x = a, *y = b;
+	int by = strcmp(x->cause, y->cause);
 
-	triage_cause(ca, sizeof(ca), a);
-	triage_cause(cb, sizeof(cb), b);
-	int by = strcmp(ca, cb);
-	return by ? by : strcmp(((const state_line *)a)->object, ((const state_line *)b)->object);
+	return by ? by : strcmp(x->s->object, y->s->object);
 }
 
 /*
@@ -263,30 +266,41 @@ int triage_collect(triage_list *t, carve_audit *audit, const char *chunk, triage
 		if (t->items[i].phase[0])
 			t->items[kept++] = t->items[i];
 	t->count = kept;
-	if (t->count) /* items is NULL until something failed */
-		qsort(t->items, t->count, sizeof(*t->items), by_cause);
-	/* a machine once per cause (every check Windows would not answer) */
-	kept = 0;
-	for (size_t i = 0; i < t->count; i++)
-		if (!kept || by_cause(&t->items[kept - 1], &t->items[i]) != 0)
-			t->items[kept++] = t->items[i];
-	t->count = kept;
+	/* each cause worked out once, then sorted by it, grouped, and a
+	 * machine kept once per cause (every check Windows would not answer) */
+	keyed *k = calloc(t->count ? t->count : 1, sizeof(*k));
+	state_line *sorted = calloc(t->count ? t->count : 1, sizeof(*sorted));
 	free(t->groups);
 	t->groups = calloc(t->count ? t->count : 1, sizeof(*t->groups));
-	if (!t->groups)
+	if (!k || !sorted || !t->groups) {
+		free(k);
+		free(sorted);
 		return carve_error_oom();
+	}
 	for (size_t i = 0; i < t->count; i++) {
-		char cause[160];
-		triage_cause(cause, sizeof(cause), &t->items[i]);
+		triage_cause(k[i].cause, sizeof(k[i].cause), &t->items[i]);
+		k[i].s = &t->items[i];
+	}
+	if (t->count)
+		qsort(k, t->count, sizeof(*k), by_cause);
+	kept = 0;
+	for (size_t i = 0; i < t->count; i++) {
+		if (i && by_cause(&k[i - 1], &k[i]) == 0)
+			continue;
 		triage_group *g = t->group_count ? &t->groups[t->group_count - 1] : NULL;
-		if (!g || strcmp(g->cause, cause) != 0) {
+		if (!g || strcmp(g->cause, k[i].cause) != 0) {
 			g = &t->groups[t->group_count++];
-			snprintf(g->cause, sizeof(g->cause), "%s", cause);
-			g->first = i;
-			g->rank = guide_rank(&t->items[i]);
+			snprintf(g->cause, sizeof(g->cause), "%s", k[i].cause);
+			g->first = kept;
+			g->rank = guide_rank(k[i].s);
 		}
 		g->count++;
+		sorted[kept++] = *k[i].s;
 	}
+	free(k);
+	free(t->items);
+	t->items = sorted;
+	t->count = t->cap = kept;
 	sort_order = order; /* qsort has no context: one triage sorts at a time */
 	if (t->group_count)
 		qsort(t->groups, t->group_count, sizeof(*t->groups), by_order);
