@@ -98,6 +98,17 @@ static bool log_lost(run *r)
 	return lost;
 }
 
+/* The checks of pm that apply and were not asked yet, a bit each. */
+static unsigned not_asked(const carve_preflight_machine *pm)
+{
+	unsigned want = 0;
+
+	for (int c = 0; c < CARVE_CHECK__COUNT; c++)
+		if (pm->checks[c].status == CARVE_STATUS_BLOCKED)
+			want |= 1u << c;
+	return want;
+}
+
 /* The seed's order of likelihood, for the checks that have a fix. */
 static const carve_check fixable[] = {
 	CARVE_CHECK_HOTFIXES, CARVE_CHECK_ADMIN, CARVE_CHECK_NICS, CARVE_CHECK_FIREWALL,
@@ -417,12 +428,8 @@ static void machine_job(size_t i, void *ctx)
 		    m->via == r->management) {
 			/* asked from that same host: the ping and the checks in one
 			 * PowerShell process, one start for the machine */
-			unsigned want = 0;
-			for (int c = 0; c < CARVE_CHECK__COUNT; c++)
-				if (pm->checks[c].status == CARVE_STATUS_BLOCKED)
-					want |= 1u << c;
-			if (remote_session_lost(remote_checks(pm->checks, want, ssh, r->plan, m,
-							      &r->groups))) {
+			if (remote_session_lost(remote_checks(pm->checks, not_asked(pm), ssh,
+							      r->plan, m, &r->groups))) {
 				carve_ssh_free(ssh);
 				ssh = NULL;
 			}
@@ -464,10 +471,7 @@ static void machine_job(size_t i, void *ctx)
 	/* every check in one PowerShell process: one start, not one a
 	 * check (issue 15: a start is most of a check's cost on a
 	 * management host) */
-	unsigned want = 0;
-	for (int c = CARVE_CHECK_PING + 1; c < CARVE_CHECK__COUNT; c++)
-		if (pm->checks[c].status == CARVE_STATUS_BLOCKED)
-			want |= 1u << c;
+	unsigned want = not_asked(pm);
 	if (ssh && want && !asked &&
 	    remote_session_lost(remote_checks(pm->checks, want, ssh, r->plan, m, &r->groups))) {
 		carve_ssh_free(ssh);

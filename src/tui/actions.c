@@ -447,6 +447,16 @@ void action_log_filter(console *c)
 	snprintf(c->message, sizeof(c->message), "%s%s", text[0] ? "filter: " : "no filter", text);
 }
 
+/* Adds name to the few a message lists ("WS-01 WS-02 ..."), while they
+ * fit in cap. */
+static void list_name(char *some, size_t cap, const char *name)
+{
+	if (strlen(some) + strlen(name) + 2 < cap - 4)
+		snprintf(some + strlen(some), cap - strlen(some), " %s", name);
+	else if (!strstr(some, "..."))
+		strcat(some, " ...");
+}
+
 /* The machine name names, or the machine of the user it names; else the
  * one machine or user whose name begins with it (what completing it would
  * give).  None or several: the status line says which. */
@@ -470,10 +480,7 @@ static size_t find_machine(console *c, const char *name)
 			continue;
 		if (!matches++)
 			found = j;
-		if (strlen(some) + strlen(m[j].name) + 2 < sizeof(some) - 4)
-			snprintf(some + strlen(some), sizeof(some) - strlen(some), " %s", m[j].name);
-		else if (!strstr(some, "..."))
-			strcat(some, " ...");
+		list_name(some, sizeof(some), m[j].name);
 	}
 	if (matches == 1)
 		return found;
@@ -507,10 +514,7 @@ static void offer(completion *k, const char *name)
 			i++;
 		k->common[i] = '\0';
 	}
-	if (strlen(k->some) + strlen(name) + 2 < sizeof(k->some) - 4)
-		snprintf(k->some + strlen(k->some), sizeof(k->some) - strlen(k->some), " %s", name);
-	else if (!strstr(k->some, "..."))
-		strcat(k->some, " ...");
+	list_name(k->some, sizeof(k->some), name);
 }
 
 /* Tab on the : line: the command, or the machine, user, chunk or floor

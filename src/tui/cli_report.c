@@ -109,19 +109,23 @@ static void write_csv(FILE *f, const report *r)
 	}
 }
 
+/* ,"key":value, the value as a JSON string (null for NULL) */
+static void member(FILE *f, const char *key, const char *value)
+{
+	fprintf(f, ",\"%s\":", key);
+	out_json(f, value);
+}
+
 static void json_item(FILE *f, const char *key, const char *name, const char *what,
 		      const report_item *it, bool first)
 {
 	fprintf(f, "%s\n  {\"%s\":", first ? "" : ",", key);
 	out_json(f, name);
-	fputs(",\"what\":", f);
-	out_json(f, what);
-	fprintf(f, ",\"status\":\"%s\",\"signed_by\":", carve_status_name(it->status));
-	out_json(f, signer(it));
-	fputs(",\"time\":", f);
-	out_json(f, it->time);
-	fputs(",\"note\":", f);
-	out_json(f, it->diagnosis);
+	member(f, "what", what);
+	member(f, "status", carve_status_name(it->status));
+	member(f, "signed_by", signer(it));
+	member(f, "time", it->time);
+	member(f, "note", it->diagnosis);
 	putc('}', f);
 }
 
@@ -134,18 +138,13 @@ static void json_list(FILE *f, const char *key, const report_failure *list, size
 		const report_failure *x = &list[i];
 		fprintf(f, "%s\n  {\"%s\":", i ? "," : "", x->object_kind);
 		out_json(f, x->object);
-		fputs(",\"chunk\":", f);
-		out_json(f, x->chunk);
-		fputs(",\"phase\":", f);
-		out_json(f, x->phase);
-		fputs(",\"step\":", f);
-		out_json(f, x->step);
-		fprintf(f, ",\"status\":\"%s\",\"time\":", carve_status_name(x->status));
-		out_json(f, x->time);
-		fputs(",\"by\":", f);
-		out_json(f, x->actor);
-		fputs(",\"diagnosis\":", f);
-		out_json(f, x->diagnosis);
+		member(f, "chunk", x->chunk);
+		member(f, "phase", x->phase);
+		member(f, "step", x->step);
+		member(f, "status", carve_status_name(x->status));
+		member(f, "time", x->time);
+		member(f, "by", x->actor);
+		member(f, "diagnosis", x->diagnosis);
 		fputs(",\"evidence\":", f);
 		fputs(x->evidence ? x->evidence : "null", f);
 		putc('}', f);

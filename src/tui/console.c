@@ -578,11 +578,8 @@ int console_choose(console *c, const char *question)
 
 bool console_confirm(console *c, const char *question)
 {
-	curs_set(1);
-	int key = question_key(c, question, "");
-	curs_set(0);
-	timeout(0);
-	c->dirty = true;
+	int key = console_choose(c, question);
+
 	return key == 'y' || key == 'Y';
 }
 

@@ -74,6 +74,35 @@ static long distance(const carve_machine *a, const carve_machine *b)
 	return labs((long)a->x - (long)b->x) + 6 * labs((long)a->y - (long)b->y);
 }
 
+/* The floor's problem machines in walking order: from start (NULL: the
+ * drawing's top left), each time the nearest not yet walked to.  *count
+ * of them into order (n long). */
+static void walking_order(console *c, size_t floor, const carve_machine *start, size_t *order,
+			  size_t *count)
+{
+	size_t n;
+	const carve_machine *m = carve_plan_machines(c->plan, &n);
+	const carve_machine corner = { .x = 0, .y = 0 };
+	const carve_machine *from = start ? start : &corner;
+	bool *taken = calloc(n ? n : 1, sizeof(*taken));
+
+	*count = 0;
+	for (;;) {
+		size_t best = CARVE_NONE;
+		for (size_t i = 0; taken && i < n; i++)
+			if (!taken[i] && m[i].floor == floor && problem(console_machines(c)[i]) &&
+			    view_floor_matches(c, i) &&
+			    (best == CARVE_NONE || distance(from, &m[i]) < distance(from, &m[best])))
+				best = i;
+		if (best == CARVE_NONE)
+			break;
+		taken[best] = true;
+		order[(*count)++] = best;
+		from = &m[best];
+	}
+	free(taken);
+}
+
 static void walk(console *c)
 {
 	size_t n;
@@ -89,22 +118,7 @@ static void walk(console *c)
 	}
 	if (here == CARVE_NONE || !(c->walk = calloc(n, sizeof(*c->walk))))
 		return;
-	bool *taken = calloc(n, sizeof(*taken));
-	const carve_machine *from = &m[here];
-	for (;;) {
-		size_t best = CARVE_NONE;
-		for (size_t i = 0; taken && i < n; i++)
-			if (!taken[i] && m[i].floor == c->floor && problem(console_machines(c)[i]) &&
-			    view_floor_matches(c, i) &&
-			    (best == CARVE_NONE || distance(from, &m[i]) < distance(from, &m[best])))
-				best = i;
-		if (best == CARVE_NONE)
-			break;
-		taken[best] = true;
-		c->walk[c->walk_count++] = best;
-		from = &m[best];
-	}
-	free(taken);
+	walking_order(c, c->floor, &m[here], c->walk, &c->walk_count);
 	snprintf(c->message, sizeof(c->message), "%zu problem machine%s to walk to from %s",
 		 c->walk_count, c->walk_count == 1 ? "" : "s", m[here].name);
 }
@@ -390,34 +404,6 @@ static void floor_click(console *c, int x, int y)
 	map_done(&cv);
 }
 
-/* The floor's problem machines in walking order: from the one nearest the
- * drawing's top left, each time the nearest not yet walked to.  *count
- * of them into order (n long). */
-static void walking_order(console *c, size_t floor, size_t *order, size_t *count)
-{
-	size_t n;
-	const carve_machine *m = carve_plan_machines(c->plan, &n);
-	const carve_machine corner = { .x = 0, .y = 0 };
-	const carve_machine *from = &corner;
-	bool *taken = calloc(n ? n : 1, sizeof(*taken));
-
-	*count = 0;
-	for (;;) {
-		size_t best = CARVE_NONE;
-		for (size_t i = 0; taken && i < n; i++)
-			if (!taken[i] && m[i].floor == floor && problem(console_machines(c)[i]) &&
-			    view_floor_matches(c, i) &&
-			    (best == CARVE_NONE || distance(from, &m[i]) < distance(from, &m[best])))
-				best = i;
-		if (best == CARVE_NONE)
-			break;
-		taken[best] = true;
-		order[(*count)++] = best;
-		from = &m[best];
-	}
-	free(taken);
-}
-
 void view_floor_next_problem(console *c)
 {
 	size_t n, n_floors, count = 0;
@@ -437,7 +423,7 @@ void view_floor_next_problem(console *c)
 	size_t *order = calloc(n ? n : 1, sizeof(*order));
 	for (size_t f = 0; order && f < n_floors; f++) {
 		size_t floor = (c->floor + f) % n_floors;
-		walking_order(c, floor, order, &count);
+		walking_order(c, floor, NULL, order, &count);
 		size_t k = 0;
 		if (f == 0 && c->machine < n && m[c->machine].floor == floor) {
 			while (k < count && order[k] != c->machine)
@@ -453,7 +439,7 @@ void view_floor_next_problem(console *c)
 	}
 	/* round again on this floor, from its first stop */
 	if (order && n_floors) {
-		walking_order(c, c->floor, order, &count);
+		walking_order(c, c->floor, NULL, order, &count);
 		if (count && order[0] != c->machine) {
 			c->machine = order[0];
 			free(order);

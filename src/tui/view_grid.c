@@ -128,7 +128,8 @@ static void describe(console *c, int y, int cols)
 	size_t n;
 	const carve_chunk *ch = &carve_plan_chunks(c->plan, &n)[c->grid_chunk];
 	const unsigned *k = console_grid(c)->counts[c->grid_chunk][c->grid_phase];
-	char what[400], cutover[80];
+	const char *phase = carve_phase_name((carve_phase)c->grid_phase);
+	char what[400], when[40], line[1024];
 	int len = 0;
 
 	/* what the cell waits for first: its counts are all pending then,
@@ -143,15 +144,10 @@ static void describe(console *c, int y, int cols)
 					carve_status_name((carve_status)s));
 	/* the cutover where it fits: the chunk's row shows it anyway, and
 	 * what the cell waits for matters more at 80 columns */
-	char when[40];
 	console_moment(when, sizeof(when), ch->cutover, false);
-	int head = snprintf(cutover, sizeof(cutover), " (cutover %s)", when) +
-		   (int)(strlen(ch->name) + strlen(carve_phase_name((carve_phase)c->grid_phase)) +
-			 strlen(what)) + 2;
-	char line[512];
-	snprintf(line, sizeof(line), "%s %s%s:%s", ch->name,
-		 carve_phase_name((carve_phase)c->grid_phase), head <= cols - 2 ? cutover : "",
-		 what);
+	snprintf(line, sizeof(line), "%s %s (cutover %s):%s", ch->name, phase, when, what);
+	if ((int)strlen(line) > cols - 2)
+		snprintf(line, sizeof(line), "%s %s:%s", ch->name, phase, what);
 	mvaddnstr(y, 1, line, cols - 2);
 }
 
