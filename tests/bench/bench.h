@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -73,7 +74,8 @@ static inline void bench_lab_costs(const char *dir)
 		else if (in && line[0])
 			printf(" %s", line + strspn(line, " "));
 		if (strstr(line, "role: management") && strstr(line, "cores:"))
-			printf(" management host %s", strstr(line, "cores:"));
+			printf(" management host cores: %ld",
+			       strtol(strstr(line, "cores:") + 6, NULL, 10));
 	}
 	printf("\n");
 	if (f)

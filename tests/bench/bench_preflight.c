@@ -196,20 +196,32 @@ static void report(const char *what, figure f, size_t n)
 	       f.failures ? "  [some hosts failed]" : "");
 }
 
-static void bench_size(unsigned long n, unsigned conc, const char *base)
+/* A lab of n machines generated into dir with options, then the shell
+ * command edit run on it (may be NULL), and its plan with the lab's
+ * passwords. */
+static carve_plan *generate(const char *dir, unsigned long n, const char *options,
+			    const char *edit)
 {
-	char dir[1024], plan_path[1200], cfg[1200], hosts[1200], args[1400];
+	char plan_path[1200];
 	carve_plan *plan = NULL;
 	carve_diags *diags = NULL;
 
-	snprintf(dir, sizeof(dir), "%s/lab-%lu", base, n);
-	if (t_sh("%s --generate %lu --out %s --asleep 0 --failing 25 --base-port 30000 >/dev/null",
-	       CARVE_LAB_BIN, n, dir) != 0)
+	if (t_sh("%s --generate %lu --out %s %s >/dev/null%s%s", CARVE_LAB_BIN, n, dir, options,
+		 edit ? " && " : "", edit ? edit : "") != 0)
 		die("carve-lab --generate failed");
 	snprintf(plan_path, sizeof(plan_path), "%s/lab-site.yaml", dir);
 	if (carve_plan_load(&plan, &diags, plan_path) < 0 || bench_lab_passwords(plan, dir) < 0)
 		die(carve_error_last()->message);
 	carve_diags_free(diags);
+	return plan;
+}
+
+static void bench_size(unsigned long n, unsigned conc, const char *base)
+{
+	char dir[1024], cfg[1200], hosts[1200], args[1400];
+
+	snprintf(dir, sizeof(dir), "%s/lab-%lu", base, n);
+	carve_plan *plan = generate(dir, n, "--asleep 0 --failing 25 --base-port 30000", NULL);
 
 	/* The machines with their own SSH endpoint, and an ssh_config for them. */
 	size_t count, direct = 0;
@@ -268,13 +280,8 @@ static void bench_size(unsigned long n, unsigned conc, const char *base)
 	       fc.cpu_ms / fl.cpu_ms);
 
 	/* The same site with a fifth of it asleep. */
-	if (t_sh("%s --generate %lu --out %s --asleep 20 --failing 25 --base-port 30000 >/dev/null",
-	       CARVE_LAB_BIN, n, dir) != 0)
-		die("carve-lab --generate failed");
 	carve_plan_free(plan);
-	if (carve_plan_load(&plan, &diags, plan_path) < 0 || bench_lab_passwords(plan, dir) < 0)
-		die(carve_error_last()->message);
-	carve_diags_free(diags);
+	plan = generate(dir, n, "--asleep 20 --failing 25 --base-port 30000", NULL);
 	direct_machines(names, plan);
 	lab = start_lab(dir);
 	figure fs = run_carve(plan, names, dir);
@@ -332,22 +339,15 @@ static void *per_check_worker(void *arg)
 static void bench_management(unsigned long n, const char *base)
 {
 	enum { START_MS = 100, WMI_MS = 30, RPC_MS = 4200, CORES = 4, QUERIES = 9 };
-	char dir[1024], plan_path[1200];
-	carve_plan *plan = NULL;
-	carve_diags *diags = NULL;
+	char dir[1024], costs[1600];
 
 	snprintf(dir, sizeof(dir), "%s/mgmt-%lu", base, n);
-	if (t_sh("%s --generate %lu --out %s --asleep 10 --failing 0 --base-port 33000 >/dev/null"
-		 " && sed -i -e 's/^  powershell_start: .*/  powershell_start: %dms/'"
+	snprintf(costs, sizeof(costs), "sed -i -e 's/^  powershell_start: .*/  powershell_start: %dms/'"
 		 " -e 's/^  wmi_query: .*/  wmi_query: %dms/' -e 's/^  rpc_timeout: .*/  rpc_timeout:"
 		 " %dms/' -e 's/name: MGMT01, role: management, port: \\([0-9]*\\), cores: 4/name:"
-		 " MGMT01, role: management, port: \\1, cores: %d/' %s/lab-fixture.yaml",
-		 CARVE_LAB_BIN, n, dir, START_MS, WMI_MS, RPC_MS, CORES, dir) != 0)
-		die("carve-lab --generate failed");
-	snprintf(plan_path, sizeof(plan_path), "%s/lab-site.yaml", dir);
-	if (carve_plan_load(&plan, &diags, plan_path) < 0 || bench_lab_passwords(plan, dir) < 0)
-		die(carve_error_last()->message);
-	carve_diags_free(diags);
+		 " MGMT01, role: management, port: \\1, cores: %d/' %s/lab-fixture.yaml", START_MS,
+		 WMI_MS, RPC_MS, CORES, dir);
+	carve_plan *plan = generate(dir, n, "--asleep 10 --failing 0 --base-port 33000", costs);
 	size_t count, via = 0;
 	const carve_machine *m = carve_plan_machines(plan, &count);
 	const char **names = calloc(count + 1, sizeof(*names)),
