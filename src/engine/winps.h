@@ -71,6 +71,43 @@ int carve_ps_script(carve_buf *out, const char *tmpl, const char *const *names,
 int carve_ps_command(carve_buf *out, const char *script);
 
 /*
+ * A PowerShell that stays up and reads its scripts from standard input, one
+ * per SSH channel (issue 15: one start for many scripts, where a start is
+ * most of what a check costs on a management host).  -Command - is
+ * powershell.exe 2.0's (about_PowerShell.exe: "If the value of Command is
+ * "-", the command text is read from standard input"); -File - is not
+ * there before 5.0.  stdin is read in the console's input code page, a
+ * line at a time as if typed: carve_ps_frame makes every script one ASCII
+ * line.
+ */
+#define CARVE_PS_HOST_COMMAND \
+	"powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -"
+
+/*
+ * Appends script (non-empty valid UTF-8) as one input line for
+ * CARVE_PS_HOST_COMMAND, then an empty line:
+ *
+ *   & { '<nonce>|frame'; try { Invoke-Expression ([Text.Encoding]::UTF8.
+ *   GetString([Convert]::FromBase64String('<base64 of script>'))) } catch {
+ *   '<nonce>|failed'; $_.Exception.Message }; '<nonce>|done' }
+ *
+ * One complete statement, so the host runs it as soon as it has read it
+ * (a statement left open would wait for an empty line, PowerShell issue
+ * 3223); the script travels as base64, so neither the input code page nor
+ * the host's line-by-line parsing touches it (and the 5.1.14393 host's
+ * multi-line bug, PowerShell issue 2068, cannot); & { } gives it a scope
+ * of its own, so nothing it sets stays for the next.  Its output is the
+ * lines between the frame and done markers; a script that failed as a
+ * whole (one that does not parse) prints the failed marker and the error.
+ * nonce is printable ASCII without quotes.
+ */
+int carve_ps_frame(carve_buf *out, const char *script, const char *nonce);
+
+/* carve_ps_decode_command's answer for CARVE_PS_HOST_COMMAND: the script
+ * comes on standard input. */
+#define CARVE_PS_STDIN 1
+
+/*
  * The inverse of carve_ps_command, for the lab server: parses a command line
  * "powershell[.exe] [switches] -EncodedCommand <base64>" and appends the
  * script as UTF-8.  Program and switch names are case-insensitive and may be
@@ -79,6 +116,9 @@ int carve_ps_command(carve_buf *out, const char *script);
  * CARVE_EINVALID for anything else: another program, an unknown switch or
  * argument, no or two encoded commands, base64 that is not canonical with
  * padding, an odd number of bytes, an unpaired surrogate, U+0000.
+ * "-Command -" (-c, -com ...) as the last argument instead of an encoded
+ * command returns CARVE_PS_STDIN and appends nothing; -Command with a
+ * script on the line is refused, as carve never sends one.
  */
 int carve_ps_decode_command(carve_buf *script_out, const char *command_line);
 

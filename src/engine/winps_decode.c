@@ -11,7 +11,7 @@
 
 /* ------------------------------------------------- encoded command lines */
 
-enum { SW_ENCODED, SW_FLAG, SW_POLICY };
+enum { SW_ENCODED, SW_FLAG, SW_POLICY, SW_COMMAND };
 
 /* powershell.exe accepts any prefix of a switch at least min long (its
  * CommandLineParameterParser.MatchSwitch), plus the two short aliases. */
@@ -27,6 +27,7 @@ static const struct {
 	{ "nologo", 3, SW_FLAG },
 	{ "executionpolicy", 2, SW_POLICY },
 	{ "ep", 2, SW_POLICY },
+	{ "command", 1, SW_COMMAND },
 };
 
 static bool next_token(const char **p, const char **tok, size_t *len)
@@ -192,6 +193,7 @@ int carve_ps_decode_command(carve_buf *script_out, const char *command_line)
 	carve_buf bytes = CARVE_BUF_INIT;
 	const char *p = command_line, *tok, *encoded = NULL;
 	size_t len, encoded_len = 0, mark = script_out->len;
+	bool stdin_script = false;
 	int err = 0;
 
 	if (!command_line || !next_token(&p, &tok, &len) || !is_program(tok, len)) {
@@ -217,6 +219,18 @@ int carve_ps_decode_command(carve_buf *script_out, const char *command_line)
 					      token_for_message(shown, tok, len));
 			goto done;
 		}
+		if (kind == SW_COMMAND) {
+			/* the rest of the line is the command: carve's is "-" */
+			const char *rest;
+			size_t rest_len;
+			if (arg_len != 1 || arg[0] != '-' || next_token(&p, &rest, &rest_len)) {
+				err = carve_error_set(CARVE_EINVALID, "powershell -Command takes "
+						      "only \"-\" here (the script on standard "
+						      "input)");
+				goto done;
+			}
+			stdin_script = true;
+		}
 		if (kind == SW_ENCODED) {
 			if (encoded) {
 				err = carve_error_set(CARVE_EINVALID,
@@ -226,6 +240,15 @@ int carve_ps_decode_command(carve_buf *script_out, const char *command_line)
 			encoded = arg;
 			encoded_len = arg_len;
 		}
+	}
+	if (stdin_script && encoded) {
+		err = carve_error_set(CARVE_EINVALID, "powershell command line has both "
+				      "-Command and -EncodedCommand");
+		goto done;
+	}
+	if (stdin_script) {
+		err = CARVE_PS_STDIN;
+		goto done;
 	}
 	if (!encoded) {
 		err = carve_error_set(CARVE_EINVALID,

@@ -405,3 +405,29 @@ done:
 	carve_buf_done(&utf16);
 	return carve_winps_finish(out, mark, err);
 }
+
+int carve_ps_frame(carve_buf *out, const char *script, const char *nonce)
+{
+	size_t mark = out->len, len = script ? strlen(script) : 0;
+	uint32_t cp;
+	int err = 0;
+
+	if (!len) {
+		err = carve_error_set(CARVE_EINVALID, "empty PowerShell script");
+		goto done;
+	}
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = carve_winps_utf8_decode(&cp, (const unsigned char *)script + i,
+						  len - i))) {
+			err = carve_error_set(CARVE_EINVALID,
+					      "script is not valid UTF-8 (byte %zu)", i);
+			goto done;
+		}
+	carve_buf_printf(out, "& { '%s|frame'; try { Invoke-Expression ([Text.Encoding]::UTF8."
+			 "GetString([Convert]::FromBase64String('", nonce);
+	base64_put(out, (const unsigned char *)script, len);
+	carve_buf_printf(out, "'))) } catch { '%s|failed'; $_.Exception.Message }; '%s|done' }"
+			 "\n\n", nonce, nonce);
+done:
+	return carve_winps_finish(out, mark, err);
+}

@@ -23,7 +23,8 @@
  *                  faults, replay } ]
  *   mailboxes: [ { user, size, items, bad_items, target_smtp } ]
  *   costs:     { powershell_start, powershell_memory, wmi_query,
- *                rpc_timeout, exchange_cmdlet }  (and a host's cores)
+ *                rpc_timeout, ping_timeout, exchange_cmdlet }  (and a
+ *                host's cores)
  */
 #include "lab.h"
 #include "plan_internal.h"
@@ -275,6 +276,10 @@ static void apply_faults(loader *l, lab_host *h, const pnode *map)
 			f->drop_mid_command = boolean(l, v, key);
 		else if (!strcmp(key, "cut_output"))
 			f->cut_output = boolean(l, v, key);
+		else if (!strcmp(key, "wmi_hang"))
+			f->wmi_hang = boolean(l, v, key);
+		else if (!strcmp(key, "stdin_eof"))
+			f->stdin_eof = boolean(l, v, key);
 		else if (!strcmp(key, "latency"))
 			f->latency_ms = (uint32_t)ms_of(l, v, key, false);
 		else if (!strcmp(key, "slow_output"))
@@ -662,6 +667,8 @@ static void load_tree(loader *l, lab_fixture *fx, const pnode *root)
 			c->wmi_query_ms = (uint32_t)ms_of(l, v, key, false);
 		else if (!strcmp(key, "rpc_timeout"))
 			c->rpc_timeout_ms = (uint32_t)ms_of(l, v, key, false);
+		else if (!strcmp(key, "ping_timeout"))
+			c->ping_timeout_ms = (uint32_t)ms_of(l, v, key, false);
 		else if (!strcmp(key, "exchange_cmdlet"))
 			c->exchange_ms = (uint32_t)ms_of(l, v, key, false);
 		else

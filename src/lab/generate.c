@@ -151,6 +151,7 @@ static void write_fixture(FILE *f, const gen *g)
 		   "  powershell_memory: 45MiB\n"
 		   "  wmi_query: 15ms          # a real LAN: 0.15-0.5 s (an assumption)\n"
 		   "  rpc_timeout: 1s          # a real XP that is off: 21-42 s\n"
+		   "  ping_timeout: 100ms      # Windows: 1 s an echo (Win32_PingStatus)\n"
 		   "  exchange_cmdlet: 10ms    # Exchange 2010: 0.3-1.5 s (an assumption)\n"
 		   "groups:\n"
 		   "  - { name: 'FABRIKAM\\Domain Admins', members: ['FABRIKAM\\carve-src'] }\n"

@@ -64,6 +64,8 @@ typedef struct {
 	bool changed_host_key;  /* presents a key other than its own */
 	bool drop_mid_command;  /* closes the connection while a command runs */
 	bool cut_output;        /* sends half the output and no exit status */
+	bool wmi_hang;          /* WMI calls to it never return (winmgmt hung) */
+	bool stdin_eof;         /* a command's stdin ends at once */
 	uint32_t latency_ms;    /* before each command's answer */
 	uint32_t slow_output_ms;/* between bytes of output */
 	int32_t reboot_s;       /* a restart takes this long; -1: never back */
@@ -172,6 +174,8 @@ typedef struct {
 	uint32_t powershell_mib;      /* the memory one PowerShell process holds */
 	uint32_t wmi_query_ms;        /* a remote WMI (DCOM) query to a live target */
 	uint32_t rpc_timeout_ms;      /* the same to a target that is off or silent */
+	uint32_t ping_timeout_ms;     /* one echo of Test-Connection that gets no
+				       * answer (Win32_PingStatus.Timeout) */
 	uint32_t exchange_ms;         /* an Exchange cmdlet, per mailbox it handles */
 } lab_costs;
 
@@ -294,6 +298,24 @@ typedef struct {
 void lab_answer_command(lab_answer *a, lab_site *site, const char *host,
 			const lab_session *session, const char *command);
 void lab_answer_done(lab_answer *a);
+
+/* Whether command starts a powershell.exe that reads its script from
+ * stdin (-Command -, winps.h's CARVE_PS_HOST_COMMAND). */
+bool lab_reads_script(const char *command);
+
+/* Such a process on host (lock not held by the caller): it starts once
+ * (its cost on the host's cores, its memory until closed), then runs each
+ * line of stdin as PowerShell 2.0's console host does (ps.h, ps_host);
+ * journal events "command" at the start and "line" (its length, never
+ * its text) for each line. */
+typedef struct lab_ps lab_ps;
+lab_ps *lab_ps_open(lab_site *site, const char *host, const lab_session *session,
+		    const char *command);
+/* One line of its stdin; what it writes is appended to out and err (raw,
+ * as Windows sends them).  False once exit has ended it. */
+bool lab_ps_line(lab_ps *p, carve_buf *out, carve_buf *err, const char *line, size_t len);
+/* The end of its stdin: frees p, returns its exit status. */
+int lab_ps_close(lab_ps *p, bool *reboot);
 
 /* ---- accounts (accounts.c) ---- */
 

@@ -218,6 +218,8 @@ typedef struct {
 	const char *command;    /* the command it came from, or NULL */
 	size_t pos, end;        /* where in the script */
 	pv target;              /* TargetObject */
+	bool incomplete;        /* a parse error at the end of the text: more
+				 * lines could complete it */
 } ps_error;
 
 /* A list of values, as a pipeline carries them. */
@@ -264,6 +266,31 @@ struct ps_ctx {
  * powershell.exe -NonInteractive -EncodedCommand would.  Lock held. */
 void ps_run(carve_buf *out, carve_buf *err, int *exit_status, bool *reboot,
 	    const ps_env *env, const char *script);
+
+/* Parses and runs script in the current scope (Invoke-Expression). */
+int ps_run_nested(ps_ctx *c, const char *script, pv_list *out);
+
+/*
+ * powershell.exe -Command -: one process reading its script from stdin,
+ * its session (variables, functions) lasting until the input ends.  The
+ * console host reads it a line at a time, as if typed at the prompt
+ * (about_PowerShell_exe: "the input statements are executed one statement
+ * at a time as though they were typed at the PowerShell command prompt"):
+ * a line that is a complete statement runs at once; one that opens a
+ * statement it does not close starts a block that only an empty line ends
+ * and runs (PowerShell/PowerShell issues 3223 and 21808, 2.0's console
+ * host); a line that does not parse prints its error and nothing runs; at
+ * the end of the input a block still open is dropped.  Each statement's
+ * output is written as it ends.
+ */
+typedef struct ps_host ps_host;
+ps_host *ps_host_new(const ps_env *env);
+/* One line of stdin (without its LF); false once exit has ended the
+ * session. */
+bool ps_host_line(ps_host *h, carve_buf *out, carve_buf *err, const char *line, size_t len);
+/* The end of stdin: frees h; returns the process's exit status (exit's,
+ * else 1 when the last statement failed, else 0). */
+int ps_host_end(ps_host *h, bool *reboot);
 
 /* ---- parser (ps_parse.c) ---- */
 

@@ -917,11 +917,45 @@ static const ps_cmdlet import_session = {
 	import_session_params, NPARAMS(import_session_params), run_import_session, NULL, false,
 };
 
+/* Invoke-Expression [-Command] <string>: runs the string as a command in
+ * the current scope; a string that does not parse is a terminating error
+ * (PowerShell 2.0's help, https://learn.microsoft.com/en-us/previous-
+ * versions/dd347550(v=technet.10): "evaluates or runs a specified string
+ * as a command", position 1, pipeline input by value). */
+static const ps_param iex_params[] = {
+	{ "Command", NULL, PP_STRING, 0, ALL, 1, true },
+};
+
+static int run_iex(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out)
+{
+	pv_list items = input_of(c, call, in, "Command");
+
+	for (size_t i = 0; i < items.n; i++) {
+		const char *text = pv_to_str(c, items.v[i]);
+		/* the journal shows what ran, as for a command line */
+		carve_buf fields = CARVE_BUF_INIT;
+		carve_buf_puts(&fields, "\"powershell\":true,\"invoke_expression\":true,"
+			       "\"command\":");
+		carve_buf_json_string(&fields, text);
+		lab_journal(c->env->self->name, "command", carve_buf_cstr(&fields));
+		carve_buf_done(&fields);
+		int err = ps_run_nested(c, text, out);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static const ps_cmdlet invoke_expression = {
+	"Invoke-Expression", "Microsoft.PowerShell.Commands.InvokeExpressionCommand", NULL, 0,
+	iex_params, NPARAMS(iex_params), run_iex, NULL, false,
+};
+
 const ps_cmdlet *const ps_builtin_cmdlets[] = {
 	&foreach_object, &where_object, &select_object, &sort_object, &measure_object,
 	&write_output, &write_host, &write_error, &out_null, &out_string, &start_sleep,
 	&new_object, &convert_secure, &get_date, &import_module, &add_snapin, &new_session,
-	&import_session, NULL,
+	&import_session, &invoke_expression, NULL,
 };
 
 /* ------------------------------------------------------------ types */
@@ -1312,6 +1346,123 @@ static int math_call(ps_ctx *c, const char *m, const pv *args, size_t n, pv *out
 
 static const ps_type math_type = { "System.Math", NULL, NULL, NULL, math_call, NULL };
 
+/* A .NET method's exception as PowerShell 2.0 reports it. */
+static int method_failed(ps_ctx *c, const char *method, size_t n, const char *message)
+{
+	return ps_throw(c, "System.Management.Automation.MethodInvocationException",
+			"NotSpecified: (:) [], MethodInvocationException", "DotNetMethodException",
+			"Exception calling \"%s\" with \"%zu\" argument(s): \"%s\"", method, n,
+			message);
+}
+
+static int base64_digit(char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	return ch == '+' ? 62 : ch == '/' ? 63 : -1;
+}
+
+/*
+ * [Convert]::FromBase64String(s) -> byte[] (https://learn.microsoft.com/
+ * dotnet/api/system.convert.frombase64string): white space is ignored; a
+ * length that is not a multiple of 4, a character outside the alphabet,
+ * more than two '=' or anything after them is a FormatException.  The two
+ * messages are .NET Framework 2.0's as its users report them; Microsoft's
+ * page gives the conditions, not the wording.
+ */
+static int from_base64(ps_ctx *c, const char *s, pv *out)
+{
+	size_t len = 0, pad = 0;
+	char *digits = carve_arena_strdup(&c->arena, s);
+
+	if (!digits)
+		return method_failed(c, "FromBase64String", 1, "Out of memory.");
+	for (const char *p = s; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			continue;
+		if (*p == '=' ? pad >= 2 : pad > 0 || base64_digit(*p) < 0)
+			return method_failed(c, "FromBase64String", 1,
+					     "Invalid character in a Base-64 string.");
+		pad += *p == '=';
+		digits[len++] = *p;
+	}
+	if (len % 4)
+		return method_failed(c, "FromBase64String", 1,
+				     "Invalid length for a Base-64 char array.");
+	ps_array *a = ps_array_new(c);
+	for (size_t i = 0; a && i < len; i += 4) {
+		uint32_t bits = 0;
+		for (int k = 0; k < 4; k++)
+			bits = bits << 6 | (uint32_t)(digits[i + k] == '=' ? 0
+						      : base64_digit(digits[i + k]));
+		size_t take = i + 4 < len ? 3 : 3 - pad;
+		for (size_t k = 0; k < take; k++)
+			ps_array_push(c, a, pv_int((bits >> (16 - 8 * k)) & 0xFF));
+	}
+	*out = a ? pv_array(a) : PV_NULL_VALUE;
+	return 1;
+}
+
+static int convert_call(ps_ctx *c, const char *m, const pv *args, size_t n, pv *out)
+{
+	if (!strcasecmp(m, "FromBase64String") && n == 1)
+		return from_base64(c, pv_to_str(c, args[0]), out);
+	return 0;
+}
+
+static const ps_type convert_type = { "System.Convert", NULL, NULL, NULL, convert_call, NULL };
+
+/* [Text.Encoding]::UTF8.GetString(byte[]): a sequence that is not UTF-8
+ * becomes U+FFFD (https://learn.microsoft.com/dotnet/api/
+ * system.text.encoding.utf8: "replacement fallback").  The model's strings
+ * end at U+0000, so a NUL byte ends the text here. */
+static int utf8_call(ps_ctx *c, ps_obj *o, const char *m, const pv *args, size_t n, pv *out)
+{
+	(void)o;
+	if (strcasecmp(m, "GetString") || n != 1 || args[0].k != PV_ARRAY)
+		return 0;
+	const ps_array *a = args[0].u.a;
+	unsigned char *bytes = carve_arena_calloc(&c->arena, a->n + 1, 1);
+	carve_buf text = CARVE_BUF_INIT;
+	int64_t b;
+
+	if (!bytes)
+		return method_failed(c, "GetString", 1, "Out of memory.");
+	for (size_t i = 0; i < a->n; i++) {
+		if (pv_to_int(c, a->v[i], &b) < 0)
+			return PS_THROW;
+		bytes[i] = (unsigned char)b;
+	}
+	for (size_t i = 0; i < a->n && bytes[i];) {
+		uint32_t cp;
+		size_t k = carve_winps_utf8_decode(&cp, bytes + i, a->n - i);
+		carve_winps_utf8_put(&text, k ? cp : 0xFFFD);
+		i += k ? k : 1;
+	}
+	*out = pv_str(c, carve_buf_cstr(&text));
+	carve_buf_done(&text);
+	return 1;
+}
+
+static const ps_class utf8_class = {
+	"System.Text.UTF8Encoding", NULL, NULL, utf8_call, NULL, false,
+};
+
+static int encoding_get(ps_ctx *c, const char *name, pv *out)
+{
+	if (strcasecmp(name, "UTF8"))
+		return 0;
+	*out = pv_obj(ps_obj_new(c, &utf8_class));
+	return 1;
+}
+
+static const ps_type encoding_type = { "System.Text.Encoding", NULL, NULL, encoding_get, NULL,
+				       NULL };
+
 /* ---- the session's Windows identity ---- */
 
 static const char *account_string(ps_ctx *c, ps_obj *o)
@@ -1430,6 +1581,7 @@ const ps_type *const ps_builtin_types[] = {
 	&int_type, &long_type, &double_type, &string_type, &bool_type, &char_type, &byte_type,
 	&void_type, &object_type, &hash_type, &datetime_type, &strings_type, &ints_type,
 	&bytes_type, &chars_type, &objects_type, &console_type, &environment_type, &math_type,
+	&convert_type, &encoding_type,
 	&identity_type, &ntaccount_type, &credential_type, &regex_type, NULL,
 };
 

@@ -2487,69 +2487,221 @@ static void put_oem(carve_buf *out, const char *s, size_t len)
 
 /* ------------------------------------------------------------ the run */
 
+/* A new powershell.exe's session: its global scope and automatic
+ * variables; $input holds the lines of stdin. */
+static void session_init(ps_ctx *c, run_state *rs, const ps_env *env, const char *input,
+			 size_t input_len)
+{
+	memset(c, 0, sizeof(*c));
+	memset(rs, 0, sizeof(*rs));
+	carve_arena_init(&c->arena, 64 * 1024);
+	c->env = env;
+	c->input = input;
+	c->input_len = input_len;
+	c->scope = scope_new(c, NULL);
+	rs->last_ok = true;
+	c->run = rs;
+	scope_set(c, c->scope, "erroractionpreference", pv_str(c, "Continue"));
+	scope_set(c, c->scope, "pid", pv_int(4242));
+	ps_hash *version = ps_hash_new(c);
+	ps_hash_set(c, version, "PSVersion", pv_str(c, "2.0"));
+	ps_hash_set(c, version, "CLRVersion", pv_str(c, "2.0.50727.5420"));
+	scope_set(c, c->scope, "psversiontable", (pv){ .k = PV_HASH, .u.h = version });
+	/* powershell.exe -Command reads a redirected stdin as $input, a line
+	 * a string (about_Automatic_Variables; see [Console]::In in
+	 * ps_builtin.c) */
+	ps_array *lines = ps_array_new(c);
+	for (size_t i = 0; i < c->input_len;) {
+		size_t e = i;
+		while (e < c->input_len && c->input[e] != '\n')
+			e++;
+		size_t n = e - i;
+		if (n && c->input[i + n - 1] == '\r')
+			n--;
+		ps_array_push(c, lines, pv_strn(c, c->input + i, n));
+		i = e + 1;
+	}
+	scope_set(c, c->scope, "input", pv_array(lines));
+}
+
+/* Parses and runs script (len bytes, in the arena) as the session's next
+ * input, writing its output and errors as the host does.  *parsed is false
+ * when it did not parse (the error printed). */
+static int run_text(ps_ctx *c, const char *script, size_t len, bool *parsed)
+{
+	carve_buf text = CARVE_BUF_INIT, errs = CARVE_BUF_INIT;
+	carve_buf *out = c->out, *err = c->err;
+	pv_list output = { 0 };
+	ps_node *root;
+	run_state *rs = c->run;
+
+	c->src = script;
+	c->src_len = len;
+	c->out = &text;
+	c->err = &errs;
+	rs->last_ok = true;
+	int rc = ps_parse(&root, c, script, len);
+	*parsed = rc == 0;
+	if (rc == 0)
+		rc = exec_block(c, root, &output);
+	if (rc == PS_THROW)
+		print_error(c, &c->error);
+	for (size_t i = 0; i < output.n; i++)
+		format_value(c, &text, output.v[i]);
+	put_oem(out, text.ptr ? text.ptr : "", text.len);
+	put_oem(err, errs.ptr ? errs.ptr : "", errs.len);
+	carve_buf_done(&text);
+	carve_buf_done(&errs);
+	c->out = out;
+	c->err = err;
+	return rc;
+}
+
 void ps_run(carve_buf *out, carve_buf *err, int *exit_status, bool *reboot, const ps_env *env,
 	    const char *script)
 {
 	ps_ctx c;
-	carve_buf text = CARVE_BUF_INIT, errs = CARVE_BUF_INIT;
-	ps_node *root;
-	pv_list output = { 0 };
 	run_state rs;
+	bool parsed;
 
-	memset(&c, 0, sizeof(c));
-	memset(&rs, 0, sizeof(rs));
-	carve_arena_init(&c.arena, 64 * 1024);
-	c.env = env;
-	c.src = script;
-	c.src_len = strlen(script);
-	c.out = &text;
-	c.err = &errs;
-	c.input = env->session ? env->session->input : NULL;
-	c.input_len = env->session ? env->session->input_len : 0;
-	c.scope = scope_new(&c, NULL);
-	rs.last_ok = true;
-	c.run = &rs;
-	scope_set(&c, c.scope, "erroractionpreference", pv_str(&c, "Continue"));
-	scope_set(&c, c.scope, "pid", pv_int(4242));
-	ps_hash *version = ps_hash_new(&c);
-	ps_hash_set(&c, version, "PSVersion", pv_str(&c, "2.0"));
-	ps_hash_set(&c, version, "CLRVersion", pv_str(&c, "2.0.50727.5420"));
-	scope_set(&c, c.scope, "psversiontable", (pv){ .k = PV_HASH, .u.h = version });
-	/* powershell.exe -Command reads a redirected stdin as $input, a line
-	 * a string (about_Automatic_Variables; see [Console]::In in
-	 * ps_builtin.c) */
-	ps_array *input = ps_array_new(&c);
-	for (size_t i = 0; i < c.input_len;) {
-		size_t e = i;
-		while (e < c.input_len && c.input[e] != '\n')
-			e++;
-		size_t n = e - i;
-		if (n && c.input[i + n - 1] == '\r')
-			n--;
-		ps_array_push(&c, input, pv_strn(&c, c.input + i, n));
-		i = e + 1;
-	}
-	scope_set(&c, c.scope, "input", pv_array(input));
-
-	int rc = ps_parse(&root, &c, script, c.src_len);
-	if (rc == 0) {
-		rc = exec_block(&c, root, &output);
-		if (rc == PS_THROW)
-			c.exit_status = 1;
-		else if (rc != PS_EXIT_SIG)
-			c.exit_status = rs.last_ok ? 0 : 1;
-	} else {
+	session_init(&c, &rs, env, env->session ? env->session->input : NULL,
+		     env->session ? env->session->input_len : 0);
+	c.out = out;
+	c.err = err;
+	int rc = run_text(&c, script, strlen(script), &parsed);
+	if (!parsed || rc == PS_THROW)
 		c.exit_status = 1;
-	}
-	if (rc == PS_THROW)
-		print_error(&c, &c.error);
-	for (size_t i = 0; i < output.n; i++)
-		format_value(&c, &text, output.v[i]);
-	put_oem(out, text.ptr ? text.ptr : "", text.len);
-	put_oem(err, errs.ptr ? errs.ptr : "", errs.len);
+	else if (rc != PS_EXIT_SIG)
+		c.exit_status = rs.last_ok ? 0 : 1;
 	*exit_status = c.exit_status;
 	*reboot = c.reboot;
-	carve_buf_done(&text);
-	carve_buf_done(&errs);
 	carve_arena_done(&c.arena);
+}
+
+int ps_run_nested(ps_ctx *c, const char *script, pv_list *out)
+{
+	const char *src = c->src;
+	size_t src_len = c->src_len;
+	size_t len = strlen(script);
+	const char *copy = carve_arena_strndup(&c->arena, script, len);
+	ps_node *root;
+	int rc;
+
+	if (!copy)
+		return ps_throw(c, "System.OutOfMemoryException", "", "OutOfMemory",
+				"carve-lab ran out of memory");
+	/* positions in what it runs are positions in its own text */
+	c->src = copy;
+	c->src_len = len;
+	rc = ps_parse(&root, c, copy, len);
+	if (rc == 0)
+		rc = exec_block(c, root, out);
+	c->src = src;
+	c->src_len = src_len;
+	return rc;
+}
+
+/* ------------------------------------------- powershell.exe -Command - */
+
+struct ps_host {
+	ps_ctx c;
+	run_state rs;
+	carve_buf block;   /* a statement that needs more lines */
+	bool in_block;
+	bool ended;        /* exit ran: the process is gone */
+};
+
+ps_host *ps_host_new(const ps_env *env)
+{
+	ps_host *h = calloc(1, sizeof(*h));
+
+	if (h)
+		session_init(&h->c, &h->rs, env, NULL, 0);
+	return h;
+}
+
+/* Runs text (a complete statement, or one that does not parse) as typed
+ * input; exit ends the session. */
+static void host_run(ps_host *h, carve_buf *out, carve_buf *err, const char *text, size_t len)
+{
+	ps_ctx *c = &h->c;
+	char *copy = carve_arena_strndup(&c->arena, text, len);
+	bool parsed;
+
+	if (!copy)
+		return;
+	c->out = out;
+	c->err = err;
+	c->steps = 0;
+	c->error_pending = false;
+	int rc = run_text(c, copy, len, &parsed);
+	if (rc == PS_EXIT_SIG)
+		h->ended = true;
+	else
+		c->exit_status = !parsed || rc == PS_THROW || !h->rs.last_ok ? 1 : 0;
+	c->out = c->err = NULL;
+}
+
+/* Whether text parses as far as it goes, but ends before a statement
+ * does: an open brace, parenthesis or string (PowerShell's
+ * IncompleteParseException). */
+static bool incomplete(ps_host *h, const char *text, size_t len)
+{
+	ps_ctx *c = &h->c;
+	ps_node *root;
+	char *copy = carve_arena_strndup(&c->arena, text, len);
+
+	if (!copy)
+		return false;
+	c->src = copy;
+	c->src_len = len;
+	c->error_pending = false;
+	bool more = ps_parse(&root, c, copy, len) != 0 && c->error.incomplete;
+	c->error_pending = false;
+	return more;
+}
+
+bool ps_host_line(ps_host *h, carve_buf *out, carve_buf *err, const char *line, size_t len)
+{
+	bool blank = true;
+
+	if (h->ended)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			blank = false;
+	if (h->in_block) {
+		if (!blank) {
+			carve_buf_put(&h->block, line, len);
+			carve_buf_putc(&h->block, '\n');
+			return true;
+		}
+		/* an empty line ends the block: it runs as one input */
+		h->in_block = false;
+		host_run(h, out, err, h->block.ptr ? h->block.ptr : "", h->block.len);
+		h->block.len = 0;
+		return !h->ended;
+	}
+	if (blank)
+		return true;
+	if (incomplete(h, line, len)) {
+		carve_buf_put(&h->block, line, len);
+		carve_buf_putc(&h->block, '\n');
+		h->in_block = true;
+		return true;
+	}
+	host_run(h, out, err, line, len);
+	return !h->ended;
+}
+
+int ps_host_end(ps_host *h, bool *reboot)
+{
+	int status = h->c.exit_status;
+
+	/* at the end of its input the host drops a statement still open */
+	*reboot = h->c.reboot;
+	carve_buf_done(&h->block);
+	carve_arena_done(&h->c.arena);
+	free(h);
+	return status;
 }

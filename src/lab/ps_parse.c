@@ -71,6 +71,8 @@ static ps_node *fail_at(parser *p, size_t pos, const char *token, const char *id
 	c->error.category = "ParserError: (:) [], ParentContainsErrorRecordException";
 	c->error.error_id = id;
 	c->error.pos = c->error.end = pos;
+	/* the parser ran out of text: a later line may complete it */
+	c->error.incomplete = p->pos >= p->len;
 	c->error_pending = true;
 	return NULL;
 }

@@ -257,6 +257,10 @@ const char *pv_to_str(ps_ctx *c, pv v)
 	case PV_BLOCK: {
 		const ps_node *n = v.u.blk;
 		size_t from = n->pos + 1, to = n->end > from ? n->end - 1 : from;
+		/* a block made by Invoke-Expression's text, shown after it: its
+		 * positions are not in this script's text */
+		if (to > c->src_len)
+			return "";
 		return carve_arena_strndup(&c->arena, c->src + from, to - from);
 	}
 	case PV_OBJ:

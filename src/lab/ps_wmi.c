@@ -109,6 +109,15 @@ static wmi_status wmi_connect(ps_ctx *c, const char *name, lab_host **out)
 		ps_sleep(c, cost);
 	if (silent || !(h = lab_find_host(c->env->site, label))) /* the lock was let go */
 		return WMI_RPC;
+	if (h->faults.wmi_hang) {
+		/* connected, and the call never returns: Get-WmiObject has no
+		 * timeout of its own (its source sets none; ManagementOptions.
+		 * Timeout "has no effect on the Connect() method"), so the
+		 * caller waits until it gives up.  Ten minutes stand in for
+		 * never. */
+		ps_sleep(c, 600000);
+		return WMI_RPC;
+	}
 	if (!ps_network_credentials(c) || !lab_host_admin(c->env->site, h, ps_session_user(c)))
 		return WMI_DENIED;
 	*out = h;
@@ -1726,6 +1735,12 @@ static int run_ping(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out)
 		pv_list_write(c, &items, *names);
 	else
 		items = *in;
+	/* -Count echoes (4 by default), -Delay seconds apart (1); each that
+	 * gets no answer waits Win32_PingStatus's Timeout (1000 ms: its
+	 * class definition; the fixture's ping_timeout) */
+	const pv *count = ps_arg(call, "Count"), *delay = ps_arg(call, "Delay");
+	int64_t echoes = count && count->u.i > 0 ? count->u.i : 4,
+		gap_s = delay && delay->u.i > 0 ? delay->u.i : 1;
 	for (size_t i = 0; i < items.n; i++) {
 		const char *name = pv_to_str(c, items.v[i]);
 		char label[64];
@@ -1733,6 +1748,12 @@ static int run_ping(ps_ctx *c, ps_call *call, const pv_list *in, pv_list *out)
 		lab_host *h = is_self(c->env->self, name) ? c->env->self
 			      : lab_find_host(c->env->site, label);
 		bool up = h && lab_host_up(h, time(NULL));
+		uint64_t wait = (uint64_t)(echoes - 1) * (uint64_t)gap_s * 1000 +
+				(up ? 0 : (uint64_t)echoes * c->env->site->fixture.costs.ping_timeout_ms);
+		if (wait)
+			ps_sleep(c, (uint32_t)(wait > 600000 ? 600000 : wait));
+		h = is_self(c->env->self, name) ? c->env->self /* the lock was let go */
+		    : lab_find_host(c->env->site, label);
 		if (ps_arg_switch(call, "Quiet")) {
 			pv_list_push(c, out, pv_bool(up));
 			continue;

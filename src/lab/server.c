@@ -196,6 +196,71 @@ static size_t read_input(conn *c, ssh_channel ch, char *buf, size_t cap)
 	return n;
 }
 
+/* Runs a PowerShell that reads its script from stdin, a line at a time
+ * as the client sends it, each statement's output sent as it ends, until
+ * the client's EOF (or exit); false when the connection must end. */
+static bool answer_stdin(conn *c, ssh_session s, ssh_channel ch, const char *command,
+			 const lab_faults *f)
+{
+	lab_session session = { c->user, c->logon, c->logon != LAB_LOGON_KEY, NULL, 0 };
+	lab_ps *p = lab_ps_open(c->site, c->host, &session, command);
+	carve_buf line = CARVE_BUF_INIT;
+	char buf[16384];
+	bool more = p != NULL, ok = true, reboot = false;
+
+	/* the fault: its stdin is at its end from the start */
+	if (f->stdin_eof)
+		more = false;
+	while (more && ok) {
+		int got = ssh_channel_read_timeout(ch, buf, sizeof(buf), 0, 1000);
+		if (got == SSH_AGAIN || (got == 0 && !ssh_channel_is_eof(ch) &&
+					 !ssh_channel_is_closed(ch)))
+			continue; /* nothing yet: stdin stays open */
+		if (got <= 0)
+			break;
+		for (int i = 0; i < got && more && ok; i++) {
+			if (buf[i] != '\n') {
+				carve_buf_putc(&line, buf[i]);
+				continue;
+			}
+			carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT;
+			size_t n = line.len;
+			if (n && line.ptr[n - 1] == '\r')
+				n--;
+			more = lab_ps_line(p, &out, &err, carve_buf_cstr(&line), n);
+			line.len = 0;
+			if (f->latency_ms && (out.len || err.len))
+				sleep_ms(f->latency_ms);
+			ok = send_output(ch, out.ptr, out.len, false, f) &&
+			     send_output(ch, err.ptr, err.len, true, f);
+			carve_buf_done(&out);
+			carve_buf_done(&err);
+		}
+	}
+	if (p && more && ok && line.len) {
+		/* the last line, without its LF, is still a line */
+		carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT;
+		lab_ps_line(p, &out, &err, carve_buf_cstr(&line), line.len);
+		ok = send_output(ch, out.ptr, out.len, false, f) &&
+		     send_output(ch, err.ptr, err.len, true, f);
+		carve_buf_done(&out);
+		carve_buf_done(&err);
+	}
+	carve_buf_done(&line);
+	int status = p ? lab_ps_close(p, &reboot) : 1;
+	if (ok && !ssh_channel_is_closed(ch)) {
+		ssh_channel_request_send_exit_status(ch, status);
+		ssh_channel_send_eof(ch);
+		ssh_channel_close(ch);
+	}
+	if (reboot) {
+		sleep_ms(50);
+		shutdown(ssh_get_fd(s), SHUT_RDWR);
+		return false;
+	}
+	return ok;
+}
+
 /* Runs one exec request; false when the connection must end. */
 static bool answer(conn *c, ssh_session s, ssh_channel ch, const char *command)
 {
@@ -208,9 +273,13 @@ static bool answer(conn *c, ssh_session s, ssh_channel ch, const char *command)
 	lab_host *h = lab_find_host(c->site, c->host);
 	f = h ? h->faults : (lab_faults){ 0 };
 	pthread_mutex_unlock(&c->site->lock);
+	if (lab_reads_script(command)) {
+		free(input);
+		return answer_stdin(c, s, ch, command, &f);
+	}
 
 	lab_session session = { c->user, c->logon, c->logon != LAB_LOGON_KEY, input,
-				input ? read_input(c, ch, input, input_cap) : 0 };
+				input && !f.stdin_eof ? read_input(c, ch, input, input_cap) : 0 };
 	lab_answer_command(&a, c->site, c->host, &session, command);
 	if (input) {
 		explicit_bzero(input, session.input_len); /* it may be a password */

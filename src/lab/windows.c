@@ -2,8 +2,9 @@
  * windows.c - what a simulated Windows host does with an exec request.
  *
  * Win32-OpenSSH hands the command line to the default shell, cmd.exe
- * (cmd /c <line>); carve always sends "powershell -NoProfile
- * -NonInteractive -EncodedCommand <base64>".  The script is decoded and
+ * (cmd /c <line>); carve sends "powershell -NoProfile -NonInteractive
+ * -EncodedCommand <base64>", or "... -Command -" for a PowerShell that
+ * reads its scripts from stdin (lab_ps_open).  The script is decoded and
  * run by the lab's PowerShell 2.0 model (ps.h) as the session's account,
  * with the session's stdin: what it does is what the script's commands
  * do, nothing is recognised by keyword.  Anything else than powershell
@@ -116,6 +117,83 @@ void lab_answer_command(lab_answer *a, lab_site *site, const char *host,
 		carve_buf_done(&err);
 	}
 	carve_buf_done(&script);
+}
+
+bool lab_reads_script(const char *command)
+{
+	carve_buf none = CARVE_BUF_INIT;
+	bool yes = carve_ps_decode_command(&none, command) == CARVE_PS_STDIN;
+
+	carve_buf_done(&none);
+	return yes;
+}
+
+struct lab_ps {
+	lab_site *site;
+	char host[64];
+	ps_env env;
+	ps_host *ps;
+	bool started;
+};
+
+lab_ps *lab_ps_open(lab_site *site, const char *host, const lab_session *session,
+		    const char *command)
+{
+	lab_ps *p = calloc(1, sizeof(*p));
+	carve_buf fields = CARVE_BUF_INIT;
+
+	carve_buf_puts(&fields, "\"powershell\":true,\"stdin\":true,\"command\":");
+	carve_buf_json_string(&fields, command);
+	lab_journal(host, "command", carve_buf_cstr(&fields));
+	carve_buf_done(&fields);
+	if (!p)
+		return NULL;
+	p->site = site;
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	pthread_mutex_lock(&site->lock);
+	lab_host *self = lab_find_host(site, host);
+	/* one start for the process's whole life, its memory held as long */
+	if (self)
+		p->started = lab_powershell_start(site, p->host, self->cores);
+	p->env = (ps_env){ site, NULL, session };
+	p->ps = ps_host_new(&p->env);
+	pthread_mutex_unlock(&site->lock);
+	if (!p->ps) {
+		lab_ps_close(p, &(bool){ false });
+		return NULL;
+	}
+	return p;
+}
+
+bool lab_ps_line(lab_ps *p, carve_buf *out, carve_buf *err, const char *line, size_t len)
+{
+	bool more = true;
+	char fields[64];
+
+	/* how much, never what: stdin may carry a secret (what a script
+	 * runs is journalled by Invoke-Expression and the like) */
+	snprintf(fields, sizeof(fields), "\"bytes\":%zu", len);
+	pthread_mutex_lock(&p->site->lock);
+	lab_journal(p->host, "line", fields);
+	/* the host as it is now: a reload may have moved it */
+	if ((p->env.self = lab_find_host(p->site, p->host)))
+		more = ps_host_line(p->ps, out, err, line, len);
+	pthread_mutex_unlock(&p->site->lock);
+	return more;
+}
+
+int lab_ps_close(lab_ps *p, bool *reboot)
+{
+	int status = 1;
+
+	pthread_mutex_lock(&p->site->lock);
+	if (p->ps)
+		status = ps_host_end(p->ps, reboot);
+	if (p->started)
+		lab_powershell_end(p->site, p->host);
+	pthread_mutex_unlock(&p->site->lock);
+	free(p);
+	return status;
 }
 
 void lab_answer_done(lab_answer *a)

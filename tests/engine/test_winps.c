@@ -452,6 +452,32 @@ Test(winps_command, decode_accepts_powershell_spellings)
 	}
 }
 
+/* A PowerShell reading its scripts from stdin: the command line carve
+ * sends and its spellings, and a frame: one line, base64 of the UTF-8
+ * script between the nonce's markers, an empty line after it. */
+Test(winps_command, stdin_host_and_its_frames)
+{
+	static const char *const lines[] = {
+		CARVE_PS_HOST_COMMAND, "powershell.exe -nop -noni -c -", "powershell -Com -",
+	};
+	carve_buf out = CARVE_BUF_INIT;
+
+	for (size_t i = 0; i < CARVE_ARRAY_SIZE(lines); i++) {
+		cr_assert_eq(carve_ps_decode_command(&out, lines[i]), CARVE_PS_STDIN, "%s: %s",
+			     lines[i], carve_error_last()->message);
+		cr_assert_eq(out.len, 0);
+	}
+	cr_assert_eq(carve_ps_frame(&out, "'\xc3\xa4'\n\n1", "carve-ab"), 0);
+	cr_assert_str_eq(out.ptr, "& { 'carve-ab|frame'; try { Invoke-Expression ([Text.Encoding]"
+			 "::UTF8.GetString([Convert]::FromBase64String('J8OkJwoKMQ=='))) } catch { "
+			 "'carve-ab|failed'; $_.Exception.Message }; 'carve-ab|done' }\n\n");
+	carve_buf_done(&out);
+	carve_buf_puts(&out, KEEP);
+	expect_einvalid(carve_ps_frame(&out, "", "n"), &out, "empty", "empty PowerShell script");
+	expect_einvalid(carve_ps_frame(&out, "a\xff", "n"), &out, "bad", "not valid UTF-8 (byte 1)");
+	carve_buf_done(&out);
+}
+
 Test(winps_command, decode_refuses_malformed_command_lines)
 {
 	static const struct {
@@ -463,7 +489,9 @@ Test(winps_command, decode_refuses_malformed_command_lines)
 		{ "cmd /c powershell -enc RwBlAHQALQBEAGEAdABlAA==", "not a powershell command line" },
 		{ "powershellx -enc RwBlAHQALQBEAGEAdABlAA==", "not a powershell command line" },
 		{ "powershell -NoProfile", "no -EncodedCommand" },
-		{ "powershell -Command Get-Date", "unexpected argument '-Command'" },
+		{ "powershell -Command Get-Date", "-Command takes only \"-\"" },
+		{ "powershell -Command - Get-Date", "-Command takes only \"-\"" },
+		{ "powershell -enc YQA= -Command -", "both -Command and -EncodedCommand" },
 		{ "powershell -no -enc RwBlAHQALQBEAGEAdABlAA==", "unexpected argument '-no'" },
 		{ "powershell -enc RwBlAHQALQBEAGEAdABlAA== extra", "unexpected argument 'extra'" },
 		{ "powershell \x1B[2J\xC3\xA4 -enc YQA=", "unexpected argument '?[2J?" "?' to" }, /* not a trigraph */

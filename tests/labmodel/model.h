@@ -54,30 +54,43 @@ typedef struct {
 	bool reboot;
 } t_ps;
 
+/* What a Windows process wrote (raw, as it sends it) as t_ps's text. */
+static inline t_ps t_ps_decoded(const carve_buf *out, const carve_buf *err, int exit, bool reboot)
+{
+	carve_buf o = CARVE_BUF_INIT, e = CARVE_BUF_INIT;
+	t_ps r = { NULL, NULL, exit, reboot };
+
+	carve_win_decode(&o, (const unsigned char *)(out->ptr ? out->ptr : ""), out->len,
+			 CARVE_OEM_437);
+	carve_win_decode(&e, (const unsigned char *)(err->ptr ? err->ptr : ""), err->len,
+			 CARVE_OEM_437);
+	r.out = strdup(carve_buf_cstr(&o));
+	r.err = strdup(carve_buf_cstr(&e));
+	carve_buf_done(&o);
+	carve_buf_done(&e);
+	return r;
+}
+
 /* Runs script on host as user; network says whether the logon carries
  * network credentials (a password logon) or not (a key logon). */
 static inline t_ps t_ps_run_input(t_model *m, const char *host, const char *user, bool network,
 				  const char *input, const char *script)
 {
-	carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT, o = CARVE_BUF_INIT, e = CARVE_BUF_INIT;
+	carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT;
 	lab_session session = { user, network ? LAB_LOGON_PASSWORD : LAB_LOGON_KEY, network,
 				input, input ? strlen(input) : 0 };
-	t_ps r = { NULL, NULL, 0, false };
+	int exit = 0;
+	bool reboot = false;
 
 	pthread_mutex_lock(&m->site.lock);
 	lab_host *h = lab_find_host(&m->site, host);
 	cr_assert_not_null(h, "no host %s in the fixture", host);
 	ps_env env = { &m->site, h, &session };
-	ps_run(&out, &err, &r.exit, &r.reboot, &env, script);
+	ps_run(&out, &err, &exit, &reboot, &env, script);
 	pthread_mutex_unlock(&m->site.lock);
-	carve_win_decode(&o, (const unsigned char *)(out.ptr ? out.ptr : ""), out.len, CARVE_OEM_437);
-	carve_win_decode(&e, (const unsigned char *)(err.ptr ? err.ptr : ""), err.len, CARVE_OEM_437);
-	r.out = strdup(carve_buf_cstr(&o));
-	r.err = strdup(carve_buf_cstr(&e));
+	t_ps r = t_ps_decoded(&out, &err, exit, reboot);
 	carve_buf_done(&out);
 	carve_buf_done(&err);
-	carve_buf_done(&o);
-	carve_buf_done(&e);
 	return r;
 }
 

@@ -2,7 +2,9 @@
  * test_costs.c - the lab pays what Windows pays: a powershell.exe start
  * takes the fixture's CPU time on one of its host's cores (starts queue
  * beyond them), a WMI query to a live machine its round trip and to one
- * that is off the RPC timeout.  Lower bounds only: a loaded machine may be
+ * that is off the RPC timeout, an echo to it the ping timeout; a
+ * PowerShell kept up reading stdin starts once.  Lower bounds only (and
+ * for the kept one, a count): a loaded machine may be
  * slower, never faster.
  */
 #include "model.h"
@@ -15,7 +17,7 @@ static t_model m;
 static const char fixture[] =
 	T_MODEL_LAB
 	"costs: { powershell_start: 150ms, powershell_memory: 45MiB, wmi_query: 80ms,\n"
-	"         rpc_timeout: 300ms }\n"
+	"         rpc_timeout: 300ms, ping_timeout: 200ms }\n"
 	"defaults:\n"
 	"  domain: FABRIKAM\n"
 	"  administrators: ['FABRIKAM\\Domain Admins', 'CONTOSO\\svc_targetmigrator']\n"
@@ -100,4 +102,42 @@ Test(costs, wmi_to_a_live_machine_costs_a_round_trip_to_one_off_the_rpc_timeout)
 		     "(Get-WmiObject Win32_OperatingSystem).Caption");
 	cr_assert_eq(r.exit, 0, "%s", r.err);
 	t_ps_done(&r);
+}
+
+Test(costs, an_echo_to_a_machine_that_is_off_waits_the_ping_timeout)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t_ps r = t_ps_run(&m, "MGMT01", "CONTOSO\\svc_targetmigrator", true,
+			  "Test-Connection -ComputerName OFF1 -Count 2 -Quiet");
+	double off = ms_since(&t0);
+	cr_assert_str_eq(r.out, "False\n");
+	/* two echoes unanswered, a second apart (-Delay's default) */
+	cr_assert_geq(off, 2 * 200 + 1000 - 5, "two echoes to a machine that is off: %.0f ms", off);
+	t_ps_done(&r);
+}
+
+/* powershell.exe -Command -: one start, however many scripts it reads */
+Test(costs, a_powershell_kept_up_starts_once)
+{
+	lab_session session = { "CONTOSO\\svc_targetmigrator", LAB_LOGON_PASSWORD, true, NULL, 0 };
+	carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lab_ps *p = lab_ps_open(&m.site, "MGMT01", &session, CARVE_PS_HOST_COMMAND);
+	cr_assert_not_null(p);
+	cr_assert_geq(ms_since(&t0), 150 - 5, "the start is paid when it opens");
+	for (int i = 0; i < 5; i++)
+		cr_assert(lab_ps_line(p, &out, &err, "'x'", 3));
+	/* one process all along, never a second start */
+	cr_assert_eq(m.site.load_count, 1);
+	cr_assert_eq(m.site.load[0].processes, 1);
+	cr_assert_eq(m.site.load[0].peak_processes, 1);
+	cr_assert_eq(lab_ps_close(p, &(bool){ false }), 0);
+	cr_assert_eq(m.site.load[0].processes, 0);
+	cr_assert_str_eq(carve_buf_cstr(&out), "x\r\nx\r\nx\r\nx\r\nx\r\n");
+	carve_buf_done(&out);
+	carve_buf_done(&err);
 }

@@ -223,3 +223,91 @@ Test(ps, splatting_hashtables_and_functions)
 	cr_assert_str_eq(r.out, "C:\n42\nv\n");
 	t_ps_done(&r);
 }
+
+/* powershell.exe -Command - on MGMT01: stdin fed a line at a time as the
+ * lab's server does; what it wrote, decoded, and its exit status. */
+static t_ps host_run(const char *stdin_text)
+{
+	lab_session session = { "CONTOSO\\svc_targetmigrator", LAB_LOGON_PASSWORD, true, NULL, 0 };
+	carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT;
+	lab_ps *p = lab_ps_open(&m.site, "MGMT01", &session, CARVE_PS_HOST_COMMAND);
+	bool reboot = false;
+
+	cr_assert_not_null(p);
+	for (const char *s = stdin_text; *s;) {
+		size_t n = strcspn(s, "\n");
+		if (!lab_ps_line(p, &out, &err, s, n))
+			break;
+		s += n + (s[n] == '\n');
+	}
+	int exit = lab_ps_close(p, &reboot);
+	t_ps r = t_ps_decoded(&out, &err, exit, reboot);
+	carve_buf_done(&out);
+	carve_buf_done(&err);
+	return r;
+}
+
+/* A statement at a time, as typed: the session's variables last; a
+ * statement left open waits for an empty line, and at the end of the input
+ * it is dropped; a line that does not parse prints its error and the next
+ * runs; exit ends the process with its code. */
+Test(ps, command_dash_reads_stdin_a_statement_at_a_time)
+{
+	t_ps r = host_run("$x = 2\n"
+			  "$x + 1\n"
+			  "if ($x) {\n"
+			  "  'in block'\n"
+			  "}\n"
+			  "'after the block, before the empty line'\n"
+			  "\n"
+			  "$y = (1 +\n"
+			  "2)\n"
+			  "\n"
+			  "$y\n"
+			  "'unparsed' -in 1\n"
+			  "'next'\n"
+			  "foreach ($i in 1..2) {\n"
+			  "  $i\n");
+	cr_assert_str_eq(r.out, "3\nin block\nafter the block, before the empty line\n3\nnext\n",
+			 "%s", r.out);
+	cr_assert(strstr(r.err, "ExpectedValueExpression"), "%s", r.err);
+	cr_assert_eq(r.exit, 0);
+	t_ps_done(&r);
+
+	r = host_run("'a'\nexit 5\n'b'\n");
+	cr_assert_str_eq(r.out, "a\n");
+	cr_assert_eq(r.exit, 5);
+	t_ps_done(&r);
+
+	r = host_run("Get-Nothing\n");
+	cr_assert_eq(r.exit, 1, "the last statement failed: %s", r.err);
+	t_ps_done(&r);
+}
+
+/* carve's frame: Invoke-Expression of base64 UTF-8 text, in a scope of its
+ * own, a script that does not parse caught as one error. */
+Test(ps, a_frame_runs_its_script_in_its_own_scope)
+{
+	carve_buf in = CARVE_BUF_INIT;
+
+	cr_assert_eq(carve_ps_frame(&in, "$v = 'ü'\n\n$v\n$global:seen = 1", "carve-1"), 0);
+	cr_assert_eq(carve_ps_frame(&in, "'$v is' + \" [$v]\"; $seen", "carve-2"), 0);
+	cr_assert_eq(carve_ps_frame(&in, "'x' -in 1", "carve-3"), 0);
+	t_ps r = host_run(carve_buf_cstr(&in));
+	cr_assert_str_eq(r.out, "carve-1|frame\nü\ncarve-1|done\n"
+			 "carve-2|frame\n$v is []\n1\ncarve-2|done\n"
+			 "carve-3|frame\ncarve-3|failed\nYou must provide a value expression on the "
+			 "right-hand side of the '-' operator.\ncarve-3|done\n", "%s%s", r.out, r.err);
+	t_ps_done(&r);
+	carve_buf_done(&in);
+
+	r = RUN("[Convert]::FromBase64String('QUI=') -join ','\n"
+		"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String(' w6Q= '))\n"
+		"try { [Convert]::FromBase64String('QUI') } catch { $_.Exception.Message }\n"
+		"try { [Convert]::FromBase64String('Q=I=') } catch { $_.Exception.Message }\n");
+	cr_assert_str_eq(r.out, "65,66\nä\nException calling \"FromBase64String\" with \"1\" "
+			 "argument(s): \"Invalid length for a Base-64 char array.\"\n"
+			 "Exception calling \"FromBase64String\" with \"1\" argument(s): \"Invalid "
+			 "character in a Base-64 string.\"\n", "%s%s", r.out, r.err);
+	t_ps_done(&r);
+}
