@@ -109,4 +109,25 @@ char *carve_trim(char *s);
 /* Current time as RFC 3339 UTC with milliseconds: 2026-11-23T19:18:18.123Z */
 void carve_now_rfc3339(char out[32]);
 
+/* ---- ssh: a command kept running (ssh_exec.c) ---- */
+
+/*
+ * A command kept running on its own channel of a session and asked one
+ * request at a time on its standard input (a PowerShell reading scripts,
+ * winps.h's CARVE_PS_HOST_COMMAND).  Open starts it within timeout_ms;
+ * ask writes input (stdin stays open) and waits, within timeout_ms, for a
+ * stdout line holding until, appending everything up to and including
+ * that line to reply.  A reply over 1 MiB is CARVE_ERROR.  CARVE_ETIMEOUT,
+ * CARVE_ECANCELED and CARVE_ENET (also: the command ended before it
+ * answered, its first stderr line in the message) leave the session
+ * unusable: free the shell and the session.  Free sends EOF and closes the
+ * channel, which ends a command that reads its stdin to the end.
+ */
+typedef struct carve_ssh_shell carve_ssh_shell;
+int carve_ssh_shell_open(carve_ssh_shell **out, carve_ssh *ssh, const char *command,
+			 uint32_t timeout_ms);
+int carve_ssh_shell_ask(carve_ssh_shell *sh, carve_buf *reply, const char *input, size_t len,
+			const char *until, uint32_t timeout_ms);
+void carve_ssh_shell_free(carve_ssh_shell *sh);
+
 #endif

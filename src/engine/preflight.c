@@ -4,11 +4,13 @@
  * First the probe says who is there (a paced ICMP sweep, a TCP connect,
  * or Test-Connection on a management host); a machine that does not
  * answer is recorded unreachable once and costs one timeout.  Then each
- * machine is a job on the worker pool: one SSH connection (to the
- * machine, or to the exec host that asks it with -ComputerName), every
- * applicable check in one PowerShell process (remote_checks), each
- * check's result its own event, appended to the audit log in one
- * transaction as soon as the machine is done.  With fix set, each
+ * machine is a job on the worker pool: every applicable check in one
+ * PowerShell script (remote_checks), on an SSH connection to the machine,
+ * or, for a machine asked through an exec host with -ComputerName, on a
+ * PowerShell kept up on that host (remote_ps: one start for many
+ * machines, at most as many as the host takes sessions); each check's
+ * result its own event, appended to the audit log in one transaction as
+ * soon as the machine is done.  With fix set, each
  * failed check that has a known fix gets it on the same session, then is
  * checked again; the fix is logged between the two results.
  */
@@ -16,6 +18,7 @@
 #include "transport_internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +41,12 @@ typedef struct {
 	char audit_why[256];
 	size_t unrecorded;       /* machines whose results did not reach the log */
 	size_t unasked;          /* machines not asked after that */
+	/* the PowerShells kept up on the exec hosts, idle between machines */
+	pthread_mutex_t ps_lock;
+	struct kept { size_t exec; remote_ps *ps; } *idle;
+	size_t n_idle, max_idle;
+	atomic_bool *no_kept;    /* per exec host: its first kept PowerShell
+				  * ended unasked; one process a machine */
 } run;
 
 static const carve_status worst_first[] = {
@@ -378,17 +387,88 @@ static void set_unreachable(carve_preflight_machine *pm, const char *why)
 	pm->unreachable = strdup(why);
 }
 
-static carve_ssh *open_to(run *r, carve_preflight_machine *pm, const carve_machine *m,
-			  size_t exec_host)
+/* A session to where m's commands go (itself, or the exec host that asks
+ * it); NULL with the reason as pm's unreachable. */
+static carve_ssh *open_to(run *r, carve_preflight_machine *pm, const carve_machine *m)
 {
 	carve_ssh *ssh = NULL;
-	int err = exec_host == CARVE_NONE
-		  ? remote_open_machine(&ssh, r->plan, m, &r->remote)
-		  : remote_open_exec(&ssh, r->plan, exec_host, &r->remote);
 
-	if (err < 0)
+	if (remote_open_machine(&ssh, r->plan, m, &r->remote) < 0)
 		set_unreachable(pm, carve_error_last()->message);
 	return ssh;
+}
+
+/* An idle PowerShell kept up on exec host e, or a new one (NULL, the
+ * error recorded, when it cannot be opened). */
+static remote_ps *take_ps(run *r, size_t e)
+{
+	remote_ps *ps = NULL;
+
+	pthread_mutex_lock(&r->ps_lock);
+	for (size_t k = r->n_idle; k-- > 0 && !ps;)
+		if (r->idle[k].exec == e) {
+			ps = r->idle[k].ps;
+			r->idle[k] = r->idle[--r->n_idle];
+		}
+	pthread_mutex_unlock(&r->ps_lock);
+	if (!ps && remote_ps_open(&ps, r->plan, e, &r->remote) < 0)
+		ps = NULL;
+	return ps;
+}
+
+/* Back to the idle ones when it can serve again. */
+static void give_ps(run *r, size_t e, remote_ps *ps)
+{
+	if (!remote_ps_usable(ps)) {
+		remote_ps_free(ps);
+		return;
+	}
+	pthread_mutex_lock(&r->ps_lock);
+	/* as many as the exec hosts take sessions at once; a machine asked
+	 * through one host and pinged from another can take one more */
+	if (r->n_idle < r->max_idle) {
+		r->idle[r->n_idle++] = (struct kept){ e, ps };
+		ps = NULL;
+	}
+	pthread_mutex_unlock(&r->ps_lock);
+	remote_ps_free(ps);
+}
+
+/*
+ * Asks want about m from exec host e (the one m is asked through, or the
+ * management host pinging it) in one script on a PowerShell kept up there.
+ * Where e's first kept PowerShell ends before answering anything (an exec
+ * host whose PowerShell or SSH server does not read scripts from stdin as
+ * 2.0 on Win32-OpenSSH should), the rest of the run asks e one process a
+ * machine, as carve did before issue 15.  False when e could not be
+ * reached (the reason in why).
+ */
+static bool ask_on(run *r, carve_preflight_machine *pm, const carve_machine *m, size_t e,
+		   unsigned want, char *why, size_t why_size)
+{
+	carve_ssh *ssh = NULL;
+	int err;
+
+	if (!atomic_load(&r->no_kept[e])) {
+		remote_ps *ps = take_ps(r, e);
+		if (!ps) {
+			snprintf(why, why_size, "%s", carve_error_last()->message);
+			return false;
+		}
+		bool fresh = !remote_ps_answered(ps);
+		err = remote_checks(pm->checks, want, NULL, ps, r->plan, m, &r->groups);
+		give_ps(r, e, ps);
+		if (!(err == CARVE_ENET && fresh))
+			return true;
+		atomic_store(&r->no_kept[e], true);
+	}
+	if ((err = remote_open_exec(&ssh, r->plan, e, &r->remote)) < 0) {
+		snprintf(why, why_size, "%s", carve_error_last()->message);
+		return false;
+	}
+	remote_checks(pm->checks, want, ssh, NULL, r->plan, m, &r->groups);
+	carve_ssh_free(ssh);
+	return true;
 }
 
 static void machine_job(size_t i, void *ctx)
@@ -424,34 +504,25 @@ static void machine_job(size_t i, void *ctx)
 		check_set(ping, err == 0 ? CARVE_STATUS_OK : CARVE_STATUS_FAILED,
 			  "{\"probe\":\"tcp\"}", err == 0 ? NULL : carve_error_last()->message);
 	} else if (r->management != CARVE_NONE) {
-		if ((ssh = open_to(r, pm, m, r->management)) && m->reach == CARVE_REACH_VIA &&
-		    m->via == r->management) {
-			/* asked from that same host: the ping and the checks in one
-			 * PowerShell process, one start for the machine */
-			if (remote_session_lost(remote_checks(pm->checks, not_asked(pm), ssh,
-							      r->plan, m, &r->groups))) {
-				carve_ssh_free(ssh);
-				ssh = NULL;
-			}
-			asked = true;
-		} else if (ssh) {
-			remote_check(ping, ssh, CARVE_CHECK_PING, r->plan, m, NULL);
-		} else {
-			/* The management host is the one that failed, not this
-			 * machine: say so on the ping, not as its connect. */
-			char why[600];
-			snprintf(why, sizeof(why), "could not ping it from the management "
-				 "host: %s", pm->unreachable);
-			free(pm->unreachable);
-			pm->unreachable = NULL;
-			check_set(ping, CARVE_STATUS_FAILED, NULL, why);
+		/* Test-Connection on the management host; for a machine asked
+		 * through that same host, its checks in the same script (run
+		 * only if it answered) */
+		char why[512];
+		asked = m->reach == CARVE_REACH_VIA && m->via == r->management;
+		if (!ask_on(r, pm, m, r->management, asked ? not_asked(pm)
+				: 1u << CARVE_CHECK_PING, why, sizeof(why))) {
+			/* the management host is the one that failed, not this
+			 * machine: say so on the ping, not as its connect */
+			char ping_why[600];
+			snprintf(ping_why, sizeof(ping_why), "could not ping it from the management "
+				 "host: %s", why);
+			check_set(ping, CARVE_STATUS_FAILED, NULL, ping_why);
 		}
 	} else {
 		check_set(ping, CARVE_STATUS_FAILED, NULL, "transport.probe is exec, but the "
 			  "plan has no management exec host to ping from");
 	}
 	if (ping->status != CARVE_STATUS_OK) {
-		carve_ssh_free(ssh);
 		pm->status = machine_status(pm);
 		record(r, pm);
 		if (r->opts->on_machine)
@@ -459,26 +530,24 @@ static void machine_job(size_t i, void *ctx)
 		return;
 	}
 
-	/* One connection for all of its checks; the probe's can serve when the
-	 * machine is asked from that same management host. */
-	size_t via = m->reach == CARVE_REACH_VIA ? m->via : CARVE_NONE;
-	if (ssh && via != r->management) {
-		carve_ssh_free(ssh);
-		ssh = NULL;
-	}
-	if (!ssh)
-		ssh = open_to(r, pm, m, CARVE_NONE);
-	/* every check in one PowerShell process: one start, not one a
-	 * check (issue 15: a start is most of a check's cost on a
-	 * management host) */
-	unsigned want = not_asked(pm);
-	if (ssh && want && !asked &&
-	    remote_session_lost(remote_checks(pm->checks, want, ssh, r->plan, m, &r->groups))) {
+	/* every check in one script: one start, not one a check (issue 15:
+	 * a start is most of a check's cost on a management host) */
+	unsigned want = asked ? 0 : not_asked(pm);
+	char why[512];
+	if (want && m->reach == CARVE_REACH_VIA) {
+		if (!ask_on(r, pm, m, m->via, want, why, sizeof(why)))
+			set_unreachable(pm, why);
+	} else if (want && (ssh = open_to(r, pm, m)) &&
+		   remote_session_lost(remote_checks(pm->checks, want, ssh, NULL, r->plan, m,
+						     &r->groups))) {
 		carve_ssh_free(ssh);
 		ssh = NULL;
 	}
 	pm->status = machine_status(pm);
 	record(r, pm);
+	/* fixes run on a session of their own to where its commands go */
+	if (r->opts->fix && pm->status == CARVE_STATUS_FAILED && !ssh && !pm->unreachable)
+		ssh = open_to(r, pm, m);
 	if (r->opts->fix && ssh && pm->status == CARVE_STATUS_FAILED) {
 		if (r->migrating && r->migrating[pm->machine]) {
 			pm->not_fixed = strdup("its workstation migration has started: fixes are"
@@ -564,7 +633,7 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 		return carve_error_oom();
 	run r = { plan, opts, p, NULL, NULL, CARVE_NONE, { NULL, 0, NULL },
 		  PTHREAD_MUTEX_INITIALIZER, { opts->cancel, opts->audit, opts->run, NULL }, 0,
-		  "", 0, 0 };
+		  "", 0, 0, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, NULL };
 	r.remote.lock = &r.audit_lock;
 	if ((err = select_machines(p, plan, opts)) < 0)
 		goto fail;
@@ -613,7 +682,22 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	 * groups, once, from the ADMT server it logs on to. */
 	if (p->n)
 		remote_migrator_groups(&r.groups, plan, &r.remote);
-	if ((err = carve_pool_run(p->n, t->concurrency, group, limit, machine_job, &r)) < 0)
+	/* at most as many kept PowerShells as the exec hosts take sessions */
+	size_t kept = 0;
+	for (size_t g = 0; g < n_exec; g++)
+		kept += e[g].concurrency ? e[g].concurrency : 1;
+	r.max_idle = kept;
+	r.idle = calloc(kept ? kept : 1, sizeof(*r.idle));
+	r.no_kept = calloc(n_exec ? n_exec : 1, sizeof(*r.no_kept));
+	if (!r.idle || !r.no_kept) {
+		err = carve_error_oom();
+		goto fail;
+	}
+	err = carve_pool_run(p->n, t->concurrency, group, limit, machine_job, &r);
+	for (size_t k = 0; k < r.n_idle; k++)
+		remote_ps_free(r.idle[k].ps);
+	r.n_idle = 0;
+	if (err < 0)
 		goto fail;
 	if (r.audit_err) {
 		err = carve_error_set(r.audit_err, "could not write the results to the audit log"
@@ -628,6 +712,8 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	p = NULL;
 	err = 0;
 fail:
+	free(r.idle);
+	free(r.no_kept);
 	free(group);
 	free(limit);
 	free(alive);

@@ -105,6 +105,139 @@ bool remote_session_lost(int err)
 	return err == CARVE_ETIMEOUT || err == CARVE_ENET || err == CARVE_ECANCELED;
 }
 
+/* "carve-" and 16 hex digits, fresh from the kernel; false without
+ * randomness. */
+static bool make_nonce(char nonce[24])
+{
+	unsigned char random[8];
+
+	if (getrandom(random, sizeof(random), 0) != (ssize_t)sizeof(random))
+		return false;
+	strcpy(nonce, "carve-");
+	carve_hex(nonce + 6, random, sizeof(random));
+	return true;
+}
+
+struct remote_ps {
+	carve_ssh *ssh;
+	carve_ssh_shell *shell;
+	unsigned answered;  /* scripts it ran to their end */
+};
+
+int remote_ps_open(remote_ps **out, const carve_plan *plan, size_t exec_host,
+		   const remote_ctx *ctx)
+{
+	remote_ps *ps = calloc(1, sizeof(*ps));
+	int err;
+
+	*out = NULL;
+	if (!ps)
+		return carve_error_oom();
+	if ((err = remote_open_exec(&ps->ssh, plan, exec_host, ctx)) < 0 ||
+	    (err = carve_ssh_shell_open(&ps->shell, ps->ssh, CARVE_PS_HOST_COMMAND,
+					carve_plan_transport(plan)->command_timeout_ms)) < 0) {
+		remote_ps_free(ps);
+		return err;
+	}
+	*out = ps;
+	return 0;
+}
+
+unsigned remote_ps_answered(const remote_ps *ps)
+{
+	return ps->answered;
+}
+
+bool remote_ps_usable(const remote_ps *ps)
+{
+	return ps && ps->shell && !ps->ssh->broken;
+}
+
+void remote_ps_free(remote_ps *ps)
+{
+	if (!ps)
+		return;
+	carve_ssh_shell_free(ps->shell);
+	carve_ssh_free(ps->ssh);
+	free(ps);
+}
+
+/* The line in [*at, end) that holds marker ("<nonce>|what"), its start
+ * in *line; moves *at past it.  Anything before the marker on its line
+ * (a prompt, were a host to print one) does not count. */
+static bool find_marker(const char *text, size_t end, size_t *at, const char *marker,
+			size_t *line)
+{
+	size_t n = strlen(marker);
+
+	while (*at < end) {
+		const char *s = text + *at, *eol = memchr(s, '\n', end - *at);
+		size_t len = eol ? (size_t)(eol - s) : end - *at, body = len;
+		while (body && s[body - 1] == '\r')
+			body--;
+		*line = *at;
+		*at += len + (eol ? 1 : 0);
+		if (body >= n && !memcmp(s + body - n, marker, n))
+			return true;
+	}
+	return false;
+}
+
+int remote_ps_run(carve_ssh_result *r, remote_ps *ps, const char *script, uint32_t timeout_ms)
+{
+	carve_buf frame = CARVE_BUF_INIT, reply = CARVE_BUF_INIT;
+	char nonce[24], frame_at[40], failed[40], done[40];
+	struct timespec t0, t1;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!make_nonce(nonce)) {
+		err = carve_error_set(CARVE_ERROR, "no randomness to mark a script's answer with");
+		goto done;
+	}
+	snprintf(frame_at, sizeof(frame_at), "%s|frame", nonce);
+	snprintf(failed, sizeof(failed), "%s|failed", nonce);
+	snprintf(done, sizeof(done), "%s|done", nonce);
+	if ((err = carve_ps_frame(&frame, script, nonce)) < 0)
+		goto done;
+	err = carve_ssh_shell_ask(ps->shell, &reply, frame.ptr, frame.len, done, timeout_ms);
+	/* its output: the lines between the frame's first marker and its
+	 * done (or failed) one; after failed, the error */
+	size_t at = 0, begin = 0, line = 0, out_end, err_from = 0, err_end = 0;
+	if (find_marker(reply.ptr ? reply.ptr : "", reply.len, &at, frame_at, &line))
+		begin = at;
+	at = begin;
+	bool whole = find_marker(reply.ptr ? reply.ptr : "", reply.len, &at, done, &line);
+	out_end = whole ? line : reply.len;
+	if (err == 0 && whole)
+		ps->answered++;
+	size_t f_at = begin, f_line;
+	if (find_marker(reply.ptr ? reply.ptr : "", out_end, &f_at, failed, &f_line)) {
+		err_from = f_at;
+		err_end = out_end;
+		out_end = f_line;
+		r->exit_status = 1;
+	}
+	r->exited = err == 0;
+	r->out = strndup(reply.ptr ? reply.ptr + begin : "", out_end - begin);
+	r->err = strndup(reply.ptr ? reply.ptr + err_from : "", err_end - err_from);
+	r->out_len = out_end - begin;
+	r->err_len = err_end - err_from;
+	if (!r->out || !r->err)
+		err = err ? err : carve_error_oom();
+done:
+	if (!r->out && !r->err) {
+		r->out = strdup("");
+		r->err = strdup("");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	carve_buf_done(&frame);
+	carve_buf_done(&reply);
+	return err;
+}
+
 /* Windows' first error line, its message without PowerShell 2.0's
  * "Cmdlet : " and Stop wrapping (check_windows_message). */
 static int script_error(const carve_ssh_result *r)
@@ -277,25 +410,28 @@ void remote_check_sections(check_section sections[CARVE_CHECK__COUNT], const cha
 	}
 }
 
-int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh,
+int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh, remote_ps *ps,
 		  const carve_plan *plan, const carve_machine *m, const check_context *ctx)
 {
 	carve_buf script = CARVE_BUF_INIT, cmd = CARVE_BUF_INIT;
 	carve_ssh_result out;
-	unsigned char random[8];
 	char nonce[24];
 	int err = 0;
 
 	memset(&out, 0, sizeof(out));
-	if (getrandom(random, sizeof(random), 0) != (ssize_t)sizeof(random)) {
-		/* no randomness: each check on its own, as carve always could */
+	if (!make_nonce(nonce)) {
+		/* no randomness: each check on its own, as carve always could
+		 * (on a kept PowerShell, whose answers need a nonce, not at all) */
+		if (ps)
+			err = carve_error_set(CARVE_ERROR, "no randomness to mark the answers with");
 		for (int c = 0; c < CARVE_CHECK__COUNT && err >= 0; c++)
 			if (want & (1u << c))
 				err = remote_check(&res[c], ssh, (carve_check)c, plan, m, ctx);
+		for (int c = 0; c < CARVE_CHECK__COUNT && ps; c++)
+			if (want & (1u << c))
+				check_set(&res[c], CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
 		return err;
 	}
-	strcpy(nonce, "carve-");
-	carve_hex(nonce + 6, random, sizeof(random));
 	bool gate = want & (1u << CARVE_CHECK_PING), opened = false;
 	for (int c = 0; c < CARVE_CHECK__COUNT && err >= 0; c++) {
 		if (!(want & (1u << c)))
@@ -319,15 +455,16 @@ int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh,
 	}
 	if (opened)
 		carve_buf_puts(&script, "}\n");
-	if (err < 0 || (err = carve_ps_command(&cmd, carve_buf_cstr(&script))) < 0) {
+	if (err < 0 || (!ps && (err = carve_ps_command(&cmd, carve_buf_cstr(&script))) < 0)) {
 		for (int c = 0; c < CARVE_CHECK__COUNT; c++)
 			if (want & (1u << c))
 				check_set(&res[c], CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
 		goto done;
 	}
-	/* one command, one deadline: a machine that hangs costs it once */
-	err = carve_ssh_exec(&out, ssh, carve_buf_cstr(&cmd),
-			     carve_plan_transport(plan)->command_timeout_ms, 0);
+	/* one script, one deadline: a machine that hangs costs it once */
+	uint32_t timeout_ms = carve_plan_transport(plan)->command_timeout_ms;
+	err = ps ? remote_ps_run(&out, ps, carve_buf_cstr(&script), timeout_ms)
+		 : carve_ssh_exec(&out, ssh, carve_buf_cstr(&cmd), timeout_ms, 0);
 	check_section sec[CARVE_CHECK__COUNT];
 	remote_check_sections(sec, out.out ? out.out : "", out.out_len, nonce);
 	if (gate && sec[CARVE_CHECK_PING].ran) {

@@ -68,8 +68,30 @@ int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
 		 const carve_plan *plan, const carve_machine *m, const check_context *ctx);
 
 /*
- * Runs every check in want (a bit per carve_check) about m in one
- * PowerShell process on ssh: one start instead of one a check (on a
+ * A PowerShell kept running on a session of its own to an exec host
+ * (winps.h's CARVE_PS_HOST_COMMAND) and given one script after another: on
+ * a management host asking XP machines, a PowerShell start is most of what
+ * a check costs, and this pays it once for many machines (issue 15).  Not
+ * thread-safe: one user at a time.
+ */
+typedef struct remote_ps remote_ps;
+int remote_ps_open(remote_ps **out, const carve_plan *plan, size_t exec_host,
+		   const remote_ctx *ctx);
+/* Runs script within timeout_ms as if it were a process of its own: r's
+ * out is what it wrote, and a script that failed as a whole (one that
+ * does not parse) has exit status 1 and its error as r's err.  A timeout,
+ * a cancel or a lost connection leaves ps unusable (remote_ps_usable):
+ * free it, the process with it. */
+int remote_ps_run(carve_ssh_result *r, remote_ps *ps, const char *script, uint32_t timeout_ms);
+bool remote_ps_usable(const remote_ps *ps);
+/* How many scripts it has run to their end. */
+unsigned remote_ps_answered(const remote_ps *ps);
+void remote_ps_free(remote_ps *ps);
+
+/*
+ * Runs every check in want (a bit per carve_check) about m as one
+ * PowerShell script: in a new process on ssh, or (ps not NULL) on ps.
+ * One start instead of one a check, or none at all with ps (on a
  * management host asking XP machines, PowerShell's start is most of what a
  * check costs).  Each check runs in its own try block between markers
  * carrying a random nonce, so what a machine answers cannot end a check's
@@ -78,9 +100,9 @@ int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
  * A check the process never reached takes the process's own failure.
  * With the ping in want, the rest run only when it answered; otherwise
  * they are left as they were (not asked).
- * Returns what carve_ssh_exec returned.
+ * Returns what carve_ssh_exec (or remote_ps_run) returned.
  */
-int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh,
+int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh, remote_ps *ps,
 		  const carve_plan *plan, const carve_machine *m, const check_context *ctx);
 
 /* The combined script's sections (exposed for the tests): fills, for

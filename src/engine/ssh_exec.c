@@ -6,6 +6,7 @@
  * session and watches the cancel pipe, so a stopped phase wakes every
  * waiting command at once.
  */
+#define _GNU_SOURCE /* memmem */
 #include "transport_internal.h"
 
 #include <libssh/callbacks.h>
@@ -20,7 +21,10 @@ typedef struct {
 	bool eof, closed;
 	const char *input;  /* what is left to write to standard input */
 	size_t input_left;
-	bool input_closed;  /* EOF sent */
+	bool input_closed;  /* all written (and EOF sent, unless keep_open) */
+	bool keep_open;     /* a shell: stdin stays open for the next request */
+	const char *until;  /* a shell's reply ends with a line holding this */
+	size_t scanned;     /* how much of out was searched for it */
 } exec_state;
 
 static void keep(carve_buf *b, bool *truncated, size_t cap, const void *data, size_t len)
@@ -90,6 +94,33 @@ static bool finished(const exec_state *x)
 	return x->closed || (x->eof && (x->r->exited || x->r->signal[0]));
 }
 
+/* The end of the line in out that holds x->until, or 0 (searching only
+ * what arrived since the last look). */
+static size_t reply_end(exec_state *x)
+{
+	size_t from = x->scanned, n = strlen(x->until);
+
+	/* a line holding it may have begun before what was scanned */
+	while (from > 0 && x->out.ptr[from - 1] != '\n')
+		from--;
+	for (size_t at = from; at < x->out.len;) {
+		const char *eol = memchr(x->out.ptr + at, '\n', x->out.len - at);
+		if (!eol)
+			break;
+		size_t end = (size_t)(eol - x->out.ptr) + 1;
+		if (memmem(x->out.ptr + at, end - at, x->until, n))
+			return end;
+		at = end;
+	}
+	x->scanned = x->out.len;
+	return 0;
+}
+
+static bool answered(exec_state *x)
+{
+	return x->until ? reply_end(x) > 0 : false;
+}
+
 /* Opens the channel, with cb watching it, and starts the command. */
 static int start(ssh_channel *out, carve_ssh *ssh, const char *command,
 		 struct ssh_channel_callbacks_struct *cb, const deadline *d)
@@ -148,7 +179,7 @@ static int feed(carve_ssh *ssh, ssh_channel ch, exec_state *x)
 			return 0;
 	}
 	/* A command that ended without reading its input needs no EOF. */
-	if (!x->closed && ssh_channel_send_eof(ch) == SSH_ERROR)
+	if (!x->closed && !x->keep_open && ssh_channel_send_eof(ch) == SSH_ERROR)
 		return ssh_fail(ssh, CARVE_ENET, "cannot close the command's input");
 	x->input_closed = true;
 	return 0;
@@ -167,7 +198,7 @@ static int drive(carve_ssh *ssh, ssh_channel ch, exec_state *x, const deadline *
 		err = carve_error_set(CARVE_ERROR, "%s: cannot watch the session", ssh->label);
 		goto done;
 	}
-	while (!finished(x)) {
+	while (!finished(x) && !answered(x)) {
 		if (!x->input_closed && (err = feed(ssh, ch, x)) < 0)
 			break;
 		if (carve_cancel_fired(ssh->cancel)) {
@@ -209,8 +240,9 @@ int carve_ssh_exec(carve_ssh_result *r, carve_ssh *ssh, const char *command,
 int carve_ssh_exec_input(carve_ssh_result *r, carve_ssh *ssh, const char *command,
 			 const char *input, size_t input_len, uint32_t timeout_ms, size_t cap)
 {
-	exec_state x = { r, CARVE_BUF_INIT, CARVE_BUF_INIT, cap ? cap : 1024 * 1024,
-			 false, false, input, input ? input_len : 0, false };
+	exec_state x = { .r = r, .out = CARVE_BUF_INIT, .err = CARVE_BUF_INIT,
+			 .cap = cap ? cap : 1024 * 1024, .input = input,
+			 .input_left = input ? input_len : 0 };
 	struct ssh_channel_callbacks_struct cb = {
 		.userdata = &x,
 		.channel_data_function = on_data,
@@ -262,4 +294,125 @@ void carve_ssh_result_done(carve_ssh_result *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+/* ------------------------------------------------- a command kept running */
+
+struct carve_ssh_shell {
+	carve_ssh *ssh;
+	ssh_channel ch;
+	carve_ssh_result r;
+	exec_state x;
+	struct ssh_channel_callbacks_struct cb;
+};
+
+int carve_ssh_shell_open(carve_ssh_shell **out, carve_ssh *ssh, const char *command,
+			 uint32_t timeout_ms)
+{
+	carve_ssh_shell *sh = calloc(1, sizeof(*sh));
+	deadline d;
+	int err;
+
+	*out = NULL;
+	if (!sh)
+		return carve_error_oom();
+	if (ssh->broken) {
+		free(sh);
+		return carve_error_set(CARVE_ENET, "%s: the session was abandoned by an earlier "
+				       "command", ssh->label);
+	}
+	sh->ssh = ssh;
+	sh->x = (exec_state){ .r = &sh->r, .out = CARVE_BUF_INIT, .err = CARVE_BUF_INIT,
+			      .cap = 1024 * 1024, .input_closed = true, .keep_open = true };
+	sh->cb = (struct ssh_channel_callbacks_struct){
+		.userdata = &sh->x,
+		.channel_data_function = on_data,
+		.channel_eof_function = on_eof,
+		.channel_close_function = on_close,
+		.channel_exit_status_function = on_exit_status,
+		.channel_exit_signal_function = on_exit_signal,
+	};
+	ssh_callbacks_init(&sh->cb);
+	deadline_in(&d, timeout_ms ? timeout_ms : 120000);
+	if ((err = start(&sh->ch, ssh, command, &sh->cb, &d)) < 0) {
+		if (err == CARVE_ETIMEOUT || err == CARVE_ECANCELED)
+			ssh->broken = true;
+		carve_ssh_shell_free(sh);
+		return err;
+	}
+	*out = sh;
+	return 0;
+}
+
+/* The command's stderr up to its first line end, for a message: the
+ * length to print with "%.*s". */
+static int first_err_line(carve_ssh_shell *sh, const char **s)
+{
+	*s = carve_buf_cstr(&sh->x.err);
+	return (int)strcspn(*s, "\r\n");
+}
+
+int carve_ssh_shell_ask(carve_ssh_shell *sh, carve_buf *reply, const char *input, size_t len,
+			const char *until, uint32_t timeout_ms)
+{
+	carve_ssh *ssh = sh->ssh;
+	exec_state *x = &sh->x;
+	deadline d;
+	int err;
+
+	const char *said;
+	int said_len = first_err_line(sh, &said);
+	if (ssh->broken || finished(x))
+		return carve_error_set(CARVE_ENET, "%s: the command has ended%s%.*s", ssh->label,
+				       said_len ? ": " : "", said_len, said);
+	x->input = input;
+	x->input_left = len;
+	x->input_closed = false;
+	x->until = until;
+	x->scanned = 0;
+	x->err.len = 0; /* what it said on stderr for this request only */
+	x->r->out_truncated = false;
+	deadline_in(&d, timeout_ms ? timeout_ms : 120000);
+	err = drive(ssh, sh->ch, x, &d);
+	size_t end = err == 0 ? reply_end(x) : 0;
+	if (err == 0 && !end) {
+		said_len = first_err_line(sh, &said);
+		err = carve_error_set(CARVE_ENET, "%s: the command ended before it answered%s%.*s",
+				      ssh->label, said_len ? ": " : "", said_len, said);
+	} else if (err == 0 && x->r->out_truncated) {
+		err = carve_error_set(CARVE_ERROR, "%s: the answer was more than %zu bytes",
+				      ssh->label, x->cap);
+	}
+	if (err == CARVE_ETIMEOUT || err == CARVE_ECANCELED || err == CARVE_ENET)
+		ssh->broken = true; /* it may still be running: never reused */
+	/* the reply is all of it up to the line that ends it; the rest (none,
+	 * when the command waits for the next request) stays for the next */
+	carve_buf_put(reply, x->out.ptr ? x->out.ptr : "", end ? end : x->out.len);
+	if (end < x->out.len && end)
+		memmove(x->out.ptr, x->out.ptr + end, x->out.len - end);
+	x->out.len = end ? x->out.len - end : 0;
+	x->input = NULL;
+	x->input_left = 0;
+	x->until = NULL;
+	if (reply->failed)
+		err = err ? err : carve_error_oom();
+	return err;
+}
+
+void carve_ssh_shell_free(carve_ssh_shell *sh)
+{
+	if (!sh)
+		return;
+	if (sh->ch) {
+		ssh_remove_channel_callbacks(sh->ch, &sh->cb);
+		/* its stdin's end ends a PowerShell reading it */
+		if (!sh->ssh->broken && !sh->x.closed) {
+			ssh_channel_send_eof(sh->ch);
+			ssh_channel_close(sh->ch);
+		}
+		ssh_channel_free(sh->ch);
+	}
+	carve_buf_done(&sh->x.out);
+	carve_buf_done(&sh->x.err);
+	free(sh);
 }

@@ -42,6 +42,8 @@ static const struct {
 	{ "XP-READY", "os: xp, hotfixes: [KB944043-v3, KB944505, KB968730], "
 		      "registry_hotfixes: [KB2535512]", "xp", true },
 	{ "XP-HOTFIX", "os: xp, hotfixes: [KB944043-v3]", "xp", true },
+	/* answers ping, and its WMI never answers */
+	{ "XP-HANG", "os: xp, faults: { wmi_hang: true }", "xp", true },
 };
 #define N_HOSTS (sizeof(hosts) / sizeof(hosts[0]))
 
@@ -192,6 +194,9 @@ Test(preflight, names_every_cause_within_its_deadlines)
 		{ "WS-HANG", "os", "opening a channel (logged in, then no answer): timed out" },
 		{ "WS-KEY", "connect", "HOST KEY CHANGED" },
 		{ "XP-HOTFIX", "hotfixes", "missing KB944505, KB968730, KB2535512" },
+		/* which check says so: the lab writes a statement's output when
+		 * it ends, so even the ping's section has not come */
+		{ "XP-HANG", "", "did not finish in time" },
 	};
 	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
 		const char *line = line_for(r.out, expect[i].machine, expect[i].check);
@@ -199,7 +204,7 @@ Test(preflight, names_every_cause_within_its_deadlines)
 			  expect[i].check, line ? line : "(no line)", r.out);
 	}
 	/* Nothing else failed, and the low disk is a warning, not a failure. */
-	cr_assert(strstr(r.out, "3 ready, 9 not ready"), "%s", r.out);
+	cr_assert(strstr(r.out, "3 ready, 10 not ready"), "%s", r.out);
 	cr_assert_null(line_for(r.out, "WS-READY", ""), "%s", r.out);
 	cr_assert_null(line_for(r.out, "XP-READY", ""), "%s", r.out);
 	cr_assert(strstr(r.out, "! WS-LOWISH"), "%s", r.out);
@@ -226,6 +231,16 @@ Test(preflight, names_every_cause_within_its_deadlines)
 					 "Win32_OperatingSystem", "Win32_QuickFixEngineering",
 					 "Win32_Service", NULL), 1);
 	cr_assert_leq(t_lab_journal_count(&lab, "\"event\":\"command\"", "XP-HOTFIX", NULL), 2);
+	/* Every machine was pinged from MGMT01 and the XP ones asked there,
+	 * all on PowerShells kept up (-Command -): no more starts than MGMT01
+	 * takes sessions at once (4, the plan's default) and one for the
+	 * PowerShell left waiting on XP-HANG, one script a machine */
+	int starts = t_lab_journal_about(&lab, "host", "MGMT01", "powershell", "\"cpu_ms\"");
+	cr_assert(starts >= 1 && starts <= 5, "%d PowerShell starts on MGMT01", starts);
+	cr_assert_eq(t_lab_journal_about(&lab, "host", "MGMT01", "command", "Test-Connection"),
+		     (int)N_HOSTS);
+	cr_assert_eq(t_lab_journal_about(&lab, "host", "MGMT01", "command",
+					 "\"invoke_expression\":true"), (int)N_HOSTS);
 	const char *verify[] = { CARVE_BIN, "verify", "--db", db, NULL };
 	r = t_run(verify, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.out);
@@ -293,7 +308,7 @@ Test(preflight, fix_repairs_what_it_can_and_logs_before_and_after)
 		  "%s", r.out);
 	cr_assert_eq(t_lab_journal_count(&lab, "\"host\":\"WS-SVC\"", "\"event\":\"state\"",
 					 NULL), 0);
-	cr_assert(strstr(r.out, "7 ready, 5 not ready"), "%s", r.out);
+	cr_assert(strstr(r.out, "7 ready, 6 not ready"), "%s", r.out);
 	t_result_done(&r);
 
 	/* The log holds the failure, the fix with both sides, then the pass. */
@@ -417,4 +432,39 @@ Test(preflight, accept_new_logs_each_key_it_records)
 	free(accept_plan);
 	free(accept);
 	free(text);
+}
+
+/* An exec host on which a PowerShell kept up on stdin does not work (the
+ * lab's stdin_eof: it ends at once, having run nothing): the pre-flight
+ * finds out on its first script there and asks that host one process a
+ * machine for the rest of the run; every cause is still named. */
+Test(preflight, an_exec_host_without_a_kept_powershell_gets_a_process_a_machine)
+{
+	char *text = t_read_file(lab.fixture, NULL), *at;
+
+	cr_assert_not_null(text);
+	cr_assert(at = strstr(text, "role: management, port: "));
+	at = strchr(at, '}');
+	FILE *fx = fopen(lab.fixture, "w");
+	cr_assert_not_null(fx);
+	fprintf(fx, "%.*s, faults: { stdin_eof: true } %s", (int)(at - text), text, at);
+	fclose(fx);
+	free(text);
+	t_lab_reload(&lab);
+
+	const char *argv[] = { CARVE_BIN, "check", plan, "--password-fd", "0", NULL };
+	t_result r = t_run(argv, t_lab_passwords);
+	cr_assert(r.status == 1, "exit %d: %s%s", r.status, r.out, r.err);
+	cr_assert(strstr(r.out, "3 ready, 10 not ready"), "%s%s", r.out, r.err);
+	const char *l = line_for(r.out, "XP-HOTFIX", "hotfixes");
+	cr_assert(l && strstr(l, "missing KB944505"), "%s", r.out);
+	cr_assert_null(line_for(r.out, "WS-READY", ""), "%s", r.out);
+	t_result_done(&r);
+
+	/* at most one kept PowerShell a session tried (4 at once), then one
+	 * process a machine: every machine's ping in a command of its own */
+	int kept = t_lab_journal_about(&lab, "host", "MGMT01", "command", "\"stdin\":true");
+	cr_assert(kept >= 1 && kept <= 4, "%d kept PowerShells tried", kept);
+	cr_assert_geq(t_lab_journal_about(&lab, "host", "MGMT01", "command", "Test-Connection"),
+		      (int)N_HOSTS);
 }
