@@ -426,6 +426,11 @@ static void follow(pipeline *p)
 	struct timespec t0, now;
 	char why[768];
 
+	/* a poll asks Exchange one Get-MoveRequestStatistics a mailbox, one
+	 * after another on one session; the next waits at least as long as
+	 * the last took, so carve keeps that session busy half the time at
+	 * most however many moves there are (issue 15) */
+	uint64_t wait_ms = mail->poll_interval_ms;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		bool active = false;
@@ -445,9 +450,16 @@ static void follow(pipeline *p)
 			fail_all(p, why);
 			return;
 		}
-		if (!pipe_sleep(p, mail->poll_interval_ms))
+		if (!pipe_sleep(p, (uint32_t)(wait_ms < UINT32_MAX ? wait_ms : UINT32_MAX)))
 			return;
-		if (poll_moves(p) < 0 && carve_error_last()->code != CARVE_ECANCELED) {
+		struct timespec p0, p1;
+		clock_gettime(CLOCK_MONOTONIC, &p0);
+		int polled = poll_moves(p);
+		clock_gettime(CLOCK_MONOTONIC, &p1);
+		uint64_t took = (uint64_t)(p1.tv_sec - p0.tv_sec) * 1000 +
+				(uint64_t)((p1.tv_nsec - p0.tv_nsec) / 1000000);
+		wait_ms = took > mail->poll_interval_ms ? took : mail->poll_interval_ms;
+		if (polled < 0 && carve_error_last()->code != CARVE_ECANCELED) {
 			snprintf(why, sizeof(why), "the mail server could not be asked how the move"
 				 " goes: %s", carve_error_last()->message);
 			fail_all(p, why);

@@ -93,6 +93,54 @@ static double between(const char *a, const char *b)
 	return d < 0 ? d + 86400.0 : d;
 }
 
+/* The mail phase's questions to Exchange, from the lab's journal: the
+ * scripts that asked Get-MoveRequestStatistics, and the mailboxes they
+ * asked it for (the users in each script's $users), one cmdlet each. */
+static void mail_questions(const char *dir, unsigned *scripts, unsigned long *cmdlets)
+{
+	char path[1300], *line = NULL;
+	size_t cap = 0;
+
+	*scripts = 0;
+	*cmdlets = 0;
+	snprintf(path, sizeof(path), "%s/lab.out", dir);
+	FILE *f = fopen(path, "r");
+	while (f && getline(&line, &cap, f) > 0) {
+		const char *users = strstr(line, "$users = '");
+		if (!strstr(line, "\"event\":\"command\"") ||
+		    !strstr(line, "Get-MoveRequestStatistics") || !users)
+			continue;
+		++*scripts;
+		++*cmdlets;
+		for (const char *c = users + 10; *c && *c != '\''; c++)
+			*cmdlets += *c == ',';
+	}
+	free(line);
+	if (f)
+		fclose(f);
+}
+
+/* A cost of the lab's fixture in ms ("exchange_cmdlet: 10ms"), 0 if none. */
+static double fixture_ms(const char *dir, const char *key)
+{
+	char path[1300], line[256];
+	double ms = 0;
+
+	snprintf(path, sizeof(path), "%s/lab-fixture.yaml", dir);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *at = strstr(line, key);
+		char unit[8] = "";
+		if (at && sscanf(at + strlen(key), ": %lf%7[a-z]", &ms, unit) >= 1) {
+			ms *= !strcmp(unit, "s") ? 1000 : 1;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ms;
+}
+
 static long file_size(const char *path)
 {
 	struct stat st;
@@ -165,6 +213,20 @@ int main(int argc, char **argv)
 		       s.first[p][0] ? between(s.first[p], s.last[p]) : 0.0,
 		       summary.counts[p][CARVE_STATUS_OK] + summary.counts[p][CARVE_STATUS_WARN],
 		       summary.counts[p][CARVE_STATUS_FAILED]);
+	/* the polls' load on Exchange by the cost model: a cmdlet a mailbox,
+	 * one at a time on one session (Exchange 2010 lets an account hold
+	 * 18: PowerShellMaxConcurrency) */
+	unsigned scripts;
+	unsigned long cmdlets;
+	mail_questions(dir, &scripts, &cmdlets);
+	double per = fixture_ms(dir, "exchange_cmdlet"),
+	       mail_s = s.first[CARVE_PHASE_MAIL][0]
+			? between(s.first[CARVE_PHASE_MAIL], s.last[CARVE_PHASE_MAIL]) : 0.0;
+	printf("  mail polling: %lu Get-MoveRequestStatistics in %u scripts, one session:"
+	       " %.1f s of Exchange at %.0f ms each over the mail phase's %.1f s (%.0f%% of one"
+	       " session, of the 18 Exchange lets an account hold; carve waits at least as"
+	       " long as a poll took: at most 50%%)\n", cmdlets, scripts, (double)cmdlets * per / 1e3,
+	       per, mail_s, mail_s > 0 ? (double)cmdlets * per / 1e3 / mail_s * 100 : 0.0);
 	char wal[1300];
 	snprintf(wal, sizeof(wal), "%s-wal", db);
 	long bytes = file_size(db) + file_size(wal);
