@@ -398,12 +398,19 @@ static carve_ssh *open_to(run *r, carve_preflight_machine *pm, const carve_machi
 	return ssh;
 }
 
-/* An idle PowerShell kept up on exec host e, or a new one (NULL, the
- * error recorded, when it cannot be opened). */
-static remote_ps *take_ps(run *r, size_t e)
+/* A kept PowerShell serves this many scripts, then a new one takes over:
+ * each keeps its history (64 lines in 2.0) and $Error (256 records), and a
+ * new start now and then costs little against leaks nobody has measured. */
+enum { KEPT_SCRIPTS_MAX = 200 };
+
+/* An idle PowerShell kept up on exec host e, or a new one.  NULL, the
+ * error recorded, when it cannot be opened; *unusable when e was reached
+ * but a PowerShell kept up there did not answer its first script. */
+static remote_ps *take_ps(run *r, size_t e, bool *unusable)
 {
 	remote_ps *ps = NULL;
 
+	*unusable = false;
 	pthread_mutex_lock(&r->ps_lock);
 	for (size_t k = r->n_idle; k-- > 0 && !ps;)
 		if (r->idle[k].exec == e) {
@@ -411,22 +418,27 @@ static remote_ps *take_ps(run *r, size_t e)
 			r->idle[k] = r->idle[--r->n_idle];
 		}
 	pthread_mutex_unlock(&r->ps_lock);
-	if (!ps && remote_ps_open(&ps, r->plan, e, &r->remote) < 0)
+	if (!ps && remote_ps_open(&ps, r->plan, e, &r->remote, unusable) < 0)
 		ps = NULL;
 	return ps;
 }
 
-/* Back to the idle ones when it can serve again. */
+/* Back to the idle ones when it can serve again, and e keeps no more idle
+ * than it takes sessions at once (a machine asked through one host and
+ * pinged from another holds one of each). */
 static void give_ps(run *r, size_t e, remote_ps *ps)
 {
-	if (!remote_ps_usable(ps)) {
+	size_t n, held = 0;
+	const carve_exec_host *h = carve_plan_exec_hosts(r->plan, &n);
+
+	if (!remote_ps_usable(ps) || remote_ps_answered(ps) >= KEPT_SCRIPTS_MAX) {
 		remote_ps_free(ps);
 		return;
 	}
 	pthread_mutex_lock(&r->ps_lock);
-	/* as many as the exec hosts take sessions at once; a machine asked
-	 * through one host and pinged from another can take one more */
-	if (r->n_idle < r->max_idle) {
+	for (size_t k = 0; k < r->n_idle; k++)
+		held += r->idle[k].exec == e;
+	if (held < (h[e].concurrency ? h[e].concurrency : 1) && r->n_idle < r->max_idle) {
 		r->idle[r->n_idle++] = (struct kept){ e, ps };
 		ps = NULL;
 	}
@@ -437,11 +449,13 @@ static void give_ps(run *r, size_t e, remote_ps *ps)
 /*
  * Asks want about m from exec host e (the one m is asked through, or the
  * management host pinging it) in one script on a PowerShell kept up there.
- * Where e's first kept PowerShell ends before answering anything (an exec
- * host whose PowerShell or SSH server does not read scripts from stdin as
- * 2.0 on Win32-OpenSSH should), the rest of the run asks e one process a
- * machine, as carve did before issue 15.  False when e could not be
- * reached (the reason in why).
+ * A kept PowerShell that had answered before and is found gone (ended
+ * while idle: an idle cut, an administrator) is replaced once.  Where a
+ * new one does not answer its first script at all (PowerShell 2.0 over
+ * Win32-OpenSSH was reported to wait for the end of its stdin: issues 780
+ * and 1307), the rest of the run asks e one process a machine, as carve
+ * did before issue 15.  False when e could not be reached (the reason in
+ * why).
  */
 static bool ask_on(run *r, carve_preflight_machine *pm, const carve_machine *m, size_t e,
 		   unsigned want, char *why, size_t why_size)
@@ -449,18 +463,22 @@ static bool ask_on(run *r, carve_preflight_machine *pm, const carve_machine *m, 
 	carve_ssh *ssh = NULL;
 	int err;
 
-	if (!atomic_load(&r->no_kept[e])) {
-		remote_ps *ps = take_ps(r, e);
+	for (int tries = 0; tries < 2 && !atomic_load(&r->no_kept[e]); tries++) {
+		bool unusable;
+		remote_ps *ps = take_ps(r, e, &unusable);
+		if (unusable) {
+			atomic_store(&r->no_kept[e], true);
+			break;
+		}
 		if (!ps) {
 			snprintf(why, why_size, "%s", carve_error_last()->message);
 			return false;
 		}
-		bool fresh = !remote_ps_answered(ps);
+		bool reused = remote_ps_answered(ps) > 0;
 		err = remote_checks(pm->checks, want, NULL, ps, r->plan, m, &r->groups);
 		give_ps(r, e, ps);
-		if (!(err == CARVE_ENET && fresh))
+		if (!(err == CARVE_ENET && reused))
 			return true;
-		atomic_store(&r->no_kept[e], true);
 	}
 	if ((err = remote_open_exec(&ssh, r->plan, e, &r->remote)) < 0) {
 		snprintf(why, why_size, "%s", carve_error_last()->message);

@@ -122,23 +122,50 @@ struct remote_ps {
 	carve_ssh *ssh;
 	carve_ssh_shell *shell;
 	unsigned answered;  /* scripts it ran to their end */
+	unsigned long pid;  /* powershell.exe's process id, for messages */
 };
 
 int remote_ps_open(remote_ps **out, const carve_plan *plan, size_t exec_host,
-		   const remote_ctx *ctx)
+		   const remote_ctx *ctx, bool *unusable)
 {
 	remote_ps *ps = calloc(1, sizeof(*ps));
+	carve_ssh_result hello;
+	carve_buf script = CARVE_BUF_INIT;
+	uint32_t timeout_ms = carve_plan_transport(plan)->command_timeout_ms;
 	int err;
 
 	*out = NULL;
+	*unusable = false;
 	if (!ps)
 		return carve_error_oom();
 	if ((err = remote_open_exec(&ps->ssh, plan, exec_host, ctx)) < 0 ||
 	    (err = carve_ssh_shell_open(&ps->shell, ps->ssh, CARVE_PS_HOST_COMMAND,
-					carve_plan_transport(plan)->command_timeout_ms)) < 0) {
+					timeout_ms)) < 0) {
 		remote_ps_free(ps);
 		return err;
 	}
+	/* Its first script says whether it works here at all, before any
+	 * machine's: one longer than 1 KiB (Win32-OpenSSH before November
+	 * 2017 cut stdin into 1 KiB pieces, issue 908) that prints its
+	 * process id.  One that ends or says nothing within the command
+	 * deadline makes the host unusable for kept PowerShells. */
+	carve_buf_puts(&script, "# carve: is a PowerShell kept up on stdin answering? ");
+	for (int i = 0; i < 1100; i++)
+		carve_buf_putc(&script, '.');
+	carve_buf_puts(&script, "\n$PID\n");
+	err = script.failed ? carve_error_oom()
+			    : remote_ps_run(&hello, ps, carve_buf_cstr(&script), timeout_ms);
+	if (err == 0)
+		ps->pid = strtoul(hello.out, NULL, 10);
+	else if (err == CARVE_ENET || err == CARVE_ETIMEOUT)
+		*unusable = true;
+	carve_ssh_result_done(&hello);
+	carve_buf_done(&script);
+	if (err < 0) {
+		remote_ps_free(ps);
+		return err;
+	}
+	ps->answered = 0; /* machines' scripts only */
 	*out = ps;
 	return 0;
 }
@@ -202,6 +229,16 @@ int remote_ps_run(carve_ssh_result *r, remote_ps *ps, const char *script, uint32
 	if ((err = carve_ps_frame(&frame, script, nonce)) < 0)
 		goto done;
 	err = carve_ssh_shell_ask(ps->shell, &reply, frame.ptr, frame.len, done, timeout_ms);
+	if (err == CARVE_ETIMEOUT && ps->pid) {
+		/* closing the session may not end it: Win32-OpenSSH leaves a
+		 * session's processes running when it has no terminal (its
+		 * issue 1751) */
+		char said[512];
+		snprintf(said, sizeof(said), "%s", carve_error_last()->message);
+		carve_error_set(CARVE_ETIMEOUT, "%s; its PowerShell, process %lu on the exec host, "
+				"may be left waiting (Stop-Process -Id %lu there ends it)", said, ps->pid,
+				ps->pid);
+	}
 	/* its output: the lines between the frame's first marker and its
 	 * done (or failed) one; after failed, the error */
 	size_t at = 0, begin = 0, line = 0, out_end, err_from = 0, err_end = 0;

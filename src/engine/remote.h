@@ -75,8 +75,11 @@ int remote_check(carve_check_result *res, carve_ssh *ssh, carve_check c,
  * thread-safe: one user at a time.
  */
 typedef struct remote_ps remote_ps;
+/* Opens one and has it run a first script of its own; *unusable when the
+ * host was reached but that script got no answer within the command
+ * deadline (a host where this cannot work). */
 int remote_ps_open(remote_ps **out, const carve_plan *plan, size_t exec_host,
-		   const remote_ctx *ctx);
+		   const remote_ctx *ctx, bool *unusable);
 /* Runs script within timeout_ms as if it were a process of its own: r's
  * out is what it wrote, and a script that failed as a whole (one that
  * does not parse) has exit status 1 and its error as r's err.  A timeout,

@@ -75,10 +75,13 @@ int carve_ps_command(carve_buf *out, const char *script);
  * per SSH channel (issue 15: one start for many scripts, where a start is
  * most of what a check costs on a management host).  -Command - is
  * powershell.exe 2.0's (about_PowerShell.exe: "If the value of Command is
- * "-", the command text is read from standard input"); -File - is not
- * there before 5.0.  stdin is read in the console's input code page, a
- * line at a time as if typed: carve_ps_frame makes every script one ASCII
- * line.
+ * "-", the command text is read from standard input"), and reads it with
+ * no prompts (-File - prints them: Windows PowerShell's command-line
+ * parser).  stdin is read in the console's input code page, a line at a
+ * time as if typed: carve_ps_frame makes every script one ASCII line.
+ * Win32-OpenSSH before November 2017 cut stdin into 1 KiB pieces (its
+ * issue 908), which no frame survives; remote_ps_open's first script
+ * finds such a host out.
  */
 #define CARVE_PS_HOST_COMMAND \
 	"powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -"

@@ -278,8 +278,8 @@ static void apply_faults(loader *l, lab_host *h, const pnode *map)
 			f->cut_output = boolean(l, v, key);
 		else if (!strcmp(key, "wmi_hang"))
 			f->wmi_hang = boolean(l, v, key);
-		else if (!strcmp(key, "stdin_eof"))
-			f->stdin_eof = boolean(l, v, key);
+		else if (!strcmp(key, "stdin_hang"))
+			f->stdin_hang = boolean(l, v, key);
 		else if (!strcmp(key, "latency"))
 			f->latency_ms = (uint32_t)ms_of(l, v, key, false);
 		else if (!strcmp(key, "slow_output"))

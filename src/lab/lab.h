@@ -65,7 +65,7 @@ typedef struct {
 	bool drop_mid_command;  /* closes the connection while a command runs */
 	bool cut_output;        /* sends half the output and no exit status */
 	bool wmi_hang;          /* WMI calls to it never return (winmgmt hung) */
-	bool stdin_eof;         /* a command's stdin ends at once */
+	bool stdin_hang;        /* -Command - runs nothing until stdin ends */
 	uint32_t latency_ms;    /* before each command's answer */
 	uint32_t slow_output_ms;/* between bytes of output */
 	int32_t reboot_s;       /* a restart takes this long; -1: never back */

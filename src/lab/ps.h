@@ -281,7 +281,10 @@ int ps_run_nested(ps_ctx *c, const char *script, pv_list *out);
  * and runs (PowerShell/PowerShell issues 3223 and 21808, 2.0's console
  * host); a line that does not parse prints its error and nothing runs; at
  * the end of the input a block still open is dropped.  Each statement's
- * output is written as it ends.
+ * output is written as it ends (PowerShell writes each object as it comes:
+ * the model's difference).  The quote is 5.1's help and the issues are
+ * about 5.1 and later; that 2.0 reads stdin the same way is an inference
+ * from them, as 2.0's source is not public.
  */
 typedef struct ps_host ps_host;
 ps_host *ps_host_new(const ps_env *env);

@@ -196,21 +196,48 @@ static size_t read_input(conn *c, ssh_channel ch, char *buf, size_t cap)
 	return n;
 }
 
+/* Runs what stdin holds in [*at, end) up to its last LF (all of it at
+ * the end of the input) on p a line at a time, sending what each writes;
+ * moves *at past what it ran.  *more goes false once exit has ended p. */
+static bool run_lines(lab_ps *p, ssh_channel ch, const lab_faults *f, const char *in,
+		      size_t *at, size_t end, bool at_eof, bool *more)
+{
+	bool ok = true;
+
+	while (*more && ok && *at < end) {
+		const char *line = in + *at, *eol = memchr(line, '\n', end - *at);
+		if (!eol && !at_eof)
+			break;
+		size_t n = eol ? (size_t)(eol - line) : end - *at;
+		*at += n + (eol ? 1 : 0);
+		if (n && line[n - 1] == '\r')
+			n--;
+		carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT;
+		*more = lab_ps_line(p, &out, &err, line, n);
+		if (f->latency_ms && (out.len || err.len))
+			sleep_ms(f->latency_ms);
+		ok = send_output(ch, out.ptr, out.len, false, f) &&
+		     send_output(ch, err.ptr, err.len, true, f);
+		carve_buf_done(&out);
+		carve_buf_done(&err);
+	}
+	return ok;
+}
+
 /* Runs a PowerShell that reads its script from stdin, a line at a time
  * as the client sends it, each statement's output sent as it ends, until
- * the client's EOF (or exit); false when the connection must end. */
+ * the client's EOF (or exit); false when the connection must end.  With
+ * the stdin_hang fault it runs nothing until the input ends. */
 static bool answer_stdin(conn *c, ssh_session s, ssh_channel ch, const char *command,
 			 const lab_faults *f)
 {
 	lab_session session = { c->user, c->logon, c->logon != LAB_LOGON_KEY, NULL, 0 };
 	lab_ps *p = lab_ps_open(c->site, c->host, &session, command);
-	carve_buf line = CARVE_BUF_INIT;
+	carve_buf in = CARVE_BUF_INIT;
+	size_t at = 0;
 	char buf[16384];
 	bool more = p != NULL, ok = true, reboot = false;
 
-	/* the fault: its stdin is at its end from the start */
-	if (f->stdin_eof)
-		more = false;
 	while (more && ok) {
 		int got = ssh_channel_read_timeout(ch, buf, sizeof(buf), 0, 1000);
 		if (got == SSH_AGAIN || (got == 0 && !ssh_channel_is_eof(ch) &&
@@ -218,35 +245,20 @@ static bool answer_stdin(conn *c, ssh_session s, ssh_channel ch, const char *com
 			continue; /* nothing yet: stdin stays open */
 		if (got <= 0)
 			break;
-		for (int i = 0; i < got && more && ok; i++) {
-			if (buf[i] != '\n') {
-				carve_buf_putc(&line, buf[i]);
-				continue;
-			}
-			carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT;
-			size_t n = line.len;
-			if (n && line.ptr[n - 1] == '\r')
-				n--;
-			more = lab_ps_line(p, &out, &err, carve_buf_cstr(&line), n);
-			line.len = 0;
-			if (f->latency_ms && (out.len || err.len))
-				sleep_ms(f->latency_ms);
-			ok = send_output(ch, out.ptr, out.len, false, f) &&
-			     send_output(ch, err.ptr, err.len, true, f);
-			carve_buf_done(&out);
-			carve_buf_done(&err);
+		carve_buf_put(&in, buf, (size_t)got);
+		if (!f->stdin_hang)
+			ok = run_lines(p, ch, f, in.ptr, &at, in.len, false, &more);
+		if (at) { /* what ran goes; a line not ended yet stays */
+			memmove(in.ptr, in.ptr + at, in.len - at);
+			in.len -= at;
+			at = 0;
 		}
 	}
-	if (p && more && ok && line.len) {
-		/* the last line, without its LF, is still a line */
-		carve_buf out = CARVE_BUF_INIT, err = CARVE_BUF_INIT;
-		lab_ps_line(p, &out, &err, carve_buf_cstr(&line), line.len);
-		ok = send_output(ch, out.ptr, out.len, false, f) &&
-		     send_output(ch, err.ptr, err.len, true, f);
-		carve_buf_done(&out);
-		carve_buf_done(&err);
-	}
-	carve_buf_done(&line);
+	/* the end of the input: what is left, the last line without its LF
+	 * a line too */
+	if (p && more && ok)
+		ok = run_lines(p, ch, f, carve_buf_cstr(&in), &at, in.len, true, &more);
+	carve_buf_done(&in);
 	int status = p ? lab_ps_close(p, &reboot) : 1;
 	if (ok && !ssh_channel_is_closed(ch)) {
 		ssh_channel_request_send_exit_status(ch, status);
@@ -279,7 +291,7 @@ static bool answer(conn *c, ssh_session s, ssh_channel ch, const char *command)
 	}
 
 	lab_session session = { c->user, c->logon, c->logon != LAB_LOGON_KEY, input,
-				input && !f.stdin_eof ? read_input(c, ch, input, input_cap) : 0 };
+				input ? read_input(c, ch, input, input_cap) : 0 };
 	lab_answer_command(&a, c->site, c->host, &session, command);
 	if (input) {
 		explicit_bzero(input, session.input_len); /* it may be a password */
