@@ -117,10 +117,11 @@ void carve_now_rfc3339(char out[32]);
  * winps.h's CARVE_PS_HOST_COMMAND).  Open starts it within timeout_ms;
  * ask writes input (stdin stays open) and waits, within timeout_ms, for a
  * stdout line holding until, appending everything up to and including
- * that line to reply.  A reply over 1 MiB is CARVE_ERROR.  CARVE_ETIMEOUT,
- * CARVE_ECANCELED and CARVE_ENET (also: the command ended before it
- * answered, its first stderr line in the message) leave the session
- * unusable: free the shell and the session.  Free sends EOF and closes the
+ * that line to reply.  A reply over 1 MiB is CARVE_ERROR at once (the
+ * rest would run into the next reply); it, CARVE_ETIMEOUT, CARVE_ECANCELED
+ * and CARVE_ENET (also: the command ended before it answered, its first
+ * stderr line in the message) leave the session unusable: free the shell
+ * and the session.  Free sends EOF and closes the
  * channel, which ends a command that reads its stdin to the end.
  */
 typedef struct carve_ssh_shell carve_ssh_shell;

@@ -123,6 +123,7 @@ struct remote_ps {
 	carve_ssh_shell *shell;
 	unsigned answered;  /* scripts it ran to their end */
 	unsigned long pid;  /* powershell.exe's process id, for messages */
+	char host[64];      /* the exec host's name */
 };
 
 int remote_ps_open(remote_ps **out, const carve_plan *plan, size_t exec_host,
@@ -134,10 +135,14 @@ int remote_ps_open(remote_ps **out, const carve_plan *plan, size_t exec_host,
 	uint32_t timeout_ms = carve_plan_transport(plan)->command_timeout_ms;
 	int err;
 
+	size_t n;
+	const carve_exec_host *h = carve_plan_exec_hosts(plan, &n);
+
 	*out = NULL;
 	*unusable = false;
 	if (!ps)
 		return carve_error_oom();
+	snprintf(ps->host, sizeof(ps->host), "%s", exec_host < n ? h[exec_host].name : "?");
 	if ((err = remote_open_exec(&ps->ssh, plan, exec_host, ctx)) < 0 ||
 	    (err = carve_ssh_shell_open(&ps->shell, ps->ssh, CARVE_PS_HOST_COMMAND,
 					timeout_ms)) < 0) {
@@ -210,6 +215,18 @@ static bool find_marker(const char *text, size_t end, size_t *at, const char *ma
 	return false;
 }
 
+/* len bytes of s and a NUL, or NULL. */
+static char *copy_bytes(const char *s, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (c) {
+		memcpy(c, s, len);
+		c[len] = '\0';
+	}
+	return c;
+}
+
 int remote_ps_run(carve_ssh_result *r, remote_ps *ps, const char *script, uint32_t timeout_ms)
 {
 	carve_buf frame = CARVE_BUF_INIT, reply = CARVE_BUF_INIT;
@@ -229,16 +246,6 @@ int remote_ps_run(carve_ssh_result *r, remote_ps *ps, const char *script, uint32
 	if ((err = carve_ps_frame(&frame, script, nonce)) < 0)
 		goto done;
 	err = carve_ssh_shell_ask(ps->shell, &reply, frame.ptr, frame.len, done, timeout_ms);
-	if (err == CARVE_ETIMEOUT && ps->pid) {
-		/* closing the session may not end it: Win32-OpenSSH leaves a
-		 * session's processes running when it has no terminal (its
-		 * issue 1751) */
-		char said[512];
-		snprintf(said, sizeof(said), "%s", carve_error_last()->message);
-		carve_error_set(CARVE_ETIMEOUT, "%s; its PowerShell, process %lu on the exec host, "
-				"may be left waiting (Stop-Process -Id %lu there ends it)", said, ps->pid,
-				ps->pid);
-	}
 	/* its output: the lines between the frame's first marker and its
 	 * done (or failed) one; after failed, the error */
 	size_t at = 0, begin = 0, line = 0, out_end, err_from = 0, err_end = 0;
@@ -257,8 +264,9 @@ int remote_ps_run(carve_ssh_result *r, remote_ps *ps, const char *script, uint32
 		r->exit_status = 1;
 	}
 	r->exited = err == 0;
-	r->out = strndup(reply.ptr ? reply.ptr + begin : "", out_end - begin);
-	r->err = strndup(reply.ptr ? reply.ptr + err_from : "", err_end - err_from);
+	/* copied by length: an answer may hold a NUL */
+	r->out = copy_bytes(reply.ptr ? reply.ptr + begin : "", out_end - begin);
+	r->err = copy_bytes(reply.ptr ? reply.ptr + err_from : "", err_end - err_from);
 	r->out_len = out_end - begin;
 	r->err_len = err_end - err_from;
 	if (!r->out || !r->err)
@@ -516,6 +524,15 @@ int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh, remote
 	} else if (gate) {
 		want = 1u << CARVE_CHECK_PING; /* not even the ping answered: it says why */
 	}
+	if (err == CARVE_ETIMEOUT && ps)
+		/* in triage's form, cause (details): fix.  Closing the session
+		 * may not end the PowerShell: Win32-OpenSSH leaves a session's
+		 * processes running when it has no terminal (its issue 1751) */
+		carve_error_set(CARVE_ETIMEOUT, "no answer within %us, asked through %s (its WMI "
+				"service may hang; the PowerShell that asked, process %lu on %s, may be "
+				"left waiting: Stop-Process -Id %lu there ends it): restart the machine's "
+				"Windows Management Instrumentation service, or the machine, then check "
+				"again", (timeout_ms + 999) / 1000, ps->host, ps->pid, ps->host, ps->pid);
 	for (int c = 0; c < CARVE_CHECK__COUNT; c++) {
 		if (!(want & (1u << c)))
 			continue;

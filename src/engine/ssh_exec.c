@@ -116,9 +116,11 @@ static size_t reply_end(exec_state *x)
 	return 0;
 }
 
+/* A shell's reply is there, or more came than the cap keeps (waiting on
+ * would only run out the deadline). */
 static bool answered(exec_state *x)
 {
-	return x->until ? reply_end(x) > 0 : false;
+	return x->until ? reply_end(x) > 0 || x->r->out_truncated : false;
 }
 
 /* Opens the channel, with cb watching it, and starts the command. */
@@ -375,13 +377,17 @@ int carve_ssh_shell_ask(carve_ssh_shell *sh, carve_buf *reply, const char *input
 	deadline_in(&d, timeout_ms ? timeout_ms : 120000);
 	err = drive(ssh, sh->ch, x, &d);
 	size_t end = err == 0 ? reply_end(x) : 0;
-	if (err == 0 && !end) {
+	if (err == 0 && x->r->out_truncated) {
+		/* what follows the cut cannot be told apart from the next
+		 * reply: the command is never asked again */
+		err = carve_error_set(CARVE_ERROR, "%s: the answer was more than %zu bytes",
+				      ssh->label, x->cap);
+		ssh->broken = true;
+		end = 0;
+	} else if (err == 0 && !end) {
 		said_len = first_err_line(sh, &said);
 		err = carve_error_set(CARVE_ENET, "%s: the command ended before it answered%s%.*s",
 				      ssh->label, said_len ? ": " : "", said_len, said);
-	} else if (err == 0 && x->r->out_truncated) {
-		err = carve_error_set(CARVE_ERROR, "%s: the answer was more than %zu bytes",
-				      ssh->label, x->cap);
 	}
 	if (err == CARVE_ETIMEOUT || err == CARVE_ECANCELED || err == CARVE_ENET)
 		ssh->broken = true; /* it may still be running: never reused */
