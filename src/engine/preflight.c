@@ -45,6 +45,8 @@ typedef struct {
 	pthread_mutex_t ps_lock;
 	struct kept { size_t exec; remote_ps *ps; } *idle;
 	size_t n_idle, max_idle;
+	char **down;             /* per exec host: why it did not answer (a
+				  * timeout, a refused logon), under ps_lock */
 	atomic_bool *no_kept;    /* per exec host: its first kept PowerShell
 				  * ended unasked; one process a machine */
 } run;
@@ -457,12 +459,32 @@ static void give_ps(run *r, size_t e, remote_ps *ps)
  * did before issue 15.  False when e could not be reached (the reason in
  * why).
  */
+/* Whether e was found not answering (its reason in why), and if err
+ * (from reaching it) says so, records it: a host that times out or refuses
+ * the logon does so for every machine, and the next would wait out the
+ * same deadline.  A refused or dropped connection is not recorded: an SSH
+ * server sheds connections beyond its MaxStartups, and the next gets in. */
+static bool host_down(run *r, size_t e, int err, char *why, size_t why_size)
+{
+	bool down;
+
+	pthread_mutex_lock(&r->ps_lock);
+	if (!r->down[e] && (err == CARVE_ETIMEOUT || err == CARVE_EAUTH))
+		r->down[e] = strdup(carve_error_last()->message);
+	if ((down = r->down[e] != NULL))
+		snprintf(why, why_size, "%s", r->down[e]);
+	pthread_mutex_unlock(&r->ps_lock);
+	return down;
+}
+
 static bool ask_on(run *r, carve_preflight_machine *pm, const carve_machine *m, size_t e,
 		   unsigned want, char *why, size_t why_size)
 {
 	carve_ssh *ssh = NULL;
 	int err;
 
+	if (host_down(r, e, 0, why, why_size))
+		return false;
 	for (int tries = 0; tries < 2 && !atomic_load(&r->no_kept[e]); tries++) {
 		bool unusable;
 		remote_ps *ps = take_ps(r, e, &unusable);
@@ -472,6 +494,7 @@ static bool ask_on(run *r, carve_preflight_machine *pm, const carve_machine *m, 
 		}
 		if (!ps) {
 			snprintf(why, why_size, "%s", carve_error_last()->message);
+			host_down(r, e, carve_error_last()->code, why, why_size);
 			return false;
 		}
 		bool reused = remote_ps_answered(ps) > 0;
@@ -482,6 +505,7 @@ static bool ask_on(run *r, carve_preflight_machine *pm, const carve_machine *m, 
 	}
 	if ((err = remote_open_exec(&ssh, r->plan, e, &r->remote)) < 0) {
 		snprintf(why, why_size, "%s", carve_error_last()->message);
+		host_down(r, e, err, why, why_size);
 		return false;
 	}
 	remote_checks(pm->checks, want, ssh, NULL, r->plan, m, &r->groups);
@@ -651,7 +675,7 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 		return carve_error_oom();
 	run r = { plan, opts, p, NULL, NULL, CARVE_NONE, { NULL, 0, NULL },
 		  PTHREAD_MUTEX_INITIALIZER, { opts->cancel, opts->audit, opts->run, NULL }, 0,
-		  "", 0, 0, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, NULL };
+		  "", 0, 0, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, NULL, NULL };
 	r.remote.lock = &r.audit_lock;
 	if ((err = select_machines(p, plan, opts)) < 0)
 		goto fail;
@@ -707,7 +731,8 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 	r.max_idle = kept;
 	r.idle = calloc(kept ? kept : 1, sizeof(*r.idle));
 	r.no_kept = calloc(n_exec ? n_exec : 1, sizeof(*r.no_kept));
-	if (!r.idle || !r.no_kept) {
+	r.down = calloc(n_exec ? n_exec : 1, sizeof(*r.down));
+	if (!r.idle || !r.no_kept || !r.down) {
 		err = carve_error_oom();
 		goto fail;
 	}
@@ -732,6 +757,9 @@ int carve_preflight_run(carve_preflight **out, const carve_plan *plan,
 fail:
 	free(r.idle);
 	free(r.no_kept);
+	for (size_t g = 0; r.down && g < n_exec; g++)
+		free(r.down[g]);
+	free(r.down);
 	free(group);
 	free(limit);
 	free(alive);

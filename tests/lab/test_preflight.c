@@ -474,3 +474,37 @@ Test(preflight, an_exec_host_without_a_kept_powershell_gets_a_process_a_machine)
 					 "Test-Connection", NULL), 0);
 }
 
+
+/* A management host that lets carve log on and then never answers: the
+ * first machines asked through it (four at once, MGMT01's sessions) wait
+ * out the deadline, and the rest are not sent after them; every machine
+ * says why, in the same words (one cause in triage). */
+Test(preflight, a_management_host_that_hangs_costs_one_deadline)
+{
+	char *text = t_read_file(lab.fixture, NULL), *at;
+
+	cr_assert_not_null(text);
+	cr_assert(at = strstr(text, "role: management, port: "));
+	at = strchr(at, '}');
+	FILE *fx = fopen(lab.fixture, "w");
+	cr_assert_not_null(fx);
+	fprintf(fx, "%.*s, faults: { hang_after_auth: true } %s", (int)(at - text), text, at);
+	fclose(fx);
+	free(text);
+	t_lab_reload(&lab);
+
+	const char *argv[] = { CARVE_BIN, "check", plan, "--password-fd", "0", NULL };
+	t_result r = t_run(argv, t_lab_passwords);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	const char *first = line_for(r.out, "WS-READY", "ping");
+	cr_assert(first && strstr(first, "could not ping it from the management host"), "%s",
+		  r.out);
+	const char *why = strstr(first, "host: ");
+	for (size_t i = 0; i < N_HOSTS; i++) {
+		const char *l = line_for(r.out, hosts[i].name, "ping");
+		cr_assert(l && strstr(l, why), "%s: %s", hosts[i].name, r.out);
+	}
+	t_result_done(&r);
+	int connects = t_lab_journal_about(&lab, "host", "MGMT01", "connect", "");
+	cr_assert(connects >= 1 && connects <= 4, "%d connections to MGMT01", connects);
+}
