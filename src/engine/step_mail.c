@@ -36,6 +36,7 @@ typedef struct {
 	move_info *u;
 	carve_ssh *ssh;
 	size_t host;
+	uint64_t poll_ms;      /* how long the last poll took */
 } mail_phase;
 
 static move_kind kind_of(const char *status)
@@ -130,7 +131,7 @@ static const char *source_user(const pipeline *p)
 }
 
 static int for_users(pipeline *p, carve_command c, const char **values, const bool *which,
-		     bool secret, void (*read)(char *line, void *ctx));
+		     bool secret, void (*read)(char *line, void *ctx), void *ctx);
 
 /* What the server has for each tracked user: a user it has no request
  * for keeps MOVE_NONE. */
@@ -144,7 +145,12 @@ static int poll_moves(pipeline *p)
 		return carve_error_oom();
 	for (size_t i = 0; i < p->n_users; i++)
 		which[i] = ph->u[i].tracked;
-	int err = for_users(p, CMD_MOVE_STATUS, values, which, false, read_move);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int err = for_users(p, CMD_MOVE_STATUS, values, which, false, read_move, p);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ph->poll_ms = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+		      (uint64_t)((t1.tv_nsec - t0.tv_nsec) / 1000000);
 	free(which);
 	return err;
 }
@@ -281,23 +287,22 @@ static void read_meu(char *line, void *ctx)
 static void finish_done(pipeline *p)
 {
 	mail_phase *ph = p->phase;
-	carve_buf list = CARVE_BUF_INIT, text = CARVE_BUF_INIT;
-	bool *meu = calloc(p->n_users ? p->n_users : 1, sizeof(*meu));
+	bool *meu = calloc(p->n_users ? p->n_users : 1, sizeof(*meu)),
+	     *done = calloc(p->n_users ? p->n_users : 1, sizeof(*done));
 	const char *source = carve_plan_site(p->plan)->source.dns;
+	size_t n = 0;
 
-	for (size_t i = 0; i < p->n_users; i++)
-		if (ph->u[i].tracked && ph->u[i].kind == MOVE_DONE)
-			carve_buf_printf(&list, "%s%s", list.len ? "," : "",
-					 pipe_user(p, &p->users[i])->name);
-	if (!list.len || !meu)
-		goto done;
-	const char *values[] = { carve_buf_cstr(&list), source, source_user(p) };
+	for (size_t i = 0; done && i < p->n_users; i++)
+		n += done[i] = ph->u[i].tracked && ph->u[i].kind == MOVE_DONE;
+	if (!n || !meu)
+		goto out;
+	/* as many users a command as its line holds (Windows' 8191
+	 * characters), as for every list */
+	const char *values[] = { NULL, source, source_user(p) };
 	meu_ctx m = { p, meu };
 	char unread[512] = "";
-	bool asked = mail_run(p, &text, CMD_SOURCE_MEU, values, true) == 0;
-	if (asked)
-		remote_lines(text.ptr, read_meu, &m);
-	else
+	bool asked = for_users(p, CMD_SOURCE_MEU, values, done, true, read_meu, &m) == 0;
+	if (!asked)
 		snprintf(unread, sizeof(unread), "%s", carve_error_last()->message);
 	for (size_t i = 0; i < p->n_users; i++) {
 		move_info *mi = &ph->u[i];
@@ -335,10 +340,9 @@ static void finish_done(pipeline *p)
 		carve_buf_done(&diag);
 		mi->tracked = false;
 	}
-done:
+out:
 	free(meu);
-	carve_buf_done(&list);
-	carve_buf_done(&text);
+	free(done);
 }
 
 static void read_started(char *line, void *ctx)
@@ -364,7 +368,7 @@ static void read_started(char *line, void *ctx)
  * which[], as many per command as fit on a Windows command line; each
  * answer's lines go to read. */
 static int for_users(pipeline *p, carve_command c, const char **values, const bool *which,
-		     bool secret, void (*read)(char *line, void *ctx))
+		     bool secret, void (*read)(char *line, void *ctx), void *ctx)
 {
 	carve_buf list = CARVE_BUF_INIT, text = CARVE_BUF_INIT;
 	int err = 0;
@@ -378,7 +382,7 @@ static int for_users(pipeline *p, carve_command c, const char **values, const bo
 		 * batch with this user. */
 		values[0] = carve_buf_cstr(&list);
 		if (list.len && (err = mail_run(p, &text, c, values, secret)) == 0 && read)
-			remote_lines(text.ptr, read, p);
+			remote_lines(text.ptr, read, ctx);
 		list.len = 0;
 		if (!last)
 			cmd_list_add(&list, name, p->plan, c, values);
@@ -405,9 +409,9 @@ static int start_moves(pipeline *p, const bool *start, const bool *remove)
 
 	snprintf(limit, sizeof(limit), "%u", mail->bad_item_limit);
 	snprintf(version, sizeof(version), "%u", mail->source_version);
-	if ((err = for_users(p, CMD_MOVE_REMOVE, removals, remove, false, NULL)) < 0)
+	if ((err = for_users(p, CMD_MOVE_REMOVE, removals, remove, false, NULL, NULL)) < 0)
 		return err;
-	return for_users(p, CMD_MOVE_START, values, start, true, read_started);
+	return for_users(p, CMD_MOVE_START, values, start, true, read_started, p);
 }
 
 static void fail_all(pipeline *p, const char *why)
@@ -428,9 +432,9 @@ static void follow(pipeline *p)
 
 	/* a poll asks Exchange one Get-MoveRequestStatistics a mailbox, one
 	 * after another on one session; the next waits at least as long as
-	 * the last took, so carve keeps that session busy half the time at
-	 * most however many moves there are (issue 15) */
-	uint64_t wait_ms = mail->poll_interval_ms;
+	 * the last took (the phase's first one too), so carve keeps that
+	 * session busy half the time at most however many moves there are
+	 * (issue 15) */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		bool active = false;
@@ -450,15 +454,11 @@ static void follow(pipeline *p)
 			fail_all(p, why);
 			return;
 		}
+		uint64_t wait_ms = ph->poll_ms > mail->poll_interval_ms ? ph->poll_ms
+							 : mail->poll_interval_ms;
 		if (!pipe_sleep(p, (uint32_t)(wait_ms < UINT32_MAX ? wait_ms : UINT32_MAX)))
 			return;
-		struct timespec p0, p1;
-		clock_gettime(CLOCK_MONOTONIC, &p0);
 		int polled = poll_moves(p);
-		clock_gettime(CLOCK_MONOTONIC, &p1);
-		uint64_t took = (uint64_t)(p1.tv_sec - p0.tv_sec) * 1000 +
-				(uint64_t)((p1.tv_nsec - p0.tv_nsec) / 1000000);
-		wait_ms = took > mail->poll_interval_ms ? took : mail->poll_interval_ms;
 		if (polled < 0 && carve_error_last()->code != CARVE_ECANCELED) {
 			snprintf(why, sizeof(why), "the mail server could not be asked how the move"
 				 " goes: %s", carve_error_last()->message);
@@ -471,7 +471,7 @@ static void follow(pipeline *p)
 void phase_mail(pipeline *p)
 {
 	mail_phase ph = { calloc(p->n_users ? p->n_users : 1, sizeof(move_info)), NULL,
-			  remote_exec_host(p->plan, CARVE_ROLE_MAIL) };
+			  remote_exec_host(p->plan, CARVE_ROLE_MAIL), 0 };
 	bool *start = calloc(p->n_users ? p->n_users : 1, sizeof(*start));
 	bool *remove = calloc(p->n_users ? p->n_users : 1, sizeof(*remove));
 	pipe_change *running = calloc(p->n_users ? p->n_users : 1, sizeof(*running));

@@ -40,16 +40,17 @@ static void die(const char *what)
 
 static void start_lab(const char *dir)
 {
-	char fixture[1200], kh[1200], out[1200];
+	char fixture[1200], kh[1200], out[1200], journal[1200];
 
 	snprintf(fixture, sizeof(fixture), "%s/lab-fixture.yaml", dir);
 	snprintf(kh, sizeof(kh), "%s/.lab/known_hosts", dir);
 	snprintf(out, sizeof(out), "%s/lab.out", dir);
+	snprintf(journal, sizeof(journal), "%s/journal.jsonl", dir);
 	if ((lab_pid = fork()) == 0) {
 		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 1);
 		execl(CARVE_LAB_BIN, "carve-lab", "--fixture", fixture, "--known-hosts", kh,
-		      (char *)NULL);
+		      "--journal", journal, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 600; i++) {
@@ -64,6 +65,7 @@ typedef struct {
 	const char *chunk;
 	char first[CARVE_PHASE__COUNT][32], last[CARVE_PHASE__COUNT][32];
 	unsigned events;
+	char failure[CARVE_PHASE__COUNT][300]; /* a failure's diagnosis, the last */
 } spans;
 
 static int take(const carve_event_row *row, void *ctx)
@@ -76,6 +78,8 @@ static int take(const carve_event_row *row, void *ctx)
 		return 0;
 	if (!s->first[p][0])
 		snprintf(s->first[p], sizeof(s->first[p]), "%s", row->time);
+	if (row->ev.status == CARVE_STATUS_FAILED && row->ev.diagnosis)
+		snprintf(s->failure[p], sizeof(s->failure[p]), "%s", row->ev.diagnosis);
 	snprintf(s->last[p], sizeof(s->last[p]), "%s", row->time);
 	return 0;
 }
@@ -103,7 +107,7 @@ static void mail_questions(const char *dir, unsigned *scripts, unsigned long *cm
 
 	*scripts = 0;
 	*cmdlets = 0;
-	snprintf(path, sizeof(path), "%s/lab.out", dir);
+	snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
 	FILE *f = fopen(path, "r");
 	while (f && getline(&line, &cap, f) > 0) {
 		const char *users = strstr(line, "$users = '");
@@ -191,7 +195,7 @@ int main(int argc, char **argv)
 
 	carve_audit *audit = NULL;
 	carve_audit_options ro = CARVE_AUDIT_OPTIONS_INIT;
-	spans s = { "wave1-finance", { { 0 } }, { { 0 } }, 0 };
+	spans s = { "wave1-finance", { { 0 } }, { { 0 } }, 0, { { 0 } } };
 	carve_run_summary summary;
 	ro.read_only = true;
 	if (carve_audit_open(&audit, db, &ro) < 0 || carve_audit_query(audit, NULL, take, &s) < 0)
@@ -213,6 +217,10 @@ int main(int argc, char **argv)
 		       s.first[p][0] ? between(s.first[p], s.last[p]) : 0.0,
 		       summary.counts[p][CARVE_STATUS_OK] + summary.counts[p][CARVE_STATUS_WARN],
 		       summary.counts[p][CARVE_STATUS_FAILED]);
+	for (int p = CARVE_PHASE_PREFLIGHT; p <= CARVE_PHASE_CLIENTS; p++)
+		if (summary.counts[p][CARVE_STATUS_FAILED])
+			printf("  %s failed, the last: %s\n", carve_phase_name((carve_phase)p),
+			       s.failure[p]);
 	/* the polls' load on Exchange by the cost model: a cmdlet a mailbox,
 	 * one at a time on one session (Exchange 2010 lets an account hold
 	 * 18: PowerShellMaxConcurrency) */

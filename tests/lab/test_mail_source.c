@@ -127,9 +127,8 @@ static double journal_ms(const char *line)
  * hundreds of moves a poll outlasts poll_interval, and carve then waits as
  * long as the last poll took, keeping the mail server's session busy half
  * the time at most (issue 15).  Here three mailboxes at 200 ms a cmdlet
- * make a poll of 600 ms against the plan's 300 ms: the polls that follow
- * the moves start 1.2 s apart at least (more on a loaded machine, never
- * less). */
+ * make a poll of 600 ms against the plan's 300 ms: the polls start 1.2 s
+ * apart at least (more on a loaded machine, never less). */
 Test(mail_source, a_slow_poll_is_followed_by_as_long_a_wait)
 {
 	char *text = t_read_file(lab.fixture, NULL), *at = strstr(text, "move_rate: 2GiB }");
@@ -148,7 +147,8 @@ Test(mail_source, a_slow_poll_is_followed_by_as_long_a_wait)
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
 	t_result_done(&r);
 
-	/* the polls: the phase's first (what to start), then the moves' */
+	/* the polls: the phase's first (what to start), then the moves', each
+	 * after a rest as long as the last took */
 	double at_ms[64];
 	size_t n = 0;
 	text = t_read_file(lab.journal, NULL);
@@ -157,7 +157,7 @@ Test(mail_source, a_slow_poll_is_followed_by_as_long_a_wait)
 			at_ms[n++] = journal_ms(line);
 	free(text);
 	cr_assert_geq(n, 4, "%zu polls", n);
-	for (size_t k = 2; k < n; k++)
+	for (size_t k = 1; k < n; k++)
 		cr_assert_geq(at_ms[k] - at_ms[k - 1], 2 * 600 - 20, "polls %zu and %zu %.0f ms apart",
 			      k - 1, k, at_ms[k] - at_ms[k - 1]);
 }
