@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 		return 1;
 	/* n sessions at once; the management host keeps its 32 for the
 	 * pre-flight, as a real one would */
-	if (t_sh("%s --generate %lu --chunks 1 --asleep 0 --failing 0 --base-port 32000 --out %s"
+	if (t_sh("%s --generate %lu --chunks 1 --asleep 0 --failing 0 --base-port 22000 --out %s"
 		 " >/dev/null && sed -i 's/^  concurrency: 64/  concurrency: %lu/;"
 		 " s/concurrency: 32 }/concurrency: %lu }/' %s/lab-site.yaml", CARVE_LAB_BIN, n, dir,
 		 n, during_preflight ? 32 : n, dir) != 0)
