@@ -248,16 +248,17 @@ int remote_ps_run(carve_ssh_result *r, remote_ps *ps, const char *script, uint32
 	err = carve_ssh_shell_ask(ps->shell, &reply, frame.ptr, frame.len, done, timeout_ms);
 	/* its output: the lines between the frame's first marker and its
 	 * done (or failed) one; after failed, the error */
+	const char *text = carve_buf_cstr(&reply);
 	size_t at = 0, begin = 0, line = 0, out_end, err_from = 0, err_end = 0;
-	if (find_marker(reply.ptr ? reply.ptr : "", reply.len, &at, frame_at, &line))
+	if (find_marker(text, reply.len, &at, frame_at, &line))
 		begin = at;
 	at = begin;
-	bool whole = find_marker(reply.ptr ? reply.ptr : "", reply.len, &at, done, &line);
+	bool whole = find_marker(text, reply.len, &at, done, &line);
 	out_end = whole ? line : reply.len;
 	if (err == 0 && whole)
 		ps->answered++;
 	size_t f_at = begin, f_line;
-	if (find_marker(reply.ptr ? reply.ptr : "", out_end, &f_at, failed, &f_line)) {
+	if (find_marker(text, out_end, &f_at, failed, &f_line)) {
 		err_from = f_at;
 		err_end = out_end;
 		out_end = f_line;
@@ -265,16 +266,20 @@ int remote_ps_run(carve_ssh_result *r, remote_ps *ps, const char *script, uint32
 	}
 	r->exited = err == 0;
 	/* copied by length: an answer may hold a NUL */
-	r->out = copy_bytes(reply.ptr ? reply.ptr + begin : "", out_end - begin);
-	r->err = copy_bytes(reply.ptr ? reply.ptr + err_from : "", err_end - err_from);
+	r->out = copy_bytes(text + begin, out_end - begin);
+	r->err = copy_bytes(text + err_from, err_end - err_from);
 	r->out_len = out_end - begin;
 	r->err_len = err_end - err_from;
 	if (!r->out || !r->err)
 		err = err ? err : carve_error_oom();
 done:
-	if (!r->out && !r->err) {
+	if (!r->out) {
 		r->out = strdup("");
+		r->out_len = 0;
+	}
+	if (!r->err) {
 		r->err = strdup("");
+		r->err_len = 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -465,16 +470,18 @@ int remote_checks(carve_check_result *res, unsigned want, carve_ssh *ssh, remote
 
 	memset(&out, 0, sizeof(out));
 	if (!make_nonce(nonce)) {
-		/* no randomness: each check on its own, as carve always could
-		 * (on a kept PowerShell, whose answers need a nonce, not at all) */
+		/* no randomness: each check on its own, as carve always could;
+		 * a kept PowerShell's answers cannot be told apart without one */
 		if (ps)
 			err = carve_error_set(CARVE_ERROR, "no randomness to mark the answers with");
-		for (int c = 0; c < CARVE_CHECK__COUNT && err >= 0; c++)
-			if (want & (1u << c))
-				err = remote_check(&res[c], ssh, (carve_check)c, plan, m, ctx);
-		for (int c = 0; c < CARVE_CHECK__COUNT && ps; c++)
-			if (want & (1u << c))
+		for (int c = 0; c < CARVE_CHECK__COUNT; c++) {
+			if (!(want & (1u << c)))
+				continue;
+			if (ps)
 				check_set(&res[c], CARVE_STATUS_FAILED, NULL, carve_error_last()->message);
+			else if (err >= 0)
+				err = remote_check(&res[c], ssh, (carve_check)c, plan, m, ctx);
+		}
 		return err;
 	}
 	bool gate = want & (1u << CARVE_CHECK_PING), opened = false;
